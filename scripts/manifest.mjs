@@ -1,0 +1,14 @@
+// Writes oclif.manifest.json from the built commands, so oclif loads only the command being run.
+// (The `oclif` packaging CLI would do the same but drags in a large dependency tree and needs Node 22.)
+import {Config} from '@oclif/core'
+import {rmSync, writeFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+// The old manifest would be read back instead of the commands: remove it first.
+rmSync(new URL('../oclif.manifest.json', import.meta.url), {force: true})
+const config = await Config.load({root, ignoreManifest: true})
+const plugin = config.plugins.get(config.pjson.name)
+const manifest = {...plugin.manifest, version: config.version}
+writeFileSync(new URL('../oclif.manifest.json', import.meta.url), JSON.stringify(manifest, null, 2) + '\n')
+console.log(`oclif.manifest.json: ${Object.keys(manifest.commands).length} commands`)

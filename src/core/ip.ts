@@ -1,0 +1,199 @@
+/**
+ * IP addresses and CIDR prefixes, IPv4 and IPv6, as pure functions.
+ * Our own parser (not net.isIP) because we must normalise: IPv4 without leading zeros,
+ * IPv6 lower-case and compressed (RFC 5952), so that equal addresses compare equal.
+ */
+
+export type Family = 4 | 6
+
+export interface Ip {
+  family: Family
+  /** 4 or 16 bytes, network order. */
+  bytes: Uint8Array
+  /** Canonical text. */
+  text: string
+}
+
+export interface Cidr {
+  family: Family
+  bytes: Uint8Array
+  prefix: number
+  /** Canonical text, host bits cleared: 10.10.0.0/16. */
+  text: string
+}
+
+function parseIpv4Bytes(text: string): Uint8Array | null {
+  const parts = text.split('.')
+  if (parts.length !== 4) return null
+  const bytes = new Uint8Array(4)
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i]
+    // Leading zeros are tolerated on input (010 means 10, never octal) and dropped on output.
+    if (!/^\d{1,3}$/.test(p)) return null
+    const n = Number(p)
+    if (n > 255) return null
+    bytes[i] = n
+  }
+  return bytes
+}
+
+function parseIpv6Bytes(input: string): Uint8Array | null {
+  let text = input
+  const zone = text.indexOf('%')
+  if (zone >= 0) return null // zone ids name an interface, not an address another host can use
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1)
+  if (!/^[0-9a-fA-F:.]+$/.test(text) || !text.includes(':')) return null
+  const halves = text.split('::')
+  if (halves.length > 2) return null
+  const toGroups = (s: string): number[] | null => {
+    if (s === '') return []
+    const out: number[] = []
+    const pieces = s.split(':')
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i]
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = parseIpv4Bytes(piece)
+        if (!v4) return null
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3])
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) return null
+        out.push(parseInt(piece, 16))
+      }
+    }
+    return out
+  }
+  const head = toGroups(halves[0])
+  const tail = halves.length === 2 ? toGroups(halves[1]) : []
+  if (!head || !tail) return null
+  let groups: number[]
+  if (halves.length === 2) {
+    const missing = 8 - head.length - tail.length
+    if (missing < 1) return null
+    groups = [...head, ...new Array<number>(missing).fill(0), ...tail]
+  } else {
+    groups = head
+  }
+  if (groups.length !== 8) return null
+  const bytes = new Uint8Array(16)
+  groups.forEach((g, i) => {
+    bytes[i * 2] = g >> 8
+    bytes[i * 2 + 1] = g & 0xff
+  })
+  return bytes
+}
+
+function formatIpv6(bytes: Uint8Array): string {
+  const groups: number[] = []
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1])
+  // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on a tie.
+  let bestStart = -1
+  let bestLen = 0
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
+    let j = i
+    while (j < 8 && groups[j] === 0) j++
+    if (j - i > bestLen && j - i >= 2) {
+      bestStart = i
+      bestLen = j - i
+    }
+    i = j
+  }
+  const hex = groups.map((g) => g.toString(16))
+  if (bestStart < 0) return hex.join(':')
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`
+}
+
+function format(family: Family, bytes: Uint8Array): string {
+  return family === 4 ? Array.from(bytes).join('.') : formatIpv6(bytes)
+}
+
+/** Parses an IPv4 or IPv6 address; null when it is not one (a host name, garbage). */
+export function parseIp(text: string): Ip | null {
+  const t = text.trim()
+  if (t === '') return null
+  const v4 = parseIpv4Bytes(t)
+  if (v4) return {family: 4, bytes: v4, text: format(4, v4)}
+  const v6 = parseIpv6Bytes(t)
+  if (v6) return {family: 6, bytes: v6, text: format(6, v6)}
+  return null
+}
+
+/** The canonical text of an address, or null when it is not one. */
+export function normalizeIp(text: string): string | null {
+  return parseIp(text)?.text ?? null
+}
+
+export function isIp(text: string): boolean {
+  return parseIp(text) !== null
+}
+
+/** Parses `10.10.0.0/16` or `fd00:10::/64` (host bits are cleared); null when malformed. */
+export function parseCidr(text: string): Cidr | null {
+  const t = text.trim()
+  const slash = t.lastIndexOf('/')
+  const addr = parseIp(slash >= 0 ? t.slice(0, slash) : t)
+  if (!addr) return null
+  const max = addr.family === 4 ? 32 : 128
+  let prefix = max
+  if (slash >= 0) {
+    const p = t.slice(slash + 1)
+    if (!/^\d{1,3}$/.test(p)) return null
+    prefix = Number(p)
+    if (prefix > max) return null
+  }
+  const bytes = maskBytes(addr.bytes, prefix)
+  return {family: addr.family, bytes, prefix, text: `${format(addr.family, bytes)}/${prefix}`}
+}
+
+function maskBytes(bytes: Uint8Array, prefix: number): Uint8Array {
+  const out = new Uint8Array(bytes.length)
+  for (let i = 0; i < bytes.length; i++) {
+    const bits = Math.max(0, Math.min(8, prefix - i * 8))
+    out[i] = bits === 0 ? 0 : bytes[i] & (0xff << (8 - bits))
+  }
+  return out
+}
+
+export function cidrContains(cidr: Cidr, ip: Ip): boolean {
+  if (cidr.family !== ip.family) return false
+  const masked = maskBytes(ip.bytes, cidr.prefix)
+  for (let i = 0; i < masked.length; i++) if (masked[i] !== cidr.bytes[i]) return false
+  return true
+}
+
+/** The /24 (IPv4) or /64 (IPv6) around an address: the automatic network when none are configured. */
+export function autoPrefix(ip: Ip): Cidr {
+  const prefix = ip.family === 4 ? 24 : 64
+  const bytes = maskBytes(ip.bytes, prefix)
+  return {family: ip.family, bytes, prefix, text: `${format(ip.family, bytes)}/${prefix}`}
+}
+
+export type IpKind = 'unspecified' | 'multicast' | 'broadcast' | 'loopback' | 'link-local' | 'unicast'
+
+/** What sort of address this is, for validating what may go into a node's IP list. */
+export function ipKind(ip: Ip): IpKind {
+  const b = ip.bytes
+  if (ip.family === 4) {
+    if (b.every((x) => x === 0)) return 'unspecified'
+    if (b.every((x) => x === 255)) return 'broadcast'
+    if (b[0] >= 224 && b[0] <= 239) return 'multicast'
+    if (b[0] === 127) return 'loopback'
+    if (b[0] === 169 && b[1] === 254) return 'link-local'
+    return 'unicast'
+  }
+  if (b.every((x) => x === 0)) return 'unspecified'
+  if (b[0] === 0xff) return 'multicast'
+  if (b.slice(0, 15).every((x) => x === 0) && b[15] === 1) return 'loopback'
+  if (b[0] === 0xfe && (b[1] & 0xc0) === 0x80) return 'link-local'
+  return 'unicast'
+}
+
+/** Compares two addresses numerically (IPv4 before IPv6). */
+export function compareIps(a: Ip, b: Ip): number {
+  if (a.family !== b.family) return a.family - b.family
+  for (let i = 0; i < a.bytes.length; i++) if (a.bytes[i] !== b.bytes[i]) return a.bytes[i] - b.bytes[i]
+  return 0
+}

@@ -1,0 +1,100 @@
+/**
+ * Networks: a name plus one or more CIDRs (DESIGN §1). Every IP is classified into the named network
+ * whose CIDR holds it (the longest prefix wins when CIDRs overlap), or into none (null).
+ * With no networks configured, IPs are grouped by /24 (IPv4) or /64 (IPv6), named after the prefix.
+ */
+import {UserError} from '../lib/errors.js'
+import {autoPrefix, cidrContains, compareIps, parseCidr, parseIp, type Cidr} from './ip.js'
+
+export interface Network {
+  name: string
+  cidrs: string[]
+}
+
+export interface Networks {
+  /** The named networks, in definition order (auto networks: in address order). */
+  readonly list: Network[]
+  /** True when nothing was configured and the networks were derived from the IPs (/24, /64). */
+  readonly auto: boolean
+  /** The network an IP belongs to, or null for an IP in no named network (or not an IP at all). */
+  classify(ip: string): string | null
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
+
+/**
+ * Parses `x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16`. Throws a UserError naming the bad part.
+ * `origin` says where the spec came from (flag, env var, profile) for the message.
+ */
+export function parseNetworksSpec(spec: string, origin = '--networks'): Network[] {
+  const networks: Network[] = []
+  const seen = new Set<string>()
+  for (const rawPart of spec.split(';')) {
+    const part = rawPart.trim()
+    if (part === '') continue
+    const eq = part.indexOf('=')
+    if (eq < 0) throw new UserError(`invalid ${origin}: "${part}" has no "=": write NAME=CIDR[,CIDR…], networks separated by ";"`, {code: 'invalid_networks'})
+    const name = part.slice(0, eq).trim()
+    if (!NAME.test(name)) throw new UserError(`invalid ${origin}: network name "${name}" in "${part}": use letters, digits, "-", "_" or "."`, {code: 'invalid_networks'})
+    if (seen.has(name)) throw new UserError(`invalid ${origin}: network "${name}" is defined twice`, {code: 'invalid_networks'})
+    seen.add(name)
+    const cidrs: string[] = []
+    for (const rawCidr of part.slice(eq + 1).split(',')) {
+      const text = rawCidr.trim()
+      if (text === '') continue
+      const cidr = parseCidr(text)
+      if (!cidr || !text.includes('/')) throw new UserError(`invalid ${origin}: "${text}" in network "${name}" is not a CIDR like 10.10.0.0/16 or fd00:10::/64`, {code: 'invalid_networks'})
+      cidrs.push(cidr.text)
+    }
+    if (cidrs.length === 0) throw new UserError(`invalid ${origin}: network "${name}" has no CIDR`, {code: 'invalid_networks'})
+    networks.push({name, cidrs})
+  }
+  return networks
+}
+
+/** The canonical spec text of a list of networks (the inverse of parseNetworksSpec). */
+export function formatNetworksSpec(networks: Network[]): string {
+  return networks.map((n) => `${n.name}=${n.cidrs.join(',')}`).join(';')
+}
+
+/** Networks defined by name and CIDRs. */
+export function namedNetworks(list: Network[]): Networks {
+  const parsed: Array<{name: string; cidr: Cidr}> = []
+  for (const n of list) for (const c of n.cidrs) {
+    const cidr = parseCidr(c)
+    if (cidr) parsed.push({name: n.name, cidr})
+  }
+  // Longest prefix first, so the most specific CIDR wins when definitions overlap.
+  parsed.sort((a, b) => b.cidr.prefix - a.cidr.prefix)
+  return {
+    list,
+    auto: false,
+    classify(ipText: string) {
+      const ip = parseIp(ipText)
+      if (!ip) return null
+      for (const {name, cidr} of parsed) if (cidrContains(cidr, ip)) return name
+      return null
+    },
+  }
+}
+
+/** Automatic networks for the given IPs: one per /24 (IPv4) or /64 (IPv6), named after the prefix. */
+export function autoNetworks(ips: Iterable<string>): Networks {
+  const byPrefix = new Map<string, Cidr>()
+  for (const text of ips) {
+    const ip = parseIp(text)
+    if (!ip) continue
+    const cidr = autoPrefix(ip)
+    byPrefix.set(cidr.text, cidr)
+  }
+  const sorted = [...byPrefix.values()].sort((a, b) =>
+    compareIps({family: a.family, bytes: a.bytes, text: ''}, {family: b.family, bytes: b.bytes, text: ''}))
+  return {
+    list: sorted.map((c) => ({name: c.text, cidrs: [c.text]})),
+    auto: true,
+    classify(ipText: string) {
+      const ip = parseIp(ipText)
+      return ip ? autoPrefix(ip).text : null
+    },
+  }
+}

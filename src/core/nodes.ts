@@ -1,0 +1,165 @@
+/**
+ * A node's IPs and what is wrong with them, from its t_node_info row (DESIGN §1).
+ * The IP list is read liberally (`,` `;` `|` whitespace, or a JSON array) and written canonically.
+ * A node without a list falls back to endpoint_ip, then node_name when that is an IP: single-network.
+ */
+import type {NodeRow} from '../store/types.js'
+import {normalizeIp} from './ip.js'
+import type {Networks} from './networks.js'
+import {formatAge, naturalCompare} from './text.js'
+
+export type IpSource = 'ip_list' | 'endpoint_ip' | 'node_name' | 'none'
+
+/** The registry marks a node inactive once its heartbeat is older than this (RegistryServer). */
+export const STALE_HEARTBEAT_SECONDS = 250
+
+export interface ParsedIpList {
+  /** Canonical IPs in list order, duplicates removed. */
+  ips: string[]
+  /** Tokens that are not IP addresses. */
+  invalid: string[]
+  /** IPs listed more than once. */
+  duplicates: string[]
+  /** The value could not be read at all (e.g. a broken JSON array). */
+  unreadable: boolean
+}
+
+/** Reads an IP-list column value liberally. */
+export function parseIpList(raw: string | null | undefined): ParsedIpList {
+  const result: ParsedIpList = {ips: [], invalid: [], duplicates: [], unreadable: false}
+  const text = (raw ?? '').trim()
+  if (text === '') return result
+  let tokens: string[]
+  if (text.startsWith('[')) {
+    try {
+      const parsed: unknown = JSON.parse(text)
+      if (!Array.isArray(parsed)) throw new Error('not an array')
+      tokens = parsed.map((t) => String(t))
+    } catch {
+      result.unreadable = true
+      return result
+    }
+  } else {
+    tokens = text.split(/[,;|\s]+/).filter((t) => t !== '')
+  }
+  for (const token of tokens) {
+    const ip = normalizeIp(token)
+    if (!ip) result.invalid.push(token)
+    else if (result.ips.includes(ip)) result.duplicates.push(ip)
+    else result.ips.push(ip)
+  }
+  return result
+}
+
+/** The canonical stored form: comma-separated, no spaces. */
+export function formatIpList(ips: string[]): string {
+  return ips.join(',')
+}
+
+export interface NodeAddresses {
+  ips: string[]
+  source: IpSource
+  /** Set when the IP-list value had problems (kept for reporting; valid IPs are still used). */
+  parsed: ParsedIpList | null
+}
+
+/** A node's IPs in order of preference, and where they came from. */
+export function nodeAddresses(row: NodeRow): NodeAddresses {
+  const parsed = row.ipList === undefined ? null : parseIpList(row.ipList)
+  if (parsed && parsed.ips.length > 0) return {ips: parsed.ips, source: 'ip_list', parsed}
+  const endpointIp = normalizeIp(row.endpointIp ?? '')
+  if (endpointIp) return {ips: [endpointIp], source: 'endpoint_ip', parsed}
+  const nodeNameIp = normalizeIp(row.nodeName)
+  if (nodeNameIp) return {ips: [nodeNameIp], source: 'node_name', parsed}
+  return {ips: [], source: 'none', parsed}
+}
+
+export type ProblemCode =
+  | 'fallback'
+  | 'no-ips'
+  | 'malformed-ip-list'
+  | 'duplicate-ip'
+  | 'missing-network'
+  | 'no-network'
+  | 'stale-heartbeat'
+  | 'no-heartbeat'
+
+export interface NodeProblem {
+  code: ProblemCode
+  message: string
+  network?: string
+  ip?: string
+}
+
+export interface NodeIp {
+  ip: string
+  network: string | null
+}
+
+export interface NodeView {
+  name: string
+  ips: NodeIp[]
+  ipSource: IpSource
+  presentState: string
+  settingState: string
+  lastHeartbeat: string | null
+  heartbeatAgeSeconds: number | null
+  stale: boolean
+  tarsVersion: string
+  problems: NodeProblem[]
+}
+
+/** Builds the view of one node: IPs with networks, heartbeat age, and every problem, by name. */
+export function buildNodeView(row: NodeRow, networks: Networks, nowMs: number): NodeView {
+  const addresses = nodeAddresses(row)
+  const ips = addresses.ips.map((ip) => ({ip, network: networks.classify(ip)}))
+  const problems: NodeProblem[] = []
+  const parsed = addresses.parsed
+  if (parsed?.unreadable) {
+    problems.push({code: 'malformed-ip-list', message: `IP list is unreadable: ${JSON.stringify(row.ipList)}`})
+  } else if (parsed && parsed.invalid.length > 0) {
+    problems.push({code: 'malformed-ip-list', message: `IP list has entries that are not IPs: ${parsed.invalid.join(', ')}`})
+  }
+  if (parsed && parsed.duplicates.length > 0) {
+    problems.push({code: 'duplicate-ip', message: `IP list repeats ${[...new Set(parsed.duplicates)].join(', ')}`})
+  }
+  if (addresses.source === 'endpoint_ip' || addresses.source === 'node_name') {
+    const why = row.ipList === undefined ? 'the IP-list column is missing' : 'no IP list'
+    problems.push({code: 'fallback', message: `${why}: using ${addresses.source} ${addresses.ips[0]} (single network)`})
+  } else if (addresses.source === 'none') {
+    problems.push({code: 'no-ips', message: 'no IP list, no endpoint_ip, and node_name is not an IP: no address known'})
+  }
+  for (const {ip, network} of ips) {
+    if (network === null) problems.push({code: 'no-network', message: `${ip} is in no defined network`, ip})
+  }
+  if (!networks.auto && ips.length > 0) {
+    for (const n of networks.list) {
+      if (!ips.some((i) => i.network === n.name)) problems.push({code: 'missing-network', message: `no IP on network ${n.name}`, network: n.name})
+    }
+  }
+  let age: number | null = null
+  if (row.lastHeartbeat) {
+    age = Math.max(0, Math.round((nowMs - Date.parse(row.lastHeartbeat)) / 1000))
+    if (age > STALE_HEARTBEAT_SECONDS) {
+      problems.push({code: 'stale-heartbeat', message: `last heartbeat ${formatAge(age)} (the registry marks a node inactive after ${STALE_HEARTBEAT_SECONDS} s)`})
+    }
+  } else {
+    problems.push({code: 'no-heartbeat', message: 'never sent a heartbeat'})
+  }
+  return {
+    name: row.nodeName,
+    ips,
+    ipSource: addresses.source,
+    presentState: row.presentState,
+    settingState: row.settingState,
+    lastHeartbeat: row.lastHeartbeat,
+    heartbeatAgeSeconds: age,
+    stale: age !== null && age > STALE_HEARTBEAT_SECONDS,
+    tarsVersion: row.tarsVersion,
+    problems,
+  }
+}
+
+export function sortNodeViews<T extends {name: string}>(views: T[]): T[] {
+  return views.sort((a, b) => naturalCompare(a.name, b.name))
+}

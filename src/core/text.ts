@@ -1,0 +1,87 @@
+/** Small text helpers shared by every command: natural order, globs, "did you mean". */
+
+const CHUNK = /(\d+)|(\D+)/g
+
+/** Natural order: "10.10.0.9" before "10.10.0.10", "node2" before "node10". */
+export function naturalCompare(a: string, b: string): number {
+  const ca = a.match(CHUNK) ?? []
+  const cb = b.match(CHUNK) ?? []
+  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
+    const x = ca[i]
+    const y = cb[i]
+    if (x === y) continue
+    const nx = /^\d/.test(x)
+    const ny = /^\d/.test(y)
+    if (nx && ny) {
+      const d = Number(x) - Number(y)
+      if (d !== 0) return d
+      return x.length - y.length
+    }
+    return x < y ? -1 : 1
+  }
+  return ca.length - cb.length
+}
+
+/** A shell-style glob (`*`, `?`, `[abc]`) as an anchored, case-insensitive RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  let out = ''
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]
+    if (c === '*') out += '.*'
+    else if (c === '?') out += '.'
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1)
+      if (end < 0) out += '\\['
+      else {
+        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\')
+        out += body.startsWith('!') ? `[^${body.slice(1)}]` : `[${body}]`
+        i = end
+      }
+    } else out += c.replace(/[.+^${}()|\\/]/g, '\\$&')
+  }
+  return new RegExp(`^${out}$`, 'i')
+}
+
+/** A pattern matcher: a glob when it has wildcards, else an exact (case-insensitive) match. */
+export function matcher(pattern: string | undefined): (name: string) => boolean {
+  if (!pattern) return () => true
+  const re = globToRegExp(pattern)
+  return (name) => re.test(name)
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({length: b.length + 1}, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0]
+    prev[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j]
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diag = up
+    }
+  }
+  return prev[b.length]
+}
+
+/** The names closest to `wanted` (substring matches first, then by edit distance), at most `limit`. */
+export function closestNames(wanted: string, names: Iterable<string>, limit = 3): string[] {
+  const w = wanted.toLowerCase()
+  const scored: Array<{name: string; score: number}> = []
+  for (const name of names) {
+    const n = name.toLowerCase()
+    const distance = editDistance(w, n)
+    const score = n.includes(w) || w.includes(n) ? distance - 1000 : distance
+    // Far-off names are noise, not suggestions.
+    if (score < 0 || distance <= Math.max(2, Math.floor(Math.max(w.length, n.length) / 2))) scored.push({name, score})
+  }
+  return scored.sort((a, b) => a.score - b.score || naturalCompare(a.name, b.name)).slice(0, limit).map((s) => s.name)
+}
+
+/** "12 s ago", "4 min ago", "3 h ago", "2 d ago". */
+export function formatAge(seconds: number): string {
+  if (seconds < 0) return 'in the future'
+  if (seconds < 120) return `${Math.round(seconds)} s ago`
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min ago`
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h ago`
+  return `${Math.round(seconds / 86_400)} d ago`
+}

@@ -1,0 +1,208 @@
+/**
+ * What every tarsnet command shares: connection and config flags, --json, the store, the networks,
+ * notices, prompts where a person is, and error rendering (one line on stderr, no stack unless --debug).
+ * Modelled on Salesforce's SfCommand: commands stay thin and return one result object.
+ */
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {autoNetworks, namedNetworks, type Networks} from '../core/networks.js'
+import type {Store} from '../store/types.js'
+import {resolveSettings, type Settings, type SettingsInput} from './config.js'
+import {parseDbUrl, redactDbUrl} from './db-url.js'
+import {UserError} from './errors.js'
+import {canPrompt, paint, useColor, type Style} from './terminal.js'
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+
+  static override baseFlags = {
+    db: Flags.string({
+      summary: 'Database URL: mysql://user[:password]@host1[:port][,host2[:port]]/db_tars[?ssl=true]. Hosts are tried in order.',
+      helpGroup: 'SOURCE',
+    }),
+    'db-timeout': Flags.integer({summary: 'Seconds to wait for each database host to answer.', helpGroup: 'SOURCE', min: 1}),
+    snapshot: Flags.string({summary: 'Read a snapshot file (tarsnet snapshot save) instead of the database.', helpGroup: 'SOURCE', exclusive: ['db', 'demo']}),
+    demo: Flags.boolean({summary: 'Read the built-in demo cluster (no database needed).', helpGroup: 'SOURCE', exclusive: ['db', 'snapshot']}),
+    config: Flags.string({summary: 'Config file (default: tarsnet\'s config dir; env TARSNET_CONFIG).', helpGroup: 'CONFIG'}),
+    profile: Flags.string({summary: 'Config profile to use (env TARSNET_PROFILE).', helpGroup: 'CONFIG'}),
+    networks: Flags.string({
+      summary: 'Network definitions: \'x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16\' (env TARSNET_NETWORKS).',
+      helpGroup: 'CONFIG',
+    }),
+    verbose: Flags.boolean({summary: 'Say where the data comes from and which database host answered.', helpGroup: 'OUTPUT'}),
+    debug: Flags.boolean({summary: 'Show stack traces of unexpected errors.', helpGroup: 'OUTPUT'}),
+  }
+
+  /** The exit code for an error that stopped the command (probe uses 3: could not probe). */
+  protected errorExitCode = 1
+
+  protected flags!: BaseFlags<T>
+  protected args!: BaseArgs<T>
+  /** Notices for the person (stderr) and for JSON output (`notices`). */
+  protected notices: string[] = []
+  private store?: Store
+  private cachedSettings?: Settings
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const ctor = this.ctor as typeof BaseCommand
+    const {flags, args} = await this.parse({
+      flags: ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: ctor.enableJsonFlag,
+      args: ctor.args,
+      strict: ctor.strict,
+    })
+    this.flags = flags as BaseFlags<T>
+    this.args = args as BaseArgs<T>
+  }
+
+  /** The effective settings (flags > env > profile > defaults), read once. */
+  protected settings(): Settings {
+    this.cachedSettings ??= resolveSettings({flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir})
+    return this.cachedSettings
+  }
+
+  protected get color(): boolean {
+    return !this.jsonEnabled() && useColor()
+  }
+
+  protected paint(style: Style, text: string): string {
+    return paint(this.color, style, text)
+  }
+
+  /** A notice: printed on stderr for a person, collected into `notices` for JSON. Each is said once. */
+  protected notice(message: string): void {
+    if (this.notices.includes(message)) return
+    this.notices.push(message)
+    if (!this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'yellow', 'note:')} ${message}\n`)
+  }
+
+  protected verbose(message: string): void {
+    if (this.flags.verbose && !this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'dim', message)}\n`)
+  }
+
+  /** A person is at a terminal and may be asked questions. */
+  protected canPrompt(): boolean {
+    return canPrompt() && !this.jsonEnabled()
+  }
+
+  /** Opens the store the flags and settings point at: the demo, a snapshot file, or the database. */
+  protected async openStore(): Promise<Store> {
+    if (this.store) return this.store
+    const {SnapshotStore} = await import('../store/snapshot-store.js')
+    if (this.flags.demo) {
+      this.store = SnapshotStore.demo()
+    } else if (this.flags.snapshot) {
+      this.store = SnapshotStore.fromFile(this.flags.snapshot)
+      this.notice(`reading snapshot ${this.flags.snapshot} taken ${this.store.info.takenAt}: not live data`)
+    } else {
+      this.store = await this.openDatabase()
+    }
+    this.verbose(`source: ${this.store.info.source}`)
+    for (const f of this.store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
+    if (this.store.info.host) this.verbose(`database host that answered: ${this.store.info.host}`)
+    return this.store
+  }
+
+  private async openDatabase(): Promise<Store> {
+    const settings = this.settings()
+    if (!settings.db) {
+      throw new UserError(
+        'no database configured: run `tarsnet init`, or pass --db mysql://user@host/db_tars, or set TARSNET_DB (or try --demo)',
+        {code: 'no_database'},
+      )
+    }
+    const url = parseDbUrl(settings.db.value)
+    const {MysqlStore} = await import('../store/mysql-store.js')
+    let password = url.password ?? process.env.TARSNET_DB_PASSWORD
+    const open = () => MysqlStore.open({url, password, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value})
+    try {
+      return await open()
+    } catch (error) {
+      // No password given and the server wants one: ask the person, masked, then try again.
+      if (error instanceof UserError && error.code === 'db_access_denied' && password === undefined && this.canPrompt()) {
+        const {password: ask} = await import('@inquirer/prompts')
+        password = await ask({message: `Password for ${url.user} (${redactDbUrl(settings.db.value)})`, mask: '*'})
+        return open()
+      }
+      throw error
+    }
+  }
+
+  /**
+   * The networks to classify IPs with: configured ones, else those saved in a snapshot, else one
+   * automatic network per /24 or /64 of the given IPs.
+   */
+  protected networksFor(ips: Iterable<string>): Networks {
+    const configured = this.settings().networks.value
+    if (configured.length > 0) return namedNetworks(configured)
+    const saved = (this.store as {data?: {networks?: Networks['list']}} | undefined)?.data?.networks
+    if (saved && saved.length > 0) return namedNetworks(saved)
+    return autoNetworks(ips)
+  }
+
+  /** Says once when the IP-list column is missing, and how to add it. */
+  protected async noteMissingIpListColumn(store: Store): Promise<void> {
+    if (!(await store.ipListColumnPresent())) {
+      this.notice(`t_node_info has no ${store.ipListColumn} column: every node falls back to endpoint_ip or node_name (one network). Add it with \`tarsnet db migrate\``)
+    }
+  }
+
+  /** Source metadata for JSON results. */
+  protected sourceJson(): Record<string, unknown> {
+    const info = this.store?.info
+    if (!info) return {}
+    return {source: {kind: info.kind, from: info.source, host: info.host ?? null, takenAt: info.takenAt ?? null, failedHosts: info.failedHosts ?? []}}
+  }
+
+  protected override toErrorJson(err: unknown): {error: {code: string; message: string; exitCode: number}} {
+    const e = err as {code?: string; message?: string}
+    return {error: {code: err instanceof UserError ? err.code : (e.code ?? 'error'), message: oneLine(e.message ?? String(err)), exitCode: this.exitCodeFor(err)}}
+  }
+
+  private exitCodeFor(err: unknown): number {
+    if (err instanceof UserError) return err.exitCode === 1 ? this.errorExitCode : err.exitCode
+    const oclifExit = (err as {oclif?: {exit?: number}}).oclif?.exit
+    if (typeof oclifExit === 'number') return oclifExit === 2 ? this.errorExitCode : oclifExit
+    return this.errorExitCode
+  }
+
+  public override async catch(err: Error & {oclif?: {exit?: number}; skipOclifErrorHandling?: boolean}): Promise<void> {
+    // oclif's own exit (this.exit) and --help/--version pass through untouched.
+    if (err.oclif?.exit === 0 || err.message?.startsWith('EEXIT')) throw err
+    // Ctrl-C in a prompt: leave quietly.
+    if (err.name === 'ExitPromptError') {
+      process.exitCode = 130
+      return
+    }
+    const code = this.exitCodeFor(err)
+    process.exitCode = code
+    if (this.jsonEnabled()) {
+      this.logJson(this.toErrorJson(err))
+      return
+    }
+    const debug = this.flags?.debug || process.argv.includes('--debug')
+    const known = err instanceof UserError || err.oclif !== undefined
+    process.stderr.write(`${paint(useColor(process.stderr), 'red', 'error:')} ${oneLine(err.message)}\n`)
+    if (debug) process.stderr.write(`${err.stack ?? ''}\n`)
+    else if (!known) process.stderr.write('(an unexpected error: run again with --debug for details)\n')
+  }
+
+  public override async finally(err: Error | undefined): Promise<void> {
+    await this.store?.close().catch(() => {})
+    await super.finally(err)
+  }
+}
+
+/** Error messages are one line: oclif's parser errors span several, with "See more help" tails. */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('See more help'))
+    .join(' ')
+}

@@ -1,0 +1,165 @@
+/**
+ * The config file and its named profiles, and the effective settings with where each came from.
+ * Precedence for every setting: flag, then environment variable, then the profile, then the default.
+ */
+import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+
+import {parseNetworksSpec, type Network} from '../core/networks.js'
+import {UserError} from './errors.js'
+
+export interface ProbeSettings {
+  /** Port(s) to probe on every node IP when no servant ports apply. */
+  ports?: number[]
+  timeoutMs?: number
+  retries?: number
+  concurrency?: number
+  /** Source address per network name. */
+  bind?: Record<string, string>
+}
+
+export interface Profile {
+  db?: string
+  /** Networks as a list or a spec string "x=10.10.0.0/16;y=10.20.0.0/16". */
+  networks?: Network[] | string
+  ipListColumn?: string
+  probe?: ProbeSettings
+  /** Where the audit log of IP-list edits goes (default: oclif's data dir). */
+  auditLog?: string
+  /** Interface name globs left out by `nodes detect`. */
+  detectExclude?: string[]
+}
+
+export interface ConfigFile {
+  defaultProfile?: string
+  profiles: Record<string, Profile>
+}
+
+export const DEFAULT_IP_LIST_COLUMN = 'ip_list'
+export const DEFAULT_DB_TIMEOUT_MS = 3000
+
+/** Where a setting's value came from, for `config show` and `--verbose`. */
+export type Origin = string
+
+export interface Setting<T> {
+  value: T
+  origin: Origin
+}
+
+export function readConfigFile(path: string): ConfigFile {
+  if (!existsSync(path)) return {profiles: {}}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (error) {
+    throw new UserError(`config file ${path} is not valid JSON (${(error as Error).message}): fix it or point --config elsewhere`, {code: 'invalid_config'})
+  }
+  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as ConfigFile).profiles !== 'object') {
+    throw new UserError(`config file ${path} has no "profiles" object: run \`tarsnet init\` to write one`, {code: 'invalid_config'})
+  }
+  return parsed as ConfigFile
+}
+
+/** Writes the config file atomically (temp file + rename), readable by the owner only: it may hold a password. */
+export function writeConfigFile(path: string, config: ConfigFile): void {
+  mkdirSync(dirname(path), {recursive: true})
+  const tmp = `${path}.${process.pid}.tmp`
+  writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', {mode: 0o600})
+  renameSync(tmp, path)
+}
+
+export function defaultConfigPath(configDir: string): string {
+  return join(configDir, 'config.json')
+}
+
+export interface SettingsInput {
+  flags: {config?: string; profile?: string; db?: string; networks?: string; 'db-timeout'?: number}
+  env: NodeJS.ProcessEnv
+  configDir: string
+}
+
+export interface Settings {
+  configPath: Setting<string>
+  configExists: boolean
+  profileName: Setting<string>
+  profile: Profile
+  db: Setting<string> | undefined
+  dbTimeoutMs: Setting<number>
+  networks: Setting<Network[]>
+  ipListColumn: Setting<string>
+  probe: Setting<ProbeSettings>
+  auditLog: Setting<string | undefined>
+}
+
+/** Resolves every setting from flags, environment, profile and defaults, remembering the origin. */
+export function resolveSettings({flags, env, configDir}: SettingsInput): Settings {
+  const configPath: Setting<string> = flags.config
+    ? {value: flags.config, origin: 'flag --config'}
+    : env.TARSNET_CONFIG
+      ? {value: env.TARSNET_CONFIG, origin: 'env TARSNET_CONFIG'}
+      : {value: defaultConfigPath(configDir), origin: 'default'}
+  const configExists = existsSync(configPath.value)
+  const file = readConfigFile(configPath.value)
+
+  const explicitProfile: Setting<string> | undefined = flags.profile
+    ? {value: flags.profile, origin: 'flag --profile'}
+    : env.TARSNET_PROFILE
+      ? {value: env.TARSNET_PROFILE, origin: 'env TARSNET_PROFILE'}
+      : undefined
+  const profileName: Setting<string> = explicitProfile
+    ?? (file.defaultProfile ? {value: file.defaultProfile, origin: `config ${configPath.value} (defaultProfile)`} : {value: 'default', origin: 'default'})
+  const profile = file.profiles[profileName.value]
+  if (!profile && explicitProfile) {
+    const known = Object.keys(file.profiles)
+    throw new UserError(
+      `unknown profile "${profileName.value}" (${profileName.origin}): ${known.length > 0 ? `${configPath.value} has ${known.join(', ')}` : `${configPath.value} has no profiles; create one with \`tarsnet init --profile ${profileName.value}\``}`,
+      {code: 'unknown_profile'},
+    )
+  }
+  const p: Profile = profile ?? {}
+  const fromProfile = `profile ${profileName.value}`
+
+  const db: Setting<string> | undefined = flags.db
+    ? {value: flags.db, origin: 'flag --db'}
+    : env.TARSNET_DB
+      ? {value: env.TARSNET_DB, origin: 'env TARSNET_DB'}
+      : p.db
+        ? {value: p.db, origin: fromProfile}
+        : undefined
+
+  const dbTimeoutMs: Setting<number> = flags['db-timeout'] !== undefined
+    ? {value: flags['db-timeout'] * 1000, origin: 'flag --db-timeout'}
+    : {value: DEFAULT_DB_TIMEOUT_MS, origin: 'default'}
+
+  let networks: Setting<Network[]>
+  if (flags.networks) networks = {value: parseNetworksSpec(flags.networks, '--networks'), origin: 'flag --networks'}
+  else if (env.TARSNET_NETWORKS) networks = {value: parseNetworksSpec(env.TARSNET_NETWORKS, 'TARSNET_NETWORKS'), origin: 'env TARSNET_NETWORKS'}
+  else if (p.networks) {
+    const list = typeof p.networks === 'string'
+      ? parseNetworksSpec(p.networks, `networks of ${fromProfile}`)
+      : parseNetworksSpec(p.networks.map((n) => `${n.name}=${(n.cidrs ?? []).join(',')}`).join(';'), `networks of ${fromProfile}`)
+    networks = {value: list, origin: fromProfile}
+  } else networks = {value: [], origin: 'default (none: grouped by /24 and /64)'}
+
+  const ipListColumn: Setting<string> = env.TARSNET_IP_LIST_COLUMN
+    ? {value: env.TARSNET_IP_LIST_COLUMN, origin: 'env TARSNET_IP_LIST_COLUMN'}
+    : p.ipListColumn
+      ? {value: p.ipListColumn, origin: fromProfile}
+      : {value: DEFAULT_IP_LIST_COLUMN, origin: 'default'}
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(ipListColumn.value)) {
+    throw new UserError(`invalid IP-list column name "${ipListColumn.value}" (${ipListColumn.origin}): use letters, digits and "_"`, {code: 'invalid_config'})
+  }
+
+  return {
+    configPath,
+    configExists,
+    profileName,
+    profile: p,
+    db,
+    dbTimeoutMs,
+    networks,
+    ipListColumn,
+    probe: p.probe ? {value: p.probe, origin: fromProfile} : {value: {}, origin: 'default'},
+    auditLog: p.auditLog ? {value: p.auditLog, origin: fromProfile} : {value: undefined, origin: 'default'},
+  }
+}

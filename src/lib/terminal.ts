@@ -1,0 +1,42 @@
+/** What the terminal allows: prompts, colour, Unicode, width. */
+
+/** Prompt only where a person is: stdin and stdout are TTYs and CI is unset (Shopify cli-kit's rule). */
+export function canPrompt(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI
+}
+
+/** Colour only on a TTY, never with NO_COLOR (https://no-color.org), and never in JSON mode. */
+export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true
+  return Boolean(stream.isTTY)
+}
+
+/** True when the locale says UTF-8 (check marks and box lines), else ASCII. */
+export function unicodeTerminal(): boolean {
+  if (process.platform === 'win32') return Boolean(process.env.WT_SESSION)
+  const locale = process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || ''
+  if (process.env.TERM === 'linux' && !/utf-?8/i.test(locale)) return false
+  return /utf-?8/i.test(locale)
+}
+
+export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number {
+  const fromEnv = Number(process.env.COLUMNS)
+  if (Number.isFinite(fromEnv) && fromEnv > 20) return fromEnv
+  return stream.isTTY && stream.columns ? stream.columns : 160
+}
+
+const CODES = {red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22], cyan: [36, 39]} as const
+export type Style = keyof typeof CODES
+
+export function paint(enabled: boolean, style: Style, text: string): string {
+  if (!enabled || text === '') return text
+  const [open, close] = CODES[style]
+  return `\u001B[${open}m${text}\u001B[${close}m`
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[0-9;]*m/g
+export function visibleLength(text: string): number {
+  return [...text.replace(ANSI, '')].length
+}

@@ -1,0 +1,330 @@
+/**
+ * The MySQL backend: connects to the first database host that answers, reads db_tars with a few
+ * indexed queries (never one per node), and turns driver errors into one clear line each.
+ * mysql2 is imported lazily so that commands which do not touch a database start fast.
+ */
+import type {Connection, ConnectionOptions, RowDataPacket} from 'mysql2/promise'
+
+import {type DbHost, type DbUrl, formatHost} from '../lib/db-url.js'
+import {UserError} from '../lib/errors.js'
+import type {
+  AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow, Snapshot, Store, StoreInfo,
+} from './types.js'
+
+export interface ConnectOptions {
+  url: DbUrl
+  password: string | undefined
+  connectTimeoutMs: number
+  ipListColumn: string
+}
+
+export interface Connected {
+  connection: Connection
+  host: DbHost
+  /** What each host that failed said, in order. */
+  failures: Array<{host: DbHost; error: string}>
+}
+
+/** Why a connection attempt failed, without ever including the password. */
+export function describeDbError(error: unknown, timeoutMs?: number): string {
+  const e = error as {code?: string; errno?: number; message?: string}
+  switch (e.code) {
+    case 'ECONNREFUSED': return 'connection refused'
+    case 'ETIMEDOUT': return timeoutMs ? `no answer within ${timeoutMs / 1000} s` : 'timed out'
+    case 'ENOTFOUND': case 'EAI_AGAIN': return 'host name not found'
+    case 'EHOSTUNREACH': return 'host unreachable'
+    case 'ENETUNREACH': return 'network unreachable'
+    case 'ECONNRESET': return 'connection reset'
+    case 'PROTOCOL_CONNECTION_LOST': return 'connection closed by the server'
+    case 'ER_ACCESS_DENIED_ERROR': return 'access denied (wrong user or password)'
+    case 'ER_DBACCESS_DENIED_ERROR': return 'access to the database denied for this user'
+    case 'ER_BAD_DB_ERROR': return 'no such database'
+    case 'HANDSHAKE_SSL_ERROR': case 'HANDSHAKE_NO_SSL_SUPPORT': return `TLS failed (${e.message ?? e.code})`
+    default: return e.code ? `${e.code}${e.message ? `: ${e.message}` : ''}` : (e.message ?? String(error))
+  }
+}
+
+/** Tries each host in order; the first that answers wins. Auth errors stop early: every host shares the users. */
+export async function connectFirst(options: ConnectOptions): Promise<Connected> {
+  const mysql = await import('mysql2/promise')
+  const {url} = options
+  const failures: Connected['failures'] = []
+  for (const host of url.hosts) {
+    const config: ConnectionOptions = {
+      host: host.host,
+      port: host.port,
+      user: url.user,
+      password: options.password,
+      database: url.database,
+      connectTimeout: options.connectTimeoutMs,
+      dateStrings: true,
+      supportBigNumbers: true,
+      multipleStatements: false,
+    }
+    if (url.tls !== 'off') {
+      const ca = url.sslCa ? (await import('node:fs')).readFileSync(url.sslCa, 'utf8') : undefined
+      config.ssl = {rejectUnauthorized: url.tls === 'verify', ...(ca ? {ca} : {})}
+    }
+    try {
+      const connection = await mysql.createConnection(config)
+      // A stray error event after we are done must not crash the process.
+      connection.on('error', () => {})
+      return {connection, host, failures}
+    } catch (error) {
+      const code = (error as {code?: string}).code
+      if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+        throw new UserError(
+          `database ${formatHost(host)} denied access to user "${url.user}": check the password (TARSNET_DB_PASSWORD, the URL, or the prompt) and the user's grants on ${url.database}`,
+          {code: 'db_access_denied'},
+        )
+      }
+      if (code === 'ER_BAD_DB_ERROR') {
+        throw new UserError(`database "${url.database}" does not exist on ${formatHost(host)}: check the database name in the URL`, {code: 'db_not_found'})
+      }
+      failures.push({host, error: describeDbError(error, options.connectTimeoutMs)})
+    }
+  }
+  const list = failures.map((f) => `${formatHost(f.host)} (${f.error})`).join(', ')
+  throw new UserError(
+    `cannot reach the database: ${list}. Check the hosts in --db / TARSNET_DB, add the other network's address (host1,host2), or read a saved snapshot with --snapshot FILE`,
+    {code: 'db_unreachable'},
+  )
+}
+
+const REQUIRED_TABLES = ['t_node_info', 't_server_conf', 't_adapter_conf', 't_registry_info'] as const
+const OPTIONAL_TABLES = ['t_server_group_rule', 't_group_priority'] as const
+
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v))
+const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v))
+/** UNIX_TIMESTAMP() of a DATETIME, converted in the server's own time zone, as ISO-8601 UTC. */
+const iso = (v: unknown): string | null => (v === null || v === undefined ? null : new Date(Number(v) * 1000).toISOString())
+
+export class MysqlStore implements Store {
+  readonly info: StoreInfo
+  readonly ipListColumn: string
+  private readonly connection: Connection
+  private readonly tables: Map<string, Set<string>>
+  private readonly queryTimeoutMs: number
+
+  private constructor(connection: Connection, info: StoreInfo, ipListColumn: string, tables: Map<string, Set<string>>, queryTimeoutMs: number) {
+    this.connection = connection
+    this.info = info
+    this.ipListColumn = ipListColumn
+    this.tables = tables
+    this.queryTimeoutMs = queryTimeoutMs
+  }
+
+  /** Connects and checks this is a db_tars database (one information_schema query). */
+  static async open(options: ConnectOptions): Promise<MysqlStore> {
+    const {connection, host, failures} = await connectFirst(options)
+    const queryTimeoutMs = Math.max(15_000, options.connectTimeoutMs * 5)
+    try {
+      const [rows] = await connection.query<RowDataPacket[]>({
+        sql: 'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
+        values: [[...REQUIRED_TABLES, ...OPTIONAL_TABLES]],
+        timeout: queryTimeoutMs,
+      })
+      const tables = new Map<string, Set<string>>()
+      for (const r of rows) {
+        const t = String(r.t)
+        if (!tables.has(t)) tables.set(t, new Set())
+        tables.get(t)!.add(String(r.c).toLowerCase())
+      }
+      const missing = REQUIRED_TABLES.filter((t) => !tables.has(t))
+      if (missing.length > 0) {
+        throw new UserError(`not a db_tars database: ${missing.join(', ')} missing in ${options.url.database} on ${formatHost(host)}; point --db at the Tars framework database`, {code: 'not_db_tars'})
+      }
+      const info: StoreInfo = {
+        kind: 'mysql',
+        source: `${options.url.user}@${formatHost(host)}/${options.url.database}`,
+        host: formatHost(host),
+      }
+      if (failures.length > 0) info.failedHosts = failures.map((f) => ({host: formatHost(f.host), error: f.error}))
+      return new MysqlStore(connection, info, options.ipListColumn, tables, queryTimeoutMs)
+    } catch (error) {
+      await connection.end().catch(() => {})
+      throw error
+    }
+  }
+
+  get connectionHandle(): Connection {
+    return this.connection
+  }
+
+  private has(table: string, column?: string): boolean {
+    const cols = this.tables.get(table)
+    return cols !== undefined && (column === undefined || cols.has(column.toLowerCase()))
+  }
+
+  private async select(sql: string, values: unknown[] = []): Promise<RowDataPacket[]> {
+    try {
+      const [rows] = await this.connection.query<RowDataPacket[]>({sql, values, timeout: this.queryTimeoutMs})
+      return rows
+    } catch (error) {
+      if (error instanceof UserError) throw error
+      throw new UserError(`database query failed on ${this.info.host}: ${describeDbError(error)}`, {code: 'db_query_failed', cause: error})
+    }
+  }
+
+  async ipListColumnPresent(): Promise<boolean> {
+    return this.has('t_node_info', this.ipListColumn)
+  }
+
+  async loadNodes(): Promise<NodeRow[]> {
+    const withList = this.has('t_node_info', this.ipListColumn)
+    const rows = await this.select(
+      `SELECT node_name, node_obj, endpoint_ip, endpoint_port, present_state, setting_state,
+              UNIX_TIMESTAMP(last_heartbeat) AS hb, UNIX_TIMESTAMP(last_reg_time) AS reg, tars_version
+              ${withList ? `, \`${this.ipListColumn}\` AS ip_list` : ''}
+       FROM t_node_info`,
+    )
+    return rows.map((r) => {
+      const row: NodeRow = {
+        nodeName: str(r.node_name).trim(),
+        nodeObj: str(r.node_obj),
+        endpointIp: str(r.endpoint_ip),
+        endpointPort: num(r.endpoint_port),
+        presentState: str(r.present_state),
+        settingState: str(r.setting_state),
+        lastHeartbeat: iso(r.hb),
+        lastRegTime: iso(r.reg),
+        tarsVersion: str(r.tars_version),
+      }
+      if (withList) row.ipList = r.ip_list === null ? null : str(r.ip_list)
+      return row
+    })
+  }
+
+  private serverColumns(): string {
+    const flow = this.has('t_server_conf', 'flow_state') ? 'flow_state' : "'active' AS flow_state"
+    return `application, server_name, node_name, setting_state, present_state, ${flow}, bak_flag, enable_group, enable_set,
+            set_name, set_area, set_group, ip_group_name, server_type`
+  }
+
+  private static toServer(r: RowDataPacket): ServerRow {
+    return {
+      application: str(r.application),
+      serverName: str(r.server_name),
+      nodeName: str(r.node_name),
+      settingState: str(r.setting_state),
+      presentState: str(r.present_state),
+      flowState: str(r.flow_state) || 'active',
+      bakFlag: num(r.bak_flag),
+      enableGroup: str(r.enable_group),
+      enableSet: str(r.enable_set),
+      setName: str(r.set_name),
+      setArea: str(r.set_area),
+      setGroup: str(r.set_group),
+      ipGroupName: str(r.ip_group_name),
+      serverType: str(r.server_type),
+    }
+  }
+
+  private static toAdapter(r: RowDataPacket): AdapterRow {
+    return {
+      application: str(r.application),
+      serverName: str(r.server_name),
+      nodeName: str(r.node_name),
+      adapterName: str(r.adapter_name),
+      endpoint: str(r.endpoint),
+      servant: str(r.servant),
+      protocol: r.protocol === null || r.protocol === undefined ? 'tars' : str(r.protocol),
+    }
+  }
+
+  private static toRegistry(r: RowDataPacket): RegistryRow {
+    return {
+      locatorId: str(r.locator_id),
+      servant: str(r.servant),
+      endpoint: str(r.endpoint),
+      presentState: str(r.present_state),
+      lastHeartbeat: iso(r.hb),
+      enableGroup: str(r.enable_group),
+    }
+  }
+
+  private static readonly ADAPTER_COLUMNS = 'application, server_name, node_name, adapter_name, endpoint, servant, protocol'
+  private static readonly REGISTRY_COLUMNS = 'locator_id, servant, endpoint, present_state, UNIX_TIMESTAMP(last_heartbeat) AS hb, enable_group'
+
+  async loadNodeServers(nodeName: string): Promise<{servers: ServerRow[]; adapters: AdapterRow[]}> {
+    // t_server_conf has an index on node_name; t_adapter_conf has none, so join through the server rows'
+    // (application, server_name, node_name), the prefix of its unique key.
+    const servers = await this.select(`SELECT ${this.serverColumns()} FROM t_server_conf WHERE node_name = ?`, [nodeName])
+    const adapters = await this.select(
+      `SELECT a.application, a.server_name, a.node_name, a.adapter_name, a.endpoint, a.servant, a.protocol
+       FROM t_server_conf s JOIN t_adapter_conf a
+         ON a.application = s.application AND a.server_name = s.server_name AND a.node_name = s.node_name
+       WHERE s.node_name = ?`,
+      [nodeName],
+    )
+    return {servers: servers.map((r) => MysqlStore.toServer(r)), adapters: adapters.map((r) => MysqlStore.toAdapter(r))}
+  }
+
+  async loadObject(application: string, serverName: string, servant: string): Promise<ObjectRows> {
+    // Both lookups use the leading (application, server_name) columns of the tables' unique keys.
+    const servers = await this.select(`SELECT ${this.serverColumns()} FROM t_server_conf WHERE application = ? AND server_name = ?`, [application, serverName])
+    const adapters = await this.select(
+      `SELECT ${MysqlStore.ADAPTER_COLUMNS} FROM t_adapter_conf WHERE application = ? AND server_name = ? AND servant = ?`,
+      [application, serverName, servant],
+    )
+    const registry = await this.select(`SELECT ${MysqlStore.REGISTRY_COLUMNS} FROM t_registry_info WHERE servant = ?`, [servant])
+    return {
+      servers: servers.map((r) => MysqlStore.toServer(r)),
+      adapters: adapters.map((r) => MysqlStore.toAdapter(r)),
+      registry: registry.map((r) => MysqlStore.toRegistry(r)),
+    }
+  }
+
+  async listServants(): Promise<string[]> {
+    const rows = await this.select(
+      `SELECT DISTINCT servant FROM t_adapter_conf WHERE servant <> '' UNION SELECT DISTINCT servant FROM t_registry_info WHERE servant <> ''`,
+    )
+    return rows.map((r) => str(r.servant)).sort()
+  }
+
+  async loadAllAdapters(): Promise<{servers: ServerRow[]; adapters: AdapterRow[]}> {
+    const servers = await this.select(`SELECT ${this.serverColumns()} FROM t_server_conf`)
+    const adapters = await this.select(`SELECT ${MysqlStore.ADAPTER_COLUMNS} FROM t_adapter_conf`)
+    return {servers: servers.map((r) => MysqlStore.toServer(r)), adapters: adapters.map((r) => MysqlStore.toAdapter(r))}
+  }
+
+  async loadRegistry(): Promise<RegistryRow[]> {
+    const rows = await this.select(`SELECT ${MysqlStore.REGISTRY_COLUMNS} FROM t_registry_info`)
+    return rows.map((r) => MysqlStore.toRegistry(r))
+  }
+
+  async loadGroups(): Promise<{rules: GroupRuleRow[]; priorities: GroupPriorityRow[]}> {
+    const rules = this.has('t_server_group_rule')
+      ? await this.select('SELECT group_id, group_name, allow_ip_rule FROM t_server_group_rule')
+      : []
+    const priorities = this.has('t_group_priority')
+      ? await this.select('SELECT id, name, group_list, list_order, station FROM t_group_priority ORDER BY list_order')
+      : []
+    return {
+      rules: rules.map((r) => ({groupId: num(r.group_id), groupName: str(r.group_name), allowIpRule: str(r.allow_ip_rule)})),
+      priorities: priorities.map((r) => ({id: num(r.id), name: str(r.name), groupList: str(r.group_list), listOrder: num(r.list_order), station: str(r.station)})),
+    }
+  }
+
+  async snapshot(): Promise<Snapshot> {
+    const [nodes, all, registry, groups] = [await this.loadNodes(), await this.loadAllAdapters(), await this.loadRegistry(), await this.loadGroups()]
+    return {
+      format: 'tarsnet-snapshot',
+      version: 1,
+      takenAt: new Date().toISOString(),
+      source: this.info.source,
+      ipListColumn: this.ipListColumn,
+      ipListColumnPresent: await this.ipListColumnPresent(),
+      nodes,
+      servers: all.servers,
+      adapters: all.adapters,
+      registry,
+      groupRules: groups.rules,
+      groupPriorities: groups.priorities,
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.end().catch(() => this.connection.destroy())
+  }
+}
