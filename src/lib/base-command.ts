@@ -36,6 +36,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     debug: Flags.boolean({summary: 'Show stack traces of unexpected errors.', helpGroup: 'OUTPUT'}),
   }
 
+  /** Whether --profile may name a profile that does not exist yet (init creates it). */
+  protected allowUnknownProfile = false
+
   /** The exit code for an error that stopped the command (probe uses 3: could not probe). */
   protected errorExitCode = 1
 
@@ -62,7 +65,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The effective settings (flags > env > profile > defaults), read once. */
   protected settings(): Settings {
-    this.cachedSettings ??= resolveSettings({flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir})
+    this.cachedSettings ??= resolveSettings({flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir, allowUnknownProfile: this.allowUnknownProfile})
     return this.cachedSettings
   }
 

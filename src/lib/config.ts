@@ -76,6 +76,8 @@ export interface SettingsInput {
   flags: {config?: string; profile?: string; db?: string; networks?: string; 'db-timeout'?: number}
   env: NodeJS.ProcessEnv
   configDir: string
+  /** `tarsnet init --profile NEW` names a profile that does not exist yet. */
+  allowUnknownProfile?: boolean
 }
 
 export interface Settings {
@@ -92,7 +94,7 @@ export interface Settings {
 }
 
 /** Resolves every setting from flags, environment, profile and defaults, remembering the origin. */
-export function resolveSettings({flags, env, configDir}: SettingsInput): Settings {
+export function resolveSettings({flags, env, configDir, allowUnknownProfile}: SettingsInput): Settings {
   const configPath: Setting<string> = flags.config
     ? {value: flags.config, origin: 'flag --config'}
     : env.TARSNET_CONFIG
@@ -109,7 +111,7 @@ export function resolveSettings({flags, env, configDir}: SettingsInput): Setting
   const profileName: Setting<string> = explicitProfile
     ?? (file.defaultProfile ? {value: file.defaultProfile, origin: `config ${configPath.value} (defaultProfile)`} : {value: 'default', origin: 'default'})
   const profile = file.profiles[profileName.value]
-  if (!profile && explicitProfile) {
+  if (!profile && explicitProfile && !allowUnknownProfile) {
     const known = Object.keys(file.profiles)
     throw new UserError(
       `unknown profile "${profileName.value}" (${profileName.origin}): ${known.length > 0 ? `${configPath.value} has ${known.join(', ')}` : `${configPath.value} has no profiles; create one with \`tarsnet init --profile ${profileName.value}\``}`,

@@ -55,31 +55,44 @@ function invalid(url: string, why: string): UserError {
 }
 
 export function parseDbUrl(url: string): DbUrl {
-  const m = /^(mysql|mariadb):\/\/([^@/]*)@([^/?#]+)(?:\/([^?#]*))?(?:\?([^#]*))?$/.exec(url.trim())
-  if (!m) throw invalid(url, 'it does not have the form scheme://user@host/database')
-  const [, , userInfo, hostList, db, query] = m
+  const scheme = /^(mysql|mariadb):\/\//i.exec(url.trim())
+  const rest = url.trim().slice(scheme ? scheme[0].length : 0)
+  // The last "@" before the host list ends the user info: Tars's default password (Tars@2019) has one.
+  const at = rest.lastIndexOf('@')
+  const m = scheme && at > 0 ? /^([^/?#]+)(?:\/([^?#]*))?(?:\?([^#]*))?$/.exec(rest.slice(at + 1)) : null
+  if (!scheme || !m) throw invalid(url, 'it does not have the form scheme://user@host/database')
+  const userInfo = rest.slice(0, at)
+  const [, hostList, db, query] = m
   const colon = userInfo.indexOf(':')
-  const user = decodeURIComponent(colon >= 0 ? userInfo.slice(0, colon) : userInfo)
-  const password = colon >= 0 ? decodeURIComponent(userInfo.slice(colon + 1)) : undefined
+  const decode = (t: string) => {
+    try {
+      return decodeURIComponent(t)
+    } catch {
+      return t
+    }
+  }
+  const user = decode(colon >= 0 ? userInfo.slice(0, colon) : userInfo)
+  const password = colon >= 0 ? decode(userInfo.slice(colon + 1)) : undefined
   if (user === '') throw invalid(url, 'the user is empty')
   const hosts = hostList.split(',').map((h) => parseHost(h.trim(), url))
   const options: Record<string, string> = {}
   for (const pair of (query ?? '').split('&')) {
     if (pair === '') continue
     const eq = pair.indexOf('=')
-    options[decodeURIComponent(eq < 0 ? pair : pair.slice(0, eq))] = decodeURIComponent(eq < 0 ? 'true' : pair.slice(eq + 1))
+    options[decode(eq < 0 ? pair : pair.slice(0, eq))] = decode(eq < 0 ? 'true' : pair.slice(eq + 1))
   }
   const ssl = (options.ssl ?? options.tls ?? options.sslmode ?? 'false').toLowerCase()
   let tls: DbUrl['tls'] = 'off'
   if (['true', '1', 'required', 'require', 'verify', 'verify-full', 'verify-ca', 'on'].includes(ssl)) tls = 'verify'
   else if (['skip-verify', 'insecure', 'preferred'].includes(ssl)) tls = 'skip-verify'
   else if (!['false', '0', 'off', 'disable', 'disabled'].includes(ssl)) throw invalid(url, `ssl=${ssl} is not one of true, skip-verify, false`)
-  return {user, password, hosts, database: decodeURIComponent(db || 'db_tars'), tls, sslCa: options['ssl-ca'], options}
+  return {user, password, hosts, database: decode(db || 'db_tars'), tls, sslCa: options['ssl-ca'], options}
 }
 
 /** The URL with its password replaced by ****, for display. */
 export function redactDbUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:****@')
+  const m = /^([a-z]+:\/\/[^:@/]*):(.*)@([^@]*)$/is.exec(url)
+  return m ? `${m[1]}:****@${m[3]}` : url
 }
 
 export function formatHost(h: DbHost): string {

@@ -1,0 +1,40 @@
+import {redactDbUrl} from '../../lib/db-url.js'
+import {BaseCommand} from '../../lib/base-command.js'
+import {formatNetworksSpec} from '../../core/networks.js'
+import {renderTable} from '../../lib/table.js'
+
+export interface ConfigShowResult {
+  configFile: string
+  configFileExists: boolean
+  settings: Array<{name: string; value: unknown; origin: string}>
+}
+
+export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
+  static override summary = 'Print the effective configuration and where each value came from (secrets masked).'
+  static override description = 'Every setting comes from a flag, an environment variable, the profile in the config file, or a default, in that order.'
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    {description: 'What a profile would use', command: '<%= config.bin %> <%= command.id %> --profile plant2'},
+  ]
+
+  async run(): Promise<ConfigShowResult> {
+    const s = this.settings()
+    const probe = s.probe.value
+    const settings = [
+      {name: 'config file', value: s.configPath.value + (s.configExists ? '' : ' (does not exist)'), origin: s.configPath.origin},
+      {name: 'profile', value: s.profileName.value, origin: s.profileName.origin},
+      {name: 'database', value: s.db ? redactDbUrl(s.db.value) : null, origin: s.db?.origin ?? 'not set'},
+      {name: 'database password', value: process.env.TARSNET_DB_PASSWORD ? '****' : null, origin: process.env.TARSNET_DB_PASSWORD ? 'env TARSNET_DB_PASSWORD' : 'not set (from the URL, or asked at a terminal)'},
+      {name: 'database timeout', value: `${s.dbTimeoutMs.value / 1000} s`, origin: s.dbTimeoutMs.origin},
+      {name: 'networks', value: s.networks.value.length > 0 ? formatNetworksSpec(s.networks.value) : null, origin: s.networks.origin},
+      {name: 'IP-list column', value: s.ipListColumn.value, origin: s.ipListColumn.origin},
+      {name: 'probe', value: Object.keys(probe).length > 0 ? JSON.stringify(probe) : null, origin: s.probe.origin},
+      {name: 'audit log', value: s.auditLog.value ?? `${this.config.dataDir}/audit.jsonl`, origin: s.auditLog.origin},
+    ]
+    if (!this.jsonEnabled()) {
+      this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin])))
+    }
+    return {configFile: s.configPath.value, configFileExists: s.configExists, settings}
+  }
+}

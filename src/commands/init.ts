@@ -1,0 +1,124 @@
+import {Flags} from '@oclif/core'
+
+import {autoNetworks, formatNetworksSpec, type Network} from '../core/networks.js'
+import {nodeAddresses} from '../core/nodes.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {readConfigFile, writeConfigFile, type Profile} from '../lib/config.js'
+import {parseDbUrl, redactDbUrl} from '../lib/db-url.js'
+import {UserError} from '../lib/errors.js'
+
+export interface InitResult {
+  configFile: string
+  profile: string
+  db: string
+  networks: Network[]
+  nodesFound: number | null
+}
+
+export default class Init extends BaseCommand<typeof Init> {
+  static override summary = 'Set up a profile: database URL (tested), networks proposed from the nodes\' IPs, IP-list column.'
+  static override description = `Where a person is, a wizard: it asks for the database URL, tests the connection, groups the IPs it finds by subnet and lets you name each group (x, y, …), then saves the profile in the config file.
+Without a terminal (scripts, CI) it saves what the flags say: --db is then required, --networks optional.
+The password is not saved unless it is part of the URL you give: prefer TARSNET_DB_PASSWORD or the prompt.`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    {description: 'A second profile for another plant', command: '<%= config.bin %> <%= command.id %> --profile plant2'},
+    {description: 'From a script', command: "<%= config.bin %> <%= command.id %> --db 'mysql://tarsAdmin@10.10.0.2,10.20.0.2/db_tars' --networks 'x=10.10.0.0/16;y=10.20.0.0/16'"},
+  ]
+
+  static override flags = {
+    'ip-list-column': Flags.string({summary: 'Name of the IP-list column on t_node_info.', default: 'ip_list'}),
+    'no-test': Flags.boolean({summary: 'Save without testing the connection.'}),
+  }
+
+  protected override allowUnknownProfile = true
+
+  async run(): Promise<InitResult> {
+    const settings = this.settings()
+    const configFile = settings.configPath.value
+    const profileName = this.flags.profile ?? process.env.TARSNET_PROFILE ?? 'default'
+    const file = readConfigFile(configFile)
+    const existing: Profile = file.profiles[profileName] ?? {}
+    const interactive = this.canPrompt()
+
+    let db = this.flags.db ?? process.env.TARSNET_DB
+    let networks: Network[] = settings.networks.origin.startsWith('default') ? [] : settings.networks.value
+    let nodesFound: number | null = null
+
+    if (interactive) {
+      const {input, confirm} = await import('@inquirer/prompts')
+      this.log(`Setting up profile "${profileName}" in ${configFile}`)
+      for (;;) {
+        db = await input({
+          message: 'Database URL (mysql://user@host1[,host2]/db_tars):',
+          default: db ?? existing.db ?? 'mysql://tarsAdmin@127.0.0.1:3306/db_tars',
+          validate: (v) => {
+            try {
+              parseDbUrl(v)
+              return true
+            } catch (error) {
+              return (error as Error).message
+            }
+          },
+        })
+        if (this.flags['no-test']) break
+        try {
+          const ips = await this.collectIps(db)
+          nodesFound = ips.nodes
+          this.log(`Connected: ${ips.nodes} node(s), ${ips.ips.length} IP(s).`)
+          if (networks.length === 0) networks = await this.nameNetworks(ips.ips)
+          break
+        } catch (error) {
+          this.log(`Could not use it: ${(error as Error).message}`)
+          if (!(await confirm({message: 'Try another URL?', default: true}))) break
+        }
+      }
+    } else {
+      if (!db) throw new UserError('tarsnet init needs a terminal to ask questions; from a script, pass --db URL (and --networks SPEC)', {code: 'no_tty'})
+      parseDbUrl(db)
+      if (!this.flags['no-test']) nodesFound = (await this.collectIps(db)).nodes
+    }
+
+    const profile: Profile = {...existing, db: db!, ipListColumn: this.flags['ip-list-column']}
+    if (networks.length > 0) profile.networks = networks
+    file.profiles[profileName] = profile
+    file.defaultProfile ??= profileName
+    writeConfigFile(configFile, file)
+    if (!this.jsonEnabled()) {
+      this.log(`Saved profile "${profileName}" to ${configFile}: ${redactDbUrl(db!)}${networks.length > 0 ? `, networks ${formatNetworksSpec(networks)}` : ''}.`)
+      this.log('Next: tarsnet nodes list')
+    }
+    return {configFile, profile: profileName, db: redactDbUrl(db!), networks, nodesFound}
+  }
+
+  /** Connects with the given URL (prompting for a password where needed) and returns every node IP. */
+  private async collectIps(db: string): Promise<{nodes: number; ips: string[]}> {
+    ;(this.flags as {db?: string}).db = db
+    const store = await this.openStore()
+    const rows = await store.loadNodes()
+    const ips = rows.flatMap((r) => nodeAddresses(r).ips)
+    return {nodes: rows.length, ips: [...new Set(ips)]}
+  }
+
+  /** Proposes one network per /24 (/64) found and lets the person name them; equal names merge. */
+  private async nameNetworks(ips: string[]): Promise<Network[]> {
+    const {input} = await import('@inquirer/prompts')
+    const groups = autoNetworks(ips).list
+    if (groups.length === 0) return []
+    this.log(`The nodes' IPs fall into ${groups.length} subnet(s). Name each network (e.g. x, y); leave empty to skip a subnet.`)
+    const letters = ['x', 'y', 'z', 'w', 'v', 'u']
+    const byName = new Map<string, string[]>()
+    for (const [i, g] of groups.entries()) {
+      const count = ips.filter((ip) => autoNetworks([ip]).list[0]?.name === g.name).length
+      const name = await input({
+        message: `Network for ${g.name} (${count} IP(s)):`,
+        default: letters[i] ?? '',
+        validate: (v) => v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) || 'letters, digits, "-", "_" or "."',
+      })
+      if (name === '') continue
+      byName.set(name, [...(byName.get(name) ?? []), ...g.cidrs])
+    }
+    return [...byName].map(([name, cidrs]) => ({name, cidrs}))
+  }
+}

@@ -1,0 +1,46 @@
+import {Flags} from '@oclif/core'
+import {renameSync, writeFileSync} from 'node:fs'
+
+import {BaseCommand} from '../../lib/base-command.js'
+
+export interface SnapshotSaveResult {
+  file: string | null
+  takenAt: string
+  source: string
+  counts: Record<string, number>
+}
+
+export default class SnapshotSave extends BaseCommand<typeof SnapshotSave> {
+  static override summary = 'Save the rows tarsnet reads to a JSON file, for when the database is unreachable.'
+  static override description = `Writes nodes, servers, adapters, registry servants and IDC group tables, plus when and from where they were taken.
+Every read command takes --snapshot FILE to use it instead of the database. Keep a recent one on the jump host: during a network incident the database may answer on neither network.`
+
+  static override examples = [
+    {description: 'Save to a dated file', command: '<%= config.bin %> <%= command.id %> -o db_tars-$(date +%F).json'},
+    {description: 'Read it later, with no database', command: '<%= config.bin %> nodes list --snapshot db_tars-2026-11-24.json'},
+  ]
+
+  static override flags = {
+    output: Flags.string({char: 'o', summary: 'File to write (default: print to stdout).'}),
+  }
+
+  async run(): Promise<SnapshotSaveResult> {
+    const store = await this.openStore()
+    await this.noteMissingIpListColumn(store)
+    const snap = await store.snapshot()
+    const configured = this.settings().networks.value
+    if (configured.length > 0) snap.networks = configured
+    const text = JSON.stringify(snap, null, 1) + '\n'
+    const counts = {nodes: snap.nodes.length, servers: snap.servers.length, adapters: snap.adapters.length, registry: snap.registry.length}
+    if (this.flags.output) {
+      // Write then rename: an interrupted save never leaves a half-written snapshot in place.
+      const tmp = `${this.flags.output}.${process.pid}.tmp`
+      writeFileSync(tmp, text, {mode: 0o600})
+      renameSync(tmp, this.flags.output)
+      if (!this.jsonEnabled()) this.log(`Saved ${counts.nodes} nodes, ${counts.servers} servers, ${counts.adapters} adapters from ${snap.source} to ${this.flags.output}`)
+    } else if (!this.jsonEnabled()) {
+      process.stdout.write(text)
+    }
+    return {file: this.flags.output ?? null, takenAt: snap.takenAt, source: snap.source, counts}
+  }
+}
