@@ -5,11 +5,10 @@ import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import mysql from 'mysql2/promise'
 
 import {parseDbUrl, redactDbUrl} from '../src/lib/db-url.js'
 import {runCli} from './helpers/cli.js'
-import {TestDb} from './helpers/db.js'
+import {adminConnection, TestDb} from './helpers/db.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tarsnet-errors-'))
 
@@ -69,7 +68,7 @@ describe('errors: one line, non-zero, never the password', () => {
   })
 
   it('wrong password: says so without the password', async () => {
-    const admin = await mysql.createConnection({host: '127.0.0.1', user: 'root'})
+    const admin = await adminConnection()
     await admin.query("CREATE USER IF NOT EXISTS 'tarsnet_pw'@'%' IDENTIFIED BY 'right-one'")
     await admin.query("CREATE USER IF NOT EXISTS 'tarsnet_pw'@'localhost' IDENTIFIED BY 'right-one'")
     await admin.end()
@@ -82,7 +81,10 @@ describe('errors: one line, non-zero, never the password', () => {
   })
 
   it('a database without the tables: not a db_tars database', async () => {
-    const r = await runCli(['nodes', 'list', '--db', 'mysql://root@127.0.0.1/test'])
+    const other = `${db.name}_empty`
+    await db.query(`CREATE DATABASE \`${other}\``)
+    const r = await runCli(['nodes', 'list', '--db', db.url.replace(db.name, other)])
+    await db.query(`DROP DATABASE \`${other}\``)
     assertOneLineError(r, /not a db_tars database: t_node_info, t_server_conf, t_adapter_conf, t_registry_info missing/)
   })
 

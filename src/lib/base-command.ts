@@ -138,14 +138,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * The networks to classify IPs with: configured ones, else those saved in a snapshot, else one
-   * automatic network per /24 or /64 of the given IPs.
+   * automatic network per /24 or /64 of the given IPs (a function: only computed when needed).
    */
-  protected networksFor(ips: Iterable<string>): Networks {
+  protected networksFor(ips: Iterable<string> | (() => Iterable<string>)): Networks {
     const configured = this.settings().networks.value
     if (configured.length > 0) return namedNetworks(configured)
     const saved = (this.store as {data?: {networks?: Networks['list']}} | undefined)?.data?.networks
     if (saved && saved.length > 0) return namedNetworks(saved)
-    return autoNetworks(ips)
+    return autoNetworks(typeof ips === 'function' ? ips() : ips)
   }
 
   /** Says once when the IP-list column is missing, and how to add it. */
@@ -160,6 +160,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const info = this.store?.info
     if (!info) return {}
     return {source: {kind: info.kind, from: info.source, host: info.host ?? null, takenAt: info.takenAt ?? null, failedHosts: info.failedHosts ?? []}}
+  }
+
+  /** JSON straight to stdout: oclif's colourising tokenizer costs more than the whole command on big results. */
+  public override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
   }
 
   protected override toErrorJson(err: unknown): {error: {code: string; message: string; exitCode: number}} {

@@ -128,6 +128,11 @@ export class TestDb {
   }
 }
 
+/** A connection to the test server with no database selected (for creating users and the like). */
+export function adminConnection(): Promise<Connection> {
+  return mysql.createConnection({...serverOptions(), multipleStatements: true})
+}
+
 /** Whether the test server answers; tests that need it fail loudly rather than skip. */
 export async function testServerReachable(): Promise<boolean> {
   try {

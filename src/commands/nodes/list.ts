@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {buildNodeView, sortNodeViews, type NodeView} from '../../core/nodes.js'
+import {buildNodeView, nodeAddresses, sortNodeViews, type NodeView} from '../../core/nodes.js'
 import type {Network} from '../../core/networks.js'
 import {formatAge, matcher} from '../../core/text.js'
 import {BaseCommand} from '../../lib/base-command.js'
@@ -38,7 +38,7 @@ Problems are marked, never hidden: a node missing a network, an IP in no network
     await this.noteMissingIpListColumn(store)
     const rows = await store.loadNodes()
     const now = Date.now()
-    const allIps = rows.flatMap((r) => [r.ipList ?? '', r.endpointIp, r.nodeName].join(',').split(/[,;|\s]+/))
+    const allIps = () => rows.flatMap((r) => nodeAddresses(r).ips)
     const networks = this.networksFor(allIps)
     for (const name of [this.flags.network, this.flags.missing]) {
       if (name && !networks.list.some((n) => n.name === name)) {

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {buildNodeView, type NodeView} from '../../core/nodes.js'
+import {buildNodeView, nodeAddresses, type NodeView} from '../../core/nodes.js'
 import {closestNames, formatAge} from '../../core/text.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {UserError} from '../../lib/errors.js'
@@ -42,7 +42,7 @@ export default class NodesShow extends BaseCommand<typeof NodesShow> {
       const close = closestNames(this.args.node, rows.map((r) => r.nodeName))
       throw new UserError(`unknown node "${this.args.node}"${close.length > 0 ? `: did you mean ${close.join(', ')}?` : ''} (\`tarsnet nodes list\` shows them all)`, {code: 'unknown_node'})
     }
-    const allIps = rows.flatMap((r) => [r.ipList ?? '', r.endpointIp, r.nodeName].join(',').split(/[,;|\s]+/))
+    const allIps = () => rows.flatMap((r) => nodeAddresses(r).ips)
     const node = buildNodeView(row, this.networksFor(allIps), Date.now())
     const {servers, adapters} = await store.loadNodeServers(row.nodeName)
     const result: NodeShowResult = {node, servers: groupServers(servers, adapters), notices: this.notices}

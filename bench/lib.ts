@@ -1,0 +1,59 @@
+/**
+ * Measuring whole commands: wall time (median of several runs) and peak resident memory (GNU time's %M),
+ * always side by side with a reference doing the same work, reported as ratios.
+ */
+import {spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const TARSNET = `${ROOT}bin/run.js`
+
+export interface Measure {
+  wallMs: number
+  peakRssMb: number
+}
+
+export interface BenchRow {
+  name: string
+  tarsnet: Measure
+  reference: Measure & {name: string}
+  note?: string
+}
+
+const GNU_TIME = '/usr/bin/time'
+
+/** Runs a command once; stdout is discarded (like a script piping it on), stderr kept for errors. */
+export function runOnce(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Measure & {code: number; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    if (!existsSync(GNU_TIME)) {
+      reject(new Error('GNU time (/usr/bin/time) is needed for peak memory: apt-get install time'))
+      return
+    }
+    const started = process.hrtime.bigint()
+    const child = spawn(GNU_TIME, ['-f', '@@RSS %M', cmd, ...args], {env, stdio: ['ignore', 'ignore', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6
+      const m = /@@RSS (\d+)/.exec(stderr)
+      resolve({code: code ?? -1, wallMs, peakRssMb: m ? Number(m[1]) / 1024 : Number.NaN, stderr: stderr.replace(/@@RSS \d+\n?/, '')})
+    })
+  })
+}
+
+/** Median wall time and the peak memory of the median run, over `runs` runs after one warm-up. */
+export async function measure(cmd: string, args: string[], options: {runs?: number; env?: NodeJS.ProcessEnv; okCodes?: number[]} = {}): Promise<Measure> {
+  const runs = options.runs ?? 5
+  const ok = options.okCodes ?? [0]
+  const results: Measure[] = []
+  for (let i = 0; i <= runs; i++) {
+    const r = await runOnce(cmd, args, options.env)
+    if (!ok.includes(r.code)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`)
+    if (i > 0) results.push(r) // the first run warms the page cache and the database's buffers
+  }
+  results.sort((a, b) => a.wallMs - b.wallMs)
+  const mid = results[Math.floor(results.length / 2)]
+  return {wallMs: mid.wallMs, peakRssMb: Math.max(...results.map((r) => r.peakRssMb))}
+}
