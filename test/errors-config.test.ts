@@ -80,6 +80,13 @@ describe('errors: one line, non-zero, never the password', () => {
     assert.doesNotMatch(env.stderr, /AlsoWrong77/)
   })
 
+  it('TLS asked for and not offered: an error, never a silent fall-back to plain text', async () => {
+    const tls = await runCli(['nodes', 'list', '--db', `${db.url}?ssl=true`])
+    const offered = !/TLS failed/.test(tls.stderr)
+    if (offered) assert.equal(tls.code, 0, tls.stderr) // a server with TLS configured simply works
+    else assertOneLineError(tls, /127\.0\.0\.1:3306 \(TLS failed: /)
+  })
+
   it('a database without the tables: not a db_tars database', async () => {
     const other = `${db.name}_empty`
     await db.query(`CREATE DATABASE \`${other}\``)

@@ -39,7 +39,7 @@ export function describeDbError(error: unknown, timeoutMs?: number): string {
     case 'ER_ACCESS_DENIED_ERROR': return 'access denied (wrong user or password)'
     case 'ER_DBACCESS_DENIED_ERROR': return 'access to the database denied for this user'
     case 'ER_BAD_DB_ERROR': return 'no such database'
-    case 'HANDSHAKE_SSL_ERROR': case 'HANDSHAKE_NO_SSL_SUPPORT': return `TLS failed (${e.message ?? e.code})`
+    case 'HANDSHAKE_SSL_ERROR': case 'HANDSHAKE_NO_SSL_SUPPORT': return `TLS failed: ${e.message ?? e.code}`
     default: return e.code ? `${e.code}${e.message ? `: ${e.message}` : ''}` : (e.message ?? String(error))
   }
 }
