@@ -170,13 +170,15 @@ export class MysqlStore implements Store {
     return this.has('t_node_info', this.ipListColumn)
   }
 
-  async loadNodes(): Promise<NodeRow[]> {
+  async loadNodes(names?: string[]): Promise<NodeRow[]> {
+    if (names !== undefined && names.length === 0) return []
     const withList = this.has('t_node_info', this.ipListColumn)
     const rows = await this.select(
       `SELECT node_name, node_obj, endpoint_ip, endpoint_port, present_state, setting_state,
               UNIX_TIMESTAMP(last_heartbeat) AS hb, UNIX_TIMESTAMP(last_reg_time) AS reg, tars_version
               ${withList ? `, \`${this.ipListColumn}\` AS ip_list` : ''}
-       FROM t_node_info`,
+       FROM t_node_info${names === undefined ? '' : ' WHERE node_name IN (?)'}`,
+      names === undefined ? [] : [names],
     )
     return rows.map((r) => {
       const row: NodeRow = {

@@ -92,8 +92,10 @@ export class SnapshotStore implements Store {
     return this.data.ipListColumnPresent
   }
 
-  async loadNodes(): Promise<NodeRow[]> {
-    return this.data.nodes.map((n) => {
+  async loadNodes(names?: string[]): Promise<NodeRow[]> {
+    const wanted = names === undefined ? undefined : new Set(names)
+    const nodes = wanted === undefined ? this.data.nodes : this.data.nodes.filter((n) => wanted.has(n.nodeName.trim()))
+    return nodes.map((n) => {
       const row = {...n}
       if (!this.data.ipListColumnPresent) delete row.ipList
       else if (row.ipList === undefined) row.ipList = null

@@ -116,7 +116,8 @@ export interface Store {
   /** The name of the IP-list column on t_node_info (profile setting, default ip_list). */
   readonly ipListColumn: string
   ipListColumnPresent(): Promise<boolean>
-  loadNodes(): Promise<NodeRow[]>
+  /** Every node, or only those named (an indexed lookup on node_name's unique key: resolve needs a few of thousands). */
+  loadNodes(names?: string[]): Promise<NodeRow[]>
   /** Servers and adapters hosted on one node. */
   loadNodeServers(nodeName: string): Promise<{servers: ServerRow[]; adapters: AdapterRow[]}>
   /** All rows the registry would consider for `App.Server.Obj`. */

@@ -1,0 +1,669 @@
+/**
+ * Registry-exact resolution of one object (DESIGN §2), as a pure function of rows.
+ *
+ * The rules are those of TarsFramework RegistryServer (DbHandle::loadObjectIdCache and the find* queries
+ * in DbHandle.cpp / QueryImp.cpp), plus the seed's expansion: a wildcard host becomes one endpoint per
+ * IP of its node. Every row the registry would leave out is reported with its reason, never dropped.
+ */
+import {UserError} from '../lib/errors.js'
+import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../store/types.js'
+import {formatEndpoint, formatProxy, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
+import {parseIp} from './ip.js'
+import type {Networks} from './networks.js'
+import {nodeAddresses, type IpSource} from './nodes.js'
+import {matcher, naturalCompare} from './text.js'
+
+// ---------------------------------------------------------------------------------------------------
+// Object names
+
+export interface ObjectName {
+  application: string
+  serverName: string
+  servant: string
+}
+
+const PART = /^[A-Za-z0-9_-]+$/
+
+/** Splits `App.Server.Obj`; null when the name is not three dot-separated non-empty words. */
+export function parseObjectName(name: string): ObjectName | null {
+  const parts = name.split('.')
+  if (parts.length !== 3 || !parts.every((p) => PART.test(p))) return null
+  return {application: parts[0], serverName: parts[1], servant: name}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Result
+
+export interface ResolvedEndpoint {
+  /** EndpointF.nodeName: the trimmed node_name of the server row (t_registry_info: the locator's host). */
+  node: string
+  /** The named network of `host`, or null outside every named network (or a host that is not an IP). */
+  network: string | null
+  host: string
+  port: number
+  protocol: Protocol
+  timeout: number
+  active: boolean
+  /** True when `host` replaced a wildcard host from the node's IPs. */
+  expanded: boolean
+  /** The wildcard that was replaced (`0.0.0.0`, `::`, `*`, or `` for no -h), null when not expanded. */
+  expandedFrom: string | null
+  /** The endpoint string as stored in the database. */
+  source: string
+  /** This endpoint serialised (TC_Endpoint::toString), as a client would be given it. */
+  endpoint: string
+  grid: number
+  qos: number
+  weight: number
+  weightType: number
+  authType: number
+  adapter: string
+  /** t_adapter_conf.protocol: 'tars' or a non-Tars protocol. */
+  adapterProtocol: string
+  /** Where the node's IPs came from (only for expanded endpoints). */
+  ipSource: IpSource | null
+  /** The node has no IP list: its IP came from endpoint_ip or node_name (single network). */
+  fallback: boolean
+  /** Bound to one specific IP: no second network. */
+  singleHost: boolean
+  /** EndpointF.setId: `name.area.group` when enable_set='Y', else ''. */
+  setId: string
+  groupWorkId: number
+  groupRealId: number
+  origin: 't_adapter_conf' | 't_registry_info'
+}
+
+export interface SkippedRow {
+  node: string
+  reason: string
+  endpoint: string
+  code: 'standby' | 'unparsable' | 'no-server-row'
+  adapter: string
+}
+
+export interface ResolveWarning {
+  code: string
+  message: string
+  node?: string
+  network?: string
+}
+
+export interface NodeEntry {
+  node: string
+  /** The seed's per-node proxy: `obj@ep1:ep2` over this node's endpoints in the result. */
+  proxy: string
+  active: boolean
+  endpoints: ResolvedEndpoint[]
+}
+
+export interface NetworkSummary {
+  /** null: endpoints in no named network. */
+  network: string | null
+  endpoints: number
+  activeEndpoints: number
+  nodes: string[]
+  /** Nodes in the result with no endpoint on this network. */
+  missingNodes: string[]
+}
+
+export type QueryMode =
+  | {kind: 'any'}
+  | {kind: 'set'; setId: string; clientIp?: string}
+  | {kind: 'group'; clientIp: string}
+
+export interface ModeReport {
+  /** The registry function this result reproduces. */
+  function: 'findObjectById4Any' | 'findObjectByIdInSameSet' | 'findObjectByIdInSameGroup'
+  setId?: string
+  clientIp?: string
+  clientGroupId?: number
+  /** How the endpoints were chosen, e.g. "same group 2", "priority list 'south'", "all (client in no group)". */
+  selected: string
+}
+
+export interface ResolveResult {
+  object: string
+  mode: ModeReport
+  active: ResolvedEndpoint[]
+  inactive: ResolvedEndpoint[]
+  skipped: SkippedRow[]
+  nodes: NodeEntry[]
+  /** The direct proxy string of the active endpoints; null when there is none. */
+  proxy: string | null
+  networks: NetworkSummary[]
+  warnings: ResolveWarning[]
+}
+
+export interface ResolveFilters {
+  network?: string
+  node?: string
+  activeOnly?: boolean
+}
+
+export interface ResolveInput {
+  object: string
+  rows: ObjectRows
+  /** t_node_info rows (at least those of the object's nodes). */
+  nodes: NodeRow[]
+  networks: Networks
+  groups?: {rules: GroupRuleRow[]; priorities: GroupPriorityRow[]}
+  mode?: QueryMode
+  filters?: ResolveFilters
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Groups (DbHandle::load2GroupMap, getGroupId, loadGroupPriority)
+
+interface GroupTables {
+  byIp: Map<string, number>
+  byName: Map<string, number>
+  priorities: Array<{name: string; groups: Set<number>}>
+}
+
+/** TC_Common::strto<int>: leading integer, else 0. */
+function strtoInt(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s)
+  return m ? Number(m[1]) : 0
+}
+
+function groupTables(groups: ResolveInput['groups']): GroupTables {
+  const byIp = new Map<string, number>()
+  const byName = new Map<string, number>()
+  // Loaded "order by group_id": a later rule for the same IP or name wins.
+  const rules = [...(groups?.rules ?? [])].sort((a, b) => a.groupId - b.groupId)
+  for (const rule of rules) {
+    for (const ip of rule.allowIpRule.split('|')) if (ip !== '') byIp.set(ip, rule.groupId)
+    byName.set(rule.groupName, rule.groupId)
+  }
+  const priorities = [...(groups?.priorities ?? [])]
+    .sort((a, b) => a.listOrder - b.listOrder || a.id - b.id)
+    .map((p) => ({
+      name: p.name,
+      groups: new Set(p.groupList.split(/[|,;]/).filter((g) => g !== '').map(strtoInt)),
+    }))
+  return {byIp, byName, priorities}
+}
+
+/** getGroupId: the exact IP, else its `a.b.c.*` form (IPv4 only); -1 when in no group. */
+function groupIdOf(tables: GroupTables, ip: string): number {
+  const exact = tables.byIp.get(ip)
+  if (exact !== undefined) return exact
+  const parsed = parseIp(ip)
+  if (parsed?.family === 4) {
+    const star = tables.byIp.get(`${parsed.bytes[0]}.${parsed.bytes[1]}.${parsed.bytes[2]}.*`)
+    if (star !== undefined) return star
+  }
+  return -1
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Loading the rows the way loadObjectIdCache does
+
+/** One row of `t_adapter_conf RIGHT JOIN t_server_conf` (or t_registry_info) with an endpoint. */
+interface LoadedRow {
+  node: string
+  adapter: string
+  adapterProtocol: string
+  source: string
+  settingState: string
+  presentState: string
+  flowState: string
+  enableGroup: string
+  enableSet: string
+  setName: string
+  setArea: string
+  setGroup: string
+  ipGroupName: string
+  bakFlag: number
+  origin: ResolvedEndpoint['origin']
+}
+
+/** The RIGHT JOIN runs in MySQL: utf8_general_ci ignores case and trailing spaces when matching keys. */
+function serverKey(application: string, serverName: string, nodeName: string): string {
+  const k = (s: string) => s.toLowerCase().replace(/ +$/, '')
+  return `${k(application)}\u0000${k(serverName)}\u0000${k(nodeName)}`
+}
+
+/** The locator_id is `host:port` of the registry's QueryObj; its host names the registry's node. */
+function locatorHost(row: RegistryRow): string {
+  const id = row.locatorId.trim()
+  const colon = id.lastIndexOf(':')
+  return colon > 0 ? id.slice(0, colon) : id
+}
+
+function loadRows(object: string, rows: ObjectRows, skipped: SkippedRow[], warnings: ResolveWarning[]): LoadedRow[] {
+  const servers = new Map<string, ServerRow>()
+  for (const s of rows.servers) servers.set(serverKey(s.application, s.serverName, s.nodeName), s)
+  const withAdapter = new Set<string>()
+  const out: LoadedRow[] = []
+  // The registry keeps SQL order, which no ORDER BY fixes; tarsnet lists nodes in natural order instead.
+  const adapters = rows.adapters
+    .filter((a) => a.servant === object)
+    .sort((a, b) => naturalCompare(a.nodeName.trim(), b.nodeName.trim()) || naturalCompare(a.adapterName, b.adapterName))
+  for (const a of adapters) {
+    const key = serverKey(a.application, a.serverName, a.nodeName)
+    const server = servers.get(key)
+    if (!server) {
+      // The RIGHT JOIN keeps server rows only: an adapter without its t_server_conf row is never seen.
+      skipped.push({
+        node: a.nodeName.trim(), adapter: a.adapterName, endpoint: a.endpoint, code: 'no-server-row',
+        reason: `no t_server_conf row for ${a.application}.${a.serverName} on ${a.nodeName}: the registry never sees this adapter`,
+      })
+      continue
+    }
+    withAdapter.add(key)
+    out.push(fromAdapter(a, server))
+  }
+  for (const s of rows.servers) {
+    if (withAdapter.has(serverKey(s.application, s.serverName, s.nodeName))) continue
+    warnings.push({
+      code: 'no-adapter', node: s.nodeName.trim(),
+      message: `${s.nodeName.trim()} runs ${s.application}.${s.serverName} but has no adapter for ${object}`,
+    })
+  }
+  for (const r of rows.registry) {
+    if (r.servant !== object) continue
+    // sSql2 of loadObjectIdCache: present_state stands for both states, flow is active, no set, no bak.
+    out.push({
+      node: locatorHost(r), adapter: '', adapterProtocol: 'tars', source: r.endpoint,
+      settingState: r.presentState, presentState: r.presentState, flowState: 'active',
+      enableGroup: r.enableGroup, enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '',
+      bakFlag: 0, origin: 't_registry_info',
+    })
+  }
+  return out
+}
+
+function fromAdapter(a: AdapterRow, s: ServerRow): LoadedRow {
+  return {
+    node: s.nodeName.trim(), adapter: a.adapterName, adapterProtocol: a.protocol, source: a.endpoint,
+    settingState: s.settingState, presentState: s.presentState, flowState: s.flowState,
+    enableGroup: s.enableGroup, enableSet: s.enableSet, setName: s.setName, setArea: s.setArea,
+    setGroup: s.setGroup, ipGroupName: s.ipGroupName, bakFlag: s.bakFlag, origin: 't_adapter_conf',
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Expansion
+
+type Wildcard = {kind: 'ipv4' | 'all'; written: string}
+
+/** `0.0.0.0` → the node's IPv4s; `::`, `*`, no -h → all its IPs; anything else is a specific host. */
+function wildcardOf(hostText: string | null): Wildcard | null {
+  if (hostText === null) return {kind: 'all', written: ''}
+  if (hostText === '*') return {kind: 'all', written: '*'}
+  const ip = parseIp(hostText)
+  if (!ip || !ip.bytes.every((b) => b === 0)) return null
+  return ip.family === 4 ? {kind: 'ipv4', written: hostText} : {kind: 'all', written: hostText}
+}
+
+interface SetInfo {
+  /** The set division is usable (enable_set=Y with name, area, group, and no '*' name or area). */
+  valid: boolean
+  name: string
+  area: string
+  id: string
+}
+
+interface Candidate {
+  ep: ResolvedEndpoint
+  set: SetInfo | null
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export function resolveObject(input: ResolveInput): ResolveResult {
+  const {object, networks} = input
+  const mode = input.mode ?? {kind: 'any'}
+  const skipped: SkippedRow[] = []
+  const warnings: ResolveWarning[] = []
+  const tables = groupTables(input.groups)
+  const nodeRows = new Map<string, NodeRow>()
+  for (const n of input.nodes) nodeRows.set(n.nodeName.trim(), n)
+
+  const loaded = loadRows(object, input.rows, skipped, warnings)
+  // Nodes are warned about once, however many endpoints they carry.
+  const warnedNodes = new Set<string>()
+  const warnOnce = (key: string, w: ResolveWarning) => {
+    if (warnedNodes.has(key)) return
+    warnedNodes.add(key)
+    warnings.push(w)
+  }
+
+  const candidates: Candidate[] = []
+  for (const row of loaded) {
+    let parsed: {endpoint: Endpoint; hostText: string | null}
+    try {
+      // A default-constructed TC_Endpoint has host 0.0.0.0, so the registry reads a missing -h as that.
+      parsed = parseEndpointDetailed(row.source, {missingHost: '0.0.0.0'})
+    } catch (error) {
+      if (!(error instanceof EndpointParseError)) throw error
+      skipped.push({node: row.node, adapter: row.adapter, endpoint: row.source, code: 'unparsable', reason: `endpoint does not parse: ${error.reason}`})
+      continue
+    }
+    // Parsed before the standby check, as in loadObjectIdCache.
+    if (row.bakFlag === 1) {
+      skipped.push({node: row.node, adapter: row.adapter, endpoint: row.source, code: 'standby', reason: 'bak_flag=1: a standby server, never handed to clients'})
+      continue
+    }
+    const active = row.settingState === 'active' && row.presentState === 'active' && row.flowState !== 'inactive'
+    const enableSet = row.enableSet.toLowerCase() === 'y'
+    const set: SetInfo | null = enableSet
+      ? {
+          valid: row.setName !== '' && row.setArea !== '' && row.setGroup !== '' && row.setName !== '*' && row.setArea !== '*',
+          name: row.setName,
+          area: `${row.setName}.${row.setArea}`,
+          id: `${row.setName}.${row.setArea}.${row.setGroup}`,
+        }
+      : null
+    if (set && !set.valid) {
+      warnings.push({code: 'invalid-set', node: row.node, message: `${row.node}: set division '${set.id}' is invalid: the registry ignores it for set queries`})
+    }
+    if (parsed.hostText === null) {
+      warnings.push({code: 'no-host', node: row.node, message: `${row.node}: endpoint '${row.source}' has no -h: the registry reads it as 0.0.0.0`})
+    }
+    if (row.adapterProtocol !== 'tars' && row.origin === 't_adapter_conf') {
+      warnOnce(`proto:${row.node}:${row.adapter}`, {code: 'non-tars', node: row.node, message: `${row.node}: adapter ${row.adapter} speaks '${row.adapterProtocol}', not tars: probes can only test a TCP connect`})
+    }
+
+    const base = (host: string, expandedFrom: string | null, ipSource: IpSource | null, fallback: boolean, singleHost: boolean): ResolvedEndpoint => {
+      const ep: Endpoint = {...parsed.endpoint, host}
+      const ipGroup = row.ipGroupName.trim()
+      const groupRealId = ipGroup === '' ? groupIdOf(tables, host) : (tables.byName.get(ipGroup) ?? -1)
+      return {
+        node: row.node,
+        network: networks.classify(host),
+        host,
+        port: ep.port,
+        protocol: ep.protocol,
+        timeout: ep.timeout,
+        active,
+        expanded: expandedFrom !== null,
+        expandedFrom,
+        source: row.source,
+        endpoint: formatEndpoint(ep),
+        grid: ep.grid,
+        qos: ep.qos,
+        weight: ep.weight,
+        weightType: ep.weightType,
+        authType: ep.authType,
+        adapter: row.adapter,
+        adapterProtocol: row.adapterProtocol,
+        ipSource,
+        fallback,
+        singleHost,
+        setId: enableSet ? `${row.setName}.${row.setArea}.${row.setGroup}` : '',
+        groupWorkId: row.enableGroup.toLowerCase() === 'y' ? groupRealId : -1,
+        groupRealId,
+        origin: row.origin,
+      }
+    }
+
+    const wildcard = wildcardOf(parsed.hostText)
+    if (!wildcard) {
+      // A specific host: kept as is, and flagged, since it cannot fail over to another network.
+      const host = parsed.endpoint.host
+      candidates.push({ep: base(host, null, null, false, true), set})
+      warnOnce(`single:${row.node}:${host}:${parsed.endpoint.port}`, {
+        code: 'single-host', node: row.node,
+        message: `${row.node}: bound to ${host} only: no second network`,
+      })
+      const nodeRow = nodeRows.get(row.node)
+      const known = nodeRow ? nodeAddresses(nodeRow).ips : []
+      const hostIp = parseIp(host)?.text ?? host
+      if (nodeRow && known.length > 0 && !known.includes(hostIp)) {
+        warnOnce(`foreign:${row.node}:${host}`, {code: 'foreign-host', node: row.node, message: `${row.node}: ${host} is not one of the node's IPs (${known.join(', ')})`})
+      }
+      continue
+    }
+
+    const nodeRow = nodeRows.get(row.node)
+    if (!nodeRow) {
+      warnOnce(`unknown:${row.node}`, {code: 'unknown-node', node: row.node, message: `${row.node} is not in t_node_info: its IPs are unknown`})
+    }
+    // An unknown node still falls back to its name when that is an IP.
+    const addresses = nodeAddresses(nodeRow ?? {
+      nodeName: row.node, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: '', settingState: '',
+      lastHeartbeat: null, lastRegTime: null, tarsVersion: '',
+    })
+    const fallback = addresses.source === 'endpoint_ip' || addresses.source === 'node_name'
+    if (fallback) {
+      warnOnce(`fallback:${row.node}`, {
+        code: 'fallback', node: row.node,
+        message: `${row.node} has no IP list: using its ${addresses.source} ${addresses.ips[0]} (single network)`,
+      })
+    }
+    const ips = addresses.ips.filter((ip) => wildcard.kind === 'all' || parseIp(ip)?.family === 4)
+    if (wildcard.kind === 'ipv4' && ips.length > 0 && ips.length < addresses.ips.length) {
+      const v6 = addresses.ips.filter((ip) => !ips.includes(ip))
+      warnOnce(`v4only:${row.node}`, {code: 'ipv4-only', node: row.node, message: `${row.node}: 0.0.0.0 listens on IPv4 only, so ${v6.join(', ')} ${v6.length === 1 ? 'is' : 'are'} not used`})
+    }
+    if (ips.length === 0) {
+      // Nothing to expand into: the registry would hand out the wildcard itself, which no client can reach.
+      const why = addresses.ips.length === 0 ? 'no known IP' : 'no IPv4 address'
+      warnOnce(`noexp:${row.node}:${wildcard.written}`, {
+        code: 'not-expanded', node: row.node,
+        message: `${row.node}: ${wildcard.written || '(no -h)'} not expanded: the node has ${why}; clients would be told ${parsed.endpoint.host}`,
+      })
+      candidates.push({ep: base(parsed.endpoint.host, null, null, false, false), set})
+      continue
+    }
+    for (const ip of ips) candidates.push({ep: base(ip, wildcard.written, addresses.source, fallback, false), set})
+  }
+
+  // Registry query mode.
+  const selection = select(candidates, mode, tables, warnings)
+
+  // Filters (tarsnet's, not the registry's).
+  const f = input.filters ?? {}
+  const nodeMatch = matcher(f.node)
+  const chosen = selection.endpoints.filter((ep) =>
+    (f.network === undefined || ep.network === f.network) && nodeMatch(ep.node) && (!f.activeOnly || ep.active))
+  const filteredSkipped = skipped.filter((s) => nodeMatch(s.node))
+  const active = chosen.filter((ep) => ep.active)
+  const inactive = chosen.filter((ep) => !ep.active)
+
+  if (active.length === 0) {
+    warnings.push({code: 'no-active', message: `no active endpoint for ${object}: a client would get nothing to call`})
+  }
+
+  const nodes = nodeEntries(object, chosen)
+  const summaries = networkSummaries(networks, nodes, f.network)
+  for (const s of summaries) {
+    if (s.network === null) {
+      warnings.push({code: 'no-network', message: `${s.endpoints} endpoint(s) on ${s.nodes.join(', ')} are in no named network`})
+      continue
+    }
+    for (const n of s.missingNodes) {
+      // A node already explained (single IP, fallback, IPv4-only) needs no second line saying the same.
+      if (warnings.some((w) => w.node === n && EXPLAINS_MISSING.has(w.code))) continue
+      warnings.push({code: 'missing-network', node: n, network: s.network, message: `${n} has no endpoint on network ${s.network}`})
+    }
+  }
+
+  return {
+    object,
+    mode: selection.report,
+    active,
+    inactive,
+    skipped: filteredSkipped,
+    nodes,
+    proxy: active.length > 0 ? formatProxy(object, active.map(toEndpoint)) : null,
+    networks: summaries,
+    warnings: filterWarnings(warnings, nodeMatch),
+  }
+}
+
+const EXPLAINS_MISSING = new Set(['single-host', 'fallback', 'ipv4-only', 'not-expanded'])
+
+function filterWarnings(warnings: ResolveWarning[], nodeMatch: (n: string) => boolean): ResolveWarning[] {
+  return warnings.filter((w) => w.node === undefined || nodeMatch(w.node))
+}
+
+export function toEndpoint(ep: ResolvedEndpoint): Endpoint {
+  return {
+    protocol: ep.protocol, host: ep.host, port: ep.port, timeout: ep.timeout, grid: ep.grid, qos: ep.qos,
+    weight: ep.weight, weightType: ep.weightType, authType: ep.authType,
+  }
+}
+
+function nodeEntries(object: string, endpoints: ResolvedEndpoint[]): NodeEntry[] {
+  const byNode = new Map<string, ResolvedEndpoint[]>()
+  for (const ep of endpoints) {
+    const list = byNode.get(ep.node) ?? []
+    list.push(ep)
+    byNode.set(ep.node, list)
+  }
+  return [...byNode.entries()]
+    .sort((a, b) => naturalCompare(a[0], b[0]))
+    .map(([node, eps]) => ({
+      node,
+      proxy: formatProxy(object, eps.map(toEndpoint)),
+      active: eps.some((e) => e.active),
+      endpoints: eps,
+    }))
+}
+
+function networkSummaries(networks: Networks, nodes: NodeEntry[], only: string | undefined): NetworkSummary[] {
+  const present = new Set(nodes.flatMap((n) => n.endpoints.map((e) => e.network)))
+  let names: Array<string | null>
+  if (only !== undefined) names = [only]
+  else if (networks.auto) names = [...present].filter((n): n is string => n !== null).sort(naturalCompare)
+  else names = networks.list.map((n) => n.name)
+  if (only === undefined && present.has(null)) names.push(null)
+  return names.map((network) => {
+    const onNet = nodes.filter((n) => n.endpoints.some((e) => e.network === network))
+    const eps = nodes.flatMap((n) => n.endpoints.filter((e) => e.network === network))
+    // "Missing" only means something for configured networks: every node should be on each of them.
+    const missing = network === null || networks.auto ? [] : nodes.filter((n) => !onNet.includes(n)).map((n) => n.node)
+    return {
+      network,
+      endpoints: eps.length,
+      activeEndpoints: eps.filter((e) => e.active).length,
+      nodes: onNet.map((n) => n.node),
+      missingNodes: missing,
+    }
+  })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Query modes
+
+interface Selection {
+  endpoints: ResolvedEndpoint[]
+  report: ModeReport
+}
+
+/** A set id as QueryImp::findObjectByIdInSameSet accepts it: three parts, name and area not '*'. */
+export function parseSetId(setId: string): [string, string, string] {
+  // TC_Common::sepstr drops empty parts, so "a..b" has two.
+  const parts = setId.split('.').filter((p) => p !== '')
+  if (parts.length !== 3 || parts[0] === '*' || parts[1] === '*') {
+    throw new UserError(`invalid --set '${setId}': write name.area.group (group may be *, name and area may not)`, {code: 'invalid_set'})
+  }
+  return [parts[0], parts[1], parts[2]]
+}
+
+function select(candidates: Candidate[], mode: QueryMode, tables: GroupTables, warnings: ResolveWarning[]): Selection {
+  const all = candidates.map((c) => c.ep)
+  if (mode.kind === 'any') return {endpoints: all, report: {function: 'findObjectById4Any', selected: 'all endpoints, active and inactive'}}
+  if (mode.kind === 'group') return byGroupPriority(all, mode.clientIp, tables, 'findObjectByIdInSameGroup')
+
+  // findObjectByIdInSameSet (QueryImp + DbHandle).
+  const [name, area, group] = parseSetId(mode.setId)
+  const setArea = `${name}.${area}`
+  const setId = `${setArea}.${group}`
+  const inSets = candidates.filter((c) => c.set?.valid)
+  const sameName = inSets.filter((c) => c.set!.name === name)
+  const report = (selected: string): ModeReport => ({function: 'findObjectByIdInSameSet', setId, clientIp: mode.clientIp, selected})
+  if (sameName.length === 0) {
+    // The servant has no set (or not this set name): the registry falls back to IDC grouping.
+    const fallback = mode.clientIp
+      ? byGroupPriority(all, mode.clientIp, tables, 'findObjectByIdInSameSet')
+      : {endpoints: all, report: {function: 'findObjectByIdInSameSet' as const, selected: ''}}
+    const why = inSets.length === 0 ? 'no server of this object has a set' : `no server is in set '${name}'`
+    const then = mode.clientIp ? `IDC grouping for ${mode.clientIp}: ${fallback.report.selected}` : 'IDC grouping without a client IP: all endpoints'
+    return {endpoints: fallback.endpoints, report: {...fallback.report, function: 'findObjectByIdInSameSet', setId, clientIp: mode.clientIp, selected: `${why}, so ${then}`}}
+  }
+  let chosen: Candidate[]
+  let selected: string
+  if (group === '*') {
+    chosen = sameName.filter((c) => c.set!.area === setArea)
+    selected = `every group of ${setArea}`
+  } else {
+    chosen = sameName.filter((c) => c.set!.id === setId)
+    selected = `set ${setId}`
+    if (chosen.length === 0) {
+      chosen = sameName.filter((c) => c.set!.id === `${setArea}.*`)
+      selected = `no server in ${setId}, so the wildcard group ${setArea}.*`
+    }
+  }
+  if (chosen.length === 0) {
+    warnings.push({code: 'set-empty', message: `set ${setId}: the registry finds no server and returns an error; a client gets no endpoint`})
+    selected = `no server in ${setId}${group === '*' ? '' : ` or ${setArea}.*`}`
+  }
+  return {endpoints: chosen.map((c) => c.ep), report: report(selected)}
+}
+
+/** findObjectByIdInGroupPriority: same group → t_group_priority order → ungrouped → all. */
+function byGroupPriority(all: ResolvedEndpoint[], clientIp: string, tables: GroupTables, fn: ModeReport['function']): Selection {
+  const clientGroupId = groupIdOf(tables, clientIp)
+  const report = (selected: string): ModeReport => ({function: fn, clientIp, clientGroupId, selected})
+  if (clientGroupId === -1) return {endpoints: all, report: report(`all endpoints: ${clientIp} is in no IDC group`)}
+  const activeIn = (pred: (ep: ResolvedEndpoint) => boolean) => all.some((ep) => ep.active && pred(ep))
+
+  let pred: (ep: ResolvedEndpoint) => boolean = (ep) => ep.groupWorkId === clientGroupId
+  let selected = `same IDC group ${clientGroupId}`
+  if (!activeIn(pred)) {
+    let found = false
+    for (const p of tables.priorities) {
+      if (!p.groups.has(clientGroupId)) continue
+      const candidate = (ep: ResolvedEndpoint) => p.groups.has(ep.groupWorkId)
+      // Each priority entry containing the client's group replaces the result until one has an active endpoint.
+      pred = candidate
+      selected = `group priority '${p.name}' (groups ${[...p.groups].join(', ')})`
+      if (activeIn(candidate)) {
+        found = true
+        break
+      }
+    }
+    if (!found) {
+      pred = (ep) => ep.groupWorkId === -1
+      selected = 'servers without IDC grouping'
+      if (!activeIn(pred)) {
+        pred = () => true
+        selected = 'all endpoints: none active in any preferred group'
+      }
+    }
+  }
+  return {endpoints: all.filter(pred), report: report(selected)}
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Text pieces shared by the views
+
+/** `10.10.0.1:7`, `[fd00::1]:7`. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/** "x: 5 endpoints on 5 nodes; y: 4 on 4 — n3 has no y". */
+export function summarySentence(summaries: NetworkSummary[]): string {
+  if (summaries.length === 0) return 'no endpoints'
+  const parts = summaries.map((s, i) => {
+    const name = s.network ?? 'in no network'
+    return i === 0
+      ? `${name}: ${s.endpoints} endpoint${s.endpoints === 1 ? '' : 's'} on ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}`
+      : `${name}: ${s.endpoints} on ${s.nodes.length}`
+  })
+  const missing = summaries
+    .filter((s) => s.network !== null && s.missingNodes.length > 0)
+    .map((s) => `${s.missingNodes.join(', ')} ${s.missingNodes.length === 1 ? 'has' : 'have'} no ${s.network}`)
+  return parts.join('; ') + (missing.length > 0 ? ` — ${missing.join('; ')}` : '')
+}
+
+/** The seed's raft form, one line per node: `nodeName  obj@tcp -h ip1 -p p:tcp -h ip2 -p p`. */
+export function nodesLines(result: ResolveResult): string[] {
+  const width = Math.max(0, ...result.nodes.map((n) => n.node.length))
+  return result.nodes.map((n) => `${n.node.padEnd(width)}  ${n.proxy}`)
+}
