@@ -1,0 +1,76 @@
+/**
+ * A lab cluster on loopback: the listeners a snapshot's servants would have, with some links cut.
+ * Used by `tarsnet demo`, the probe tests and the benchmark.
+ */
+import {namedNetworks} from '../core/networks.js'
+import {servantPorts} from '../probe/plan.js'
+import type {Snapshot} from '../store/types.js'
+import {DroppingListeners, UpListeners} from './listeners.js'
+import {startBuiltinServant, startTarsJsServant, type RunningServant} from './tars-server.js'
+
+export type Behaviour = 'up' | 'tars' | 'refused' | 'drop'
+
+export interface LabEntry {
+  node: string
+  network: string | null
+  host: string
+  port: number
+  behaviour: Behaviour
+  /** For 'tars': the servant the listener hosts (a ping for another gets -4). */
+  servant?: string
+}
+
+export interface LabCut {
+  /** Links matching this are cut: their SYNs are dropped (or refused, with `how: 'refused'`). */
+  network: string
+  nodes: string[]
+  how?: 'drop' | 'refused'
+}
+
+/** The listeners of every active servant of the snapshot, on each node IP; `cuts` say which links are cut. */
+export function labEntries(snapshot: Snapshot & {networks?: Array<{name: string; cidrs: string[]}>}, cuts: LabCut[] = []): LabEntry[] {
+  const networks = namedNetworks(snapshot.networks ?? [])
+  const ports = servantPorts({nodes: snapshot.nodes, servers: snapshot.servers, adapters: snapshot.adapters})
+  const out: LabEntry[] = []
+  for (const [node, hosts] of ports) {
+    for (const [host, list] of hosts) {
+      const network = networks.classify(host)
+      const cut = cuts.find((c) => c.network === network && c.nodes.includes(node))
+      for (const p of list) {
+        const behaviour: Behaviour = cut ? (cut.how ?? 'drop') : p.servant ? 'tars' : 'up'
+        out.push({node, network, host, port: p.port, behaviour, servant: p.servant ?? undefined})
+      }
+    }
+  }
+  return out
+}
+
+export class Lab {
+  private readonly up = new UpListeners()
+  private readonly drop = new DroppingListeners()
+  private readonly servants: RunningServant[] = []
+
+  private constructor(readonly entries: LabEntry[]) {}
+
+  /** Starts every entry's listener. `tarsImpl`: Tars.js (tests) or the built-in responder (demo). */
+  static async start(entries: LabEntry[], options: {tarsImpl?: 'tars.js' | 'builtin'} = {}): Promise<Lab> {
+    const lab = new Lab(entries)
+    try {
+      const start = options.tarsImpl === 'tars.js' ? startTarsJsServant : startBuiltinServant
+      for (const e of entries) {
+        if (e.behaviour === 'up') await lab.up.add(e.host, e.port)
+        else if (e.behaviour === 'tars') lab.servants.push(await start(e.servant!, e.host, e.port))
+      }
+      const dropped = entries.filter((e) => e.behaviour === 'drop')
+      if (dropped.length > 0) await lab.drop.add(dropped.map((e) => ({host: e.host, port: e.port})))
+    } catch (error) {
+      await lab.close()
+      throw error
+    }
+    return lab
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.up.close(), this.drop.close(), ...this.servants.splice(0).map((s) => s.close())])
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Tars servers for the lab: a servant that answers tars_ping, on a loopback port.
+ *
+ * `startTarsJsServant` runs a real Tars.js server (@tars/rpc, a devDependency: tests only).
+ * Tars.js dispatches every request to the adapter's handler whatever sServantName says, so the handler
+ * here does what TarsCpp's ServantHandle and TarsGo do first: a request for another servant gets -4
+ * (TARSSERVERNOSERVANTERR). `startBuiltinServant` is a small responder built on our own codec, for the
+ * demo, which must run where devDependencies are not installed.
+ */
+import {createRequire} from 'node:module'
+import net from 'node:net'
+import {decodeRequestBody, encodeResponseFrame, frameStatus, PING_FUNCTION} from '../probe/tars-ping.js'
+import {assertLoopback, type Listening} from './listeners.js'
+
+export interface RunningServant extends Listening {
+  servant: string
+  /** 'tars.js' or 'builtin' */
+  kind: string
+  close(): Promise<void>
+}
+
+const NO_SERVANT = -4
+const NO_FUNCTION = -3
+
+/** Starts a Tars.js (@tars/rpc) server hosting `servant` on host:port (0: a free port). */
+export async function startTarsJsServant(servant: string, host = '127.0.0.1', port = 0): Promise<RunningServant> {
+  assertLoopback(host)
+  const require = createRequire(import.meta.url)
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const rpc = require('@tars/rpc') as any
+  const TarsStream = require('@tars/stream')
+  const chosen = port === 0 ? await freePort(host) : port
+
+  // A servant implementation in Tars.js's shape: initialize() and onDispatch(current, func, buffer).
+  function PingImp(this: unknown) {}
+  PingImp.prototype.initialize = function () {}
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  PingImp.prototype.onDispatch = function (current: any, funcName: string) {
+    if (current._origin.sServantName !== servant) return NO_SERVANT
+    if (funcName !== PING_FUNCTION) return NO_FUNCTION
+    const os = new TarsStream.TarsOutputStream()
+    os.writeInt32(0, 0) // tars_ping returns nothing; Tars.js writes the int return value at tag 0
+    current.doResponse(os.getBinBuffer())
+    return 0
+  }
+
+  const server = rpc.server.createServer(PingImp)
+  await server.start({endpoint: `tcp -h ${host} -p ${chosen} -t 60000`, servant, protocol: 'tars', handleImp: PingImp})
+  // Wait until the listener is bound (Tars.js listens asynchronously).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const listener: net.Server = (server as any)._server._adapters[0]._netthread._listener
+  if (!listener.listening) await new Promise<void>((resolve, reject) => {
+    listener.once('listening', () => resolve())
+    listener.once('error', reject)
+  })
+  return {
+    host,
+    port: chosen,
+    servant,
+    kind: 'tars.js',
+    close: async () => {
+      server.stop()
+      if (listener.listening) await new Promise<void>((resolve) => listener.close(() => resolve()))
+    },
+  }
+}
+
+/** A minimal Tars responder (our codec): answers tars_ping for `servant`, -4 for any other servant. */
+export async function startBuiltinServant(servant: string, host = '127.0.0.1', port = 0): Promise<RunningServant> {
+  assertLoopback(host)
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+    socket.on('error', () => {})
+    let rx = Buffer.alloc(0)
+    socket.on('data', (chunk) => {
+      rx = Buffer.concat([rx, chunk])
+      try {
+        for (;;) {
+          const st = frameStatus(rx)
+          if (!st.complete) return
+          const req = decodeRequestBody(rx.subarray(4, st.length))
+          rx = rx.subarray(st.length)
+          let iRet = 0
+          if (req.sServantName !== servant) iRet = NO_SERVANT
+          else if (req.sFuncName !== PING_FUNCTION) iRet = NO_FUNCTION
+          if (req.cPacketType === 1) continue // one-way: no reply
+          socket.write(encodeResponseFrame({iVersion: req.iVersion, iRequestId: req.iRequestId, iMessageType: req.iMessageType, iRet}))
+        }
+      } catch {
+        socket.destroy()
+      }
+    })
+  })
+  server.on('error', () => {})
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({host, port, backlog: 4096}, () => resolve())
+  })
+  const addr = server.address() as net.AddressInfo
+  return {
+    host,
+    port: addr.port,
+    servant,
+    kind: 'builtin',
+    close: async () => {
+      for (const s of sockets) s.destroy()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** Tars.js when it is installed (tests, development), else the built-in responder. */
+export async function startServant(servant: string, host = '127.0.0.1', port = 0): Promise<RunningServant> {
+  try {
+    createRequire(import.meta.url).resolve('@tars/rpc')
+  } catch {
+    return startBuiltinServant(servant, host, port)
+  }
+  return startTarsJsServant(servant, host, port)
+}
+
+async function freePort(host: string): Promise<number> {
+  const s = net.createServer()
+  await new Promise<void>((resolve, reject) => {
+    s.once('error', reject)
+    s.listen({host, port: 0}, () => resolve())
+  })
+  const {port} = s.address() as net.AddressInfo
+  await new Promise<void>((resolve) => s.close(() => resolve()))
+  return port
+}

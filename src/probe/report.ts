@@ -1,0 +1,212 @@
+/**
+ * From probe results to what the operator reads (pure): the JSON result, per-network summary, the
+ * verdict with its exit code (monitoring-plugin convention, DESIGN §6), and the matrix model.
+ */
+import type {ProbeResult, ProbeStatus} from './engine.js'
+import type {PlanRow, ProbePlan} from './plan.js'
+import {describeTarsRet} from './tars-ping.js'
+
+export type Verdict = 'ok' | 'degraded' | 'outage'
+
+/** Exit codes: 0 every link up, 1 degraded, 2 outage, 3 could not probe. */
+export const EXIT = {ok: 0, degraded: 1, outage: 2, cannotProbe: 3} as const
+
+/** The key used for "in no named network" in JSON maps and matrix headings. */
+export const NO_NETWORK = '(none)'
+
+export interface JsonResult {
+  node: string
+  network: string | null
+  host: string
+  port: number
+  check: 'tcp' | 'tars'
+  status: ProbeStatus
+  latencyMs: number | null
+  sourceIp: string | null
+  error: {code: string; message: string} | null
+  tarsRet: number | null
+  /** The matrix row (node, or node :port for an object). */
+  row: string
+  /** False for an object's inactive endpoints. */
+  active: boolean
+  /** Every port tried on this IP. */
+  ports: number[]
+  attempts: number
+}
+
+export interface RowVerdict {
+  row: string
+  node: string
+  active: boolean
+  /** Networks on which this row is up / down. */
+  upOn: Array<string | null>
+  downOn: Array<string | null>
+  state: 'up' | 'degraded' | 'unreachable' | 'nothing'
+}
+
+export interface ProbeSummary {
+  networks: Record<string, {up: number; total: number}>
+  /** Rows (nodes, or endpoints of an object) with a link down but up on some network. */
+  degraded: string[]
+  /** Rows up on no network. */
+  unreachable: string[]
+  /** Rows with nothing to probe (no IP, no port): shown, never counted as down. */
+  nothingToProbe: string[]
+}
+
+export interface ProbeReport {
+  object: string | null
+  results: JsonResult[]
+  summary: ProbeSummary
+  verdict: Verdict
+  /** Verdict lines: "DEGRADED: n3 reachable only on y", "OUTAGE: n7 unreachable on every network". */
+  lines: string[]
+  rows: RowVerdict[]
+  exitCode: number
+}
+
+const netName = (n: string | null): string => n ?? NO_NETWORK
+
+/** Builds the report; `results` are in plan target order. */
+export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): ProbeReport {
+  const json: JsonResult[] = results.map((r, i) => {
+    const t = plan.targets[i]
+    return {
+      node: r.node, network: r.network, host: r.host, port: r.port, check: r.check, status: r.status,
+      latencyMs: r.latencyMs, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet,
+      row: t.row, active: t.active, ports: t.ports, attempts: r.attempts,
+    }
+  })
+
+  const networks: ProbeSummary['networks'] = {}
+  for (const c of plan.columns) networks[netName(c)] = {up: 0, total: 0}
+  for (const r of json) {
+    const k = netName(r.network)
+    networks[k] ??= {up: 0, total: 0}
+    networks[k].total++
+    if (r.status === 'up') networks[k].up++
+  }
+
+  const byRow = new Map<string, JsonResult[]>()
+  for (const r of json) {
+    const list = byRow.get(r.row)
+    if (list) list.push(r)
+    else byRow.set(r.row, [r])
+  }
+  // The verdict counts active rows; inactive endpoints are shown but are not handed to clients.
+  const rows: RowVerdict[] = plan.rows.map((row: PlanRow) => {
+    const rs = byRow.get(row.key) ?? []
+    const upOn = unique(rs.filter((r) => r.status === 'up').map((r) => r.network))
+    const downOn = unique(rs.filter((r) => r.status !== 'up').map((r) => r.network))
+    const state: RowVerdict['state'] = rs.length === 0 ? 'nothing' : upOn.length === 0 ? 'unreachable' : downOn.length > 0 ? 'degraded' : 'up'
+    return {row: row.key, node: row.node, active: row.active, upOn, downOn, state}
+  })
+  const counted = rows.filter((r) => r.active)
+  const degraded = counted.filter((r) => r.state === 'degraded')
+  const unreachable = counted.filter((r) => r.state === 'unreachable')
+  const verdict: Verdict = unreachable.length > 0 ? 'outage' : degraded.length > 0 ? 'degraded' : 'ok'
+
+  const lines: string[] = []
+  for (const r of unreachable) lines.push(`OUTAGE: ${r.row} unreachable on every network`)
+  for (const r of degraded) {
+    const up = r.upOn.map(netName).join(', ')
+    lines.push(`DEGRADED: ${r.row} reachable only on ${up} (down on ${r.downOn.filter((n) => !r.upOn.includes(n)).map(netName).join(', ') || 'another IP of the same network'})`)
+  }
+  if (lines.length === 0 && json.length > 0) lines.push(`OK: every ${plan.mode === 'object' ? 'endpoint' : 'link'} up`)
+
+  return {
+    object: plan.object,
+    results: json,
+    summary: {
+      networks,
+      degraded: degraded.map((r) => r.row),
+      unreachable: unreachable.map((r) => r.row),
+      nothingToProbe: rows.filter((r) => r.state === 'nothing').map((r) => r.row),
+    },
+    verdict,
+    lines,
+    rows,
+    exitCode: EXIT[verdict],
+  }
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)]
+}
+
+export interface CellGlyphs {
+  ok: string
+  bad: string
+}
+
+export const UNICODE_GLYPHS: CellGlyphs = {ok: '✔', bad: '✘'}
+export const ASCII_GLYPHS: CellGlyphs = {ok: 'OK', bad: 'X'}
+
+/** A latency for people: 0.4 ms, 12 ms. */
+export function formatLatency(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
+}
+
+/** One cell's text, e.g. "✔ 0.4 ms", "✘ timeout", "✘ refused", "✘ other servant (-4)". */
+export function cellText(r: Pick<JsonResult, 'status' | 'latencyMs' | 'tarsRet' | 'error' | 'port' | 'ports'>, glyphs: CellGlyphs): string {
+  const via = r.ports.length > 1 ? ` :${r.port}` : ''
+  if (r.status === 'up') return `${glyphs.ok} ${r.latencyMs === null ? '' : formatLatency(r.latencyMs)}${via}`.trimEnd()
+  if (r.tarsRet !== null && r.tarsRet !== 0) return `${glyphs.bad} ${r.tarsRet === -4 ? 'other servant' : describeTarsRet(r.tarsRet)} (${r.tarsRet})`
+  if (r.status === 'error') return `${glyphs.bad} ${ERROR_WORDS[r.error?.code ?? ''] ?? r.error?.code ?? 'error'}`
+  return `${glyphs.bad} ${r.status}`
+}
+
+/** Short cell words for the errors people meet most. */
+const ERROR_WORDS: Record<string, string> = {
+  ETARSNOREPLY: 'no tars reply',
+  ETARSCLOSED: 'closed, no reply',
+  ETARSDECODE: 'not tars',
+  EADDRNOTAVAIL: 'bad source address',
+  EACCES: 'not permitted',
+  EPERM: 'not permitted',
+}
+
+export interface MatrixCell {
+  text: string
+  /** 'up', 'down', 'idle' (nothing to probe on that IP), 'none' (no IP on that network). */
+  kind: 'up' | 'down' | 'idle' | 'none'
+}
+
+export interface MatrixModel {
+  head: string[]
+  rows: Array<{label: string; row: string; cells: MatrixCell[]; inactive: boolean; note: string | null}>
+}
+
+/** The matrix: rows are the plan's rows, columns its networks; a cell may hold several IPs. */
+export function matrixModel(plan: ProbePlan, report: ProbeReport, glyphs: CellGlyphs): MatrixModel {
+  const head = plan.columns.map((c) => (c === null ? 'NO NETWORK' : c.toUpperCase()))
+  const byRow = new Map<string, JsonResult[]>()
+  for (const r of report.results) {
+    const list = byRow.get(r.row)
+    if (list) list.push(r)
+    else byRow.set(r.row, [r])
+  }
+  const rows = plan.rows.map((row) => {
+    const rs = byRow.get(row.key) ?? []
+    const cells = plan.columns.map((col): MatrixCell => {
+      const here = rs.filter((r) => r.network === col)
+      const idle = plan.idle.filter((i) => i.row === row.key && i.network === col)
+      // A network the node has no IP on is said, not left blank: that is the single-network node.
+      if (here.length === 0 && idle.length === 0) return {text: '- no IP', kind: 'none'}
+      const multi = here.length + idle.length > 1
+      const parts = [
+        ...here.map((r) => `${cellText(r, glyphs)}${multi ? `  ${r.host}` : ''}`),
+        ...idle.map((i) => `- nothing to probe${multi ? `  ${i.host}` : ''}`),
+      ]
+      const kind: MatrixCell['kind'] = here.length === 0 ? 'idle' : here.every((r) => r.status === 'up') ? 'up' : 'down'
+      return {text: parts.join('\n'), kind}
+    })
+    return {label: row.label, row: row.key, cells, inactive: !row.active, note: row.nothingToProbe}
+  })
+  return {head, rows}
+}
+
+/** "x: 11/12 up" per network. */
+export function networkLines(summary: ProbeSummary): string[] {
+  return Object.entries(summary.networks).map(([name, {up, total}]) => `${name}: ${up}/${total} up`)
+}

@@ -1,0 +1,220 @@
+import assert from 'node:assert/strict'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+import {Lab, type LabEntry} from '../src/lab/cluster.js'
+import {closedPort} from '../src/lab/listeners.js'
+import {runCli} from './helpers/cli.js'
+
+// A lab cluster on loopback: x = 127.0.41.0/24, y = 127.0.42.0/24, one Tars servant per node bound to 0.0.0.0.
+//   n1: up on x and y                 n2: up on x, dropped on y (timeout)
+//   n3: refused on x and y (outage)   n4: on x the port hosts another servant (-4), up on y
+const OBJ = 'Lab.PingServer.PingObj'
+let PORT = 0
+const now = new Date().toISOString()
+const node = (i: number) => ({nodeName: `n${i}`, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: `127.0.41.${i},127.0.42.${i}`})
+const server = (i: number) => ({application: 'Lab', serverName: 'PingServer', nodeName: `n${i}`, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node'})
+const adapter = (i: number) => ({application: 'Lab', serverName: 'PingServer', nodeName: `n${i}`, adapterName: `${OBJ}Adapter`, endpoint: `tcp -h 0.0.0.0 -p ${PORT} -t 60000`, servant: OBJ, protocol: 'tars'})
+
+describe('tarsnet probe against a lab cluster', () => {
+  let lab: Lab
+  let dir: string
+  let snap: string
+
+  before(async () => {
+    PORT = await closedPort('127.0.41.1')
+    const e = (i: number, net: 'x' | 'y', behaviour: LabEntry['behaviour'], servant = OBJ): LabEntry =>
+      ({node: `n${i}`, network: net, host: `127.0.${net === 'x' ? 41 : 42}.${i}`, port: PORT, behaviour, servant})
+    lab = await Lab.start([
+      e(1, 'x', 'tars'), e(1, 'y', 'tars'),
+      e(2, 'x', 'tars'), e(2, 'y', 'drop'),
+      e(3, 'x', 'refused'), e(3, 'y', 'refused'),
+      e(4, 'x', 'tars', 'Lab.Other.OtherObj'), e(4, 'y', 'tars'),
+    ], {tarsImpl: 'tars.js'})
+    dir = mkdtempSync(join(tmpdir(), 'tarsnet-probe-test-'))
+    snap = join(dir, 'lab.json')
+    const ids = [1, 2, 3, 4]
+    writeFileSync(snap, JSON.stringify({
+      format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'probe lab', ipListColumn: 'ip_list', ipListColumnPresent: true,
+      networks: [{name: 'x', cidrs: ['127.0.41.0/24']}, {name: 'y', cidrs: ['127.0.42.0/24']}],
+      nodes: ids.map(node), servers: ids.map(server), adapters: ids.map(adapter), registry: [], groupRules: [], groupPriorities: [],
+    }))
+  })
+  after(async () => {
+    await lab.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  const statusOf = (json: {results: Array<{host: string; status: string; tarsRet: number | null; check: string}>}) =>
+    Object.fromEntries(json.results.map((r) => [r.host, r.tarsRet !== null && r.tarsRet !== 0 ? `${r.status} ${r.tarsRet}` : r.status]))
+
+  it('the matrix as JSON: every outcome, the summary, the verdict, exit 2 (outage), in about one timeout', async () => {
+    const started = Date.now()
+    const r = await runCli(['probe', '--snapshot', snap, '--json', '--timeout', '600', '--retries', '0'])
+    const took = Date.now() - started
+    assert.equal(r.code, 2, r.stderr)
+    const json = r.json()
+    assert.deepEqual(statusOf(json), {
+      '127.0.41.1': 'up', '127.0.42.1': 'up',
+      '127.0.41.2': 'up', '127.0.42.2': 'timeout',
+      '127.0.41.3': 'refused', '127.0.42.3': 'refused',
+      '127.0.41.4': 'error -4', '127.0.42.4': 'up',
+    })
+    for (const res of json.results) {
+      assert.deepEqual(Object.keys(res).slice(0, 10), ['node', 'network', 'host', 'port', 'check', 'status', 'latencyMs', 'sourceIp', 'error', 'tarsRet'])
+      assert.equal(res.check, 'tars')
+      assert.equal(res.port, PORT)
+      assert.equal(res.sourceIp, '127.0.0.1')
+    }
+    const wrong = json.results.find((x: {host: string}) => x.host === '127.0.41.4')
+    assert.equal(wrong.error.message, 'port answers but hosts another servant')
+    assert.deepEqual(json.summary.networks, {x: {up: 2, total: 4}, y: {up: 2, total: 4}})
+    assert.deepEqual(json.summary.degraded, ['n2', 'n4'])
+    assert.deepEqual(json.summary.unreachable, ['n3'])
+    assert.equal(json.verdict, 'outage')
+    assert.ok(json.wallMs < 600 * 1.5, `probing took ${json.wallMs} ms`)
+    assert.ok(took < 600 + 3000, `the whole command took ${took} ms`)
+  })
+
+  it('exit 1 when degraded, 0 when every link is up, 3 when there is nothing to probe', async () => {
+    const degraded = await runCli(['probe', '--snapshot', snap, '--json', '--timeout', '400', '--node', 'n[124]'])
+    assert.equal(degraded.code, 1, degraded.stderr)
+    assert.equal(degraded.json().verdict, 'degraded')
+    const dropped = degraded.json().results.find((x: {host: string}) => x.host === '127.0.42.2')
+    assert.equal(dropped.attempts, 2, 'one retry after the timeout (default --retries 1)')
+    const ok = await runCli(['probe', '--snapshot', snap, '--json', '--timeout', '400', '--node', 'n1'])
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.equal(ok.json().verdict, 'ok')
+    const none = await runCli(['probe', '--snapshot', snap, '--json', '--node', 'nobody'])
+    assert.equal(none.code, 3)
+    assert.equal(none.json().error.code, 'nothing_to_probe')
+    const bad = await runCli(['probe', '--snapshot', snap, '--bind', 'z=127.0.0.1'])
+    assert.equal(bad.code, 3)
+    assert.match(bad.stderr, /unknown network "z"/)
+  })
+
+  it('--check tcp only connects (the wrong servant\'s port is then up); --bind sets the source address', async () => {
+    const r = await runCli(['probe', '--snapshot', snap, '--json', '--timeout', '400', '--retries', '0', '--check', 'tcp', '--bind', 'x=127.0.41.200'])
+    const json = r.json()
+    const four = json.results.find((x: {host: string}) => x.host === '127.0.41.4')
+    assert.equal(four.status, 'up')
+    assert.equal(four.check, 'tcp')
+    assert.equal(four.sourceIp, '127.0.41.200')
+    assert.equal(json.results.find((x: {host: string}) => x.host === '127.0.42.4').sourceIp, '127.0.0.1')
+  })
+
+  it('an object: every expanded endpoint, with tars_ping', async () => {
+    const r = await runCli(['probe', OBJ, '--snapshot', snap, '--json', '--timeout', '400', '--retries', '0'])
+    assert.equal(r.code, 2, r.stderr)
+    const json = r.json()
+    assert.equal(json.object, OBJ)
+    assert.equal(json.results.length, 8)
+    assert.equal(statusOf(json)['127.0.41.4'], 'error -4')
+    assert.equal(statusOf(json)['127.0.42.2'], 'timeout')
+    const unknown = await runCli(['probe', 'Lab.PingServer.PingOb', '--snapshot', snap])
+    assert.equal(unknown.code, 3)
+    assert.match(unknown.stderr, /unknown object .*closest: Lab\.PingServer\.PingObj/)
+  })
+
+  it('the matrix for people: cells, per-network lines, verdict lines; ASCII when the locale is not UTF-8', async () => {
+    const utf = await runCli(['probe', '--snapshot', snap, '--timeout', '400', '--retries', '0'], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
+    assert.equal(utf.code, 2)
+    assert.match(utf.stdout, /^NODE\s+X\s+Y$/m)
+    assert.match(utf.stdout, /^n2\s+✔ [\d.]+ ms\s+✘ timeout$/m)
+    assert.match(utf.stdout, /^n3\s+✘ refused\s+✘ refused$/m)
+    assert.match(utf.stdout, /^n4\s+✘ other servant \(-4\)\s+✔/m)
+    assert.match(utf.stdout, /x: 2\/4 up {3}y: 2\/4 up/)
+    assert.match(utf.stdout, /^OUTAGE: n3 unreachable on every network$/m)
+    assert.match(utf.stdout, /^DEGRADED: n2 reachable only on x \(down on y\)$/m)
+    assert.doesNotMatch(utf.stderr, /probing/, 'no progress line without a TTY')
+    const ascii = await runCli(['probe', '--snapshot', snap, '--timeout', '400', '--retries', '0', '--node', 'n2'], {env: {LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined}})
+    assert.match(ascii.stdout, /^n2\s+OK [\d.]+ ms\s+X timeout$/m)
+  })
+
+  it('on a terminal: a progress line on stderr after a second, and --watch redraws in place with a clock', {skip: existsSync('/usr/bin/script') ? false : 'needs script(1) for a pseudo-terminal'}, async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('./helpers/cli.js')
+    // Async: the lab's Tars.js servers live in this process and must keep answering meanwhile.
+    const pty = (cmd: string, ms: number) => new Promise<{stdout: string}>((resolve) => {
+      const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], {env: {...process.env, NO_COLOR: '1', LANG: 'C.UTF-8'}, stdio: ['pipe', 'pipe', 'pipe']})
+      let stdout = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      const timer = setTimeout(() => child.kill('SIGINT'), ms)
+      child.on('close', () => {
+        clearTimeout(timer)
+        resolve({stdout})
+      })
+    })
+    const once = await pty(`${process.execPath} ${BIN} probe --snapshot ${snap} --node n2 --timeout 1600 --retries 0`, 15000)
+    assert.match(once.stdout, /probing \d+\/2…/)
+    assert.match(once.stdout, /DEGRADED: n2 reachable only on x/)
+    const watch = await pty(`${process.execPath} ${BIN} probe --snapshot ${snap} --node n1 --timeout 300 --watch 1`, 2500)
+    assert.match(watch.stdout, /\u001B\[H\u001B\[2J\d\d:\d\d:\d\d {2}every 1 s, round 1 \(Ctrl-C to stop\)/)
+    assert.match(watch.stdout, /round 2/)
+  })
+
+  it('--watch without a TTY prints a first line, then one stamped line per change, and a summary on Ctrl-C', async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('./helpers/cli.js')
+    const child = spawn(process.execPath, [BIN, 'probe', '--snapshot', snap, '--node', 'n1', '--timeout', '300', '--watch', '1'], {env: {...process.env, NO_COLOR: '1', CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    child.stdout.on('data', (d) => (out += d))
+    await new Promise((resolve) => setTimeout(resolve, 2500))
+    child.kill('SIGINT')
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    assert.equal(code, 0)
+    assert.match(out, /^\d\d:\d\d:\d\d watching 2 link\(s\) every 1 s: x: 1\/1 up, y: 1\/1 up; ok$/m)
+    assert.match(out, /Watched [\d.]+ s, \d+ round\(s\)\.\nNo link changed state\./)
+  })
+})
+
+describe('tarsnet probe --watch with a link that goes down', () => {
+  it('prints one stamped line per change and, on Ctrl-C, how often each link changed and how long it was down', async () => {
+    const {UpListeners} = await import('../src/lab/listeners.js')
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('./helpers/cli.js')
+    const up = new UpListeners()
+    const l = await up.add('127.0.43.1')
+    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-watch-test-'))
+    const snapFile = join(dir, 'watch.json')
+    writeFileSync(snapFile, JSON.stringify({
+      format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'watch lab', ipListColumn: 'ip_list', ipListColumnPresent: true,
+      networks: [{name: 'x', cidrs: ['127.0.43.0/24']}],
+      nodes: [{...node(1), nodeName: 'w1', ipList: '127.0.43.1'}], servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [],
+    }))
+    try {
+      const child = spawn(process.execPath, [BIN, 'probe', '--snapshot', snapFile, '--port', String(l.port), '--timeout', '300', '--watch', '1'], {env: {...process.env, NO_COLOR: '1', CI: 'true', LANG: 'C.UTF-8'}, stdio: ['ignore', 'pipe', 'pipe']})
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      await new Promise((resolve) => setTimeout(resolve, 1500))
+      await up.close() // the link goes down: refused from now on
+      await new Promise((resolve) => setTimeout(resolve, 2500))
+      child.kill('SIGINT')
+      const code = await new Promise((resolve) => child.on('close', resolve))
+      assert.equal(code, 2, out)
+      assert.match(out, /^\d\d:\d\d:\d\d watching 1 link\(s\) every 1 s: x: 1\/1 up; ok$/m)
+      assert.match(out, /^\d\d:\d\d:\d\d w1 x 127\.0\.43\.1 up → refused$/m)
+      assert.match(out, /^LINK\s+CHANGES\s+DOWN FOR\s+NOW$/m)
+      assert.match(out, /^w1 x 127\.0\.43\.1\s+1\s+[\d.]+ s\s+refused$/m)
+    } finally {
+      await up.close()
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
+
+describe('tarsnet demo', () => {
+  it('runs the tour with CI=true and no stdin, shows the cut link, cleans up, exits 0', async () => {
+    const r = await runCli(['demo', '--timeout', '500'], {input: ''})
+    assert.equal(r.code, 0, r.stderr)
+    assert.match(r.stdout, /Demo cluster up: .*cut: 127\.10\.0\.2 on y/)
+    assert.match(r.stdout, /== Which IPs does each node have/)
+    assert.match(r.stdout, /== Where does Plant\.ControlServer\.ControlObj really live\?/)
+    assert.match(r.stdout, /^DEGRADED: 127\.10\.0\.2 reachable only on x \(down on y\)$/m)
+    assert.match(r.stdout, /Demo cluster stopped\.$/m)
+    // Everything is closed again: the demo's ports refuse.
+    const after = await runCli(['probe', '--demo', '--json', '--timeout', '300', '--retries', '0', '--node', '127.10.0.1'])
+    assert.ok(after.json().results.every((x: {status: string}) => x.status === 'refused'))
+  })
+})

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+import {namedNetworks} from '../src/core/networks.js'
+import {resolveObject} from '../src/core/resolve.js'
+import type {ProbeResult, ProbeStatus} from '../src/probe/engine.js'
+import {planMatrix, planObject, servantPorts} from '../src/probe/plan.js'
+import {ASCII_GLYPHS, buildReport, cellText, EXIT, matrixModel, networkLines, UNICODE_GLYPHS} from '../src/probe/report.js'
+import {changeLine, expandWatchFlag, formatDuration, WatchTracker} from '../src/probe/watch.js'
+import {demoSnapshot} from '../src/store/snapshot-store.js'
+
+const demo = demoSnapshot() as ReturnType<typeof demoSnapshot> & {networks: Array<{name: string; cidrs: string[]}>}
+const networks = namedNetworks(demo.networks)
+const matrix = (extra: Partial<Parameters<typeof planMatrix>[0]> = {}) =>
+  planMatrix({nodes: demo.nodes, servers: demo.servers, adapters: demo.adapters, networks, check: 'auto', ...extra})
+
+/** Fake engine results: `status(target)` decides each one. */
+function fake(plan: ReturnType<typeof matrix>, status: (t: (typeof plan.targets)[number]) => ProbeStatus, tarsRet: number | null = null): ProbeResult[] {
+  return plan.targets.map((t) => {
+    const s = status(t)
+    return {id: t.id, node: t.node, network: t.network, host: t.host, port: t.ports[0], check: t.check, status: s, latencyMs: s === 'up' ? 0.42 : null, sourceIp: '127.0.0.1', error: s === 'up' ? null : {code: s === 'error' ? 'TARS-4' : 'X', message: s}, tarsRet: s === 'error' ? tarsRet : null, attempts: 1}
+  })
+}
+
+describe('probe plan', () => {
+  it('takes each node IP\'s ports from its own active servants (the expansion)', () => {
+    const ports = servantPorts(demo)
+    assert.deepEqual(ports.get('127.10.0.1')?.get('127.20.0.1')?.map((p) => p.port), [20003, 20001])
+    // 127.10.0.2's HTTP gateway is bound to its x IP only and is not a Tars adapter.
+    assert.deepEqual(ports.get('127.10.0.2')?.get('127.10.0.2')?.map((p) => [p.port, p.servant]), [[20001, 'Plant.ControlServer.ControlObj'], [20080, null], [20002, 'Plant.HistoryServer.HistoryObj']])
+    assert.deepEqual(ports.get('127.10.0.2')?.get('127.20.0.2')?.map((p) => p.port), [20001, 20002])
+    assert.equal(ports.has('127.10.0.6'), false, 'its only server is inactive')
+  })
+
+  it('builds the matrix: every node × IP, tars_ping where a Tars servant is known, nothing-to-probe shown', () => {
+    const plan = matrix()
+    assert.deepEqual(plan.columns, ['x', 'y'])
+    assert.equal(plan.rows.length, 6)
+    const n6 = plan.rows.find((r) => r.node === '127.10.0.6')!
+    assert.match(n6.nothingToProbe!, /no active servant/)
+    assert.equal(plan.idle.filter((i) => i.row === '127.10.0.6').length, 2)
+    const t = plan.targets.find((x) => x.host === '127.10.0.2')!
+    assert.equal(t.check, 'tars')
+    assert.deepEqual(t.servants, ['Plant.ControlServer.ControlObj', null, 'Plant.HistoryServer.HistoryObj'])
+    assert.equal(matrix({check: 'tcp'}).targets.every((x) => x.check === 'tcp' && x.servants === undefined), true)
+  })
+
+  it('--port replaces the servant ports; profile ports come last; filters apply', () => {
+    const plan = matrix({ports: [22]})
+    assert.equal(plan.targets.length, 10)
+    assert.ok(plan.targets.every((t) => t.ports.length === 1 && t.ports[0] === 22 && t.check === 'tcp'))
+    const withFallback = matrix({fallbackPorts: [22]})
+    assert.deepEqual(withFallback.targets.find((t) => t.host === '127.20.0.1')!.ports, [20003, 20001, 22])
+    assert.deepEqual(withFallback.targets.filter((t) => t.node === '127.10.0.6').map((t) => t.ports), [[22], [22]])
+    const y = matrix({network: 'y', node: '127.10.0.[12]'})
+    assert.deepEqual(y.columns, ['y'])
+    assert.deepEqual(y.targets.map((t) => t.host), ['127.20.0.1', '127.20.0.2'])
+  })
+
+  it('plans an object\'s endpoints, active and inactive, one row per node', () => {
+    const rows = {servers: demo.servers, adapters: demo.adapters.filter((a) => a.servant === 'Plant.AlarmServer.AlarmObj'), registry: []}
+    const result = resolveObject({object: 'Plant.AlarmServer.AlarmObj', rows, nodes: demo.nodes, networks})
+    const plan = planObject(result, networks, 'auto')
+    assert.deepEqual(plan.rows.map((r) => [r.key, r.active]), [['127.10.0.1', true], ['127.10.0.5', true], ['127.10.0.6', false]])
+    assert.ok(plan.targets.every((t) => t.check === 'tars' && t.servant === 'Plant.AlarmServer.AlarmObj'))
+    assert.equal(plan.targets.filter((t) => !t.active).length, 2)
+  })
+})
+
+describe('probe report', () => {
+  it('all up: ok, exit 0, per-network counts', () => {
+    const plan = matrix()
+    const r = buildReport(plan, fake(plan, () => 'up'))
+    assert.equal(r.verdict, 'ok')
+    assert.equal(r.exitCode, EXIT.ok)
+    assert.deepEqual(r.summary.networks, {x: {up: 5, total: 5}, y: {up: 3, total: 3}})
+    assert.deepEqual(networkLines(r.summary), ['x: 5/5 up', 'y: 3/3 up'])
+    assert.deepEqual(r.summary.nothingToProbe, ['127.10.0.6'])
+    assert.deepEqual(r.lines, ['OK: every link up'])
+  })
+
+  it('a link down, node still up elsewhere: degraded, exit 1, with the line operators read', () => {
+    const plan = matrix()
+    const r = buildReport(plan, fake(plan, (t) => (t.host === '127.20.0.2' ? 'timeout' : 'up')))
+    assert.equal(r.verdict, 'degraded')
+    assert.equal(r.exitCode, EXIT.degraded)
+    assert.deepEqual(r.summary.degraded, ['127.10.0.2'])
+    assert.deepEqual(r.lines, ['DEGRADED: 127.10.0.2 reachable only on x (down on y)'])
+    assert.deepEqual(r.summary.networks.y, {up: 2, total: 3})
+  })
+
+  it('a node up on no network: outage, exit 2; a wrong servant counts as down', () => {
+    const plan = matrix()
+    const r = buildReport(plan, fake(plan, (t) => (t.node === '127.10.0.5' ? 'error' : t.node === '127.10.0.3' ? 'refused' : 'up'), -4))
+    assert.equal(r.verdict, 'outage')
+    assert.equal(r.exitCode, EXIT.outage)
+    assert.deepEqual(r.summary.unreachable, ['127.10.0.3', '127.10.0.5'])
+    assert.ok(r.lines.includes('OUTAGE: 127.10.0.5 unreachable on every network'))
+    const five = r.results.find((x) => x.node === '127.10.0.5')!
+    assert.equal(five.tarsRet, -4)
+    assert.equal(cellText(five, UNICODE_GLYPHS), '✘ other servant (-4)')
+  })
+
+  it('inactive endpoints are shown but left out of the verdict', () => {
+    const rows = {servers: demo.servers, adapters: demo.adapters.filter((a) => a.servant === 'Plant.AlarmServer.AlarmObj'), registry: []}
+    const plan = planObject(resolveObject({object: 'Plant.AlarmServer.AlarmObj', rows, nodes: demo.nodes, networks}), networks, 'auto')
+    const r = buildReport(plan, fake(plan, (t) => (t.active ? 'up' : 'refused')))
+    assert.equal(r.verdict, 'ok')
+    assert.equal(r.results.filter((x) => !x.active).length, 2)
+  })
+
+  it('renders cells in Unicode or ASCII, and a matrix model with nothing-to-probe cells', () => {
+    const base = {latencyMs: 0.42, tarsRet: null, error: null, port: 20001, ports: [20001]}
+    assert.equal(cellText({...base, status: 'up'}, UNICODE_GLYPHS), '✔ 0.4 ms')
+    assert.equal(cellText({...base, status: 'up', latencyMs: 12.4, port: 20080, ports: [20001, 20080]}, ASCII_GLYPHS), 'OK 12 ms :20080')
+    assert.equal(cellText({...base, status: 'timeout', latencyMs: null}, UNICODE_GLYPHS), '✘ timeout')
+    assert.equal(cellText({...base, status: 'refused', latencyMs: null}, ASCII_GLYPHS), 'X refused')
+    const plan = matrix()
+    const model = matrixModel(plan, buildReport(plan, fake(plan, () => 'up')), ASCII_GLYPHS)
+    assert.deepEqual(model.head, ['X', 'Y'])
+    const three = model.rows.find((r) => r.row === '127.10.0.3')!
+    assert.deepEqual(three.cells.map((c) => c.kind), ['up', 'none'])
+    const six = model.rows.find((r) => r.row === '127.10.0.6')!
+    assert.deepEqual(six.cells.map((c) => c.text), ['- nothing to probe', '- nothing to probe'])
+  })
+})
+
+describe('probe --watch', () => {
+  it('tracks changes and time down per link', () => {
+    const w = new WatchTracker()
+    const link = (status: ProbeStatus) => [{row: 'n3', node: 'n3', network: 'x', host: '10.0.0.3', status} as never]
+    assert.deepEqual(w.update(link('up'), 0), [])
+    const [c] = w.update(link('timeout'), 2000)
+    assert.equal(changeLine({...c, at: new Date(2026, 0, 1, 14, 3, 7).getTime()}, true), '14:03:07 n3 x 10.0.0.3 up → timeout')
+    assert.equal(changeLine({...c, at: new Date(2026, 0, 1, 14, 3, 7).getTime()}, false), '14:03:07 n3 x 10.0.0.3 up -> timeout')
+    assert.deepEqual(w.update(link('timeout'), 4000), [])
+    assert.equal(w.update(link('up'), 7000).length, 1)
+    w.update(link('refused'), 9000)
+    const [s] = w.stats(10_000)
+    assert.equal(s.changes, 3)
+    assert.equal(s.downMs, 5000 + 1000)
+    assert.equal(w.rounds, 5)
+    assert.equal(formatDuration(6000), '6.0 s')
+    assert.equal(formatDuration(3_723_000), '1h 2m 3s')
+  })
+
+  it('gives --watch its optional value', () => {
+    assert.deepEqual(expandWatchFlag(['--watch']), ['--watch', '2'])
+    assert.deepEqual(expandWatchFlag(['--watch', '5', '--demo']), ['--watch', '5', '--demo'])
+    assert.deepEqual(expandWatchFlag(['--watch', 'App.S.Obj']), ['--watch', '2', 'App.S.Obj'])
+    assert.deepEqual(expandWatchFlag(['--watch=3']), ['--watch=3'])
+    assert.deepEqual(expandWatchFlag(['--', '--watch']), ['--', '--watch'])
+  })
+})
