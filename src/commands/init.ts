@@ -94,8 +94,7 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
 
   /** Connects with the given URL (prompting for a password where needed) and returns every node IP. */
   private async collectIps(db: string): Promise<{nodes: number; ips: string[]}> {
-    ;(this.flags as {db?: string}).db = db
-    const store = await this.openStore()
+    const store = await this.openStore({db})
     const rows = await store.loadNodes()
     const ips = rows.flatMap((r) => nodeAddresses(r).ips)
     return {nodes: rows.length, ips: [...new Set(ips)]}

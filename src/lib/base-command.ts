@@ -93,8 +93,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return canPrompt() && !this.jsonEnabled()
   }
 
-  /** Opens the store the flags and settings point at: the demo, a snapshot file, or the database. */
-  protected async openStore(): Promise<Store> {
+  /**
+   * Opens the store the flags and settings point at: the demo, a snapshot file, or the database
+   * (`db` overrides the configured URL: init tests a URL typed at its prompt).
+   */
+  protected async openStore(options: {db?: string} = {}): Promise<Store> {
     if (this.store) return this.store
     const {SnapshotStore} = await import('../store/snapshot-store.js')
     if (this.flags.demo) {
@@ -103,7 +106,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.store = SnapshotStore.fromFile(this.flags.snapshot)
       this.notice(`reading snapshot ${this.flags.snapshot} taken ${this.store.info.takenAt}: not live data`)
     } else {
-      this.store = await this.openDatabase()
+      this.store = await this.openDatabase(options.db)
     }
     this.verbose(`source: ${this.store.info.source}`)
     for (const f of this.store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
@@ -111,15 +114,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.store
   }
 
-  private async openDatabase(): Promise<Store> {
+  private async openDatabase(dbOverride?: string): Promise<Store> {
     const settings = this.settings()
-    if (!settings.db) {
+    const db = dbOverride ?? settings.db?.value
+    if (!db) {
       throw new UserError(
         'no database configured: run `tarsnet init`, or pass --db mysql://user@host/db_tars, or set TARSNET_DB (or try --demo)',
         {code: 'no_database'},
       )
     }
-    const url = parseDbUrl(settings.db.value)
+    const url = parseDbUrl(db)
     const {MysqlStore} = await import('../store/mysql-store.js')
     let password = url.password ?? process.env.TARSNET_DB_PASSWORD
     const open = () => MysqlStore.open({url, password, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value})
@@ -129,7 +133,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       // No password given and the server wants one: ask the person, masked, then try again.
       if (error instanceof UserError && error.code === 'db_access_denied' && password === undefined && this.canPrompt()) {
         const {password: ask} = await import('@inquirer/prompts')
-        password = await ask({message: `Password for ${url.user} (${redactDbUrl(settings.db.value)})`, mask: '*'})
+        password = await ask({message: `Password for ${url.user} (${redactDbUrl(db)})`, mask: '*'})
         return open()
       }
       throw error
