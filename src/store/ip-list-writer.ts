@@ -33,8 +33,12 @@ export type ApplyOutcome =
 
 const q = (column: string) => `\`${column.replace(/`/g, '``')}\``
 
+/**
+ * The compare-and-swap. BINARY: the default utf8 collations compare case- and trailing-space-insensitively,
+ * and the swap must apply only to exactly the value read. `<=>` is NULL-safe (NULL matches NULL).
+ */
 export function updateStatement(column: string): string {
-  return `UPDATE t_node_info SET ${q(column)} = ? WHERE node_name = ? AND ${q(column)} <=> ?`
+  return `UPDATE t_node_info SET ${q(column)} = ? WHERE node_name = ? AND BINARY ${q(column)} <=> BINARY ?`
 }
 
 /** The SQL a change runs, with values inlined, for --dry-run and --verbose. */
@@ -64,7 +68,9 @@ export async function applyChanges(connection: Connection, column: string, chang
     await connection.beginTransaction()
     stage = 'write'
     const conflicts: Conflict[] = []
-    for (const change of changes) {
+    // Rows in one fixed order: two imports touching the same nodes then queue instead of deadlocking.
+    const ordered = [...changes].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
+    for (const change of ordered) {
       const [result] = await connection.query<ResultSetHeader>(updateStatement(column), [change.value, change.node, change.expected])
       // mysql2 connects with CLIENT_FOUND_ROWS: affectedRows counts matched rows, so rewriting an equal value is 1, not 0.
       if (result.affectedRows !== 1) conflicts.push({node: change.node, expected: change.expected, actual: undefined})
@@ -90,7 +96,10 @@ export async function applyChanges(connection: Connection, column: string, chang
       throw new UserError(`the database connection was lost before the change was committed (${why}): nothing was written (the server rolls back an unfinished transaction); run the command again`, {code: 'interrupted', cause: error})
     }
     const code = (error as {code?: string}).code
-    if (code === 'ER_LOCK_WAIT_TIMEOUT' || code === 'ER_LOCK_DEADLOCK') {
+    if (code === 'ER_LOCK_DEADLOCK') {
+      throw new UserError(`another session was editing the same nodes at the same moment (${why}): nothing was written; run the command again`, {code: 'locked', cause: error})
+    }
+    if (code === 'ER_LOCK_WAIT_TIMEOUT') {
       throw new UserError(`another session held the node's row for over ${LOCK_WAIT_SECONDS} s (${why}): nothing was written; run the command again`, {code: 'locked', cause: error})
     }
     if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_COLUMNACCESS_DENIED_ERROR') {
