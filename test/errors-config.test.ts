@@ -7,6 +7,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {parseDbUrl, redactDbUrl} from '../src/lib/db-url.js'
+import {redactCommandLine} from '../src/store/audit-log.js'
 import {runCli} from './helpers/cli.js'
 import {adminConnection, TestDb} from './helpers/db.js'
 
@@ -40,6 +41,11 @@ describe('database URL parsing', () => {
   it('redacts passwords', () => {
     assert.equal(redactDbUrl('mysql://tarsAdmin:Tars@2019@10.0.0.1,10.0.0.2/db_tars'), 'mysql://tarsAdmin:****@10.0.0.1,10.0.0.2/db_tars')
     assert.equal(redactDbUrl('mysql://tars@10.0.0.1/db_tars'), 'mysql://tars@10.0.0.1/db_tars')
+    // any scheme, or none; passwords holding "/" or "@"
+    assert.equal(redactDbUrl('root:Tars@2019@127.0.0.1/db_tars'), 'root:****@127.0.0.1/db_tars')
+    assert.equal(redactDbUrl('mysql+tls://u:a/b@c@h1,h2/db_tars'), 'mysql+tls://u:****@h1,h2/db_tars')
+    assert.equal(redactDbUrl(' mysql://u:s3cret@h/db'), ' mysql://u:****@h/db')
+    assert.equal(redactCommandLine(['nodes', 'set-ips', '--db=mysql://u:p/w@x@h/db', '--db', 'u:q@h/db', 'n1']), 'nodes set-ips --db=mysql://u:****@h/db --db u:****@h/db n1')
     // Tars's default password has an "@": accepted raw
     assert.equal(parseDbUrl('mysql://tarsAdmin:Tars@2019@10.0.0.1/db_tars').password, 'Tars@2019')
   })
@@ -85,6 +91,14 @@ describe('errors: one line, non-zero, never the password', () => {
     const offered = !/TLS failed/.test(tls.stderr)
     if (offered) assert.equal(tls.code, 0, tls.stderr) // a server with TLS configured simply works
     else assertOneLineError(tls, /127\.0\.0\.1:3306 \(TLS failed: /)
+  })
+
+  it('a URL without a scheme is refused without echoing its password', async () => {
+    const r = await runCli(['nodes', 'list', '--db', 'root:Tars@2019@127.0.0.1/db_tars'])
+    assertOneLineError(r, /invalid database URL root:\*\*\*\*@127\.0\.0\.1\/db_tars/)
+    assert.doesNotMatch(r.stderr, /2019/)
+    const show = await runCli(['config', 'show', '--db', 'root:Tars@2019@127.0.0.1/db_tars'])
+    assert.doesNotMatch(show.stdout + show.stderr, /2019/)
   })
 
   it('a database without the tables: not a db_tars database', async () => {

@@ -1,6 +1,6 @@
 // `tarsnet init` (the lead's wizard) through a real pseudo-terminal, with test/helpers/pty.ts.
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -62,7 +62,11 @@ describe('tarsnet init (interactive, on a pty)', () => {
     assert.match(said, /Could not use it: cannot reach the database: 127\.0\.0\.1:1 \(connection refused\)/)
     await at(s, 'Try another URL?')
     s.line('n')
+    await at(s, 'Save it anyway?')
+    s.line('n')
+    await s.expect('nothing saved')
     const {code} = await s.exit()
-    assert.equal(code, 0)
+    assert.equal(code, 1)
+    assert.equal(existsSync(config), false)
   })
 })

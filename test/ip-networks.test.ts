@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {ipKind, normalizeIp, parseCidr, parseIp} from '../src/core/ip.js'
+import {ipKind, isBroadcastOf, normalizeIp, parseCidr, parseIp} from '../src/core/ip.js'
 import {autoNetworks, formatNetworksSpec, namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
 import {UserError} from '../src/lib/errors.js'
 
@@ -38,6 +38,17 @@ describe('IP parsing and normalisation', () => {
     assert.equal(kind('fe80::1'), 'link-local')
     assert.equal(kind('10.10.0.1'), 'unicast')
     assert.equal(kind('fd00:10::5'), 'unicast')
+  })
+  it('knows the directed broadcast address of an IPv4 CIDR', () => {
+    const b = (ip: string, cidr: string) => isBroadcastOf(parseIp(ip)!, parseCidr(cidr)!)
+    assert.equal(b('10.10.255.255', '10.10.0.0/16'), true)
+    assert.equal(b('10.10.0.255', '10.10.0.0/16'), false)
+    assert.equal(b('10.10.0.255', '10.10.0.0/24'), true)
+    assert.equal(b('10.20.0.255', '10.10.0.0/24'), false) // outside the CIDR
+    assert.equal(b('10.0.0.3', '10.0.0.0/30'), true)
+    assert.equal(b('10.0.0.1', '10.0.0.0/31'), false) // /31 and /32 have no broadcast address
+    assert.equal(b('255.255.255.255', '0.0.0.0/0'), true)
+    assert.equal(b('fd00::ffff', 'fd00::/112'), false) // IPv6 has none
   })
   it('parses CIDRs and clears host bits', () => {
     assert.equal(parseCidr('10.10.3.4/16')?.text, '10.10.0.0/16')

@@ -150,5 +150,10 @@ describe('snapshots', () => {
     const fromSnap = (await runCli(['nodes', 'list', '--snapshot', file, '--json'])).json() // networks saved in the snapshot
     assert.deepEqual(fromSnap.nodes.map((n: any) => n.ips), fromDb.nodes.map((n: any) => n.ips))
     assert.equal(fromSnap.source.kind, 'snapshot')
+    // Without -o the snapshot goes to stdout, with --json too: one JSON document, the snapshot.
+    const piped = await runCli(['snapshot', 'save', '--json', '--db', db.url])
+    assert.equal(piped.code, 0, piped.stderr)
+    assert.equal(piped.json().format, 'tarsnet-snapshot')
+    assert.equal(piped.json().nodes[0].ipList, '10.10.0.1,10.20.0.1')
   })
 })

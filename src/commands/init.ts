@@ -28,7 +28,7 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
   ]
 
   static override flags = {
-    'ip-list-column': Flags.string({summary: 'Name of the IP-list column on t_node_info.', default: 'ip_list'}),
+    'ip-list-column': Flags.string({summary: 'Name of the IP-list column on t_node_info (default: the profile\'s, else ip_list).'}),
     'no-test': Flags.boolean({summary: 'Save without testing the connection.'}),
   }
 
@@ -71,7 +71,10 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
           break
         } catch (error) {
           this.log(`Could not use it: ${(error as Error).message}`)
-          if (!(await confirm({message: 'Try another URL?', default: true}))) break
+          if (await confirm({message: 'Try another URL?', default: true})) continue
+          // Saving a URL that did not work is allowed (the database may be down right now), but only when asked.
+          if (!(await confirm({message: 'Save it anyway?', default: false}))) throw new UserError('nothing saved', {code: 'aborted'})
+          break
         }
       }
     } else {
@@ -80,7 +83,7 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
       if (!this.flags['no-test']) nodesFound = (await this.collectIps(db)).nodes
     }
 
-    const profile: Profile = {...existing, db: db!, ipListColumn: this.flags['ip-list-column']}
+    const profile: Profile = {...existing, db: db!, ipListColumn: this.flags['ip-list-column'] ?? existing.ipListColumn ?? 'ip_list'}
     if (networks.length > 0) profile.networks = networks
     file.profiles[profileName] = profile
     file.defaultProfile ??= profileName

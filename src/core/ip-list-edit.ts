@@ -4,7 +4,7 @@
  * the proposed lists here and gets back the canonical new lists, what is refused and what is warned.
  */
 import type {NodeRow} from '../store/types.js'
-import {parseCidr, parseIp, ipKind, type Ip} from './ip.js'
+import {isBroadcastOf, parseCidr, parseIp, ipKind, type Ip} from './ip.js'
 import type {Networks} from './networks.js'
 import {formatIpList, nodeAddresses, parseIpList, type IpSource} from './nodes.js'
 import {closestNames} from './text.js'
@@ -56,19 +56,6 @@ export interface CheckedIp {
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 const HOST_NAME = new RegExp(`^(?:${LABEL}\\.)*[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$`)
 
-/** The directed broadcast address (all host bits set) of an IPv4 CIDR, or null when it has none (/31, /32). */
-function isBroadcastOf(ip: Ip, cidrText: string): boolean {
-  const cidr = parseCidr(cidrText)
-  if (!cidr || cidr.family !== 4 || ip.family !== 4 || cidr.prefix > 30) return false
-  for (let i = 0; i < 4; i++) {
-    const bits = Math.max(0, Math.min(8, cidr.prefix - i * 8))
-    const mask = bits === 0 ? 0 : (0xff << (8 - bits)) & 0xff
-    if ((ip.bytes[i] & mask) !== cidr.bytes[i]) return false
-    if ((ip.bytes[i] | mask) !== 0xff) return false
-  }
-  return true
-}
-
 /**
  * Checks one address as typed. Refused: malformed, a host name, unspecified, multicast, broadcast
  * (255.255.255.255, or the broadcast address of a defined network's CIDR). Warned: loopback, link-local.
@@ -108,7 +95,10 @@ export function checkIp(input: string, options: {node?: string; networks?: Netwo
   }
   if (options.networks && !options.networks.auto) {
     for (const n of options.networks.list) {
-      const cidr = n.cidrs.find((c) => isBroadcastOf(ip, c))
+      const cidr = n.cidrs.find((c) => {
+        const parsed = parseCidr(c)
+        return parsed !== null && isBroadcastOf(ip, parsed)
+      })
       if (cidr) return reject('broadcast', `${named} is the broadcast address of network ${n.name} (${cidr}), not a node's own address`, ip.text)
     }
   }

@@ -126,10 +126,6 @@ export function normalizeIp(text: string): string | null {
   return parseIp(text)?.text ?? null
 }
 
-export function isIp(text: string): boolean {
-  return parseIp(text) !== null
-}
-
 /** Parses `10.10.0.0/16` or `fd00:10::/64` (host bits are cleared); null when malformed. */
 export function parseCidr(text: string): Cidr | null {
   const t = text.trim()
@@ -162,6 +158,15 @@ export function cidrContains(cidr: Cidr, ip: Ip): boolean {
   const masked = maskBytes(ip.bytes, cidr.prefix)
   for (let i = 0; i < masked.length; i++) if (masked[i] !== cidr.bytes[i]) return false
   return true
+}
+
+/** True when `ip` is the directed broadcast address (all host bits set) of an IPv4 CIDR of /30 or wider. */
+export function isBroadcastOf(ip: Ip, cidr: Cidr): boolean {
+  if (cidr.family !== 4 || ip.family !== 4 || cidr.prefix > 30 || !cidrContains(cidr, ip)) return false
+  const hostBits = 32 - cidr.prefix
+  const value = ((ip.bytes[0] << 24) | (ip.bytes[1] << 16) | (ip.bytes[2] << 8) | ip.bytes[3]) >>> 0
+  const hostMask = hostBits === 32 ? 0xffffffff : ((1 << hostBits) - 1) >>> 0
+  return (value & hostMask) >>> 0 === hostMask
 }
 
 /** The /24 (IPv4) or /64 (IPv6) around an address: the automatic network when none are configured. */

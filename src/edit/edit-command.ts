@@ -9,6 +9,7 @@ import type {Connection} from 'mysql2/promise'
 
 import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type NodePlan, type NodeState, type WarnCode} from '../core/ip-list-edit.js'
 import type {Networks} from '../core/networks.js'
+import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../lib/errors.js'
 import {paint, useColor} from '../lib/terminal.js'
@@ -97,7 +98,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     }
     const rows = await store.loadNodes()
     const states = rows.map((r) => nodeState(r))
-    const networks = this.networksFor(rows.flatMap((r) => [r.ipList ?? '', r.endpointIp, r.nodeName].join(',').split(/[,;|\s]+/)))
+    const networks = this.networksFor(() => rows.flatMap((r) => nodeAddresses(r).ips))
     return {store, connection, column, columnInfo, rows, states, networks}
   }
 

@@ -7,6 +7,8 @@ import {spawn, type ChildProcess} from 'node:child_process'
 import net from 'node:net'
 import {createInterface} from 'node:readline'
 
+import {ipKind, parseIp} from '../core/ip.js'
+
 export interface Listening {
   host: string
   port: number
@@ -14,8 +16,8 @@ export interface Listening {
 
 /** Refuses anything that is not a loopback address: the lab never touches a real network. */
 export function assertLoopback(host: string): void {
-  const v = net.isIP(host)
-  if ((v === 4 && host.startsWith('127.')) || (v === 6 && (host === '::1' || host === '0:0:0:0:0:0:0:1'))) return
+  const ip = parseIp(host)
+  if (ip && ipKind(ip) === 'loopback') return
   throw new Error(`lab: ${host} is not a loopback address`)
 }
 

@@ -147,7 +147,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected networksFor(ips: Iterable<string> | (() => Iterable<string>)): Networks {
     const configured = this.settings().networks.value
     if (configured.length > 0) return namedNetworks(configured)
-    const saved = (this.store as {data?: {networks?: Networks['list']}} | undefined)?.data?.networks
+    const saved = this.store?.savedNetworks
     if (saved && saved.length > 0) return namedNetworks(saved)
     return autoNetworks(typeof ips === 'function' ? ips() : ips)
   }

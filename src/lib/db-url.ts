@@ -89,10 +89,19 @@ export function parseDbUrl(url: string): DbUrl {
   return {user, password, hosts, database: decode(db || 'db_tars'), tls, sslCa: options['ssl-ca'], options}
 }
 
-/** The URL with its password replaced by ****, for display. */
+/**
+ * The URL with its password replaced by ****, for display. Whatever the scheme (or none): everything
+ * between the user's ":" and the last "@" is the password, since passwords may hold "@" and "/".
+ */
 export function redactDbUrl(url: string): string {
-  const m = /^([a-z]+:\/\/[^:@/]*):(.*)@([^@]*)$/is.exec(url)
-  return m ? `${m[1]}:****@${m[3]}` : url
+  const scheme = /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.exec(url)
+  const head = scheme ? scheme[0] : ''
+  const rest = url.slice(head.length)
+  const at = rest.lastIndexOf('@')
+  if (at < 0) return url
+  const colon = rest.indexOf(':')
+  if (colon < 0 || colon > at) return url
+  return `${head}${rest.slice(0, colon)}:****${rest.slice(at)}`
 }
 
 export function formatHost(h: DbHost): string {

@@ -6,6 +6,8 @@ import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {userInfo} from 'node:os'
 import {dirname, join} from 'node:path'
 
+import {redactDbUrl} from '../lib/db-url.js'
+
 export interface AuditEntry {
   /** ISO-8601 UTC. */
   time: string
@@ -70,7 +72,7 @@ export function readAudit(path: string): {entries: AuditEntry[]; unreadable: num
 /** Removes the password from a command line (a database URL's, up to its last @: passwords may hold @). */
 export function redactCommandLine(argv: string[]): string {
   return argv
-    .map((a) => a.replace(/^((?:--db=)?(?:mysql|mariadb):\/\/[^:@/]*):[^/]*@/i, '$1:****@'))
+    .map((a) => (a.includes('@') ? (a.startsWith('--db=') ? `--db=${redactDbUrl(a.slice(5))}` : redactDbUrl(a)) : a))
     .map((a) => (/\s/.test(a) || a === '' ? `'${a.replace(/'/g, "'\\''")}'` : a))
     .join(' ')
 }

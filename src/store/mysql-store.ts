@@ -62,7 +62,14 @@ export async function connectFirst(options: ConnectOptions): Promise<Connected> 
       multipleStatements: false,
     }
     if (url.tls !== 'off') {
-      const ca = url.sslCa ? (await import('node:fs')).readFileSync(url.sslCa, 'utf8') : undefined
+      let ca: string | undefined
+      if (url.sslCa) {
+        try {
+          ca = (await import('node:fs')).readFileSync(url.sslCa, 'utf8')
+        } catch (error) {
+          throw new UserError(`cannot read the CA file ssl-ca=${url.sslCa}: ${(error as {code?: string}).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {code: 'invalid_db_url'})
+        }
+      }
       config.ssl = {rejectUnauthorized: url.tls === 'verify', ...(ca ? {ca} : {})}
     }
     try {

@@ -88,6 +88,10 @@ export class SnapshotStore implements Store {
     return new SnapshotStore(data, {kind: 'demo', source: 'built-in demo cluster', takenAt: data.takenAt})
   }
 
+  get savedNetworks(): Snapshot['networks'] {
+    return this.data.networks
+  }
+
   async ipListColumnPresent(): Promise<boolean> {
     return this.data.ipListColumnPresent
   }

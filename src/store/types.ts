@@ -115,6 +115,8 @@ export interface Store {
   readonly info: StoreInfo
   /** The name of the IP-list column on t_node_info (profile setting, default ip_list). */
   readonly ipListColumn: string
+  /** Networks saved with a snapshot: used when none are configured. */
+  readonly savedNetworks?: Network[]
   ipListColumnPresent(): Promise<boolean>
   /** Every node, or only those named (an indexed lookup on node_name's unique key: resolve needs a few of thousands). */
   loadNodes(names?: string[]): Promise<NodeRow[]>

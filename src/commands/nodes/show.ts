@@ -36,14 +36,13 @@ export default class NodesShow extends BaseCommand<typeof NodesShow> {
   async run(): Promise<NodeShowResult> {
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
-    const rows = await store.loadNodes()
-    const row = rows.find((r) => r.nodeName === this.args.node)
+    // One node by its unique key; all names only to suggest close ones when it is not there.
+    const [row] = await store.loadNodes([this.args.node])
     if (!row) {
-      const close = closestNames(this.args.node, rows.map((r) => r.nodeName))
+      const close = closestNames(this.args.node, (await store.loadNodes()).map((r) => r.nodeName))
       throw new UserError(`unknown node "${this.args.node}"${close.length > 0 ? `: did you mean ${close.join(', ')}?` : ''} (\`tarsnet nodes list\` shows them all)`, {code: 'unknown_node'})
     }
-    const allIps = () => rows.flatMap((r) => nodeAddresses(r).ips)
-    const node = buildNodeView(row, this.networksFor(allIps), Date.now())
+    const node = buildNodeView(row, this.networksFor(() => nodeAddresses(row).ips), Date.now())
     const {servers, adapters} = await store.loadNodeServers(row.nodeName)
     const result: NodeShowResult = {node, servers: groupServers(servers, adapters), notices: this.notices}
     if (!this.jsonEnabled()) this.render(result)

@@ -21,10 +21,10 @@ Every read command takes --snapshot FILE to use it instead of the database. Keep
   ]
 
   static override flags = {
-    output: Flags.string({char: 'o', summary: 'File to write (default: print to stdout).'}),
+    output: Flags.string({char: 'o', summary: 'File to write (default: the snapshot is printed to stdout, also with --json).'}),
   }
 
-  async run(): Promise<SnapshotSaveResult> {
+  async run(): Promise<SnapshotSaveResult | undefined> {
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
     const snap = await store.snapshot()
@@ -38,9 +38,11 @@ Every read command takes --snapshot FILE to use it instead of the database. Keep
       writeFileSync(tmp, text, {mode: 0o600})
       renameSync(tmp, this.flags.output)
       if (!this.jsonEnabled()) this.log(`Saved ${counts.nodes} nodes, ${counts.servers} servers, ${counts.adapters} adapters from ${snap.source} to ${this.flags.output}`)
-    } else if (!this.jsonEnabled()) {
-      process.stdout.write(text)
+      return {file: this.flags.output, takenAt: snap.takenAt, source: snap.source, counts}
     }
-    return {file: this.flags.output ?? null, takenAt: snap.takenAt, source: snap.source, counts}
+    // No file: the snapshot itself is the output (with or without --json), ready to redirect;
+    // returning nothing keeps oclif from printing a second JSON document after it.
+    process.stdout.write(text)
+    return undefined
   }
 }
