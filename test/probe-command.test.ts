@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -16,6 +16,15 @@ const now = new Date().toISOString()
 const node = (i: number) => ({nodeName: `n${i}`, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: `127.0.41.${i},127.0.42.${i}`})
 const server = (i: number) => ({application: 'Lab', serverName: 'PingServer', nodeName: `n${i}`, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node'})
 const adapter = (i: number) => ({application: 'Lab', serverName: 'PingServer', nodeName: `n${i}`, adapterName: `${OBJ}Adapter`, endpoint: `tcp -h 0.0.0.0 -p ${PORT} -t 60000`, servant: OBJ, protocol: 'tars'})
+
+/** Waits until `text()` matches (polling), with a generous overall timeout for a loaded machine. */
+async function waitForOutput(text: () => string, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!pattern.test(text())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${text()}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
 
 describe('tarsnet probe against a lab cluster', () => {
   let lab: Lab
@@ -38,7 +47,11 @@ describe('tarsnet probe against a lab cluster', () => {
     writeFileSync(snap, JSON.stringify({
       format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'probe lab', ipListColumn: 'ip_list', ipListColumnPresent: true,
       networks: [{name: 'x', cidrs: ['127.0.41.0/24']}, {name: 'y', cidrs: ['127.0.42.0/24']}],
-      nodes: ids.map(node), servers: ids.map(server), adapters: ids.map(adapter), registry: [], groupRules: [], groupPriorities: [],
+      nodes: ids.map(node),
+      // Lab.DeadServer.DeadObj: one server on n1, inactive (stopped), listening where n1's servant is up.
+      servers: [...ids.map(server), {...server(1), serverName: 'DeadServer', settingState: 'inactive', presentState: 'inactive'}],
+      adapters: [...ids.map(adapter), {...adapter(1), serverName: 'DeadServer', adapterName: 'Lab.DeadServer.DeadObjAdapter', servant: 'Lab.DeadServer.DeadObj'}],
+      registry: [], groupRules: [], groupPriorities: [],
     }))
   })
   after(async () => {
@@ -49,10 +62,8 @@ describe('tarsnet probe against a lab cluster', () => {
   const statusOf = (json: {results: Array<{host: string; status: string; tarsRet: number | null; check: string}>}) =>
     Object.fromEntries(json.results.map((r) => [r.host, r.tarsRet !== null && r.tarsRet !== 0 ? `${r.status} ${r.tarsRet}` : r.status]))
 
-  it('the matrix as JSON: every outcome, the summary, the verdict, exit 2 (outage), in about one timeout', async () => {
-    const started = Date.now()
+  it('the matrix as JSON: every outcome, the summary, the verdict, exit 2 (outage)', async () => {
     const r = await runCli(['probe', '--snapshot', snap, '--json', '--timeout', '600', '--retries', '0'])
-    const took = Date.now() - started
     assert.equal(r.code, 2, r.stderr)
     const json = r.json()
     assert.deepEqual(statusOf(json), {
@@ -73,8 +84,8 @@ describe('tarsnet probe against a lab cluster', () => {
     assert.deepEqual(json.summary.degraded, ['n2', 'n4'])
     assert.deepEqual(json.summary.unreachable, ['n3'])
     assert.equal(json.verdict, 'outage')
-    assert.ok(json.wallMs < 600 * 1.5, `probing took ${json.wallMs} ms`)
-    assert.ok(took < 600 + 3000, `the whole command took ${took} ms`)
+    // No wall-time bound here: that probes run at once is tested in probe-engine.test.ts, speed in `npm run bench`.
+    assert.equal(typeof json.wallMs, 'number')
   })
 
   it('exit 1 when degraded, 0 when every link is up, 3 when there is nothing to probe', async () => {
@@ -112,9 +123,24 @@ describe('tarsnet probe against a lab cluster', () => {
     assert.equal(json.results.length, 8)
     assert.equal(statusOf(json)['127.0.41.4'], 'error -4')
     assert.equal(statusOf(json)['127.0.42.2'], 'timeout')
+    assert.deepEqual(json.summary.degraded, ['n2', 'n4'], 'node names, as in the matrix')
+    assert.deepEqual(json.summary.unreachable, ['n3'])
     const unknown = await runCli(['probe', 'Lab.PingServer.PingOb', '--snapshot', snap])
     assert.equal(unknown.code, 3)
     assert.match(unknown.stderr, /unknown object .*closest: Lab\.PingServer\.PingObj/)
+  })
+
+  it('an object with only inactive endpoints is an outage (exit 2), even when they answer', async () => {
+    const r = await runCli(['probe', 'Lab.DeadServer.DeadObj', '--snapshot', snap, '--check', 'tcp', '--timeout', '2000', '--retries', '0'])
+    assert.equal(r.code, 2, r.stdout + r.stderr)
+    assert.match(r.stdout, /^OUTAGE: the registry hands clients no active endpoint of Lab\.DeadServer\.DeadObj/m)
+    assert.doesNotMatch(r.stdout, /^OK:/m)
+    assert.match(r.stdout, /^n1 \(inactive\)\s+✔/m)
+    assert.match(r.stdout, /x: 0\/0 up {3}y: 0\/0 up/)
+    const json = (await runCli(['probe', 'Lab.DeadServer.DeadObj', '--snapshot', snap, '--check', 'tcp', '--json', '--timeout', '2000', '--retries', '0'])).json()
+    assert.equal(json.verdict, 'outage')
+    assert.deepEqual(json.results.map((x: {status: string; active: boolean}) => [x.status, x.active]), [['up', false], ['up', false]])
+    assert.deepEqual(json.summary.networks, {x: {up: 0, total: 0}, y: {up: 0, total: 0}})
   })
 
   it('the matrix for people: cells, per-network lines, verdict lines; ASCII when the locale is not UTF-8', async () => {
@@ -132,26 +158,28 @@ describe('tarsnet probe against a lab cluster', () => {
     assert.match(ascii.stdout, /^n2\s+OK [\d.]+ ms\s+X timeout$/m)
   })
 
-  it('on a terminal: a progress line on stderr after a second, and --watch redraws in place with a clock', {skip: existsSync('/usr/bin/script') ? false : 'needs script(1) for a pseudo-terminal'}, async () => {
-    const {spawn} = await import('node:child_process')
-    const {BIN} = await import('./helpers/cli.js')
-    // Async: the lab's Tars.js servers live in this process and must keep answering meanwhile.
-    const pty = (cmd: string, ms: number) => new Promise<{stdout: string}>((resolve) => {
-      const child = spawn('/usr/bin/script', ['-qec', cmd, '/dev/null'], {env: {...process.env, NO_COLOR: '1', LANG: 'C.UTF-8'}, stdio: ['pipe', 'pipe', 'pipe']})
-      let stdout = ''
-      child.stdout.on('data', (d) => (stdout += d))
-      const timer = setTimeout(() => child.kill('SIGINT'), ms)
-      child.on('close', () => {
-        clearTimeout(timer)
-        resolve({stdout})
-      })
-    })
-    const once = await pty(`${process.execPath} ${BIN} probe --snapshot ${snap} --node n2 --timeout 1600 --retries 0`, 15000)
-    assert.match(once.stdout, /probing \d+\/2…/)
-    assert.match(once.stdout, /DEGRADED: n2 reachable only on x/)
-    const watch = await pty(`${process.execPath} ${BIN} probe --snapshot ${snap} --node n1 --timeout 300 --watch 1`, 2500)
-    assert.match(watch.stdout, /\u001B\[H\u001B\[2J\d\d:\d\d:\d\d {2}every 1 s, round 1 \(Ctrl-C to stop\)/)
-    assert.match(watch.stdout, /round 2/)
+  it('on a terminal: a progress line on stderr after a second, and --watch redraws in place with a clock', async () => {
+    const {PtySession} = await import('./helpers/pty.js')
+    // The lab's Tars.js servers live in this process: PtySession runs the CLI asynchronously, so they keep answering.
+    const once = PtySession.cli(['probe', '--snapshot', snap, '--node', 'n2', '--timeout', '1600', '--retries', '0'])
+    try {
+      await once.expect(/probing \d+\/2…/, 30_000)
+      await once.expect('DEGRADED: n2 reachable only on x', 30_000)
+      assert.equal((await once.exit(30_000)).code, 1)
+    } finally {
+      once.kill()
+    }
+    const watch = PtySession.cli(['probe', '--snapshot', snap, '--node', 'n1', '--timeout', '300', '--watch', '1'])
+    try {
+      await watch.expect(/\d\d:\d\d:\d\d {2}every 1 s, round 1 \(Ctrl-C to stop\)/, 30_000)
+      await watch.expect('round 2', 30_000)
+      assert.match(watch.raw, /\u001B\[H\u001B\[2J\d\d:\d\d:\d\d {2}every 1 s, round 1/, 'the screen is cleared and redrawn in place')
+      watch.press('ctrl-c')
+      await watch.expect(/Watched [\d.]+ s, \d+ round\(s\)\./, 30_000)
+      assert.equal((await watch.exit(30_000)).code, 0)
+    } finally {
+      watch.kill()
+    }
   })
 
   it('--watch without a TTY prints a first line, then one stamped line per change, and a summary on Ctrl-C', async () => {
@@ -160,10 +188,11 @@ describe('tarsnet probe against a lab cluster', () => {
     const child = spawn(process.execPath, [BIN, 'probe', '--snapshot', snap, '--node', 'n1', '--timeout', '300', '--watch', '1'], {env: {...process.env, NO_COLOR: '1', CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
     let out = ''
     child.stdout.on('data', (d) => (out += d))
-    await new Promise((resolve) => setTimeout(resolve, 2500))
+    const closed = new Promise((resolve) => child.on('close', resolve))
+    await waitForOutput(() => out, /watching 2 link\(s\)/)
     child.kill('SIGINT')
-    const code = await new Promise((resolve) => child.on('close', resolve))
-    assert.equal(code, 0)
+    const code = await closed
+    assert.equal(code, 0, out)
     assert.match(out, /^\d\d:\d\d:\d\d watching 2 link\(s\) every 1 s: x: 1\/1 up, y: 1\/1 up; ok$/m)
     assert.match(out, /Watched [\d.]+ s, \d+ round\(s\)\.\nNo link changed state\./)
   })
@@ -187,11 +216,12 @@ describe('tarsnet probe --watch with a link that goes down', () => {
       const child = spawn(process.execPath, [BIN, 'probe', '--snapshot', snapFile, '--port', String(l.port), '--timeout', '300', '--watch', '1'], {env: {...process.env, NO_COLOR: '1', CI: 'true', LANG: 'C.UTF-8'}, stdio: ['ignore', 'pipe', 'pipe']})
       let out = ''
       child.stdout.on('data', (d) => (out += d))
-      await new Promise((resolve) => setTimeout(resolve, 1500))
+      const closed = new Promise((resolve) => child.on('close', resolve))
+      await waitForOutput(() => out, /watching 1 link\(s\)/)
       await up.close() // the link goes down: refused from now on
-      await new Promise((resolve) => setTimeout(resolve, 2500))
+      await waitForOutput(() => out, /up → refused/)
       child.kill('SIGINT')
-      const code = await new Promise((resolve) => child.on('close', resolve))
+      const code = await closed
       assert.equal(code, 2, out)
       assert.match(out, /^\d\d:\d\d:\d\d watching 1 link\(s\) every 1 s: x: 1\/1 up; ok$/m)
       assert.match(out, /^\d\d:\d\d:\d\d w1 x 127\.0\.43\.1 up → refused$/m)
@@ -216,5 +246,59 @@ describe('tarsnet demo', () => {
     // Everything is closed again: the demo's ports refuse.
     const after = await runCli(['probe', '--demo', '--json', '--timeout', '300', '--retries', '0', '--node', '127.10.0.1'])
     assert.ok(after.json().results.every((x: {status: string}) => x.status === 'refused'))
+  })
+
+  it('Ctrl-C during the tour stops the cluster (no stopped child left holding the ports): the next demo starts', async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('./helpers/cli.js')
+    const env = {...process.env, NO_COLOR: '1', CI: 'true'}
+    const tour = spawn(process.execPath, [BIN, 'demo', '--timeout', '5000'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let out = ''
+    tour.stdout.on('data', (d) => (out += d))
+    tour.stderr.on('data', (d) => (out += d))
+    // 'exit', not 'close': a child left behind would hold the inherited pipes open.
+    const tourExited = new Promise((resolve) => tour.on('exit', (code, signal) => resolve(code ?? signal)))
+    // Interrupted while probing: the dropped links keep the probe busy for the 5 s timeout.
+    await waitForOutput(() => out, /== Which links are up right now\?/)
+    // The tour's own children (the dropping listeners' holder): killed below if the tour leaves them behind.
+    const {readFileSync} = await import('node:fs')
+    let children: number[] = []
+    try {
+      children = readFileSync(`/proc/${tour.pid}/task/${tour.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+    } catch {
+      // not Linux: nothing to clean up after a failure
+    }
+    try {
+      tour.kill('SIGINT')
+      assert.equal(await tourExited, 130, out)
+      await waitForOutput(() => out, /Demo cluster stopped\./, 5000)
+      for (const pid of children) assert.throws(() => process.kill(pid, 0), `child ${pid} of the tour is gone`)
+    } finally {
+      for (const pid of children) {
+        try {
+          // Only if that pid is still a node child (not a reused pid).
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith(process.execPath)) process.kill(pid, 'SIGKILL')
+        } catch {
+          // already gone, as it should be
+        }
+      }
+    }
+
+    const serve = spawn(process.execPath, [BIN, 'demo', '--serve'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let served = ''
+    serve.stdout.on('data', (d) => (served += d))
+    serve.stderr.on('data', (d) => (served += d))
+    const serveExited = new Promise((resolve) => serve.on('exit', (code, signal) => resolve(code ?? signal)))
+    try {
+      await waitForOutput(() => served, /Demo cluster up|could not start/)
+      assert.match(served, /Serving until Ctrl-C/, 'the second demo found its ports free')
+    } finally {
+      serve.kill('SIGINT')
+      await serveExited
+    }
+    await waitForOutput(() => served, /Demo cluster stopped\./, 5000)
+    // And its ports are free once more.
+    const after = await runCli(['probe', '--demo', '--json', '--timeout', '300', '--retries', '0', '--node', '127.10.0.2'])
+    assert.ok(after.json().results.every((x: {status: string}) => x.status === 'refused'), after.stdout)
   })
 })

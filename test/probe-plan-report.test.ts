@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 import {namedNetworks} from '../src/core/networks.js'
-import {resolveObject} from '../src/core/resolve.js'
+import {resolveObject, wildcardOf} from '../src/core/resolve.js'
+import {loadObjectRows} from '../src/lib/object-loader.js'
 import type {ProbeResult, ProbeStatus} from '../src/probe/engine.js'
 import {planMatrix, planObject, servantPorts} from '../src/probe/plan.js'
 import {ASCII_GLYPHS, buildReport, cellText, EXIT, matrixModel, networkLines, UNICODE_GLYPHS} from '../src/probe/report.js'
 import {changeLine, expandWatchFlag, formatDuration, WatchTracker} from '../src/probe/watch.js'
-import {demoSnapshot} from '../src/store/snapshot-store.js'
+import {demoSnapshot, SnapshotStore} from '../src/store/snapshot-store.js'
+import type {AdapterRow, Store} from '../src/store/types.js'
 
 const demo = demoSnapshot() as ReturnType<typeof demoSnapshot> & {networks: Array<{name: string; cidrs: string[]}>}
 const networks = namedNetworks(demo.networks)
@@ -66,6 +68,52 @@ describe('probe plan', () => {
   })
 })
 
+describe('one expansion for resolve and probe', () => {
+  it('expands the same endpoints for tricky hosts (core/resolve expandHosts in both)', () => {
+    const hosts = ['0.0.0.0', '000.0.0.0', '0.0.000.0', '::', '0:0::0', '00::', '::0.0.0.0', '::ffff:0.0.0.0', '*', null, '127.10.0.1', '::1']
+    const obj = 'T.S.Obj'
+    const nodes = [{...demo.nodes[0], nodeName: 't1', ipList: '127.10.0.1,::1,127.20.0.1'}]
+    const server = {...demo.servers[0], application: 'T', serverName: 'S', nodeName: 't1', settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableSet: 'N'}
+    for (const host of hosts) {
+      const adapter: AdapterRow = {application: 'T', serverName: 'S', nodeName: 't1', adapterName: `${obj}Adapter`, endpoint: `tcp${host === null ? '' : ` -h ${host}`} -p 20001`, servant: obj, protocol: 'tars'}
+      const resolved = resolveObject({object: obj, rows: {servers: [server], adapters: [adapter], registry: []}, nodes, networks})
+      const fromResolve = resolved.active.map((e) => e.host).sort()
+      const fromProbe = [...(servantPorts({nodes, servers: [server], adapters: [adapter]}).get('t1')?.keys() ?? [])].sort()
+      assert.deepEqual(fromProbe, fromResolve, `host ${host}`)
+    }
+    assert.equal(wildcardOf('000.0.0.0')?.kind, 'ipv4')
+    assert.equal(wildcardOf('::ffff:0.0.0.0'), null)
+  })
+})
+
+describe('loading one object (resolve and probe OBJECT)', () => {
+  it('loads only the object\'s nodes, trims locator ids, and names the closest objects when unknown', async () => {
+    const snap = demoSnapshot()
+    snap.registry = snap.registry.map((r) => ({...r, locatorId: ` ${r.locatorId} `}))
+    const real = new SnapshotStore(snap, {kind: 'demo', source: 'test', takenAt: snap.takenAt})
+    const calls: Array<string[] | undefined> = []
+    const store = new Proxy(real, {
+      get(target, prop, receiver) {
+        if (prop === 'loadNodes') return (names?: string[]) => {
+          calls.push(names)
+          return target.loadNodes(names)
+        }
+        const v = Reflect.get(target, prop, receiver)
+        return typeof v === 'function' ? v.bind(target) : v
+      },
+    }) as Store
+    const {rows, nodes} = await loadObjectRows(store, 'Plant.AlarmServer.AlarmObj')
+    assert.equal(rows.adapters.length, 3)
+    assert.deepEqual(calls, [['127.10.0.1', '127.10.0.5', '127.10.0.6']].map((x) => x), 'loadNodes gets the wanted names, not every node')
+    assert.deepEqual(nodes.map((n) => n.nodeName).sort(), ['127.10.0.1', '127.10.0.5', '127.10.0.6'])
+    calls.length = 0
+    const reg = await loadObjectRows(store, 'tars.tarsregistry.QueryObj')
+    assert.deepEqual(calls[0], ['127.10.0.1'], 'the locator id " 127.10.0.1:17890 " names node 127.10.0.1')
+    assert.deepEqual(reg.nodes.map((n) => n.nodeName), ['127.10.0.1'])
+    await assert.rejects(loadObjectRows(store, 'Plant.AlarmServer.AlarmOb'), /unknown object 'Plant\.AlarmServer\.AlarmOb'.*closest: Plant\.AlarmServer\.AlarmObj/)
+  })
+})
+
 describe('probe report', () => {
   it('all up: ok, exit 0, per-network counts', () => {
     const plan = matrix()
@@ -106,6 +154,54 @@ describe('probe report', () => {
     const r = buildReport(plan, fake(plan, (t) => (t.active ? 'up' : 'refused')))
     assert.equal(r.verdict, 'ok')
     assert.equal(r.results.filter((x) => !x.active).length, 2)
+    // The per-network counts are of active endpoints only: the inactive (refused) ones are not in them.
+    assert.deepEqual(r.summary.networks, {x: {up: 2, total: 2}, y: {up: 2, total: 2}})
+    assert.deepEqual(r.lines, ['OK: every active endpoint up'])
+  })
+
+  it('an object whose every endpoint is inactive: outage, exit 2, "no active endpoint", never OK', () => {
+    const alarm = 'Plant.AlarmServer.AlarmObj'
+    const rows = {servers: demo.servers, adapters: demo.adapters.filter((a) => a.servant === alarm && a.nodeName === '127.10.0.6'), registry: []}
+    const plan = planObject(resolveObject({object: alarm, rows, nodes: demo.nodes, networks}), networks, 'auto')
+    assert.ok(plan.targets.length > 0 && plan.targets.every((t) => !t.active))
+    for (const status of ['refused', 'up'] as const) {
+      const r = buildReport(plan, fake(plan, () => status))
+      assert.equal(r.verdict, 'outage', status)
+      assert.equal(r.exitCode, EXIT.outage)
+      assert.deepEqual(r.lines, [`OUTAGE: the registry hands clients no active endpoint of ${alarm} (1 inactive endpoint shown, not counted)`])
+      assert.deepEqual(r.summary.networks, {x: {up: 0, total: 0}, y: {up: 0, total: 0}})
+      assert.equal(r.results.length, 2, 'the inactive endpoints are still in the results')
+      assert.ok(r.results.every((x) => x.active === false))
+    }
+  })
+
+  it('summary.degraded / unreachable hold node names (issue 4 §5), also for an object; endpoints apart', () => {
+    // The JSON shape of issue 4 §5: results[], summary.networks{up,total}, degraded[node], unreachable[node], verdict.
+    const shape = (r: ReturnType<typeof buildReport>, nodeNames: Set<string>) => {
+      assert.deepEqual(Object.keys(r.summary).slice(0, 3), ['networks', 'degraded', 'unreachable'])
+      for (const v of Object.values(r.summary.networks)) assert.deepEqual(Object.keys(v), ['up', 'total'])
+      for (const n of [...r.summary.degraded, ...r.summary.unreachable]) assert.ok(nodeNames.has(n), `${n} is a node name`)
+      assert.ok(['ok', 'degraded', 'outage'].includes(r.verdict))
+    }
+    const names = new Set(demo.nodes.map((n) => n.nodeName))
+    const m = matrix()
+    const mr = buildReport(m, fake(m, (t) => (t.host === '127.20.0.2' ? 'timeout' : t.node === '127.10.0.3' ? 'refused' : 'up')))
+    shape(mr, names)
+    assert.deepEqual([mr.summary.degraded, mr.summary.unreachable], [['127.10.0.2'], ['127.10.0.3']])
+
+    // An object with two ports on 127.10.0.1: its rows are endpoints (node:port), its summary nodes.
+    const alarm = 'Plant.AlarmServer.AlarmObj'
+    const base = demo.adapters.filter((a) => a.servant === alarm && a.nodeName !== '127.10.0.6')
+    const second: AdapterRow = {...base[0], adapterName: `${alarm}Adapter2`, endpoint: 'tcp -h 0.0.0.0 -p 20013 -t 60000'}
+    const plan = planObject(resolveObject({object: alarm, rows: {servers: demo.servers, adapters: [...base, second], registry: []}, nodes: demo.nodes, networks}), networks, 'auto')
+    assert.ok(plan.rows.some((r) => r.key === '127.10.0.1:20013'))
+    const r = buildReport(plan, fake(plan, (t) => (t.ports[0] === 20013 && t.network === 'y' ? 'timeout' : t.node === '127.10.0.5' ? 'refused' : 'up')))
+    shape(r, names)
+    assert.deepEqual(r.summary.degraded, ['127.10.0.1'])
+    assert.deepEqual(r.summary.unreachable, ['127.10.0.5'])
+    assert.deepEqual(r.summary.degradedEndpoints, ['127.10.0.1:20013'])
+    assert.deepEqual(r.summary.unreachableEndpoints, ['127.10.0.5'])
+    assert.equal(r.verdict, 'outage')
   })
 
   it('renders cells in Unicode or ASCII, and a matrix model with nothing-to-probe cells', () => {

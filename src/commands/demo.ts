@@ -31,36 +31,64 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
       this.notice('the demo needs every 127.x.y.z address to reach this machine (Linux does this; elsewhere add the addresses to lo0 first)')
     }
     const entries = labEntries(demoSnapshot(), DEMO_CUTS)
-    let lab: Lab
-    try {
-      lab = await Lab.start(entries, {tarsImpl: 'builtin'})
-    } catch (error) {
-      const e = error as NodeJS.ErrnoException
-      throw new UserError(`could not start the demo cluster: ${e.code === 'EADDRINUSE' ? 'its ports (20001-20003, 20080 on 127.10.x/127.20.x) are in use: is another `tarsnet demo` running?' : e.message}`, {code: 'demo_failed'})
+    // Ctrl-C (or a kill) at any point closes the cluster before exiting, so its ports are free for the
+    // next demo. The dropping listeners' child is also killed by Lab's own process 'exit' hook.
+    let lab: Lab | undefined
+    let stopping = false
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) return
+      stopping = true
+      const code = signal === 'SIGINT' ? 130 : 143
+      const closing = lab ? lab.close() : Promise.resolve()
+      void closing.catch(() => {}).finally(() => {
+        if (lab) process.stdout.write('\nDemo cluster stopped.\n')
+        process.exit(code)
+      })
     }
+    let serveDone: (() => void) | undefined
+    const handler = (signal: NodeJS.Signals): void => {
+      // --serve: Ctrl-C is the normal way out; the finally below closes the cluster.
+      if (serveDone) serveDone()
+      else onSignal(signal)
+    }
+    process.on('SIGINT', handler)
+    process.on('SIGTERM', handler)
     try {
-      const cut = entries.filter((e) => e.behaviour === 'drop')
-      this.log(`Demo cluster up: ${entries.length - cut.length} servant listener(s) on 127.10.x.x (network x) and 127.20.x.x (network y); cut: ${[...new Set(cut.map((e) => `${e.node} on ${e.network}`))].join(', ')}.`)
-      if (this.flags.serve) {
-        this.log('Serving until Ctrl-C. Try: tarsnet probe --demo --watch')
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve())
-          process.once('SIGTERM', () => resolve())
-        })
-        return
+      try {
+        lab = await Lab.start(entries, {tarsImpl: 'builtin'})
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException
+        throw new UserError(`could not start the demo cluster: ${e.code === 'EADDRINUSE' ? 'its ports (20001-20003, 20080 on 127.10.x/127.20.x) are in use: is another `tarsnet demo` running?' : e.message}`, {code: 'demo_failed'})
       }
-      const t = String(this.flags.timeout)
-      await this.step('Which IPs does each node have, on which network?', 'nodes:list', ['--demo'])
-      await this.step(`Where does ${DEMO_OBJECT} really live?`, 'resolve', [DEMO_OBJECT, '--demo'])
-      await this.step('Which links are up right now?', 'probe', ['--demo', '--timeout', t])
-      await this.step(`And ${DEMO_OBJECT}, with tars_ping:`, 'probe', [DEMO_OBJECT, '--demo', '--timeout', t])
-      this.log('')
-      this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here), 2 outage, 3 could not probe.')
+      if (stopping) return
+      try {
+        const cut = entries.filter((e) => e.behaviour === 'drop')
+        this.log(`Demo cluster up: ${entries.length - cut.length} servant listener(s) on 127.10.x.x (network x) and 127.20.x.x (network y); cut: ${[...new Set(cut.map((e) => `${e.node} on ${e.network}`))].join(', ')}.`)
+        if (this.flags.serve) {
+          this.log('Serving until Ctrl-C. Try: tarsnet probe --demo --watch')
+          await new Promise<void>((resolve) => {
+            serveDone = resolve
+          })
+          return
+        }
+        const t = String(this.flags.timeout)
+        await this.step('Which IPs does each node have, on which network?', 'nodes:list', ['--demo'])
+        await this.step(`Where does ${DEMO_OBJECT} really live?`, 'resolve', [DEMO_OBJECT, '--demo'])
+        await this.step('Which links are up right now?', 'probe', ['--demo', '--timeout', t])
+        await this.step(`And ${DEMO_OBJECT}, with tars_ping:`, 'probe', [DEMO_OBJECT, '--demo', '--timeout', t])
+        this.log('')
+        this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here), 2 outage, 3 could not probe.')
+      } finally {
+        if (!stopping) {
+          await lab.close()
+          this.log('Demo cluster stopped.')
+        }
+      }
     } finally {
-      await lab.close()
-      this.log('Demo cluster stopped.')
+      process.off('SIGINT', handler)
+      process.off('SIGTERM', handler)
     }
-    process.exitCode = 0 // the tour itself succeeded, whatever the probes found
+    if (!stopping) process.exitCode = 0 // the tour itself succeeded, whatever the probes found
   }
 
   private async step(title: string, id: string, argv: string[]): Promise<void> {

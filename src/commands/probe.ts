@@ -4,9 +4,9 @@ import {normalizeIp} from '../core/ip.js'
 import type {Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {parseObjectName, resolveObject} from '../core/resolve.js'
-import {closestNames} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../lib/errors.js'
+import {loadObjectRows} from '../lib/object-loader.js'
 import {renderTable} from '../lib/table.js'
 import {unicodeTerminal} from '../lib/terminal.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, probeTargets, type ProbeOptions} from '../probe/engine.js'
@@ -28,7 +28,7 @@ export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'
 export default class Probe extends BaseCommand<typeof Probe> {
   static override summary = 'Which links are up: every node × every network probed in parallel, as a matrix.'
   static override description = `Without an object: the link matrix. Every node × every one of its IPs gets a TCP connect on the ports of that node's own active servants on that IP (from the registry expansion), tried until one answers; --port probes given ports instead, and the profile's probe ports are tried last (and alone on a node without servants). A node with nothing to probe is shown as such, not as down.
-With an object (App.Server.Obj): every expanded endpoint of it, active and inactive (marked; inactive ones do not count in the verdict).
+With an object (App.Server.Obj): every expanded endpoint of it, active and inactive (marked; inactive ones do not count in the verdict or the per-network counts). An object with no active endpoint is an outage: the registry hands clients nothing to call.
 Checks: --check auto (default) sends a real tars_ping where the adapter protocol is tars (a wrong servant on the port answers -4: "port answers but hosts another servant"), a TCP connect elsewhere; tcp and tars force one kind.
 All probes run at once (up to --concurrency, by default the open-file limit less some headroom), each bounded by --timeout, so a run takes about one timeout however many links there are. --retries repeats a probe only after a timeout or unreachable.
 --bind x=10.10.0.5 makes probes to network x leave from that source address. The kernel still routes by destination: binding picks the source address, not the interface.
@@ -60,11 +60,6 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
   }
 
   protected override errorExitCode = EXIT.cannotProbe
-
-  /** Plain JSON: oclif's colouriser tokenises the whole document, which costs seconds on 10,000 links. */
-  public override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
-  }
 
   public override async init(): Promise<void> {
     this.argv = expandWatchFlag(this.argv)
@@ -122,15 +117,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
       const profilePorts = this.settings().probe.value.ports
       return {networks, plan: planMatrix({nodes, servers, adapters, networks, ports: flags.port, fallbackPorts: profilePorts, check, network: flags.network, node: flags.node})}
     }
-    const name = parseObjectName(object)!
-    const rows = await store.loadObject(name.application, name.serverName, name.servant)
-    if (!rows.adapters.some((a) => a.servant === object) && !rows.registry.some((r) => r.servant === object)) {
-      const close = closestNames(object, await store.listServants(), 5)
-      throw new UserError(`unknown object '${object}': no adapter or registry servant has that name${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_object'})
-    }
-    const wanted = new Set([...rows.servers, ...rows.adapters].map((r) => r.nodeName.trim()))
-    for (const r of rows.registry) wanted.add(r.locatorId.replace(/:\d+$/, ''))
-    const nodes = (await store.loadNodes()).filter((n) => wanted.has(n.nodeName.trim()))
+    const {rows, nodes} = await loadObjectRows(store, object)
     const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
     this.checkNetwork(networks)
     const result = resolveObject({object, rows, nodes, networks, groups: await store.loadGroups(), filters: {network: flags.network, node: flags.node}})

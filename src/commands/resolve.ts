@@ -12,9 +12,9 @@ import {
   type QueryMode,
   type ResolveResult,
 } from '../core/resolve.js'
-import {closestNames} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../lib/errors.js'
+import {loadObjectRows} from '../lib/object-loader.js'
 import {renderTable} from '../lib/table.js'
 import type {Store} from '../store/types.js'
 
@@ -68,21 +68,10 @@ By default the result is what findObjectById4Any returns (active and inactive). 
 
     const store = await this.openStore()
     if (object === undefined) object = await this.pick(store)
-    const name = checkName(object)
+    checkName(object)
 
-    const rows = await store.loadObject(name.application, name.serverName, name.servant)
-    if (!rows.adapters.some((a) => a.servant === object) && !rows.registry.some((r) => r.servant === object)) {
-      const close = closestNames(object, await store.listServants(), 5)
-      throw new UserError(
-        `unknown object '${object}': no adapter or registry servant has that name${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`,
-        {code: 'unknown_object'},
-      )
-    }
+    const {rows, nodes} = await loadObjectRows(store, object)
     await this.noteMissingIpListColumn(store)
-    const wanted = new Set([...rows.servers, ...rows.adapters].map((r) => r.nodeName.trim()))
-    for (const r of rows.registry) wanted.add(r.locatorId.replace(/:\d+$/, ''))
-    // Only the object's nodes, through node_name's unique key: a cluster has thousands.
-    const nodes = await store.loadNodes([...wanted])
     const groups = await store.loadGroups()
     const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
     if (flags.network !== undefined && !networks.list.some((n) => n.name === flags.network)) {

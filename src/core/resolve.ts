@@ -225,7 +225,7 @@ function serverKey(application: string, serverName: string, nodeName: string): s
 }
 
 /** The locator_id is `host:port` of the registry's QueryObj; its host names the registry's node. */
-function locatorHost(row: RegistryRow): string {
+export function locatorHost(row: RegistryRow): string {
   const id = row.locatorId.trim()
   const colon = id.lastIndexOf(':')
   return colon > 0 ? id.slice(0, colon) : id
@@ -286,15 +286,29 @@ function fromAdapter(a: AdapterRow, s: ServerRow): LoadedRow {
 // ---------------------------------------------------------------------------------------------------
 // Expansion
 
-type Wildcard = {kind: 'ipv4' | 'all'; written: string}
+export type Wildcard = {kind: 'ipv4' | 'all'; written: string}
 
-/** `0.0.0.0` → the node's IPv4s; `::`, `*`, no -h → all its IPs; anything else is a specific host. */
-function wildcardOf(hostText: string | null): Wildcard | null {
+/**
+ * `0.0.0.0` (any spelling of the IPv4 unspecified address) → the node's IPv4s; `::` (any spelling),
+ * `*`, no -h → all its IPs; anything else (`::ffff:0.0.0.0` included) is a specific host.
+ */
+export function wildcardOf(hostText: string | null): Wildcard | null {
   if (hostText === null) return {kind: 'all', written: ''}
   if (hostText === '*') return {kind: 'all', written: '*'}
   const ip = parseIp(hostText)
   if (!ip || !ip.bytes.every((b) => b === 0)) return null
   return ip.family === 4 ? {kind: 'ipv4', written: hostText} : {kind: 'all', written: hostText}
+}
+
+/**
+ * The registry expansion of one endpoint host (DESIGN §2), shared by resolve and probe: a wildcard
+ * becomes the node's IPs it listens on, in list order (possibly none); a specific host stays itself.
+ * `hostText` is the host as written (null: no -h), `host` the parsed endpoint's host.
+ */
+export function expandHosts(hostText: string | null, host: string, nodeIps: readonly string[]): {wildcard: Wildcard | null; hosts: string[]} {
+  const wildcard = wildcardOf(hostText)
+  if (!wildcard) return {wildcard: null, hosts: [host]}
+  return {wildcard, hosts: wildcard.kind === 'all' ? [...nodeIps] : nodeIps.filter((ip) => parseIp(ip)?.family === 4)}
 }
 
 interface SetInfo {
@@ -399,17 +413,22 @@ export function resolveObject(input: ResolveInput): ResolveResult {
       }
     }
 
-    const wildcard = wildcardOf(parsed.hostText)
+    const nodeRow = nodeRows.get(row.node)
+    // An unknown node still falls back to its name when that is an IP.
+    const addresses = nodeAddresses(nodeRow ?? {
+      nodeName: row.node, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: '', settingState: '',
+      lastHeartbeat: null, lastRegTime: null, tarsVersion: '',
+    })
+    const {wildcard, hosts: ips} = expandHosts(parsed.hostText, parsed.endpoint.host, addresses.ips)
     if (!wildcard) {
       // A specific host: kept as is, and flagged, since it cannot fail over to another network.
-      const host = parsed.endpoint.host
+      const host = ips[0]
       candidates.push({ep: base(host, null, null, false, true), set})
       warnOnce(`single:${row.node}:${host}:${parsed.endpoint.port}`, {
         code: 'single-host', node: row.node,
         message: `${row.node}: bound to ${host} only: no second network`,
       })
-      const nodeRow = nodeRows.get(row.node)
-      const known = nodeRow ? nodeAddresses(nodeRow).ips : []
+      const known = nodeRow ? addresses.ips : []
       const hostIp = parseIp(host)?.text ?? host
       if (nodeRow && known.length > 0 && !known.includes(hostIp)) {
         warnOnce(`foreign:${row.node}:${host}`, {code: 'foreign-host', node: row.node, message: `${row.node}: ${host} is not one of the node's IPs (${known.join(', ')})`})
@@ -417,15 +436,9 @@ export function resolveObject(input: ResolveInput): ResolveResult {
       continue
     }
 
-    const nodeRow = nodeRows.get(row.node)
     if (!nodeRow) {
       warnOnce(`unknown:${row.node}`, {code: 'unknown-node', node: row.node, message: `${row.node} is not in t_node_info: its IPs are unknown`})
     }
-    // An unknown node still falls back to its name when that is an IP.
-    const addresses = nodeAddresses(nodeRow ?? {
-      nodeName: row.node, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: '', settingState: '',
-      lastHeartbeat: null, lastRegTime: null, tarsVersion: '',
-    })
     const fallback = addresses.source === 'endpoint_ip' || addresses.source === 'node_name'
     if (fallback) {
       warnOnce(`fallback:${row.node}`, {
@@ -433,7 +446,6 @@ export function resolveObject(input: ResolveInput): ResolveResult {
         message: `${row.node} has no IP list: using its ${addresses.source} ${addresses.ips[0]} (single network)`,
       })
     }
-    const ips = addresses.ips.filter((ip) => wildcard.kind === 'all' || parseIp(ip)?.family === 4)
     if (wildcard.kind === 'ipv4' && ips.length > 0 && ips.length < addresses.ips.length) {
       const v6 = addresses.ips.filter((ip) => !ips.includes(ip))
       warnOnce(`v4only:${row.node}`, {code: 'ipv4-only', node: row.node, message: `${row.node}: 0.0.0.0 listens on IPv4 only, so ${v6.join(', ')} ${v6.length === 1 ? 'is' : 'are'} not used`})

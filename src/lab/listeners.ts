@@ -99,10 +99,23 @@ export class DroppingListeners {
   private readonly lines: string[] = []
   private waiting: ((line: string) => void) | null = null
 
+  /** Kills the (stopped) child when this process exits by any path, so it never outlives us holding ports. */
+  private readonly killOnExit = (): void => {
+    const child = this.child
+    if (!child || child.exitCode !== null || child.signalCode !== null) return
+    try {
+      child.kill('SIGCONT')
+      child.kill('SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+
   private async start(): Promise<ChildProcess> {
     if (this.child) return this.child
     const child = spawn(process.execPath, ['-e', DROP_CHILD], {stdio: ['pipe', 'pipe', 'inherit']})
     this.child = child
+    process.on('exit', this.killOnExit)
     createInterface({input: child.stdout!}).on('line', (line) => {
       if (this.waiting) {
         const w = this.waiting
@@ -156,9 +169,11 @@ export class DroppingListeners {
     for (const s of this.fillers.splice(0)) s.destroy()
     const child = this.child
     this.child = null
+    process.off('exit', this.killOnExit)
     if (child && child.exitCode === null && child.signalCode === null) {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve())
+        child.kill('SIGCONT')
         child.kill('SIGKILL')
       })
     }

@@ -142,6 +142,8 @@ export function attemptCb(
     let sourceIp: string | null = localAddress ?? null
     let done = false
     let rx: Buffer | null = null
+    /** The iRequestId of the ping sent; the reply must carry it back (DESIGN §4). */
+    let requestId = 0
     const isTars = typeof servant === 'string'
 
     const socket = net.connect(isTars ? {host: target.host, port, localAddress, noDelay: true} : {host: target.host, port, localAddress})
@@ -194,7 +196,7 @@ export function attemptCb(
         finish({status: 'up', latencyMs: connectMs, tarsRet: null, error: null}, true)
         return
       }
-      const requestId = nextRequestId++
+      requestId = nextRequestId++
       if (nextRequestId > 0x7fffffff) nextRequestId = 1
       socket.write(encodePingFrame(servant as string, requestId, timeoutMs))
     })
@@ -208,6 +210,11 @@ export function attemptCb(
         if (!st.complete) return
         const reply = decodeResponseBody(rx.subarray(4, st.length))
         const latencyMs = performance.now() - started
+        if (reply.iRequestId !== requestId) {
+          // Not the answer to our ping: whatever iRet it carries says nothing about this servant.
+          finish({status: 'error', latencyMs: null, tarsRet: null, error: {code: 'ETARSREQID', message: `a Tars reply for request ${reply.iRequestId}, not for the ping sent (request ${requestId})`}})
+          return
+        }
         if (reply.iRet === 0) finish({status: 'up', latencyMs, tarsRet: 0, error: null})
         else {
           const desc = describeTarsRet(reply.iRet) + (reply.sResultDesc ? ` (${reply.sResultDesc})` : '')

@@ -4,10 +4,9 @@
  */
 import type {Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
-import {isIPv4} from 'node:net'
 
 import {parseEndpointDetailed} from '../core/endpoint.js'
-import type {ResolvedEndpoint, ResolveResult} from '../core/resolve.js'
+import {expandHosts, type ResolvedEndpoint, type ResolveResult} from '../core/resolve.js'
 import {matcher, naturalCompare} from '../core/text.js'
 import type {AdapterRow, NodeRow, ServerRow} from '../store/types.js'
 import type {CheckKind, ProbeTarget} from './engine.js'
@@ -88,9 +87,9 @@ function activeServer(s: ServerRow): boolean {
 
 /**
  * The active servant ports of every node on each of its IPs: node → host → ports, in the order the
- * adapters come. This is the registry expansion of DESIGN §2 (the same rules as core/resolve, without
- * the per-object report): a wildcard host (0.0.0.0 → the node's IPv4s; ::, *, no -h → all its IPs)
- * becomes the node's IPs; a specific host stays itself. One pass over the rows, so 10,000 links plan fast.
+ * adapters come. This is the registry expansion of DESIGN §2 through core/resolve's own expandHosts
+ * (without the per-object report): a wildcard host (0.0.0.0 → the node's IPv4s; ::, *, no -h → all its
+ * IPs) becomes the node's IPs; a specific host stays itself. One pass over the rows, so 10,000 links plan fast.
  */
 export function servantPorts(input: Pick<MatrixInput, 'nodes' | 'servers' | 'adapters'>): Map<string, Map<string, PortInfo[]>> {
   const active = new Set<string>()
@@ -110,11 +109,8 @@ export function servantPorts(input: Pick<MatrixInput, 'nodes' | 'servers' | 'ada
     }
     const ep = parsed.endpoint
     if (ep.protocol === 'udp' || ep.port <= 0) continue
-    const text = parsed.hostText
-    const unspecified = ep.host === '0.0.0.0' || (ep.host.includes(':') && /^[0:]+$/.test(ep.host))
-    const ipv4Only = text !== null && text !== '*' && isIPv4(text) && unspecified
-    const wildcard = text === null || text === '*' || unspecified
-    const hosts = wildcard ? (ipsOf.get(node) ?? []).filter((ip) => !ipv4Only || isIPv4(ip)) : [ep.host]
+    // The same expansion as resolve (core/resolve.ts expandHosts), so both list the same endpoints.
+    const {hosts} = expandHosts(parsed.hostText, ep.host, ipsOf.get(node) ?? [])
     const servant = ep.protocol === 'tcp' && a.protocol === 'tars' ? a.servant : null
     let byHost = out.get(node)
     if (!byHost) out.set(node, (byHost = new Map()))

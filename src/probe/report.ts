@@ -45,11 +45,15 @@ export interface RowVerdict {
 }
 
 export interface ProbeSummary {
+  /** Per network: links (matrix) or active endpoints (object) up, out of those probed. */
   networks: Record<string, {up: number; total: number}>
-  /** Rows (nodes, or endpoints of an object) with a link down but up on some network. */
+  /** Nodes with a link down but up on some network (issue 4 §5: node names, also for an object). */
   degraded: string[]
-  /** Rows up on no network. */
+  /** Nodes up on no network (for an object: a node with an endpoint up on no network). */
   unreachable: string[]
+  /** For an object only: its degraded / unreachable endpoints, as matrix row keys (node, or node:port). */
+  degradedEndpoints?: string[]
+  unreachableEndpoints?: string[]
   /** Rows with nothing to probe (no IP, no port): shown, never counted as down. */
   nothingToProbe: string[]
 }
@@ -78,9 +82,11 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
     }
   })
 
+  // Inactive endpoints are listed in results (active: false) but are not handed to clients: not counted.
   const networks: ProbeSummary['networks'] = {}
   for (const c of plan.columns) networks[netName(c)] = {up: 0, total: 0}
   for (const r of json) {
+    if (!r.active) continue
     const k = netName(r.network)
     networks[k] ??= {up: 0, total: 0}
     networks[k].total++
@@ -104,25 +110,47 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
   const counted = rows.filter((r) => r.active)
   const degraded = counted.filter((r) => r.state === 'degraded')
   const unreachable = counted.filter((r) => r.state === 'unreachable')
-  const verdict: Verdict = unreachable.length > 0 ? 'outage' : degraded.length > 0 ? 'degraded' : 'ok'
+  // An object with no active endpoint: every client call fails, whatever the inactive ones answer.
+  const noActive = plan.mode === 'object' && counted.length === 0
+  const verdict: Verdict = noActive || unreachable.length > 0 ? 'outage' : degraded.length > 0 ? 'degraded' : 'ok'
 
   const lines: string[] = []
+  if (noActive) {
+    const inactive = rows.length
+    lines.push(`OUTAGE: the registry hands clients no active endpoint of ${plan.object ?? 'this object'}${inactive > 0 ? ` (${inactive} inactive ${inactive === 1 ? 'endpoint' : 'endpoints'} shown, not counted)` : ''}`)
+  }
   for (const r of unreachable) lines.push(`OUTAGE: ${r.row} unreachable on every network`)
   for (const r of degraded) {
     const up = r.upOn.map(netName).join(', ')
     lines.push(`DEGRADED: ${r.row} reachable only on ${up} (down on ${r.downOn.filter((n) => !r.upOn.includes(n)).map(netName).join(', ') || 'another IP of the same network'})`)
   }
-  if (lines.length === 0 && json.length > 0) lines.push(`OK: every ${plan.mode === 'object' ? 'endpoint' : 'link'} up`)
+  // OK only when every counted row that was probed is up (rows with nothing to probe are neither).
+  const probed = counted.filter((r) => r.state !== 'nothing')
+  if (lines.length === 0 && probed.length > 0 && probed.every((r) => r.state === 'up')) {
+    const what = plan.mode === 'object' ? (counted.length < rows.length ? 'active endpoint' : 'endpoint') : 'link'
+    lines.push(`OK: every ${what} up`)
+  } else if (lines.length === 0 && json.length > 0 && probed.length === 0) {
+    lines.push(`NOT PROBED: no active ${plan.mode === 'object' ? 'endpoint' : 'node'} had anything to probe`)
+  }
+
+  const nodesOf = (rs: RowVerdict[], except: Set<string> = new Set()) => unique(rs.map((r) => r.node)).filter((n) => !except.has(n))
+  const unreachableNodes = nodesOf(unreachable)
+  const summary: ProbeSummary = {
+    networks,
+    // A node with one endpoint unreachable and another degraded is listed as unreachable only.
+    degraded: nodesOf(degraded, new Set(unreachableNodes)),
+    unreachable: unreachableNodes,
+    nothingToProbe: rows.filter((r) => r.state === 'nothing').map((r) => r.row),
+  }
+  if (plan.mode === 'object') {
+    summary.degradedEndpoints = degraded.map((r) => r.row)
+    summary.unreachableEndpoints = unreachable.map((r) => r.row)
+  }
 
   return {
     object: plan.object,
     results: json,
-    summary: {
-      networks,
-      degraded: degraded.map((r) => r.row),
-      unreachable: unreachable.map((r) => r.row),
-      nothingToProbe: rows.filter((r) => r.state === 'nothing').map((r) => r.row),
-    },
+    summary,
     verdict,
     lines,
     rows,
@@ -161,6 +189,7 @@ const ERROR_WORDS: Record<string, string> = {
   ETARSNOREPLY: 'no tars reply',
   ETARSCLOSED: 'closed, no reply',
   ETARSDECODE: 'not tars',
+  ETARSREQID: 'wrong tars reply',
   EADDRNOTAVAIL: 'bad source address',
   EACCES: 'not permitted',
   EPERM: 'not permitted',
