@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {normalizeIp} from '../core/ip.js'
-import type {Networks} from '../core/networks.js'
+import {assertKnownNetwork, type Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {parseObjectName, resolveObject} from '../core/resolve.js'
 import {BaseCommand} from '../lib/base-command.js'
@@ -113,23 +113,16 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     if (object === undefined) {
       const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
       const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
-      this.checkNetwork(networks)
+      assertKnownNetwork(networks, this.flags.network)
       const profilePorts = this.settings().probe.value.ports
       return {networks, plan: planMatrix({nodes, servers, adapters, networks, ports: flags.port, fallbackPorts: profilePorts, check, network: flags.network, node: flags.node})}
     }
     const {rows, nodes} = await loadObjectRows(store, object)
     const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
-    this.checkNetwork(networks)
+    assertKnownNetwork(networks, this.flags.network)
     const result = resolveObject({object, rows, nodes, networks, groups: await store.loadGroups(), filters: {network: flags.network, node: flags.node}})
     if (flags.port) this.notice('--port is ignored with an object: its endpoints carry their own ports')
     return {networks, plan: planObject(result, networks, check, flags.network)}
-  }
-
-  private checkNetwork(networks: Networks): void {
-    const wanted = this.flags.network
-    if (wanted !== undefined && !networks.list.some((n) => n.name === wanted)) {
-      throw new UserError(`unknown network "${wanted}": the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'unknown_network'})
-    }
   }
 
   /** --bind x=IP (and the profile's probe.bind): source address per network. */

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {normalizeIp} from '../core/ip.js'
+import {assertKnownNetwork} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {
   hostPort,
@@ -74,9 +75,7 @@ By default the result is what findObjectById4Any returns (active and inactive). 
     await this.noteMissingIpListColumn(store)
     const groups = await store.loadGroups()
     const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
-    if (flags.network !== undefined && !networks.list.some((n) => n.name === flags.network)) {
-      throw new UserError(`unknown network "${flags.network}": the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'unknown_network'})
-    }
+    assertKnownNetwork(networks, flags.network)
 
     let mode: QueryMode = {kind: 'any'}
     if (flags.set !== undefined) mode = {kind: 'set', setId: flags.set, clientIp}

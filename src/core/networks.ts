@@ -52,6 +52,12 @@ export function parseNetworksSpec(spec: string, origin = '--networks'): Network[
   return networks
 }
 
+/** Throws a UserError naming the networks there are, unless `name` is one of them (for --network filters). */
+export function assertKnownNetwork(networks: Networks, name: string | undefined): void {
+  if (name === undefined || networks.list.some((n) => n.name === name)) return
+  throw new UserError(`unknown network "${name}": the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'unknown_network'})
+}
+
 /** The canonical spec text of a list of networks (the inverse of parseNetworksSpec). */
 export function formatNetworksSpec(networks: Network[]): string {
   return networks.map((n) => `${n.name}=${n.cidrs.join(',')}`).join(';')

@@ -1,10 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {buildNodeView, nodeAddresses, sortNodeViews, type NodeView} from '../../core/nodes.js'
-import type {Network} from '../../core/networks.js'
+import {assertKnownNetwork, type Network} from '../../core/networks.js'
 import {formatAge, matcher} from '../../core/text.js'
 import {BaseCommand} from '../../lib/base-command.js'
-import {UserError} from '../../lib/errors.js'
 import {renderTable} from '../../lib/table.js'
 
 export interface NodesListResult {
@@ -40,11 +39,8 @@ Problems are marked, never hidden: a node missing a network, an IP in no network
     const now = Date.now()
     const allIps = () => rows.flatMap((r) => nodeAddresses(r).ips)
     const networks = this.networksFor(allIps)
-    for (const name of [this.flags.network, this.flags.missing]) {
-      if (name && !networks.list.some((n) => n.name === name)) {
-        throw new UserError(`unknown network "${name}": the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'unknown_network'})
-      }
-    }
+    assertKnownNetwork(networks, this.flags.network)
+    assertKnownNetwork(networks, this.flags.missing)
     const nameMatches = matcher(this.flags.node)
     const views = sortNodeViews(rows.map((r) => buildNodeView(r, networks, now))).filter((v) =>
       nameMatches(v.name)
