@@ -9,6 +9,8 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 rmSync(new URL('../oclif.manifest.json', import.meta.url), {force: true})
 const config = await Config.load({root, ignoreManifest: true})
 const plugin = config.plugins.get(config.pjson.name)
-const manifest = {...plugin.manifest, version: config.version}
+// Commands in name order: the file is committed, and discovery order varies from build to build.
+const commands = Object.fromEntries(Object.entries(plugin.manifest.commands).sort(([a], [b]) => a.localeCompare(b)))
+const manifest = {...plugin.manifest, commands, version: config.version}
 writeFileSync(new URL('../oclif.manifest.json', import.meta.url), JSON.stringify(manifest, null, 2) + '\n')
 console.log(`oclif.manifest.json: ${Object.keys(manifest.commands).length} commands`)

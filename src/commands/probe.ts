@@ -112,13 +112,13 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     await this.noteMissingIpListColumn(store)
     if (object === undefined) {
       const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
-      const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
+      const networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
       assertKnownNetwork(networks, this.flags.network)
       const profilePorts = this.settings().probe.value.ports
       return {networks, plan: planMatrix({nodes, servers, adapters, networks, ports: flags.port, fallbackPorts: profilePorts, check, network: flags.network, node: flags.node})}
     }
     const {rows, nodes} = await loadObjectRows(store, object)
-    const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
+    const networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
     assertKnownNetwork(networks, this.flags.network)
     const result = resolveObject({object, rows, nodes, networks, groups: await store.loadGroups(), filters: {network: flags.network, node: flags.node}})
     if (flags.port) this.notice('--port is ignored with an object: its endpoints carry their own ports')

@@ -71,6 +71,8 @@ export const DEFAULT_RETRIES = 1
 const FD_HEADROOM = 128
 /** New connections started per event-loop turn. */
 const LAUNCH_BATCH = 1000
+/** Held sockets (answered plain connects) reset per event-loop turn once launching is over. */
+const HELD_RESET_BATCH = 500
 
 /** The soft RLIMIT_NOFILE, from /proc/self/limits (Linux); null when unknown. */
 export function openFileLimit(limitsText?: string): number | null {
@@ -117,6 +119,221 @@ interface AttemptOutcome {
 
 let nextRequestId = 1
 
+/** Where an attempt's outcome goes: a callback, or an owner told with a context (no closure per socket). */
+interface AttemptSink<C> {
+  done(ctx: C, o: AttemptOutcome): void
+  /** When given, an answered plain connect's socket is handed here to be reset later (not torn down now). */
+  hold?(socket: net.Socket): void
+}
+
+const kAttempt = Symbol('tarsnet.attempt')
+type ProbeSocket = net.Socket & {[kAttempt]?: Attempt<unknown>}
+
+/**
+ * One connection attempt's state. The socket listeners are shared functions that find their attempt
+ * on the socket, and timeouts go through a deadline queue, so an attempt costs no closures or timers.
+ */
+class Attempt<C> {
+  socket: ProbeSocket | null
+  started = 0
+  /** performance.now() by which it must have answered; 0 until connect() was issued. */
+  deadline = 0
+  sourceIp: string | null
+  done = false
+  rx: Buffer | null = null
+  /** The iRequestId of the ping sent; the reply must carry it back (DESIGN §4). */
+  requestId = 0
+
+  constructor(
+    readonly port: number,
+    readonly timeoutMs: number,
+    localAddress: string | undefined,
+    readonly servant: string | null,
+    readonly sink: AttemptSink<C>,
+    readonly ctx: C,
+    host: string,
+  ) {
+    this.sourceIp = localAddress ?? null
+    const isTars = servant !== null
+    const socket: ProbeSocket = net.connect(isTars ? {host, port, localAddress, noDelay: true} : {host, port, localAddress})
+    this.socket = socket
+    socket[kAttempt] = this as Attempt<unknown>
+    socket.on('error', onSocketError)
+    socket.on('connect', onSocketConnect)
+    // net issues connect() on the next tick: the clock starts then, so every probe gets its full
+    // timeout however long it took to start thousands of them.
+    process.nextTick(onConnectIssued, this)
+    if (!isTars) return
+    // Only a tars_ping reads: a plain connect never starts reading (no read syscalls for 10,000 sockets).
+    socket.on('data', onSocketData)
+    socket.on('end', onSocketEnd)
+  }
+
+  finish(status: ProbeStatus, latencyMs: number | null, tarsRet: number | null, error: ProbeError | null, reset = false): void {
+    if (this.done) return
+    this.done = true
+    const socket = this.socket!
+    this.socket = null
+    if (this.deadline !== 0) deadlines(this.timeoutMs).cancel()
+    // Late events from a torn-down socket are of no interest: the listeners stay, and see `done`.
+    // RST for plain connects: no TIME_WAIT left behind, so --watch can run for hours.
+    if (reset && !socket.destroyed && typeof socket.resetAndDestroy === 'function') {
+      if (this.sink.hold) {
+        socket.pause() // net would otherwise start reading once 'connect' returns
+        this.sink.hold(socket)
+      } else socket.resetAndDestroy()
+    } else socket.destroy()
+    this.sink.done(this.ctx, {port: this.port, check: this.servant === null ? 'tcp' : 'tars', status, latencyMs, sourceIp: this.sourceIp, error, tarsRet})
+  }
+
+  expire(): void {
+    if (this.done) return
+    const socket = this.socket!
+    if (this.servant !== null && socket.readyState === 'open') {
+      this.finish('error', null, null, {code: 'ETARSNOREPLY', message: `connected, but no tars_ping reply within ${this.timeoutMs} ms`})
+    } else {
+      if (this.sourceIp === null && socket.localAddress) this.sourceIp = socket.localAddress
+      this.finish('timeout', null, null, {code: 'ETIMEDOUT', message: `no answer within ${this.timeoutMs} ms`})
+    }
+  }
+}
+
+function onConnectIssued(a: Attempt<unknown>): void {
+  if (a.done) return
+  a.started = performance.now()
+  a.deadline = a.started + a.timeoutMs
+  deadlines(a.timeoutMs).push(a)
+  // The kernel has bound the source address: read it before a refusal tears the handle down.
+  const socket = a.socket!
+  if (a.sourceIp === null && socket.localAddress) a.sourceIp = socket.localAddress
+}
+
+function onSocketError(this: ProbeSocket, err: NodeJS.ErrnoException): void {
+  const a = this[kAttempt]
+  if (!a || a.done) return
+  const code = err.code ?? 'EUNKNOWN'
+  const status = classifyError(code)
+  const connected = this.readyState === 'open' || this.bytesWritten > 0
+  // After a successful connect a failure is the service's, not the link's.
+  a.finish(connected && status !== 'error' ? 'error' : status, null, null, {code, message: err.message})
+}
+
+function onSocketConnect(this: ProbeSocket): void {
+  const a = this[kAttempt]
+  if (!a || a.done) return
+  if (this.localAddress) a.sourceIp = this.localAddress
+  const connectMs = performance.now() - a.started
+  if (a.servant === null) {
+    a.finish('up', connectMs, null, null, true)
+    return
+  }
+  a.requestId = nextRequestId++
+  if (nextRequestId > 0x7fffffff) nextRequestId = 1
+  this.write(encodePingFrame(a.servant, a.requestId, a.timeoutMs))
+}
+
+function onSocketData(this: ProbeSocket, chunk: Buffer): void {
+  const a = this[kAttempt]
+  if (!a || a.done) return
+  a.rx = a.rx === null ? chunk : Buffer.concat([a.rx, chunk])
+  try {
+    const st = frameStatus(a.rx)
+    if (!st.complete) return
+    const reply = decodeResponseBody(a.rx.subarray(4, st.length))
+    const latencyMs = performance.now() - a.started
+    if (reply.iRequestId !== a.requestId) {
+      // Not the answer to our ping: whatever iRet it carries says nothing about this servant.
+      a.finish('error', null, null, {code: 'ETARSREQID', message: `a Tars reply for request ${reply.iRequestId}, not for the ping sent (request ${a.requestId})`})
+      return
+    }
+    if (reply.iRet === 0) a.finish('up', latencyMs, 0, null)
+    else {
+      const desc = describeTarsRet(reply.iRet) + (reply.sResultDesc ? ` (${reply.sResultDesc})` : '')
+      a.finish('error', latencyMs, reply.iRet, {code: `TARS${reply.iRet}`, message: desc})
+    }
+  } catch (error) {
+    const message = error instanceof TarsDecodeError ? error.message : String(error)
+    a.finish('error', null, null, {code: 'ETARSDECODE', message: `not a Tars reply: ${message}`})
+  }
+}
+
+function onSocketEnd(this: ProbeSocket): void {
+  const a = this[kAttempt]
+  if (!a || a.done) return
+  a.finish('error', null, null, {code: 'ETARSCLOSED', message: 'connected, but the peer closed without a tars_ping reply'})
+}
+
+/**
+ * The timeouts of every attempt with the same timeoutMs: their deadlines come in the order their
+ * connects were issued, so a FIFO and one timer for its head replace a timer per attempt.
+ */
+class DeadlineQueue {
+  private items: Array<Attempt<unknown>> = []
+  private head = 0
+  /** Attempts in the queue still waiting for an answer. */
+  private live = 0
+  private timer: NodeJS.Timeout | undefined
+  private expiring = false
+
+  push(a: Attempt<unknown>): void {
+    this.items.push(a)
+    this.live++
+    if (this.timer === undefined && !this.expiring) this.arm()
+  }
+
+  /** An attempt in the queue got its answer. */
+  cancel(): void {
+    if (--this.live > 0) return
+    // Nothing left to time out: no timer keeps the process alive.
+    this.items = []
+    this.head = 0
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private arm(): void {
+    const next = this.items[this.head]
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(next.deadline - performance.now())))
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined
+    this.expiring = true
+    // Timers run before I/O in each loop turn: when the loop is late, a connect that completed in time
+    // would be read after its timer fired, so the verdict waits for that turn's I/O (setImmediate) and
+    // only attempts whose deadline had passed when the timer fired expire.
+    setImmediate(this.expireUpTo, performance.now())
+  }
+
+  private readonly expireUpTo = (cutoff: number): void => {
+    this.expiring = false
+    const items = this.items
+    while (this.head < items.length) {
+      const a = items[this.head]
+      if (!a.done) {
+        if (a.deadline > cutoff) break
+        a.expire() // cancel() may reset the queue: stop when it did
+        if (this.items !== items) return
+      }
+      this.head++
+    }
+    if (this.head > 1024 && this.head * 2 > items.length) {
+      items.splice(0, this.head)
+      this.head = 0
+    }
+    if (this.head < items.length && this.timer === undefined) this.arm()
+  }
+}
+
+const queues = new Map<number, DeadlineQueue>()
+function deadlines(timeoutMs: number): DeadlineQueue {
+  let q = queues.get(timeoutMs)
+  if (!q) queues.set(timeoutMs, (q = new DeadlineQueue()))
+  return q
+}
+
+const callbackSink: AttemptSink<(o: AttemptOutcome) => void> = {done: (resolve, o) => resolve(o)}
+
 /** One connection attempt to host:port, ending by `timeoutMs` at the latest. Never rejects. */
 export function attempt(
   target: {host: string},
@@ -137,100 +354,7 @@ export function attemptCb(
   servant: string | null | undefined,
   resolve: (o: AttemptOutcome) => void,
 ): void {
-  {
-    let started = performance.now()
-    let sourceIp: string | null = localAddress ?? null
-    let done = false
-    let rx: Buffer | null = null
-    /** The iRequestId of the ping sent; the reply must carry it back (DESIGN §4). */
-    let requestId = 0
-    const isTars = typeof servant === 'string'
-
-    const socket = net.connect(isTars ? {host: target.host, port, localAddress, noDelay: true} : {host: target.host, port, localAddress})
-
-    const finish = (o: Omit<AttemptOutcome, 'port' | 'sourceIp' | 'check'>, reset = false): void => {
-      if (done) return
-      done = true
-      if (timer) clearTimeout(timer)
-      socket.removeAllListeners()
-      socket.on('error', () => {}) // late errors from a torn-down socket are of no interest
-      // RST for plain connects: no TIME_WAIT left behind, so --watch can run for hours.
-      if (reset && !socket.destroyed && typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy()
-      else socket.destroy()
-      resolve({...o, port, sourceIp, check: isTars ? 'tars' : 'tcp'})
-    }
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      const code = err.code ?? 'EUNKNOWN'
-      const status = classifyError(code)
-      const connected = socket.readyState === 'open' || socket.bytesWritten > 0
-      // After a successful connect a failure is the service's, not the link's.
-      finish({status: connected && status !== 'error' ? 'error' : status, latencyMs: null, tarsRet: null, error: {code, message: err.message}})
-    })
-
-    const expire = (): void => {
-      if (done) return
-      if (isTars && socket.readyState === 'open') {
-        finish({status: 'error', latencyMs: null, tarsRet: null, error: {code: 'ETARSNOREPLY', message: `connected, but no tars_ping reply within ${timeoutMs} ms`}})
-      } else {
-        if (sourceIp === null && socket.localAddress) sourceIp = socket.localAddress
-        finish({status: 'timeout', latencyMs: null, tarsRet: null, error: {code: 'ETIMEDOUT', message: `no answer within ${timeoutMs} ms`}})
-      }
-    }
-    // net issues connect() on the next tick: the clock starts then, so every probe gets its full
-    // timeout however long it took to start thousands of them. Timers run before I/O in each loop turn:
-    // when the loop is late, a connect that completed in time would be read after its timer fired, so
-    // the verdict waits for that turn's I/O (setImmediate).
-    let timer: NodeJS.Timeout | undefined
-    process.nextTick(() => {
-      if (done) return
-      started = performance.now()
-      timer = setTimeout(() => setImmediate(expire), timeoutMs)
-      // The kernel has bound the source address: read it before a refusal tears the handle down.
-      if (sourceIp === null && socket.localAddress) sourceIp = socket.localAddress
-    })
-
-    socket.once('connect', () => {
-      if (socket.localAddress) sourceIp = socket.localAddress
-      const connectMs = performance.now() - started
-      if (!isTars) {
-        finish({status: 'up', latencyMs: connectMs, tarsRet: null, error: null}, true)
-        return
-      }
-      requestId = nextRequestId++
-      if (nextRequestId > 0x7fffffff) nextRequestId = 1
-      socket.write(encodePingFrame(servant as string, requestId, timeoutMs))
-    })
-
-    if (!isTars) return
-    // Only a tars_ping reads: a plain connect never starts reading (no read syscalls for 10,000 sockets).
-    socket.on('data', (chunk: Buffer) => {
-      rx = rx === null ? chunk : Buffer.concat([rx, chunk])
-      try {
-        const st = frameStatus(rx)
-        if (!st.complete) return
-        const reply = decodeResponseBody(rx.subarray(4, st.length))
-        const latencyMs = performance.now() - started
-        if (reply.iRequestId !== requestId) {
-          // Not the answer to our ping: whatever iRet it carries says nothing about this servant.
-          finish({status: 'error', latencyMs: null, tarsRet: null, error: {code: 'ETARSREQID', message: `a Tars reply for request ${reply.iRequestId}, not for the ping sent (request ${requestId})`}})
-          return
-        }
-        if (reply.iRet === 0) finish({status: 'up', latencyMs, tarsRet: 0, error: null})
-        else {
-          const desc = describeTarsRet(reply.iRet) + (reply.sResultDesc ? ` (${reply.sResultDesc})` : '')
-          finish({status: 'error', latencyMs, tarsRet: reply.iRet, error: {code: `TARS${reply.iRet}`, message: desc}})
-        }
-      } catch (error) {
-        const message = error instanceof TarsDecodeError ? error.message : String(error)
-        finish({status: 'error', latencyMs: null, tarsRet: null, error: {code: 'ETARSDECODE', message: `not a Tars reply: ${message}`}})
-      }
-    })
-
-    socket.once('end', () => {
-      finish({status: 'error', latencyMs: null, tarsRet: null, error: {code: 'ETARSCLOSED', message: 'connected, but the peer closed without a tars_ping reply'}})
-    })
-
-  }
+  new Attempt(port, timeoutMs, localAddress, typeof servant === 'string' ? servant : null, callbackSink, resolve, target.host)
 }
 
 /** The servant to ping on a target's port, or null for a TCP connect. */
@@ -275,6 +399,11 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
       decided++
       continue
     }
+    if (t.ports.length === 1) {
+      // The common case: one port, decided by its own outcome (no per-port bookkeeping).
+      queue.push({index: i, target: t, port: t.ports[0], slot: 0, portIndex: 0, tries: 0})
+      continue
+    }
     const seen = new Set<number>()
     let slot = 0
     t.ports.forEach((port, portIndex) => {
@@ -300,12 +429,43 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
   Error.stackTraceLimit = 0
   return new Promise<ProbeResult[]>((resolve) => {
     let head = 0
+    /** Attempts waiting for their answer. */
     let inFlight = 0
     let finished = false
+    // Answered plain connects whose sockets are reset later, once launching is over (or the budget
+    // needs their descriptors): the RST and teardown then run in the wait for the last timeouts, not
+    // while connects are still being issued. They count against the concurrency budget until reset.
+    let held: net.Socket[] = []
+    let heldHead = 0
+
+    const heldCount = (): number => held.length - heldHead
+    const resetHeld = (max: number): void => {
+      const end = Math.min(held.length, heldHead + max)
+      for (; heldHead < end; heldHead++) {
+        const socket = held[heldHead]
+        if (!socket.destroyed) socket.resetAndDestroy()
+      }
+      if (heldHead === held.length) {
+        held = []
+        heldHead = 0
+      }
+    }
+    let draining = false
+    /** Resets held sockets a slice per loop turn, so answers and timers are still served meanwhile. */
+    const drainHeld = (): void => {
+      if (draining || heldCount() === 0) return
+      draining = true
+      setImmediate(() => {
+        draining = false
+        resetHeld(HELD_RESET_BATCH)
+        drainHeld()
+      })
+    }
 
     const complete = (): void => {
       if (finished) return
       finished = true
+      resetHeld(Number.MAX_SAFE_INTEGER)
       options.signal?.removeEventListener('abort', onAbort)
       Error.stackTraceLimit = stackLimit
       resolve(results as ProbeResult[])
@@ -315,6 +475,7 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
       // Stop launching; the in-flight attempts end by their own timers.
       head = queue.length
       if (inFlight === 0) fillAborted()
+      else drainHeld()
     }
 
     const fillAborted = (): void => {
@@ -327,11 +488,31 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
       complete()
     }
 
+    const sink: AttemptSink<Job> = {
+      done(job, o) {
+        inFlight--
+        settle(job, o)
+        if (options.signal?.aborted) {
+          if (inFlight === 0) fillAborted()
+          return
+        }
+        launch()
+        if (inFlight === 0 && head >= queue.length) complete()
+      },
+      hold(socket) {
+        held.push(socket)
+      },
+    }
+
     let scheduled = false
     const launch = (): void => {
       // At most LAUNCH_BATCH new sockets per loop turn, so answers are read while thousands start.
       let budget = LAUNCH_BATCH
-      while (inFlight < concurrency && head < queue.length) {
+      while (head < queue.length) {
+        if (inFlight + heldCount() >= concurrency) {
+          if (heldCount() === 0) break
+          resetHeld(1) // the budget needs a held socket's descriptor
+        }
         if (budget-- <= 0) {
           if (!scheduled) {
             scheduled = true
@@ -347,17 +528,10 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
         inFlight++
         attemptsMade[job.index]++
         const local = job.target.network === null ? undefined : options.bind?.get(job.target.network)
-        attemptCb(job.target, job.port, timeoutMs, local, servantFor(job.target, job.portIndex), (o) => {
-          inFlight--
-          settle(job, o)
-          if (options.signal?.aborted) {
-            if (inFlight === 0) fillAborted()
-            return
-          }
-          launch()
-          if (inFlight === 0 && head >= queue.length) complete()
-        })
+        new Attempt(job.port, timeoutMs, local, servantFor(job.target, job.portIndex), sink, job, job.target.host)
       }
+      // Nothing left to launch for now: reset the held sockets while the rest wait for their answers.
+      drainHeld()
       // Free the consumed part of the queue now and then (10k targets × retries stay small anyway).
       if (head > 4096 && head * 2 > queue.length) {
         queue.splice(0, head)
@@ -372,7 +546,11 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
         queue.push({...job, tries: job.tries + 1})
         return
       }
-      const outcomes = pending[i]!
+      const outcomes = pending[i]
+      if (outcomes === undefined) {
+        decide(i, o) // a single port
+        return
+      }
       outcomes[job.slot] = o
       // The first port in order that answers wins, once every port before it has failed: the cell is
       // the same whichever socket happens to finish first.

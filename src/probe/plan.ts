@@ -91,22 +91,28 @@ function activeServer(s: ServerRow): boolean {
  * (without the per-object report): a wildcard host (0.0.0.0 → the node's IPv4s; ::, *, no -h → all its
  * IPs) becomes the node's IPs; a specific host stays itself. One pass over the rows, so 10,000 links plan fast.
  */
-export function servantPorts(input: Pick<MatrixInput, 'nodes' | 'servers' | 'adapters'>): Map<string, Map<string, PortInfo[]>> {
+export function servantPorts(input: Pick<MatrixInput, 'nodes' | 'servers' | 'adapters'>, addressesOf: (n: NodeRow) => string[] = (n) => nodeAddresses(n).ips): Map<string, Map<string, PortInfo[]>> {
   const active = new Set<string>()
   for (const s of input.servers) if (activeServer(s)) active.add(`${s.application}\u0000${s.serverName}\u0000${s.nodeName.trim()}`)
   const ipsOf = new Map<string, string[]>()
-  for (const n of input.nodes) ipsOf.set(n.nodeName.trim(), nodeAddresses(n).ips)
+  for (const n of input.nodes) ipsOf.set(n.nodeName.trim(), addressesOf(n))
   const out = new Map<string, Map<string, PortInfo[]>>()
   const adapters = [...input.adapters].sort((a, b) => naturalCompare(a.servant, b.servant))
+  const endpoints = new Map<string, ReturnType<typeof parseEndpointDetailed> | null>()
   for (const a of adapters) {
     const node = a.nodeName.trim()
     if (!a.servant || !active.has(`${a.application}\u0000${a.serverName}\u0000${node}`)) continue
-    let parsed: ReturnType<typeof parseEndpointDetailed>
-    try {
-      parsed = parseEndpointDetailed(a.endpoint, {missingHost: '0.0.0.0'})
-    } catch {
-      continue // the registry skips endpoint strings that do not parse
+    // Many adapters share one endpoint string (same port on 0.0.0.0): parse each string once.
+    let parsed = endpoints.get(a.endpoint)
+    if (parsed === undefined) {
+      try {
+        parsed = parseEndpointDetailed(a.endpoint, {missingHost: '0.0.0.0'})
+      } catch {
+        parsed = null
+      }
+      endpoints.set(a.endpoint, parsed)
     }
+    if (parsed === null) continue // the registry skips endpoint strings that do not parse
     const ep = parsed.endpoint
     if (ep.protocol === 'udp' || ep.port <= 0) continue
     // The same expansion as resolve (core/resolve.ts expandHosts), so both list the same endpoints.
@@ -130,7 +136,14 @@ export function planMatrix(input: MatrixInput): ProbePlan {
   const nameMatches = matcher(input.node)
   const nodes = input.nodes.filter((n) => nameMatches(n.nodeName.trim())).sort((a, b) => naturalCompare(a.nodeName, b.nodeName))
   const classify = memo((ip: string) => input.networks.classify(ip))
-  const fromServants = input.ports ? null : servantPorts(input)
+  // Each node's IP list is parsed once here, for the servant ports and for the rows.
+  const addresses = new Map<NodeRow, string[]>()
+  const addressesOf = (n: NodeRow): string[] => {
+    let ips = addresses.get(n)
+    if (ips === undefined) addresses.set(n, (ips = nodeAddresses(n).ips))
+    return ips
+  }
+  const fromServants = input.ports ? null : servantPorts(input, addressesOf)
   let known = fromServants
   const rows: PlanRow[] = []
   const targets: PlanTarget[] = []
@@ -138,7 +151,7 @@ export function planMatrix(input: MatrixInput): ProbePlan {
   const used: Array<string | null> = []
   for (const n of nodes) {
     const name = n.nodeName.trim()
-    const ips = nodeAddresses(n).ips.map((ip) => ({ip, network: classify(ip)})).filter((i) => !input.network || i.network === input.network)
+    const ips = addressesOf(n).map((ip) => ({ip, network: classify(ip)})).filter((i) => !input.network || i.network === input.network)
     const row: PlanRow = {key: name, label: name, node: name, active: true, nothingToProbe: null}
     rows.push(row)
     if (ips.length === 0) {
@@ -151,7 +164,7 @@ export function planMatrix(input: MatrixInput): ProbePlan {
       let ports: PortInfo[]
       if (input.ports) {
         // --port: the ports the operator asked for; a servant known on such a port can still be pinged.
-        known ??= servantPorts(input)
+        known ??= servantPorts(input, addressesOf)
         const onIp = known.get(name)?.get(ip) ?? []
         ports = input.ports.map((port) => ({port, servant: onIp.find((p) => p.port === port)?.servant ?? null}))
       } else {
