@@ -1,15 +1,15 @@
 // The IP-list editing commands end to end: the built CLI against a real db_tars (issue 5).
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync, writeFileSync, existsSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {networkInterfaces, tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, afterEach, before, beforeEach, describe, it} from 'node:test'
+import {afterEach, beforeEach, describe, it} from 'node:test'
 
 import {DEFAULT_DETECT_EXCLUDE, detectAddresses, orderDetected} from '../src/core/detect.js'
 import {namedNetworks} from '../src/core/networks.js'
 import {redactCommandLine} from '../src/store/audit-log.js'
 import {runCli, type CliResult} from './helpers/cli.js'
-import {TestDb} from './helpers/db.js'
+import {readAuditLog, storedIpList, TestDb, useSeededDb} from './helpers/db.js'
 
 const NETWORKS = 'x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16'
 
@@ -23,17 +23,15 @@ class Ctx {
   run(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
     return runCli(args, {env: {TARSNET_DB: this.db.url, TARSNET_NETWORKS: NETWORKS, XDG_DATA_HOME: this.dataHome, ...env}})
   }
-  async list(node: string): Promise<string | null | undefined> {
-    const rows = await this.db.query<Array<{v: string | null}>>('SELECT ip_list AS v FROM t_node_info WHERE node_name = ?', [node])
-    return rows[0]?.v
+  list(node: string): Promise<string | null | undefined> {
+    return storedIpList(this.db, node)
   }
   async all(): Promise<Record<string, string | null>> {
     const rows = await this.db.query<Array<{n: string; v: string | null}>>('SELECT node_name AS n, ip_list AS v FROM t_node_info ORDER BY id')
     return Object.fromEntries(rows.map((r) => [r.n, r.v]))
   }
   audit(): Array<Record<string, any>> {
-    if (!existsSync(this.auditPath)) return []
-    return readFileSync(this.auditPath, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l))
+    return readAuditLog(this.auditPath)
   }
 }
 
@@ -46,15 +44,8 @@ const SEED = [
 
 let db: TestDb
 let ctx: Ctx
-before(async () => {
-  db = await TestDb.create()
-})
-after(async () => {
-  await db.drop()
-})
-beforeEach(async () => {
-  await db.query('DELETE FROM t_node_info')
-  await db.addNodes(SEED)
+useSeededDb(SEED, (seeded) => {
+  db = seeded
   ctx = new Ctx(db)
 })
 

@@ -1,41 +1,30 @@
 // The interactive flows through a real pseudo-terminal (test/helpers/pty.ts): `nodes edit` end to end,
 // and the typed-name / yes-no confirmations of the other editing commands where a person is.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, before, beforeEach, describe, it} from 'node:test'
-import type {RowDataPacket} from 'mysql2/promise'
+import {describe, it} from 'node:test'
 
 import {runCli} from './helpers/cli.js'
-import {TestDb} from './helpers/db.js'
+import {readAuditLog, storedIpList, TestDb, useSeededDb} from './helpers/db.js'
 import {PtySession} from './helpers/pty.js'
 
 let db: TestDb
 let dataHome: string
-before(async () => {
-  db = await TestDb.create()
-})
-after(async () => {
-  await db.drop()
-})
-beforeEach(async () => {
-  await db.query('DELETE FROM t_node_info')
-  await db.addNodes([
-    {node_name: 'node-a', endpoint_ip: '10.10.0.5', ip_list: '10.10.0.5,10.20.0.5'},
-    {node_name: 'node-b', endpoint_ip: '10.10.0.6', ip_list: '10.10.0.6,10.20.0.6'},
-    {node_name: 'node-c', endpoint_ip: '10.10.0.7', ip_list: null},
-  ])
+useSeededDb([
+  {node_name: 'node-a', endpoint_ip: '10.10.0.5', ip_list: '10.10.0.5,10.20.0.5'},
+  {node_name: 'node-b', endpoint_ip: '10.10.0.6', ip_list: '10.10.0.6,10.20.0.6'},
+  {node_name: 'node-c', endpoint_ip: '10.10.0.7', ip_list: null},
+], (seeded) => {
+  db = seeded
   dataHome = mkdtempSync(join(tmpdir(), 'tarsnet-pty-'))
 })
 
 const env = () => ({TARSNET_DB: db.url, TARSNET_NETWORKS: 'x=10.10.0.0/16;y=10.20.0.0/16', XDG_DATA_HOME: dataHome})
 const cli = (args: string[]) => PtySession.cli(args, {env: env()})
-const value = async (node: string) => (await db.query<RowDataPacket[]>('SELECT ip_list AS v FROM t_node_info WHERE node_name = ?', [node]))[0].v
-const audit = () => {
-  const path = join(dataHome, 'tarsnet', 'audit.jsonl')
-  return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []
-}
+const value = (node: string) => storedIpList(db, node)
+const audit = () => readAuditLog(join(dataHome, 'tarsnet', 'audit.jsonl'))
 
 /** Waits for a prompt to be fully drawn, so keys go to it. */
 async function at(s: PtySession, prompt: string | RegExp): Promise<void> {

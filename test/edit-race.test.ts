@@ -2,39 +2,29 @@
 // two edits of one node at once → exactly one wins, the other reports the conflict with both values;
 // a connection killed inside the transaction → the old values stay.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {after, before, beforeEach, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 import mysql, {type Connection, type RowDataPacket} from 'mysql2/promise'
 
 import {runCli, type CliResult} from './helpers/cli.js'
-import {TEST_SERVER, TestDb} from './helpers/db.js'
+import {readAuditLog, storedIpList, TEST_SERVER, useSeededDb, type TestDb} from './helpers/db.js'
 
 let db: TestDb
 let dataHome: string
-before(async () => {
-  db = await TestDb.create()
-})
-after(async () => {
-  await db.drop()
-})
-beforeEach(async () => {
-  await db.query('DELETE FROM t_node_info')
-  await db.addNodes([
-    {node_name: 'node-a', endpoint_ip: '10.10.0.5', ip_list: '10.10.0.5,10.20.0.5'},
-    {node_name: 'node-b', endpoint_ip: '10.10.0.6', ip_list: '10.10.0.6,10.20.0.6'},
-  ])
+useSeededDb([
+  {node_name: 'node-a', endpoint_ip: '10.10.0.5', ip_list: '10.10.0.5,10.20.0.5'},
+  {node_name: 'node-b', endpoint_ip: '10.10.0.6', ip_list: '10.10.0.6,10.20.0.6'},
+], (seeded) => {
+  db = seeded
   dataHome = mkdtempSync(join(tmpdir(), 'tarsnet-race-'))
 })
 
 const run = (args: string[]): Promise<CliResult> =>
   runCli(args, {env: {TARSNET_DB: db.url, TARSNET_NETWORKS: 'x=10.10.0.0/16;y=10.20.0.0/16', XDG_DATA_HOME: dataHome}})
-const audit = () => {
-  const path = join(dataHome, 'tarsnet', 'audit.jsonl')
-  return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : []
-}
-const value = async (node: string) => (await db.query<RowDataPacket[]>('SELECT ip_list AS v FROM t_node_info WHERE node_name = ?', [node]))[0].v
+const audit = () => readAuditLog(join(dataHome, 'tarsnet', 'audit.jsonl'))
+const value = (node: string) => storedIpList(db, node)
 
 /** A second session of our own, to hold row locks while the CLI processes run. */
 async function session(): Promise<Connection> {

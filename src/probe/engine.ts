@@ -33,11 +33,8 @@ export interface ProbeError {
   message: string
 }
 
-export interface ProbeResult {
-  id: string | number
-  node: string
-  network: string | null
-  host: string
+/** What one connection attempt found. */
+interface AttemptOutcome {
   /** The port that answered, else the first one tried. */
   port: number
   check: CheckKind
@@ -49,6 +46,14 @@ export interface ProbeResult {
   error: ProbeError | null
   /** tars_ping's iRet when a reply came; null otherwise. */
   tarsRet: number | null
+}
+
+/** A target's verdict: the deciding attempt's outcome, for that target. */
+export interface ProbeResult extends AttemptOutcome {
+  id: string | number
+  node: string
+  network: string | null
+  host: string
   /** Connection attempts made for this target (ports × tries). */
   attempts: number
 }
@@ -105,16 +110,6 @@ export function classifyError(code: string | undefined): ProbeStatus {
   if (code === 'ETIMEDOUT') return 'timeout'
   if (code !== undefined && UNREACHABLE.has(code)) return 'unreachable'
   return 'error'
-}
-
-interface AttemptOutcome {
-  port: number
-  check: CheckKind
-  status: ProbeStatus
-  latencyMs: number | null
-  sourceIp: string | null
-  error: ProbeError | null
-  tarsRet: number | null
 }
 
 let nextRequestId = 1

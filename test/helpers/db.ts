@@ -3,6 +3,8 @@
  * The server is TARSNET_TEST_DB (default mysql://root@127.0.0.1:3306).
  */
 import {randomBytes} from 'node:crypto'
+import {existsSync, readFileSync} from 'node:fs'
+import {after, before, beforeEach} from 'node:test'
 import mysql, {type Connection, type RowDataPacket} from 'mysql2/promise'
 
 import {DB_TARS_TABLES} from './schema.js'
@@ -126,6 +128,37 @@ export class TestDb {
     await this.conn.query(`DROP DATABASE IF EXISTS \`${this.name}\``).catch(() => {})
     await this.conn.end().catch(() => {})
   }
+}
+
+/**
+ * One throwaway db_tars for a whole test file, its t_node_info reset to `seed` before every test;
+ * `onSeeded` runs after each reset (to hand the database to the file and set up per-test state).
+ */
+export function useSeededDb(seed: NodeSeed[], onSeeded: (db: TestDb) => void | Promise<void>): void {
+  let db: TestDb
+  before(async () => {
+    db = await TestDb.create()
+  })
+  after(async () => {
+    await db.drop()
+  })
+  beforeEach(async () => {
+    await db.query('DELETE FROM t_node_info')
+    await db.addNodes(seed)
+    await onSeeded(db)
+  })
+}
+
+/** A node's stored IP-list value (undefined when there is no such node). */
+export async function storedIpList(db: TestDb, node: string): Promise<string | null | undefined> {
+  const rows = await db.query<RowDataPacket[]>('SELECT ip_list AS v FROM t_node_info WHERE node_name = ?', [node])
+  return rows[0]?.v
+}
+
+/** The entries of an audit log file (JSON lines); none when it does not exist. */
+export function readAuditLog(path: string): Array<Record<string, any>> {
+  if (!existsSync(path)) return []
+  return readFileSync(path, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l))
 }
 
 /** A connection to the test server with no database selected (for creating users and the like). */
