@@ -200,21 +200,12 @@ function groupIdOf(tables: GroupTables, ip: string): number {
 // Loading the rows the way loadObjectIdCache does
 
 /** One row of `t_adapter_conf RIGHT JOIN t_server_conf` (or t_registry_info) with an endpoint. */
-interface LoadedRow {
+type ServerState = 'settingState' | 'presentState' | 'flowState' | 'enableGroup' | 'enableSet' | 'setName' | 'setArea' | 'setGroup' | 'ipGroupName' | 'bakFlag'
+interface LoadedRow extends Pick<ServerRow, ServerState> {
   node: string
   adapter: string
   adapterProtocol: string
   source: string
-  settingState: string
-  presentState: string
-  flowState: string
-  enableGroup: string
-  enableSet: string
-  setName: string
-  setArea: string
-  setGroup: string
-  ipGroupName: string
-  bakFlag: number
   origin: ResolvedEndpoint['origin']
 }
 
