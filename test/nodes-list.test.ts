@@ -155,5 +155,9 @@ describe('snapshots', () => {
     assert.equal(piped.code, 0, piped.stderr)
     assert.equal(piped.json().format, 'tarsnet-snapshot')
     assert.equal(piped.json().nodes[0].ipList, '10.10.0.1,10.20.0.1')
+    // An unwritable path is one clear line, and no half-written file.
+    const bad = await runCli(['snapshot', 'save', '-o', join(file, 'not-a-dir', 'x.json'), '--db', db.url])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /^error: cannot write snapshot .*x\.json: ENOTDIR; choose another -o path\n$/)
   })
 })

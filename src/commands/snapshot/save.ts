@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
-import {renameSync, writeFileSync} from 'node:fs'
+import {renameSync, rmSync, writeFileSync} from 'node:fs'
 
 import {BaseCommand} from '../../lib/base-command.js'
+import {UserError} from '../../lib/errors.js'
 
 export interface SnapshotSaveResult {
   file: string | null
@@ -35,8 +36,17 @@ Every read command takes --snapshot FILE to use it instead of the database. Keep
     if (this.flags.output) {
       // Write then rename: an interrupted save never leaves a half-written snapshot in place.
       const tmp = `${this.flags.output}.${process.pid}.tmp`
-      writeFileSync(tmp, text, {mode: 0o600})
-      renameSync(tmp, this.flags.output)
+      try {
+        writeFileSync(tmp, text, {mode: 0o600})
+        renameSync(tmp, this.flags.output)
+      } catch (error) {
+        try {
+          rmSync(tmp, {force: true})
+        } catch {
+          // nothing was written there
+        }
+        throw new UserError(`cannot write snapshot ${this.flags.output}: ${(error as {code?: string}).code ?? (error as Error).message}; choose another -o path`, {code: 'write_failed'})
+      }
       if (!this.jsonEnabled()) this.log(`Saved ${counts.nodes} nodes, ${counts.servers} servers, ${counts.adapters} adapters from ${snap.source} to ${this.flags.output}`)
       return {file: this.flags.output, takenAt: snap.takenAt, source: snap.source, counts}
     }
