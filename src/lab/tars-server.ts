@@ -10,7 +10,7 @@
 import {createRequire} from 'node:module'
 import net from 'node:net'
 import {decodeRequestBody, encodeResponseFrame, frameStatus, PING_FUNCTION} from '../probe/tars-ping.js'
-import {assertLoopback, type Listening} from './listeners.js'
+import {assertLoopback, closedPort, type Listening} from './listeners.js'
 
 export interface RunningServant extends Listening {
   servant: string
@@ -29,7 +29,7 @@ export async function startTarsJsServant(servant: string, host = '127.0.0.1', po
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const rpc = require('@tars/rpc') as any
   const TarsStream = require('@tars/stream')
-  const chosen = port === 0 ? await freePort(host) : port
+  const chosen = port === 0 ? await closedPort(host) : port
 
   // A servant implementation in Tars.js's shape: initialize() and onDispatch(current, func, buffer).
   function PingImp(this: unknown) {}
@@ -109,25 +109,4 @@ export async function startBuiltinServant(servant: string, host = '127.0.0.1', p
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
-}
-
-/** Tars.js when it is installed (tests, development), else the built-in responder. */
-export async function startServant(servant: string, host = '127.0.0.1', port = 0): Promise<RunningServant> {
-  try {
-    createRequire(import.meta.url).resolve('@tars/rpc')
-  } catch {
-    return startBuiltinServant(servant, host, port)
-  }
-  return startTarsJsServant(servant, host, port)
-}
-
-async function freePort(host: string): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject)
-    s.listen({host, port: 0}, () => resolve())
-  })
-  const {port} = s.address() as net.AddressInfo
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
 }
