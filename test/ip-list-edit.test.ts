@@ -6,7 +6,7 @@ import {
   addIpRequest, checkIp, findNode, moveIp, nodeState, planEdits, planErrors, planWarnings, removeIpRequest, type NodeState,
 } from '../src/core/ip-list-edit.js'
 import {autoNetworks, namedNetworks} from '../src/core/networks.js'
-import type {NodeRow} from '../src/store/types.js'
+import type {NodeRow} from '../src/core/rows.js'
 
 const XY = namedNetworks([{name: 'x', cidrs: ['10.10.0.0/16', 'fd00:10::/64']}, {name: 'y', cidrs: ['10.20.0.0/16']}])
 

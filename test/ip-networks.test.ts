@@ -3,7 +3,7 @@ import {describe, it} from 'node:test'
 
 import {ipKind, isBroadcastOf, normalizeIp, parseCidr, parseIp} from '../src/core/ip.js'
 import {autoNetworks, formatNetworksSpec, namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
-import {UserError} from '../src/lib/errors.js'
+import {UserError} from '../src/core/errors.js'
 
 describe('IP parsing and normalisation', () => {
   it('normalises IPv4 (leading zeros dropped, never octal)', () => {

@@ -4,7 +4,7 @@ import {describe, it} from 'node:test'
 import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
 import {buildNodeView, formatIpList, nodeAddresses, parseIpList} from '../src/core/nodes.js'
 import {closestNames, formatAge, globToRegExp, naturalCompare} from '../src/core/text.js'
-import type {NodeRow} from '../src/store/types.js'
+import type {NodeRow} from '../src/core/rows.js'
 
 const NOW = Date.parse('2026-11-25T12:00:00Z')
 const nets = namedNetworks(parseNetworksSpec('x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16'))

@@ -5,7 +5,7 @@ import {after, before, describe, it} from 'node:test'
 import {closedPort, DroppingListeners, UpListeners, type Listening} from '../src/lab/listeners.js'
 import {LabNamespaces, netnsSupported, NS_DROPPED, NS_LOCAL, NS_PEER, NS_UNREACHABLE} from '../src/lab/netns.js'
 import {classifyError, defaultConcurrency, openFileLimit, probeTargets, type ProbeResult, type ProbeTarget} from '../src/probe/engine.js'
-import {decodeRequestBody, encodeResponseFrame, frameStatus} from '../src/probe/tars-ping.js'
+import {decodeRequestBody, encodeResponseFrame, frameStatus} from '../src/tars/ping.js'
 
 const t = (id: string, host: string, ports: number[], extra: Partial<ProbeTarget> = {}): ProbeTarget =>
   ({id, node: id, network: 'x', host, ports, check: 'tcp', ...extra})

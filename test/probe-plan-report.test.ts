@@ -8,7 +8,8 @@ import {planMatrix, planObject, servantPorts} from '../src/probe/plan.js'
 import {ASCII_GLYPHS, buildReport, cellText, EXIT, matrixModel, networkLines, UNICODE_GLYPHS} from '../src/probe/report.js'
 import {changeLine, expandWatchFlag, formatDuration, WatchTracker} from '../src/probe/watch.js'
 import {demoSnapshot, SnapshotStore} from '../src/store/snapshot-store.js'
-import type {AdapterRow, Store} from '../src/store/types.js'
+import type {AdapterRow} from '../src/core/rows.js'
+import type {Store} from '../src/store/types.js'
 
 const demo = demoSnapshot() as ReturnType<typeof demoSnapshot> & {networks: Array<{name: string; cidrs: string[]}>}
 const networks = namedNetworks(demo.networks)

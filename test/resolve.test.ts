@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {namedNetworks, autoNetworks} from '../src/core/networks.js'
 import {parseObjectName, resolveObject, type QueryMode, type ResolveFilters, type ResolveResult} from '../src/core/resolve.js'
 import {parseProxy} from '../src/core/endpoint.js'
-import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, RegistryRow, ServerRow} from '../src/store/types.js'
+import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, RegistryRow, ServerRow} from '../src/core/rows.js'
 
 const OBJ = 'App.Srv.Obj'
 const NETS = namedNetworks([

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {createRequire} from 'node:module'
 import {describe, it} from 'node:test'
-import {decodeFields, TarsDecodeError, TarsReader, TarsType, TarsWriter} from '../src/probe/tars-codec.js'
+import {decodeFields, TarsDecodeError, TarsReader, TarsType, TarsWriter} from '../src/tars/codec.js'
 
 const require = createRequire(import.meta.url)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

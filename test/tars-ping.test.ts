@@ -3,7 +3,7 @@ import {createRequire} from 'node:module'
 import {after, before, describe, it} from 'node:test'
 import {startBuiltinServant, startTarsJsServant, type RunningServant} from '../src/lab/tars-server.js'
 import {probeTargets} from '../src/probe/engine.js'
-import {decodeRequestBody, decodeResponseFrame, describeTarsRet, encodePingFrame, encodeResponseFrame, frameStatus} from '../src/probe/tars-ping.js'
+import {decodeRequestBody, decodeResponseFrame, describeTarsRet, encodePingFrame, encodeResponseFrame, frameStatus} from '../src/tars/ping.js'
 
 const require = createRequire(import.meta.url)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../lib/base-command.js'
-import {UserError} from '../lib/errors.js'
+import {UserError} from '../core/errors.js'
 import {Lab, labEntries, type LabCut} from '../lab/cluster.js'
 import {demoSnapshot} from '../store/snapshot-store.js'
 

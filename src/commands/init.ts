@@ -5,7 +5,7 @@ import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {readConfigFile, writeConfigFile, type Profile} from '../lib/config.js'
 import {parseDbUrl, redactDbUrl} from '../lib/db-url.js'
-import {UserError} from '../lib/errors.js'
+import {UserError} from '../core/errors.js'
 
 export interface InitResult {
   configFile: string

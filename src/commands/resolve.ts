@@ -14,7 +14,7 @@ import {
   type ResolveResult,
 } from '../core/resolve.js'
 import {BaseCommand} from '../lib/base-command.js'
-import {UserError} from '../lib/errors.js'
+import {UserError} from '../core/errors.js'
 import {loadObjectRows} from '../lib/object-loader.js'
 import {renderTable} from '../lib/table.js'
 import type {Store} from '../store/types.js'

@@ -3,7 +3,7 @@
  * Every command that changes a list (set-ips, add-ip, remove-ip, edit, import, detect --write) builds
  * the proposed lists here and gets back the canonical new lists, what is refused and what is warned.
  */
-import type {NodeRow} from '../store/types.js'
+import type {NodeRow} from './rows.js'
 import {isBroadcastOf, parseCidr, parseIp, ipKind, type Ip} from './ip.js'
 import type {Networks} from './networks.js'
 import {formatIpList, nodeAddresses, parseIpList, type IpSource} from './nodes.js'

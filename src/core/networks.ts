@@ -3,7 +3,7 @@
  * whose CIDR holds it (the longest prefix wins when CIDRs overlap), or into none (null).
  * With no networks configured, IPs are grouped by /24 (IPv4) or /64 (IPv6), named after the prefix.
  */
-import {UserError} from '../lib/errors.js'
+import {UserError} from './errors.js'
 import {autoPrefix, cidrContains, compareIps, parseCidr, parseIp, type Cidr} from './ip.js'
 
 export interface Network {

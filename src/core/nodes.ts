@@ -3,7 +3,7 @@
  * The IP list is read liberally (`,` `;` `|` whitespace, or a JSON array) and written canonically.
  * A node without a list falls back to endpoint_ip, then node_name when that is an IP: single-network.
  */
-import type {NodeRow} from '../store/types.js'
+import type {NodeRow} from './rows.js'
 import {normalizeIp} from './ip.js'
 import type {Networks} from './networks.js'
 import {formatAge, naturalCompare} from './text.js'

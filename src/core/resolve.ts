@@ -5,8 +5,8 @@
  * in DbHandle.cpp / QueryImp.cpp), plus the seed's expansion: a wildcard host becomes one endpoint per
  * IP of its node. Every row the registry would leave out is reported with its reason, never dropped.
  */
-import {UserError} from '../lib/errors.js'
-import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../store/types.js'
+import {UserError} from './errors.js'
+import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from './rows.js'
 import {formatEndpoint, formatProxy, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
 import {parseIp} from './ip.js'
 import type {Networks} from './networks.js'

@@ -11,12 +11,12 @@ import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type
 import type {Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
-import {UserError} from '../lib/errors.js'
+import {UserError} from '../core/errors.js'
 import {paint, useColor} from '../lib/terminal.js'
 import {appendAudit, auditLogPath, osUser, redactCommandLine, type AuditEntry} from '../store/audit-log.js'
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
 import type {MysqlStore} from '../store/mysql-store.js'
-import type {NodeRow} from '../store/types.js'
+import type {NodeRow} from '../core/rows.js'
 
 /** --dry-run and --yes: on every editing command (migrate too). */
 export const writeFlags = {

@@ -9,7 +9,7 @@
  */
 import {createRequire} from 'node:module'
 import net from 'node:net'
-import {decodeRequestBody, encodeResponseFrame, frameStatus, PING_FUNCTION} from '../probe/tars-ping.js'
+import {decodeRequestBody, encodeResponseFrame, frameStatus, PING_FUNCTION} from '../tars/ping.js'
 import {assertLoopback, closedPort, type Listening} from './listeners.js'
 
 export interface RunningServant extends Listening {

@@ -9,7 +9,7 @@ import {autoNetworks, namedNetworks, type Networks} from '../core/networks.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
-import {UserError} from './errors.js'
+import {UserError} from '../core/errors.js'
 import {canPrompt, paint, useColor, type Style} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>

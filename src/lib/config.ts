@@ -6,7 +6,7 @@ import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'no
 import {dirname, join} from 'node:path'
 
 import {parseNetworksSpec, type Network} from '../core/networks.js'
-import {UserError} from './errors.js'
+import {UserError} from '../core/errors.js'
 
 export interface ProbeSettings {
   /** Port(s) to probe on every node IP when no servant ports apply. */

@@ -4,7 +4,7 @@
  * Options: ssl=true|required (TLS, certificate verified), ssl=skip-verify (TLS, not verified),
  * ssl-ca=/path/ca.pem, charset=… . The password is never part of any message.
  */
-import {UserError} from './errors.js'
+import {UserError} from '../core/errors.js'
 
 export interface DbHost {
   host: string

@@ -5,8 +5,9 @@
  */
 import {locatorHost, parseObjectName} from '../core/resolve.js'
 import {closestNames} from '../core/text.js'
-import type {NodeRow, ObjectRows, Store} from '../store/types.js'
-import {UserError} from './errors.js'
+import type {NodeRow, ObjectRows} from '../core/rows.js'
+import type {Store} from '../store/types.js'
+import {UserError} from '../core/errors.js'
 
 export interface LoadedObject {
   rows: ObjectRows

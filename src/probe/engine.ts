@@ -6,8 +6,8 @@
 import {readFileSync} from 'node:fs'
 import net from 'node:net'
 import {performance} from 'node:perf_hooks'
-import {TarsDecodeError} from './tars-codec.js'
-import {decodeResponseBody, describeTarsRet, encodePingFrame, frameStatus} from './tars-ping.js'
+import {TarsDecodeError} from '../tars/codec.js'
+import {decodeResponseBody, describeTarsRet, encodePingFrame, frameStatus} from '../tars/ping.js'
 
 export type CheckKind = 'tcp' | 'tars'
 export type ProbeStatus = 'up' | 'refused' | 'timeout' | 'unreachable' | 'error'

@@ -8,7 +8,7 @@ import {nodeAddresses} from '../core/nodes.js'
 import {parseEndpointDetailed} from '../core/endpoint.js'
 import {expandHosts, type ResolvedEndpoint, type ResolveResult} from '../core/resolve.js'
 import {matcher, naturalCompare} from '../core/text.js'
-import type {AdapterRow, NodeRow, ServerRow} from '../store/types.js'
+import type {AdapterRow, NodeRow, ServerRow} from '../core/rows.js'
 import type {CheckKind, ProbeTarget} from './engine.js'
 
 export type CheckMode = 'tcp' | 'tars' | 'auto'

@@ -4,7 +4,7 @@
  */
 import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'
-import {describeTarsRet} from './tars-ping.js'
+import {describeTarsRet} from '../tars/ping.js'
 
 export type Verdict = 'ok' | 'degraded' | 'outage'
 

@@ -9,7 +9,7 @@
  */
 import type {Connection, ResultSetHeader, RowDataPacket} from 'mysql2/promise'
 
-import {UserError} from '../lib/errors.js'
+import {UserError} from '../core/errors.js'
 import {describeDbError} from './mysql-store.js'
 
 export interface IpListChange {

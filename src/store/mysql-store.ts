@@ -6,10 +6,9 @@
 import type {Connection, ConnectionOptions, RowDataPacket} from 'mysql2/promise'
 
 import {type DbHost, type DbUrl, formatHost} from '../lib/db-url.js'
-import {UserError} from '../lib/errors.js'
-import type {
-  AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow, Snapshot, Store, StoreInfo,
-} from './types.js'
+import {UserError} from '../core/errors.js'
+import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
+import type {Snapshot, Store, StoreInfo} from './types.js'
 
 export interface ConnectOptions {
   url: DbUrl

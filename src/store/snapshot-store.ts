@@ -5,8 +5,9 @@
  */
 import {readFileSync} from 'node:fs'
 
-import {UserError} from '../lib/errors.js'
-import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow, Snapshot, Store, StoreInfo} from './types.js'
+import {UserError} from '../core/errors.js'
+import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
+import type {Snapshot, Store, StoreInfo} from './types.js'
 
 const ARRAYS = ['nodes', 'servers', 'adapters', 'registry', 'groupRules', 'groupPriorities'] as const
 

@@ -1,74 +1,10 @@
 import type {Network} from '../core/networks.js'
+import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
 
 /**
- * The rows tarsnet reads from db_tars (DESIGN §1), in camelCase, with the same meaning as the columns.
- * Both store backends (MySQL and snapshot files) produce exactly these shapes.
+ * The store's side of the rows: where they come from, snapshots, and the read interface. The row types
+ * themselves live in the pure core (core/rows.ts); the store implements loading them.
  */
-
-export interface NodeRow {
-  nodeName: string
-  nodeObj: string
-  endpointIp: string
-  endpointPort: number
-  presentState: string
-  settingState: string
-  /** ISO-8601 UTC, or null when the column is NULL. */
-  lastHeartbeat: string | null
-  lastRegTime: string | null
-  tarsVersion: string
-  /** The raw IP-list column value; null when NULL/empty; undefined when the column does not exist. */
-  ipList?: string | null
-}
-
-export interface ServerRow {
-  application: string
-  serverName: string
-  nodeName: string
-  settingState: string
-  presentState: string
-  flowState: string
-  bakFlag: number
-  enableGroup: string
-  enableSet: string
-  setName: string
-  setArea: string
-  setGroup: string
-  ipGroupName: string
-  serverType: string
-}
-
-export interface AdapterRow {
-  application: string
-  serverName: string
-  nodeName: string
-  adapterName: string
-  endpoint: string
-  servant: string
-  protocol: string
-}
-
-export interface RegistryRow {
-  locatorId: string
-  servant: string
-  endpoint: string
-  presentState: string
-  lastHeartbeat: string | null
-  enableGroup: string
-}
-
-export interface GroupRuleRow {
-  groupId: number
-  groupName: string
-  allowIpRule: string
-}
-
-export interface GroupPriorityRow {
-  id: number
-  name: string
-  groupList: string
-  listOrder: number
-  station: string
-}
 
 export type StoreKind = 'mysql' | 'snapshot' | 'demo'
 
@@ -82,15 +18,6 @@ export interface StoreInfo {
   takenAt?: string
   /** For MySQL: hosts tried before the one that answered, with what each said. */
   failedHosts?: Array<{host: string; error: string}>
-}
-
-/** A server row with its adapters for one object (the registry's `t_adapter_conf RIGHT JOIN t_server_conf`). */
-export interface ObjectRows {
-  servers: ServerRow[]
-  /** Adapters of those servers whose servant is the object. */
-  adapters: AdapterRow[]
-  /** t_registry_info rows for the object (registry servants such as tars.tarsregistry.QueryObj). */
-  registry: RegistryRow[]
 }
 
 export interface Snapshot {

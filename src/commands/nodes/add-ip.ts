@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {addIpRequest, findNode, planEdits} from '../../core/ip-list-edit.js'
 import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
-import {UserError} from '../../lib/errors.js'
+import {UserError} from '../../core/errors.js'
 
 export default class NodesAddIp extends EditCommand<typeof NodesAddIp> {
   static override summary = 'Add one IP to a node\'s list (last, or at --position).'

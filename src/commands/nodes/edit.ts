@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {checkIp, findNode, moveIp, planEdits, type NodeState} from '../../core/ip-list-edit.js'
 import {naturalCompare} from '../../core/text.js'
 import {EditCommand, listFlags, writeFlags, type EditResult, type EditSession} from '../../edit/edit-command.js'
-import {UserError} from '../../lib/errors.js'
+import {UserError} from '../../core/errors.js'
 import {renderTable} from '../../lib/table.js'
 
 type Action = 'add' | 'remove' | 'move' | 'save' | 'quit'

@@ -5,7 +5,7 @@ import {Args} from '@oclif/core'
 import {parseImport} from '../../core/ip-list-import.js'
 import {planEdits} from '../../core/ip-list-edit.js'
 import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
-import {UserError} from '../../lib/errors.js'
+import {UserError} from '../../core/errors.js'
 
 export interface ImportResult extends EditResult {
   file: string

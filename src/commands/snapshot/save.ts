@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {renameSync, rmSync, writeFileSync} from 'node:fs'
 
 import {BaseCommand} from '../../lib/base-command.js'
-import {UserError} from '../../lib/errors.js'
+import {UserError} from '../../core/errors.js'
 
 export interface SnapshotSaveResult {
   file: string | null

@@ -5,7 +5,7 @@
  * A frame is a 4-byte big-endian total length (including those 4 bytes), then the packet's fields
  * written directly (no struct wrapper).
  */
-import {TarsDecodeError, TarsReader, TarsWriter} from './tars-codec.js'
+import {TarsDecodeError, TarsReader, TarsWriter} from './codec.js'
 
 export const TARS_VERSION = 1
 export const PING_FUNCTION = 'tars_ping'
