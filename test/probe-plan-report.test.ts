@@ -5,7 +5,7 @@ import {resolveObject, wildcardOf} from '../src/core/resolve.js'
 import {loadObjectRows} from '../src/lib/object-loader.js'
 import type {ProbeResult, ProbeStatus} from '../src/probe/engine.js'
 import {planMatrix, planObject, servantPorts} from '../src/probe/plan.js'
-import {ASCII_GLYPHS, buildReport, cellText, EXIT, matrixModel, networkLines, UNICODE_GLYPHS} from '../src/probe/report.js'
+import {ASCII_GLYPHS, buildReport, cellText, EXIT, matrixModel, networkLines, servantExplanation, UNICODE_GLYPHS} from '../src/probe/report.js'
 import {changeLine, expandWatchFlag, formatDuration, WatchTracker} from '../src/probe/watch.js'
 import {demoSnapshot, SnapshotStore} from '../src/store/snapshot-store.js'
 import type {AdapterRow} from '../src/core/rows.js'
@@ -20,7 +20,7 @@ const matrix = (extra: Partial<Parameters<typeof planMatrix>[0]> = {}) =>
 function fake(plan: ReturnType<typeof matrix>, status: (t: (typeof plan.targets)[number]) => ProbeStatus, tarsRet: number | null = null): ProbeResult[] {
   return plan.targets.map((t) => {
     const s = status(t)
-    return {id: t.id, node: t.node, network: t.network, host: t.host, port: t.ports[0], check: t.check, status: s, latencyMs: s === 'up' ? 0.42 : null, sourceIp: '127.0.0.1', error: s === 'up' ? null : {code: s === 'error' ? 'TARS-4' : 'X', message: s}, tarsRet: s === 'error' ? tarsRet : null, attempts: 1}
+    return {id: t.id, node: t.node, network: t.network, host: t.host, port: t.ports[0], check: t.check, status: s, latencyMs: s === 'up' ? 0.42 : null, sourceIp: '127.0.0.1', error: s === 'up' ? null : {code: s === 'error' ? 'TARS-4' : 'X', message: s}, tarsRet: s === 'error' ? tarsRet : null, servantVerified: t.check === 'tars' && s === 'up' ? true : null, attempts: 1}
   })
 }
 
@@ -32,6 +32,16 @@ describe('probe plan', () => {
     assert.deepEqual(ports.get('127.10.0.2')?.get('127.10.0.2')?.map((p) => [p.port, p.servant]), [[20001, 'Plant.ControlServer.ControlObj'], [20080, null], [20002, 'Plant.HistoryServer.HistoryObj']])
     assert.deepEqual(ports.get('127.10.0.2')?.get('127.20.0.2')?.map((p) => p.port), [20001, 20002])
     assert.equal(ports.has('127.10.0.6'), false, 'its only server is inactive')
+  })
+
+  it('an adapter belongs to its servant whatever its application; its own server row decides activity', () => {
+    const node = {...demo.nodes[0], nodeName: 't1', ipList: '127.10.0.1'}
+    const server = {...demo.servers[0], application: 'Gw', serverName: 'Edge', nodeName: 't1 ', settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0}
+    const adapter: AdapterRow = {application: 'GW', serverName: 'Edge', nodeName: 't1', adapterName: 'a', endpoint: 'tcp -h 0.0.0.0 -p 20009', servant: 'Plant.ControlServer.ControlObj', protocol: 'tars'}
+    const up = servantPorts({nodes: [node], servers: [server], adapters: [adapter]})
+    assert.deepEqual(up.get('t1')?.get('127.10.0.1'), [{port: 20009, servant: 'Plant.ControlServer.ControlObj'}])
+    const stopped = servantPorts({nodes: [node], servers: [{...server, presentState: 'inactive'}], adapters: [adapter]})
+    assert.equal(stopped.has('t1'), false)
   })
 
   it('builds the matrix: every node × IP, tars_ping where a Tars servant is known, nothing-to-probe shown', () => {
@@ -211,6 +221,10 @@ describe('probe report', () => {
     assert.equal(cellText({...base, status: 'up', latencyMs: 12.4, port: 20080, ports: [20001, 20080]}, ASCII_GLYPHS), 'OK 12 ms :20080')
     assert.equal(cellText({...base, status: 'timeout', latencyMs: null}, UNICODE_GLYPHS), '✘ timeout')
     assert.equal(cellText({...base, status: 'refused', latencyMs: null}, ASCII_GLYPHS), 'X refused')
+    assert.equal(cellText({...base, status: 'up', tarsRet: 0, servantVerified: false}, UNICODE_GLYPHS), '✔ 0.4 ms, servant not verified')
+    assert.equal(cellText({...base, status: 'up', tarsRet: 0, servantVerified: true}, UNICODE_GLYPHS), '✔ 0.4 ms')
+    assert.equal(servantExplanation([{servantVerified: true}, {servantVerified: null}]), null)
+    assert.match(servantExplanation([{servantVerified: false}, {servantVerified: false}])!, /^servant not verified \(2 links\): .*Tars\.js.*-4/)
     const plan = matrix()
     const model = matrixModel(plan, buildReport(plan, fake(plan, () => 'up')), ASCII_GLYPHS)
     assert.deepEqual(model.head, ['X', 'Y'])

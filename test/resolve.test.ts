@@ -2,7 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 
 import {namedNetworks, autoNetworks} from '../src/core/networks.js'
-import {parseObjectName, resolveObject, type QueryMode, type ResolveFilters, type ResolveResult} from '../src/core/resolve.js'
+import {clientAddresses, parseObjectName, resolveObject, type QueryMode, type ResolveFilters, type ResolveResult} from '../src/core/resolve.js'
 import {parseProxy} from '../src/core/endpoint.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, RegistryRow, ServerRow} from '../src/core/rows.js'
 
@@ -141,8 +141,28 @@ describe('rows left out, each with its reason', () => {
     assert.ok(r.warnings.some((w) => w.code === 'no-adapter' && w.node === 'n3'))
   })
 
-  it('adapters of other servants are ignored', () => {
-    const r = run({adapters: [adapter('n1', 'tcp -h 0.0.0.0 -p 1', {servant: 'App.Srv.Other'}), adapter('n3', 'tcp -h 0.0.0.0 -p 2')]})
+  it('adapters of other servants are ignored (the servant is compared exactly, as the registry\'s map key)', () => {
+    const r = run({adapters: [
+      adapter('n1', 'tcp -h 0.0.0.0 -p 1', {servant: 'App.Srv.Other'}),
+      adapter('n2', 'tcp -h 0.0.0.0 -p 1', {servant: 'app.srv.obj'}),
+      adapter('n3', 'tcp -h 0.0.0.0 -p 2'),
+    ]})
+    assert.deepEqual(hosts(r.active), ['10.10.0.3'])
+  })
+
+  it('an adapter belongs to its servant whatever its own application/server_name; its own server row decides', () => {
+    const r = run({
+      adapters: [adapter('n1', 'tcp -h 0.0.0.0 -p 1', {application: 'Other', serverName: 'Gw'}), adapter('n3', 'tcp -h 0.0.0.0 -p 2')],
+      servers: [server('n1', {application: 'Other', serverName: 'Gw', presentState: 'inactive'}), server('n1'), server('n3')],
+    })
+    assert.deepEqual(hosts(r.active), ['10.10.0.3'])
+    assert.deepEqual(r.inactive.map((e) => [e.node, e.host]), [['n1', '10.10.0.1'], ['n1', '10.20.0.1']])
+    // App.Srv on n1 has no adapter of its own for the object: said, since the object's name points there.
+    assert.ok(r.warnings.some((w) => w.code === 'no-adapter' && w.node === 'n1'))
+  })
+
+  it('the join is MySQL\'s: case and trailing spaces of the key columns are ignored', () => {
+    const r = run({adapters: [adapter('n3', 'tcp -h 0.0.0.0 -p 1', {application: 'APP', serverName: 'srv '})], servers: [server('n3')]})
     assert.deepEqual(hosts(r.active), ['10.10.0.3'])
   })
 })
@@ -172,17 +192,24 @@ describe('expansion of wildcard hosts into node IPs', () => {
     assert.deepEqual(hosts(r.active), ['fd00:10::6', 'fd00:20::6'])
   })
 
-  it('* → all addresses', () => {
+  it('* is 0.0.0.0 (TC_Endpoint::parse) → the IPv4 addresses only', () => {
     const r = run({adapters: [adapter('n2', 'tcp -h * -p 7')]})
-    assert.deepEqual(hosts(r.active), ['10.20.0.2', 'fd00:10::2', '10.10.0.2'])
+    assert.deepEqual(hosts(r.active), ['10.20.0.2', '10.10.0.2'])
     assert.equal(r.active[0].expandedFrom, '*')
+    assert.ok(r.warnings.some((w) => w.code === 'ipv4-only' && /'-h \*' is 0\.0\.0\.0/.test(w.message)))
   })
 
-  it('no -h (an empty host) → all addresses, with a warning', () => {
+  it('no -h is 0.0.0.0 (a default-constructed TC_Endpoint) → the IPv4 addresses only, with a warning', () => {
     const r = run({adapters: [adapter('n2', 'tcp -p 7')]})
-    assert.deepEqual(hosts(r.active), ['10.20.0.2', 'fd00:10::2', '10.10.0.2'])
+    assert.deepEqual(hosts(r.active), ['10.20.0.2', '10.10.0.2'])
     assert.equal(r.active[0].expandedFrom, '')
     assert.ok(codes(r).includes('no-host'))
+  })
+
+  it('* on an IPv6-only node cannot be expanded', () => {
+    const r = run({adapters: [adapter('n6', 'tcp -h * -p 7')]})
+    assert.deepEqual(hosts(r.active), ['0.0.0.0'])
+    assert.ok(r.warnings.some((w) => w.code === 'not-expanded' && /no IPv4 address/.test(w.message)))
   })
 
   it('IPv6-only node: :: gives both IPv6 networks', () => {
@@ -197,14 +224,16 @@ describe('expansion of wildcard hosts into node IPs', () => {
     assert.ok(r.warnings.some((w) => w.code === 'not-expanded' && /no IPv4 address/.test(w.message)))
   })
 
-  it('keeps port, protocol, timeout and every option on each expanded endpoint', () => {
+  it('keeps port, protocol, timeout, weight and auth on each expanded endpoint; grid and qos are always 0', () => {
     const src = 'udp -h 0.0.0.0 -p 9 -t 60000 -g 1 -q 2 -w 50 -v 1 -e 1'
     const r = run({adapters: [adapter('n1', src)]})
     assert.deepEqual(r.active.map((e) => e.endpoint), [
-      'udp -h 10.10.0.1 -p 9 -t 60000 -g 1 -q 2 -w 50 -v 1 -e 1',
-      'udp -h 10.20.0.1 -p 9 -t 60000 -g 1 -q 2 -w 50 -v 1 -e 1',
+      'udp -h 10.10.0.1 -p 9 -t 60000 -w 50 -v 1 -e 1',
+      'udp -h 10.20.0.1 -p 9 -t 60000 -w 50 -v 1 -e 1',
     ])
-    assert.ok(r.active.every((e) => e.source === src && e.protocol === 'udp' && e.port === 9 && e.timeout === 60000))
+    assert.ok(r.active.every((e) => e.source === src && e.protocol === 'udp' && e.port === 9 && e.timeout === 60000 && e.grid === 0 && e.qos === 0))
+    assert.equal(r.proxy, 'App.Srv.Obj@udp -h 10.10.0.1 -p 9 -t 60000 -w 50 -v 1 -e 1:udp -h 10.20.0.1 -p 9 -t 60000 -w 50 -v 1 -e 1')
+    assert.ok(r.warnings.some((w) => w.code === 'grid-qos-dropped' && /-g 1 -q 2/.test(w.message)))
   })
 
   it('ssl keeps its protocol', () => {
@@ -255,7 +284,7 @@ describe('expansion of wildcard hosts into node IPs', () => {
 
   it('EndpointF.nodeName is the trimmed node_name', () => {
     const r = run({adapters: [adapter(' n3 ', 'tcp -h 0.0.0.0 -p 7')], servers: [server(' n3 ')]})
-    assert.deepEqual(r.active.map((e) => [e.node, e.host]), [['n3', '10.10.0.3']])
+    assert.deepEqual(r.active.map((e) => [e.node, e.nodeName, e.host]), [['n3', 'n3', '10.10.0.3']])
   })
 
   it('each endpoint carries its node, network (null outside named networks) and source', () => {
@@ -279,12 +308,12 @@ describe('expansion of wildcard hosts into node IPs', () => {
 
 describe('t_registry_info servants', () => {
   const reg = (endpoint: string, presentState = 'active', locatorId = '10.10.0.1:17890'): RegistryRow => ({
-    locatorId, servant: 'App.Srv.Obj', endpoint, presentState, lastHeartbeat: null, enableGroup: 'N',
+    locatorId, servant: 'App.Srv.Obj', endpoint, presentState, lastHeartbeat: null, enableGroup: 'N', tarsVersion: ' 3.0.19 ',
   })
 
-  it('are resolved like servers, with present_state deciding active, node from the locator', () => {
+  it('are resolved like servers, with present_state deciding active, node from the locator, nodeName the trimmed tars_version', () => {
     const r = run({registry: [reg('tcp -h 10.10.0.1 -p 17890 -t 60000'), reg('tcp -h 10.10.0.3 -p 17890', 'inactive', '10.10.0.3:17890')]})
-    assert.deepEqual(r.active.map((e) => [e.node, e.host, e.origin]), [['10.10.0.1', '10.10.0.1', 't_registry_info']])
+    assert.deepEqual(r.active.map((e) => [e.node, e.nodeName, e.host, e.origin]), [['10.10.0.1', '3.0.19', '10.10.0.1', 't_registry_info']])
     assert.deepEqual(hosts(r.inactive), ['10.10.0.3'])
   })
 
@@ -539,5 +568,58 @@ describe('warnings say each thing once', () => {
     const r = run({adapters: [adapter('n4', 'tcp -h 0.0.0.0 -p 1'), adapter('n4', 'tcp -h 0.0.0.0 -p 2', {adapterName: 'B'})], servers: [server('n4')]})
     assert.equal(r.active.length, 2)
     assert.equal(r.warnings.filter((w) => w.code === 'fallback').length, 1)
+  })
+})
+
+describe('--client-node: what a client on a node is told, per network', () => {
+  const rules: GroupRuleRow[] = [
+    {groupId: 1, groupName: 'x-side', allowIpRule: '10.10.0.*'},
+    {groupId: 2, groupName: 'y-side', allowIpRule: '10.20.0.*'},
+  ]
+  const grouped = (n: string, over: Partial<ServerRow> = {}) => server(n, {enableGroup: 'Y', ...over})
+  const adapters = [adapter('n1', 'tcp -h 0.0.0.0 -p 1'), adapter('n3', 'tcp -h 0.0.0.0 -p 1')]
+
+  it('the caller address is the node\'s first IP on each network, named networks first, in their order', () => {
+    assert.deepEqual(clientAddresses(node('c', '10.20.0.9,10.10.0.9,10.10.0.19,192.168.0.9'), NETS), [
+      {network: 'x', clientIp: '10.10.0.9'}, {network: 'y', clientIp: '10.20.0.9'}, {network: null, clientIp: '192.168.0.9'},
+    ])
+    assert.deepEqual(clientAddresses(node('c', null, '10.10.0.8'), NETS), [{network: 'x', clientIp: '10.10.0.8'}])
+  })
+
+  it('one findObjectByIdInSameGroup view per address, side by side with the full list', () => {
+    const clients = clientAddresses(node('c', '10.10.0.9,10.20.0.9'), NETS)
+    const r = resolveObject({
+      object: OBJ, rows: {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}, nodes: NODES, networks: NETS,
+      groups: {rules, priorities: []}, clients,
+    })
+    assert.equal(r.mode.function, 'findObjectById4Any')
+    assert.match(r.mode.note!, /findObjectByIdInSameGroup with its own address/)
+    assert.deepEqual(hosts(r.active), ['10.10.0.1', '10.20.0.1', '10.10.0.3'])
+    assert.deepEqual(r.clientViews!.map((v) => [v.network, v.clientIp, v.mode.function, v.mode.clientGroupId, hosts(v.active)]), [
+      ['x', '10.10.0.9', 'findObjectByIdInSameGroup', 1, ['10.10.0.1', '10.10.0.3']],
+      ['y', '10.20.0.9', 'findObjectByIdInSameGroup', 2, ['10.20.0.1']],
+    ])
+  })
+
+  it('with --set the views are findObjectByIdInSameSet with the caller address (falling back to groups without sets)', () => {
+    const clients = clientAddresses(node('c', '10.10.0.9,10.20.0.9'), NETS)
+    const r = resolveObject({
+      object: OBJ, rows: {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}, nodes: NODES, networks: NETS,
+      groups: {rules, priorities: []}, clients, mode: {kind: 'set', setId: 'app.sz.1'},
+    })
+    assert.deepEqual(r.clientViews!.map((v) => [v.mode.function, hosts(v.active)]), [
+      ['findObjectByIdInSameSet', ['10.10.0.1', '10.10.0.3']],
+      ['findObjectByIdInSameSet', ['10.20.0.1']],
+    ])
+    assert.match(r.clientViews![1].mode.selected, /no server of this object has a set, so IDC grouping for 10\.20\.0\.9/)
+  })
+
+  it('filters apply to every view', () => {
+    const clients = clientAddresses(node('c', '10.10.0.9,10.20.0.9'), NETS)
+    const r = resolveObject({
+      object: OBJ, rows: {servers: [grouped('n1'), grouped('n3', {presentState: 'inactive'})], adapters, registry: []}, nodes: NODES, networks: NETS,
+      groups: {rules, priorities: []}, clients, filters: {activeOnly: true},
+    })
+    assert.deepEqual(r.clientViews!.map((v) => [hosts(v.active), v.inactive.length]), [[['10.10.0.1'], 0], [['10.20.0.1'], 0]])
   })
 })

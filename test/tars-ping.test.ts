@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import {createRequire} from 'node:module'
+import net from 'node:net'
 import {after, before, describe, it} from 'node:test'
 import {startBuiltinServant, startTarsJsServant, type RunningServant} from '../src/lab/tars-server.js'
-import {probeTargets} from '../src/probe/engine.js'
+import {NO_SUCH_SERVANT, probeTargets} from '../src/probe/engine.js'
 import {decodeRequestBody, decodeResponseFrame, describeTarsRet, encodePingFrame, encodeResponseFrame, frameStatus} from '../src/tars/ping.js'
 
 const require = createRequire(import.meta.url)
@@ -77,32 +78,121 @@ describe('tars_ping frame', () => {
   })
 })
 
+// Tars.js answers tars_ping for any servant name; TarsCpp-like servers (the built-in responder) answer -4 to
+// a name they do not host. probe pings the expected servant, then (on the same connection) one that cannot exist.
 for (const kind of ['tars.js', 'builtin'] as const) {
-  describe(`tars_ping against a ${kind} server`, () => {
+  describe(`tars_ping against a ${kind === 'tars.js' ? 'real Tars.js' : 'TarsCpp-like (built-in)'} server`, () => {
     let server: RunningServant
     before(async () => {
       server = kind === 'tars.js' ? await startTarsJsServant('Lab.PingServer.PingObj', '127.0.0.1') : await startBuiltinServant('Lab.PingServer.PingObj', '127.0.0.1')
     })
     after(async () => server.close())
 
-    it('the right servant answers 0; a wrong one -4 (port answers but hosts another servant)', async () => {
-      const [right, wrong] = await probeTargets([
+    const verified = kind === 'builtin'
+    it(`the right servant answers 0 and is ${verified ? 'verified (a name that cannot exist gets -4)' : 'not verified (a name that cannot exist gets 0 too)'}`, async () => {
+      const [right] = await probeTargets([
         {id: 'right', node: 'n1', network: 'x', host: server.host, ports: [server.port], check: 'tars', servant: 'Lab.PingServer.PingObj'},
-        {id: 'wrong', node: 'n1', network: 'x', host: server.host, ports: [server.port], check: 'tars', servant: 'Lab.Other.Obj'},
       ], {timeoutMs: 2000, retries: 0})
       assert.equal(right.status, 'up')
       assert.equal(right.tarsRet, 0)
       assert.equal(right.error, null)
+      assert.equal(right.servantVerified, verified)
       assert.ok(right.latencyMs !== null && right.latencyMs >= 0)
-      assert.equal(wrong.status, 'error')
-      assert.equal(wrong.tarsRet, -4)
-      assert.equal(wrong.error?.message, 'port answers but hosts another servant')
     })
 
-    it('a plain TCP check of the same port is up', async () => {
+    it(`a ping for another servant: ${verified ? '-4 (port answers but hosts another servant)' : 'answered 0 (Tars.js does not check), up but not verified'}`, async () => {
+      const [other] = await probeTargets([
+        {id: 'other', node: 'n1', network: 'x', host: server.host, ports: [server.port], check: 'tars', servant: 'Lab.Other.Obj'},
+      ], {timeoutMs: 2000, retries: 0})
+      if (verified) {
+        assert.equal(other.status, 'error')
+        assert.equal(other.tarsRet, -4)
+        assert.equal(other.error?.message, 'port answers but hosts another servant')
+        assert.equal(other.servantVerified, null)
+      } else {
+        assert.equal(other.status, 'up')
+        assert.equal(other.tarsRet, 0)
+        assert.equal(other.servantVerified, false)
+      }
+    })
+
+    it('a plain TCP check of the same port is up, with nothing to verify', async () => {
       const [r] = await probeTargets([{id: 1, node: 'n1', network: 'x', host: server.host, ports: [server.port], check: 'tcp'}], {timeoutMs: 2000})
       assert.equal(r.status, 'up')
       assert.equal(r.tarsRet, null)
+      assert.equal(r.servantVerified, null)
     })
   })
 }
+
+describe('the servant check: a second ping on the same connection', () => {
+  /** A raw Tars server (our codec) that records each request with its connection, and answers as told. */
+  async function recorder(answer: (servant: string, nth: number) => number | 'silent' | 'close') {
+    const seen: Array<{conn: number; servant: string; requestId: number}> = []
+    let conns = 0
+    const server = net.createServer((socket) => {
+      const conn = ++conns
+      let rx = Buffer.alloc(0)
+      socket.on('error', () => {})
+      socket.on('data', (chunk) => {
+        rx = Buffer.concat([rx, chunk])
+        for (;;) {
+          const st = frameStatus(rx)
+          if (!st.complete) return
+          const req = decodeRequestBody(rx.subarray(4, st.length))
+          rx = rx.subarray(st.length)
+          seen.push({conn, servant: req.sServantName, requestId: req.iRequestId})
+          const a = answer(req.sServantName, seen.length)
+          if (a === 'close') socket.destroy()
+          else if (a !== 'silent') socket.write(encodeResponseFrame({iRequestId: req.iRequestId, iRet: a}))
+        }
+      })
+    })
+    await new Promise<void>((resolve) => server.listen({host: '127.0.0.1', port: 0}, () => resolve()))
+    const port = (server.address() as net.AddressInfo).port
+    const probe = async () => (await probeTargets([{id: 1, node: 'n1', network: 'x', host: '127.0.0.1', ports: [port], check: 'tars', servant: 'A.B.Obj'}], {timeoutMs: 1500, retries: 0}))[0]
+    return {seen, probe, close: () => new Promise<void>((resolve) => server.close(() => resolve()))}
+  }
+
+  it('asks for a servant that cannot exist, on the same connection, with a new request id', async () => {
+    const r = await recorder((servant) => (servant === 'A.B.Obj' ? 0 : -4))
+    try {
+      const result = await r.probe()
+      assert.equal(result.servantVerified, true)
+      assert.equal(r.seen.length, 2)
+      assert.equal(r.seen[0].servant, 'A.B.Obj')
+      assert.equal(r.seen[1].servant, NO_SUCH_SERVANT)
+      assert.match(NO_SUCH_SERVANT, /^tarsnet\.NoSuchServant\.[0-9a-f]{8}Obj$/)
+      assert.equal(r.seen[1].conn, r.seen[0].conn)
+      assert.notEqual(r.seen[1].requestId, r.seen[0].requestId)
+    } finally {
+      await r.close()
+    }
+  })
+
+  for (const [what, second] of [['no answer to the second ping', 'silent'], ['the connection closed after the first', 'close'], ['another code (-3)', -3]] as const) {
+    it(`${what}: still up, the servant not verified`, async () => {
+      const r = await recorder((servant) => (servant === 'A.B.Obj' ? 0 : second))
+      try {
+        const result = await r.probe()
+        assert.equal(result.status, 'up')
+        assert.equal(result.tarsRet, 0)
+        assert.equal(result.servantVerified, false)
+        assert.ok(result.latencyMs !== null, 'the latency is the first ping\'s')
+      } finally {
+        await r.close()
+      }
+    })
+  }
+
+  it('a first ping answered -4 sends no second one', async () => {
+    const r = await recorder(() => -4)
+    try {
+      const result = await r.probe()
+      assert.deepEqual([result.status, result.tarsRet, result.servantVerified], ['error', -4, null])
+      assert.equal(r.seen.length, 1)
+    } finally {
+      await r.close()
+    }
+  })
+})

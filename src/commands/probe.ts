@@ -11,7 +11,7 @@ import {renderTable} from '../lib/table.js'
 import {unicodeTerminal} from '../lib/terminal.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, probeTargets, type ProbeOptions} from '../probe/engine.js'
 import {planMatrix, planObject, type CheckMode, type ProbePlan} from '../probe/plan.js'
-import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, networkLines, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
+import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
 import {changeLine, clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 import type {Store} from '../store/types.js'
 
@@ -29,7 +29,7 @@ export default class Probe extends BaseCommand<typeof Probe> {
   static override summary = 'Which links are up: every node × every network probed in parallel, as a matrix.'
   static override description = `Without an object: the link matrix. Every node × every one of its IPs gets a TCP connect on the ports of that node's own active servants on that IP (from the registry expansion), tried until one answers; --port probes given ports instead, and the profile's probe ports are tried last (and alone on a node without servants). A node with nothing to probe is shown as such, not as down.
 With an object (App.Server.Obj): every expanded endpoint of it, active and inactive (marked; inactive ones do not count in the verdict or the per-network counts). An object with no active endpoint is an outage: the registry hands clients nothing to call.
-Checks: --check auto (default) sends a real tars_ping where the adapter protocol is tars (a wrong servant on the port answers -4: "port answers but hosts another servant"), a TCP connect elsewhere; tcp and tars force one kind.
+Checks: --check auto (default) sends a real tars_ping where the adapter protocol is tars, a TCP connect elsewhere; tcp and tars force one kind. Servers that check servant names (TarsCpp, TarsGo, TarsJava) answer -4 when the port hosts another servant ("other servant (-4)"); Tars.js servers answer 0 to any name. So when the ping answers 0, a second one on the same connection asks for a servant that cannot exist: -4 means the port checks names and the servant is verified; 0 again means it does not ("up, servant not verified": something speaking Tars listens, not necessarily that servant).
 All probes run at once (up to --concurrency, by default the open-file limit less some headroom), each bounded by --timeout, so a run takes about one timeout however many links there are. --retries repeats a probe only after a timeout or unreachable.
 --bind x=10.10.0.5 makes probes to network x leave from that source address. The kernel still routes by destination: binding picks the source address, not the interface.
 Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some link down, every node or endpoint still up on at least one network); 2 outage (some node or endpoint up on no network); 3 could not probe (bad input, database unreachable, nothing to probe).`
@@ -194,6 +194,8 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     this.log('')
     this.log(networkLines(report.summary).join('   '))
     for (const line of report.lines) this.log(this.paint(report.verdict === 'ok' ? 'green' : report.verdict === 'degraded' ? 'yellow' : 'red', line))
+    const explained = servantExplanation(report.results)
+    if (explained) this.log(this.paint('dim', `note: ${explained}`))
   }
 
   /** --watch: probe every `seconds` until Ctrl-C, then summarise each link's changes and downtime. */

@@ -4,15 +4,19 @@ import {normalizeIp} from '../core/ip.js'
 import {assertKnownNetwork} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {
+  clientAddresses,
   hostPort,
   nodesLines,
   parseObjectName,
   parseSetId,
   resolveObject,
   summarySentence,
+  type ClientAddress,
   type QueryMode,
   type ResolveResult,
 } from '../core/resolve.js'
+import type {NodeRow} from '../core/rows.js'
+import {closestNames} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {loadObjectRows} from '../lib/object-loader.js'
@@ -25,13 +29,15 @@ export default class Resolve extends BaseCommand<typeof Resolve> {
   static override summary = 'Where an object really lives: the endpoints the registry hands out, expanded per node IP and network.'
   static override description = `Follows the registry's own rules (TarsFramework RegistryServer): an endpoint is active when setting_state and present_state are 'active' and flow_state is not 'inactive'; standby rows (bak_flag=1) and endpoint strings that do not parse are left out and listed with the reason.
 Then the multi-network expansion: a server bound to 0.0.0.0 is listed once per IPv4 address of its node (:: , * or no -h: once per address), in the order of the node's IP list. A server bound to one specific IP is kept and flagged, since it has no second network.
-By default the result is what findObjectById4Any returns (active and inactive). --set and --client-ip reproduce findObjectByIdInSameSet and the IDC group rules of findObjectByIdInSameGroup.`
+The object is keyed by t_adapter_conf.servant alone, as the registry's cache is: an adapter whose servant is the object belongs to it whatever its own application and server_name say. Endpoints are handed out as the registry hands them: grid and qos are always 0 (the stored string is kept in "source"), and nodeName is what EndpointF.nodeName carries (for t_registry_info rows the registry's tars_version).
+By default the result is what findObjectById4Any returns (active and inactive): the full list. An ordinary client is told less: it calls findObjectByIdInSameGroup (findObjectByIdInSameSet when it has a set) with its own address, so its answer depends on where it runs and on which network it asks from. --client-node NODE shows that answer for a client on NODE, once per network (NODE's IP there as the caller's address), side by side. --client-ip IP and --set name.area.group reproduce one such query.`
 
   static override examples = [
     {description: 'Resolve an object of the built-in demo cluster', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj --demo'},
     {description: 'The direct proxy string of its active endpoints, for a client config', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj --format proxy'},
     {description: 'One line per node, in the raft form (nodeName  obj@ep1:ep2)', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj --format nodes'},
     {description: 'What a client at 10.20.3.4 is told (IDC groups)', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj --client-ip 10.20.3.4'},
+    {description: 'What a client running on node 127.10.0.3 is told, asking over each of its networks', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj --client-node 127.10.0.3 --demo'},
     {description: 'Only network y, active endpoints, as JSON', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj --network y --active --json'},
   ]
 
@@ -46,7 +52,11 @@ By default the result is what findObjectById4Any returns (active and inactive). 
       default: 'table',
     }),
     set: Flags.string({summary: 'Resolve as a client in this set (name.area.group): findObjectByIdInSameSet.'}),
-    'client-ip': Flags.string({summary: 'Resolve as a client with this IP: the IDC group priority of findObjectByIdInSameGroup.'}),
+    'client-ip': Flags.string({summary: 'Resolve as a client with this IP: the IDC group priority of findObjectByIdInSameGroup.', exclusive: ['client-node']}),
+    'client-node': Flags.string({
+      summary: 'Also show what a client running on this node is told, once per network (its IP there is the caller\'s address): findObjectByIdInSameGroup, or InSameSet with --set.',
+      exclusive: ['client-ip'],
+    }),
     network: Flags.string({summary: 'Only endpoints on this network.'}),
     node: Flags.string({summary: 'Only endpoints on nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
     active: Flags.boolean({summary: 'Only active endpoints.'}),
@@ -61,6 +71,9 @@ By default the result is what findObjectById4Any returns (active and inactive). 
       if (!clientIp) throw new UserError(`invalid --client-ip '${flags['client-ip']}': give an IPv4 or IPv6 address`, {code: 'invalid_ip'})
     }
     if (flags.set !== undefined) parseSetId(flags.set)
+    if (flags['client-node'] !== undefined && flags.format !== 'table') {
+      throw new UserError(`--client-node shows one answer per network: use it with the table or --json, not --format ${flags.format}`, {code: 'invalid_flag'})
+    }
     let object = this.args.object
     if (object !== undefined) checkName(object)
     else if (!this.canPrompt()) {
@@ -73,21 +86,37 @@ By default the result is what findObjectById4Any returns (active and inactive). 
 
     const {rows, nodes} = await loadObjectRows(store, object)
     await this.noteMissingIpListColumn(store)
+    const clientNode = flags['client-node'] === undefined ? undefined : await this.clientNode(store, flags['client-node'])
     const groups = await store.loadGroups()
-    const networks = this.networksFor(nodes.flatMap((n) => nodeAddresses(n).ips))
+    const networks = this.networksFor([...nodes, ...(clientNode ? [clientNode] : [])].flatMap((n) => nodeAddresses(n).ips))
     assertKnownNetwork(networks, flags.network)
+    let clients: ClientAddress[] | undefined
+    if (clientNode) {
+      clients = clientAddresses(clientNode, networks)
+      if (clients.length === 0) throw new UserError(`node ${clientNode.nodeName} has no known IP (no IP list, endpoint_ip or IP node name): cannot tell which address it asks from`, {code: 'no_client_ip'})
+      const missing = networks.auto ? [] : networks.list.filter((n) => !clients!.some((c) => c.network === n.name)).map((n) => n.name)
+      if (missing.length > 0) this.notice(`${clientNode.nodeName} has no IP on network ${missing.join(', ')}: no client view there`)
+    }
 
     let mode: QueryMode = {kind: 'any'}
     if (flags.set !== undefined) mode = {kind: 'set', setId: flags.set, clientIp}
     else if (clientIp !== undefined) mode = {kind: 'group', clientIp}
 
     const result = resolveObject({
-      object, rows, nodes, networks, groups, mode,
+      object, rows, nodes, networks, groups, mode, clients,
       filters: {network: flags.network, node: flags.node, activeOnly: flags.active},
     })
 
     if (!this.jsonEnabled()) this.render(result)
     return {...result, notices: this.notices, ...this.sourceJson()}
+  }
+
+  /** The --client-node row; an unknown name is one line with the closest names. */
+  private async clientNode(store: Store, name: string): Promise<NodeRow> {
+    const [row] = await store.loadNodes([name.trim()])
+    if (row) return row
+    const close = closestNames(name, (await store.loadNodes()).map((n) => n.nodeName), 5)
+    throw new UserError(`unknown node '${name}' for --client-node: not in t_node_info${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_node'})
   }
 
   /** The searchable picker, for a person at a terminal (run() has checked). */
@@ -121,15 +150,19 @@ By default the result is what findObjectById4Any returns (active and inactive). 
 
     const all = result.nodes.flatMap((n) => n.endpoints)
     this.log(`${this.paint('bold', result.object)}  ${result.mode.function}: ${result.mode.selected}`)
+    if (result.mode.note) this.log(this.paint('dim', `(${result.mode.note})`))
     this.log(`${result.active.length} active, ${result.inactive.length} inactive on ${result.nodes.length} node(s)`)
     this.log('')
+    const views = result.clientViews
     if (all.length > 0) {
       const head = ['NODE', 'NETWORK', 'ENDPOINT', 'PROTO', 'TIMEOUT', 'STATE', 'EXPANDED FROM']
+      // --client-node: one column per network, saying whether a client asking from there is told the endpoint.
+      if (views) head.push(...views.map((v) => `TOLD VIA ${v.network === null ? 'NO NETWORK' : v.network.toUpperCase()} (${v.clientIp})`))
       const rows: string[][] = []
       for (const n of result.nodes) {
         n.endpoints.forEach((e, i) => {
           const from = e.expanded ? `${e.expandedFrom || '(no -h)'}${e.fallback ? ` via ${e.ipSource}` : ''}` : e.singleHost ? this.paint('yellow', 'bound to this IP') : this.paint('red', 'not expanded')
-          rows.push([
+          const row = [
             i === 0 ? n.node : '',
             e.network ?? this.paint('yellow', '(none)'),
             hostPort(e.host, e.port),
@@ -137,10 +170,19 @@ By default the result is what findObjectById4Any returns (active and inactive). 
             String(e.timeout),
             e.active ? this.paint('green', 'active') : this.paint('red', 'inactive'),
             from,
-          ])
+          ]
+          if (views) row.push(...views.map((v) => ([...v.active, ...v.inactive].includes(e) ? (e.active ? 'told' : 'told (inactive)') : this.paint('dim', '-'))))
+          rows.push(row)
         })
       }
       this.log(renderTable(head, rows))
+      this.log('')
+    }
+    if (views) {
+      this.log(`A client on ${this.flags['client-node']} is told (${views[0]?.mode.function ?? 'findObjectByIdInSameGroup'} with its own address, per network):`)
+      for (const v of views) {
+        this.log(`  via ${v.network ?? 'no named network'} (${v.clientIp}): ${v.active.length} active, ${v.inactive.length} inactive — ${v.mode.selected}`)
+      }
       this.log('')
     }
     this.log(`Networks: ${summarySentence(result.networks)}`)

@@ -4,6 +4,7 @@
  * The rules are those of TarsFramework RegistryServer (DbHandle::loadObjectIdCache and the find* queries
  * in DbHandle.cpp / QueryImp.cpp), plus the seed's expansion: a wildcard host becomes one endpoint per
  * IP of its node. Every row the registry would leave out is reported with its reason, never dropped.
+ * The object is keyed by t_adapter_conf.servant alone, as the registry's cache is.
  */
 import {UserError} from './errors.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from './rows.js'
@@ -35,8 +36,13 @@ export function parseObjectName(name: string): ObjectName | null {
 // Result
 
 export interface ResolvedEndpoint {
-  /** EndpointF.nodeName: the trimmed node_name of the server row (t_registry_info: the locator's host). */
+  /** The node it runs on: the trimmed node_name of the server row (t_registry_info: the locator's host). */
   node: string
+  /**
+   * EndpointF.nodeName as the registry fills it: the trimmed node_name of the server row, but for
+   * t_registry_info rows the trimmed tars_version (its query selects `tars_version AS node_name`).
+   */
+  nodeName: string
   /** The named network of `host`, or null outside every named network (or a host that is not an IP). */
   network: string | null
   host: string
@@ -52,7 +58,9 @@ export interface ResolvedEndpoint {
   source: string
   /** This endpoint serialised (TC_Endpoint::toString), as a client would be given it. */
   endpoint: string
+  /** Always 0: the registry never copies -g from the endpoint string into EndpointF. */
   grid: number
+  /** Always 0: the registry never copies -q either. */
   qos: number
   weight: number
   weightType: number
@@ -119,6 +127,21 @@ export interface ModeReport {
   clientGroupId?: number
   /** How the endpoints were chosen, e.g. "same group 2", "priority list 'south'", "all (client in no group)". */
   selected: string
+  /** For the default view: what it is not (an ordinary client is answered by its own address). */
+  note?: string
+}
+
+/** Where a client runs: its address on one network, the caller's address the registry sees there. */
+export interface ClientAddress {
+  network: string | null
+  clientIp: string
+}
+
+/** What a client at `clientIp` is told (findObjectByIdInSameGroup, or InSameSet with --set). */
+export interface ClientView extends ClientAddress {
+  mode: ModeReport
+  active: ResolvedEndpoint[]
+  inactive: ResolvedEndpoint[]
 }
 
 export interface ResolveResult {
@@ -132,6 +155,8 @@ export interface ResolveResult {
   proxy: string | null
   networks: NetworkSummary[]
   warnings: ResolveWarning[]
+  /** With client addresses (--client-node): what a client there is told, one view per address. */
+  clientViews?: ClientView[]
 }
 
 export interface ResolveFilters {
@@ -149,6 +174,8 @@ export interface ResolveInput {
   groups?: {rules: GroupRuleRow[]; priorities: GroupPriorityRow[]}
   mode?: QueryMode
   filters?: ResolveFilters
+  /** Resolve also as a client at each of these addresses (--client-node): `clientViews` in the result. */
+  clients?: ClientAddress[]
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -203,14 +230,18 @@ function groupIdOf(tables: GroupTables, ip: string): number {
 type ServerState = 'settingState' | 'presentState' | 'flowState' | 'enableGroup' | 'enableSet' | 'setName' | 'setArea' | 'setGroup' | 'ipGroupName' | 'bakFlag'
 interface LoadedRow extends Pick<ServerRow, ServerState> {
   node: string
+  nodeName: string
   adapter: string
   adapterProtocol: string
   source: string
   origin: ResolvedEndpoint['origin']
 }
 
-/** The RIGHT JOIN runs in MySQL: utf8_general_ci ignores case and trailing spaces when matching keys. */
-function serverKey(application: string, serverName: string, nodeName: string): string {
+/**
+ * The join key of a server row (application, server_name, node_name). The RIGHT JOIN runs in MySQL:
+ * utf8_general_ci ignores case and trailing spaces when matching keys. Shared by the stores and the prober.
+ */
+export function serverKey(application: string, serverName: string, nodeName: string): string {
   const k = (s: string) => s.toLowerCase().replace(/ +$/, '')
   return `${k(application)}\u0000${k(serverName)}\u0000${k(nodeName)}`
 }
@@ -227,11 +258,14 @@ function loadRows(object: string, rows: ObjectRows, skipped: SkippedRow[], warni
   for (const s of rows.servers) servers.set(serverKey(s.application, s.serverName, s.nodeName), s)
   const withAdapter = new Set<string>()
   const out: LoadedRow[] = []
-  // The registry keeps SQL order, which no ORDER BY fixes; tarsnet lists nodes in natural order instead.
+  // The registry's cache is a map keyed by the servant string exactly (MySQL's WHERE would also match other
+  // cases and trailing spaces). The registry keeps SQL order, which no ORDER BY fixes; tarsnet lists nodes
+  // in natural order instead.
   const adapters = rows.adapters
     .filter((a) => a.servant === object)
     .sort((a, b) => naturalCompare(a.nodeName.trim(), b.nodeName.trim()) || naturalCompare(a.adapterName, b.adapterName))
   for (const a of adapters) {
+    // The adapter's own (application, server_name, node_name), whatever the object's name says.
     const key = serverKey(a.application, a.serverName, a.nodeName)
     const server = servers.get(key)
     if (!server) {
@@ -245,8 +279,11 @@ function loadRows(object: string, rows: ObjectRows, skipped: SkippedRow[], warni
     withAdapter.add(key)
     out.push(fromAdapter(a, server))
   }
-  for (const s of rows.servers) {
-    if (withAdapter.has(serverKey(s.application, s.serverName, s.nodeName))) continue
+  // A server of the object's own App.Server with no adapter for it: the object is missing there.
+  const name = parseObjectName(object)
+  const own = name ? serverKey(name.application, name.serverName, '') : null
+  for (const [key, s] of servers) {
+    if (withAdapter.has(key) || own === null || serverKey(s.application, s.serverName, '') !== own) continue
     warnings.push({
       code: 'no-adapter', node: s.nodeName.trim(),
       message: `${s.nodeName.trim()} runs ${s.application}.${s.serverName} but has no adapter for ${object}`,
@@ -254,9 +291,10 @@ function loadRows(object: string, rows: ObjectRows, skipped: SkippedRow[], warni
   }
   for (const r of rows.registry) {
     if (r.servant !== object) continue
-    // sSql2 of loadObjectIdCache: present_state stands for both states, flow is active, no set, no bak.
+    // sSql2 of loadObjectIdCache: present_state stands for both states, flow is active, no set, no bak,
+    // and tars_version stands for node_name, so EndpointF.nodeName is the registry's version.
     out.push({
-      node: locatorHost(r), adapter: '', adapterProtocol: 'tars', source: r.endpoint,
+      node: locatorHost(r), nodeName: (r.tarsVersion ?? '').trim(), adapter: '', adapterProtocol: 'tars', source: r.endpoint,
       settingState: r.presentState, presentState: r.presentState, flowState: 'active',
       enableGroup: r.enableGroup, enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '',
       bakFlag: 0, origin: 't_registry_info',
@@ -267,7 +305,7 @@ function loadRows(object: string, rows: ObjectRows, skipped: SkippedRow[], warni
 
 function fromAdapter(a: AdapterRow, s: ServerRow): LoadedRow {
   return {
-    node: s.nodeName.trim(), adapter: a.adapterName, adapterProtocol: a.protocol, source: a.endpoint,
+    node: s.nodeName.trim(), nodeName: s.nodeName.trim(), adapter: a.adapterName, adapterProtocol: a.protocol, source: a.endpoint,
     settingState: s.settingState, presentState: s.presentState, flowState: s.flowState,
     enableGroup: s.enableGroup, enableSet: s.enableSet, setName: s.setName, setArea: s.setArea,
     setGroup: s.setGroup, ipGroupName: s.ipGroupName, bakFlag: s.bakFlag, origin: 't_adapter_conf',
@@ -280,12 +318,13 @@ function fromAdapter(a: AdapterRow, s: ServerRow): LoadedRow {
 export type Wildcard = {kind: 'ipv4' | 'all'; written: string}
 
 /**
- * `0.0.0.0` (any spelling of the IPv4 unspecified address) → the node's IPv4s; `::` (any spelling),
- * `*`, no -h → all its IPs; anything else (`::ffff:0.0.0.0` included) is a specific host.
+ * `0.0.0.0` (any spelling of the IPv4 unspecified address), `*` and no -h → the node's IPv4s (TarsCpp's
+ * TC_Endpoint::parse turns `*` into 0.0.0.0, and a default-constructed endpoint's host is 0.0.0.0);
+ * `::` (any spelling) → all its IPs; anything else (`::ffff:0.0.0.0` included) is a specific host.
  */
 export function wildcardOf(hostText: string | null): Wildcard | null {
-  if (hostText === null) return {kind: 'all', written: ''}
-  if (hostText === '*') return {kind: 'all', written: '*'}
+  if (hostText === null) return {kind: 'ipv4', written: ''}
+  if (hostText === '*') return {kind: 'ipv4', written: '*'}
   const ip = parseIp(hostText)
   if (!ip || !ip.bytes.every((b) => b === 0)) return null
   return ip.family === 4 ? {kind: 'ipv4', written: hostText} : {kind: 'all', written: hostText}
@@ -370,13 +409,23 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     if (row.adapterProtocol !== 'tars' && row.origin === 't_adapter_conf') {
       warnOnce(`proto:${row.node}:${row.adapter}`, {code: 'non-tars', node: row.node, message: `${row.node}: adapter ${row.adapter} speaks '${row.adapterProtocol}', not tars: probes can only test a TCP connect`})
     }
+    if (parsed.endpoint.grid !== 0 || parsed.endpoint.qos !== 0) {
+      const given = [parsed.endpoint.grid !== 0 ? `-g ${parsed.endpoint.grid}` : '', parsed.endpoint.qos !== 0 ? `-q ${parsed.endpoint.qos}` : ''].filter(Boolean).join(' ')
+      warnOnce(`gridqos:${row.node}:${row.adapter}:${row.source}`, {
+        code: 'grid-qos-dropped', node: row.node,
+        message: `${row.node}: '${row.source}' sets ${given}, which the registry never hands out (grid and qos are always 0)`,
+      })
+    }
 
     const base = (host: string, expandedFrom: string | null, ipSource: IpSource | null, fallback: boolean, singleHost: boolean): ResolvedEndpoint => {
-      const ep: Endpoint = {...parsed.endpoint, host}
+      // DbHandle::loadObjectIdCache copies host, port, timeout, transport, weight, weight type and auth:
+      // grid and qos stay 0 whatever the string says.
+      const ep: Endpoint = {...parsed.endpoint, host, grid: 0, qos: 0}
       const ipGroup = row.ipGroupName.trim()
       const groupRealId = ipGroup === '' ? groupIdOf(tables, host) : (tables.byName.get(ipGroup) ?? -1)
       return {
         node: row.node,
+        nodeName: row.nodeName,
         network: networks.classify(host),
         host,
         port: ep.port,
@@ -439,7 +488,8 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     }
     if (wildcard.kind === 'ipv4' && ips.length > 0 && ips.length < addresses.ips.length) {
       const v6 = addresses.ips.filter((ip) => !ips.includes(ip))
-      warnOnce(`v4only:${row.node}`, {code: 'ipv4-only', node: row.node, message: `${row.node}: 0.0.0.0 listens on IPv4 only, so ${v6.join(', ')} ${v6.length === 1 ? 'is' : 'are'} not used`})
+      const what = wildcard.written === '*' ? "'-h *' is 0.0.0.0 and" : wildcard.written === '' ? 'no -h is 0.0.0.0 and' : '0.0.0.0'
+      warnOnce(`v4only:${row.node}`, {code: 'ipv4-only', node: row.node, message: `${row.node}: ${what} listens on IPv4 only, so ${v6.join(', ')} ${v6.length === 1 ? 'is' : 'are'} not used`})
     }
     if (ips.length === 0) {
       // Nothing to expand into: the registry would hand out the wildcard itself, which no client can reach.
@@ -460,8 +510,9 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   // Filters (tarsnet's, not the registry's).
   const f = input.filters ?? {}
   const nodeMatch = matcher(f.node)
-  const chosen = selection.endpoints.filter((ep) =>
+  const filter = (eps: ResolvedEndpoint[]) => eps.filter((ep) =>
     (f.network === undefined || ep.network === f.network) && nodeMatch(ep.node) && (!f.activeOnly || ep.active))
+  const chosen = filter(selection.endpoints)
   const filteredSkipped = skipped.filter((s) => nodeMatch(s.node))
   const active = chosen.filter((ep) => ep.active)
   const inactive = chosen.filter((ep) => !ep.active)
@@ -484,7 +535,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     }
   }
 
-  return {
+  const result: ResolveResult = {
     object,
     mode: selection.report,
     active,
@@ -495,6 +546,36 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     networks: summaries,
     warnings: filterWarnings(warnings, nodeMatch),
   }
+  if (input.clients !== undefined) {
+    // A client calls InSameSet when it has a set, else InSameGroup, always with its own address.
+    result.clientViews = input.clients.map((client): ClientView => {
+      const viewMode: QueryMode = mode.kind === 'set' ? {kind: 'set', setId: mode.setId, clientIp: client.clientIp} : {kind: 'group', clientIp: client.clientIp}
+      const scratch: ResolveWarning[] = []
+      const view = select(candidates, viewMode, tables, scratch)
+      for (const w of scratch) if (!result.warnings.some((x) => x.message === w.message)) result.warnings.push(w)
+      const eps = filter(view.endpoints)
+      return {...client, mode: view.report, active: eps.filter((ep) => ep.active), inactive: eps.filter((ep) => !ep.active)}
+    })
+  }
+  return result
+}
+
+/**
+ * The caller's address a client on `node` has on each network: its first IP there, in list order (an IP in
+ * no named network is a view of its own, network null). The registry answers by that address.
+ */
+export function clientAddresses(node: NodeRow, networks: Networks): ClientAddress[] {
+  const out: ClientAddress[] = []
+  for (const ip of nodeAddresses(node).ips) {
+    const network = networks.classify(ip)
+    if (!out.some((c) => c.network === network)) out.push({network, clientIp: ip})
+  }
+  const order = (n: string | null) => {
+    if (n === null) return Number.MAX_SAFE_INTEGER
+    const i = networks.list.findIndex((x) => x.name === n)
+    return i === -1 ? Number.MAX_SAFE_INTEGER - 1 : i
+  }
+  return out.sort((a, b) => order(a.network) - order(b.network))
 }
 
 const EXPLAINS_MISSING = new Set(['single-host', 'fallback', 'ipv4-only', 'not-expanded'])
@@ -503,6 +584,7 @@ function filterWarnings(warnings: ResolveWarning[], nodeMatch: (n: string) => bo
   return warnings.filter((w) => w.node === undefined || nodeMatch(w.node))
 }
 
+/** The endpoint a client is handed (grid and qos are already 0 on a resolved endpoint). */
 export function toEndpoint(ep: ResolvedEndpoint): Endpoint {
   return {
     protocol: ep.protocol, host: ep.host, port: ep.port, timeout: ep.timeout, grid: ep.grid, qos: ep.qos,
@@ -562,14 +644,25 @@ export function parseSetId(setId: string): [string, string, string] {
   // TC_Common::sepstr drops empty parts, so "a..b" has two.
   const parts = setId.split('.').filter((p) => p !== '')
   if (parts.length !== 3 || parts[0] === '*' || parts[1] === '*') {
-    throw new UserError(`invalid --set '${setId}': write name.area.group (group may be *, name and area may not)`, {code: 'invalid_set'})
+    throw new UserError(
+      `invalid --set '${setId}': write name.area.group (group may be *, name and area may not); the registry answers such a set id with -1 and empty endpoint lists`,
+      {code: 'invalid_set'},
+    )
   }
   return [parts[0], parts[1], parts[2]]
 }
 
 function select(candidates: Candidate[], mode: QueryMode, tables: GroupTables, warnings: ResolveWarning[]): Selection {
   const all = candidates.map((c) => c.ep)
-  if (mode.kind === 'any') return {endpoints: all, report: {function: 'findObjectById4Any', selected: 'all endpoints, active and inactive'}}
+  if (mode.kind === 'any') {
+    return {
+      endpoints: all,
+      report: {
+        function: 'findObjectById4Any', selected: 'all endpoints, active and inactive',
+        note: 'an ordinary client calls findObjectByIdInSameGroup with its own address and may be told fewer: see --client-node',
+      },
+    }
+  }
   if (mode.kind === 'group') return byGroupPriority(all, mode.clientIp, tables, 'findObjectByIdInSameGroup')
 
   // findObjectByIdInSameSet (QueryImp + DbHandle).

@@ -52,6 +52,8 @@ export interface RegistryRow {
   presentState: string
   lastHeartbeat: string | null
   enableGroup: string
+  /** The registry's own version: its query hands this out as EndpointF.nodeName (`tars_version AS node_name`). */
+  tarsVersion: string
 }
 
 export interface GroupRuleRow {
@@ -68,10 +70,17 @@ export interface GroupPriorityRow {
   station: string
 }
 
-/** A server row with its adapters for one object (the registry's `t_adapter_conf RIGHT JOIN t_server_conf`). */
+/**
+ * The rows the registry reads for one object (`t_adapter_conf RIGHT JOIN t_server_conf`, keyed by
+ * `t_adapter_conf.servant` alone).
+ */
 export interface ObjectRows {
+  /**
+   * The t_server_conf rows of those adapters' own (application, server_name, node_name), plus the rows of
+   * the server the object's name points at (App.Server of App.Server.Obj), for the "no adapter" warning.
+   */
   servers: ServerRow[]
-  /** Adapters of those servers whose servant is the object. */
+  /** Every adapter whose servant is the object, whatever its own application and server_name. */
   adapters: AdapterRow[]
   /** t_registry_info rows for the object (registry servants such as tars.tarsregistry.QueryObj). */
   registry: RegistryRow[]

@@ -16,8 +16,10 @@ export interface LabEntry {
   host: string
   port: number
   behaviour: Behaviour
-  /** For 'tars': the servant the listener hosts (a ping for another gets -4). */
+  /** For 'tars': the servant the listener hosts (the built-in, TarsCpp-like server answers -4 to another). */
   servant?: string
+  /** For 'tars': which server hosts it, overriding the lab's `tarsImpl` (Tars.js answers any servant name). */
+  impl?: 'tars.js' | 'builtin'
 }
 
 export interface LabCut {
@@ -56,8 +58,8 @@ export class Lab {
   static async start(entries: LabEntry[], options: {tarsImpl?: 'tars.js' | 'builtin'} = {}): Promise<Lab> {
     const lab = new Lab(entries)
     try {
-      const start = options.tarsImpl === 'tars.js' ? startTarsJsServant : startBuiltinServant
       for (const e of entries) {
+        const start = (e.impl ?? options.tarsImpl) === 'tars.js' ? startTarsJsServant : startBuiltinServant
         if (e.behaviour === 'up') await lab.up.add(e.host, e.port)
         else if (e.behaviour === 'tars') lab.servants.push(await start(e.servant!, e.host, e.port))
       }

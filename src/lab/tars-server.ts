@@ -1,11 +1,13 @@
 /**
  * Tars servers for the lab: a servant that answers tars_ping, on a loopback port.
  *
- * `startTarsJsServant` runs a real Tars.js server (@tars/rpc, a devDependency: tests only).
- * Tars.js dispatches every request to the adapter's handler whatever sServantName says, so the handler
- * here does what TarsCpp's ServantHandle and TarsGo do first: a request for another servant gets -4
- * (TARSSERVERNOSERVANTERR). `startBuiltinServant` is a small responder built on our own codec, for the
- * demo, which must run where devDependencies are not installed.
+ * `startTarsJsServant` runs a real, unmodified Tars.js server (@tars/rpc, a devDependency: tests only),
+ * with a servant in the shape tars2node generates: it dispatches by function name only. Tars.js hands
+ * every request on the port to that servant whatever sServantName says, so it answers tars_ping for any
+ * name (DESIGN §4) — which is what `probe` must cope with.
+ * `startBuiltinServant` is a TarsCpp-like responder built on our own codec: like TarsCpp's ServantHandle
+ * (and TarsGo), it answers -4 (TARSSERVERNOSERVANTERR) to a request for another servant. The demo uses
+ * it, since it must run where devDependencies are not installed.
  */
 import {createRequire} from 'node:module'
 import net from 'node:net'
@@ -31,12 +33,12 @@ export async function startTarsJsServant(servant: string, host = '127.0.0.1', po
   const TarsStream = require('@tars/stream')
   const chosen = port === 0 ? await closedPort(host) : port
 
-  // A servant implementation in Tars.js's shape: initialize() and onDispatch(current, func, buffer).
+  // A servant implementation in Tars.js's shape: initialize() and onDispatch(current, func, buffer), which
+  // looks at the function name only (no servant check: Tars.js has none).
   function PingImp(this: unknown) {}
   PingImp.prototype.initialize = function () {}
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   PingImp.prototype.onDispatch = function (current: any, funcName: string) {
-    if (current._origin.sServantName !== servant) return NO_SERVANT
     if (funcName !== PING_FUNCTION) return NO_FUNCTION
     const os = new TarsStream.TarsOutputStream()
     os.writeInt32(0, 0) // tars_ping returns nothing; Tars.js writes the int return value at tag 0
@@ -65,7 +67,7 @@ export async function startTarsJsServant(servant: string, host = '127.0.0.1', po
   }
 }
 
-/** A minimal Tars responder (our codec): answers tars_ping for `servant`, -4 for any other servant. */
+/** A TarsCpp-like responder (our codec): answers tars_ping for `servant`, -4 for any other servant. */
 export async function startBuiltinServant(servant: string, host = '127.0.0.1', port = 0): Promise<RunningServant> {
   assertLoopback(host)
   const sockets = new Set<net.Socket>()

@@ -3,6 +3,7 @@
  * All attempts run concurrently up to `concurrency`, so a run takes about one timeout however many
  * targets there are. This is the only place that owns probe sockets.
  */
+import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import net from 'node:net'
 import {performance} from 'node:perf_hooks'
@@ -46,6 +47,12 @@ interface AttemptOutcome {
   error: ProbeError | null
   /** tars_ping's iRet when a reply came; null otherwise. */
   tarsRet: number | null
+  /**
+   * For a tars check that answered 0: whether the port proved it checks servant names (a second ping, for
+   * a servant that cannot exist, got -4: TarsCpp, TarsGo, TarsJava) — false when that too got 0 (Tars.js
+   * answers any name) or no clear answer. null when no tars_ping answered 0 (or the check is tcp).
+   */
+  servantVerified: boolean | null
 }
 
 /** A target's verdict: the deciding attempt's outcome, for that target. */
@@ -114,6 +121,18 @@ export function classifyError(code: string | undefined): ProbeStatus {
 
 let nextRequestId = 1
 
+function takeRequestId(): number {
+  const id = nextRequestId++
+  if (nextRequestId > 0x7fffffff) nextRequestId = 1
+  return id
+}
+
+/**
+ * A servant name no cluster has: after the real servant's ping answered 0, the same connection is asked
+ * for this one. A server that checks names answers -4; one that answers 0 does not check (DESIGN §4).
+ */
+export const NO_SUCH_SERVANT = `tarsnet.NoSuchServant.${randomBytes(4).toString('hex')}Obj`
+
 /** Where an attempt's outcome goes: a callback, or an owner told with a context (no closure per socket). */
 interface AttemptSink<C> {
   done(ctx: C, o: AttemptOutcome): void
@@ -138,6 +157,8 @@ class Attempt<C> {
   rx: Buffer | null = null
   /** The iRequestId of the ping sent; the reply must carry it back (DESIGN §4). */
   requestId = 0
+  /** Round trip of the real servant's ping, once it answered 0: the second ping (NO_SUCH_SERVANT) is out. */
+  pingMs: number | null = null
 
   constructor(
     readonly port: number,
@@ -164,7 +185,7 @@ class Attempt<C> {
     socket.on('end', onSocketEnd)
   }
 
-  finish(status: ProbeStatus, latencyMs: number | null, tarsRet: number | null, error: ProbeError | null, reset = false): void {
+  finish(status: ProbeStatus, latencyMs: number | null, tarsRet: number | null, error: ProbeError | null, reset = false, servantVerified: boolean | null = null): void {
     if (this.done) return
     this.done = true
     const socket = this.socket!
@@ -178,11 +199,20 @@ class Attempt<C> {
         this.sink.hold(socket)
       } else socket.resetAndDestroy()
     } else socket.destroy()
-    this.sink.done(this.ctx, {port: this.port, check: this.servant === null ? 'tcp' : 'tars', status, latencyMs, sourceIp: this.sourceIp, error, tarsRet})
+    this.sink.done(this.ctx, {port: this.port, check: this.servant === null ? 'tcp' : 'tars', status, latencyMs, sourceIp: this.sourceIp, error, tarsRet, servantVerified})
+  }
+
+  /** The servant answered its ping: up, verified only when the name check was seen to work. */
+  finishUp(verified: boolean): void {
+    this.finish('up', this.pingMs, 0, null, false, verified)
   }
 
   expire(): void {
     if (this.done) return
+    if (this.pingMs !== null) {
+      this.finishUp(false) // no answer to the second ping in time: the servant is up, its name unchecked
+      return
+    }
     const socket = this.socket!
     if (this.servant !== null && socket.readyState === 'open') {
       this.finish('error', null, null, {code: 'ETARSNOREPLY', message: `connected, but no tars_ping reply within ${this.timeoutMs} ms`})
@@ -206,6 +236,10 @@ function onConnectIssued(a: Attempt<unknown>): void {
 function onSocketError(this: ProbeSocket, err: NodeJS.ErrnoException): void {
   const a = this[kAttempt]
   if (!a || a.done) return
+  if (a.pingMs !== null) {
+    a.finishUp(false)
+    return
+  }
   const code = err.code ?? 'EUNKNOWN'
   const status = classifyError(code)
   const connected = this.readyState === 'open' || this.bytesWritten > 0
@@ -222,8 +256,7 @@ function onSocketConnect(this: ProbeSocket): void {
     a.finish('up', connectMs, null, null, true)
     return
   }
-  a.requestId = nextRequestId++
-  if (nextRequestId > 0x7fffffff) nextRequestId = 1
+  a.requestId = takeRequestId()
   this.write(encodePingFrame(a.servant, a.requestId, a.timeoutMs))
 }
 
@@ -235,18 +268,32 @@ function onSocketData(this: ProbeSocket, chunk: Buffer): void {
     const st = frameStatus(a.rx)
     if (!st.complete) return
     const reply = decodeResponseBody(a.rx.subarray(4, st.length))
+    a.rx = st.length < a.rx.length ? a.rx.subarray(st.length) : null
+    if (a.pingMs !== null) {
+      // The answer for NO_SUCH_SERVANT: only -4 shows the server checks which servant it is asked for.
+      a.finishUp(reply.iRequestId === a.requestId && reply.iRet === -4)
+      return
+    }
     const latencyMs = performance.now() - a.started
     if (reply.iRequestId !== a.requestId) {
       // Not the answer to our ping: whatever iRet it carries says nothing about this servant.
       a.finish('error', null, null, {code: 'ETARSREQID', message: `a Tars reply for request ${reply.iRequestId}, not for the ping sent (request ${a.requestId})`})
       return
     }
-    if (reply.iRet === 0) a.finish('up', latencyMs, 0, null)
-    else {
+    if (reply.iRet === 0) {
+      // Answered: now ask the same connection for a servant that cannot exist, within the same deadline.
+      a.pingMs = latencyMs
+      a.requestId = takeRequestId()
+      this.write(encodePingFrame(NO_SUCH_SERVANT, a.requestId, a.timeoutMs))
+    } else {
       const desc = describeTarsRet(reply.iRet) + (reply.sResultDesc ? ` (${reply.sResultDesc})` : '')
       a.finish('error', latencyMs, reply.iRet, {code: `TARS${reply.iRet}`, message: desc})
     }
   } catch (error) {
+    if (a.pingMs !== null) {
+      a.finishUp(false)
+      return
+    }
     const message = error instanceof TarsDecodeError ? error.message : String(error)
     a.finish('error', null, null, {code: 'ETARSDECODE', message: `not a Tars reply: ${message}`})
   }
@@ -255,6 +302,10 @@ function onSocketData(this: ProbeSocket, chunk: Buffer): void {
 function onSocketEnd(this: ProbeSocket): void {
   const a = this[kAttempt]
   if (!a || a.done) return
+  if (a.pingMs !== null) {
+    a.finishUp(false)
+    return
+  }
   a.finish('error', null, null, {code: 'ETARSCLOSED', message: 'connected, but the peer closed without a tars_ping reply'})
 }
 
@@ -390,7 +441,7 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
   for (let i = 0; i < total; i++) {
     const t = targets[i]
     if (t.ports.length === 0) {
-      results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: 0, check: t.check, status: 'error', latencyMs: null, sourceIp: null, error: {code: 'ENOPORT', message: 'nothing to probe: no port'}, tarsRet: null, attempts: 0}
+      results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: 0, check: t.check, status: 'error', latencyMs: null, sourceIp: null, error: {code: 'ENOPORT', message: 'nothing to probe: no port'}, tarsRet: null, servantVerified: null, attempts: 0}
       decided++
       continue
     }
@@ -413,7 +464,7 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
 
   const decide = (i: number, r: AttemptOutcome): void => {
     const t = targets[i]
-    results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: r.port, check: r.check, status: r.status, latencyMs: r.latencyMs === null ? null : Math.round(r.latencyMs * 1000) / 1000, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, attempts: attemptsMade[i]}
+    results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: r.port, check: r.check, status: r.status, latencyMs: r.latencyMs === null ? null : Math.round(r.latencyMs * 1000) / 1000, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified, attempts: attemptsMade[i]}
     pending[i] = undefined
     decided++
     options.onProgress?.(decided, total)
@@ -477,7 +528,7 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
       for (let i = 0; i < total; i++) {
         if (results[i] === undefined) {
           const t = targets[i]
-          results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: t.ports[0], check: t.check, status: 'error', latencyMs: null, sourceIp: null, error: {code: 'EABORTED', message: 'probe interrupted'}, tarsRet: null, attempts: attemptsMade[i]}
+          results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: t.ports[0], check: t.check, status: 'error', latencyMs: null, sourceIp: null, error: {code: 'EABORTED', message: 'probe interrupted'}, tarsRet: null, servantVerified: null, attempts: attemptsMade[i]}
         }
       }
       complete()

@@ -6,7 +6,7 @@ import type {Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 
 import {parseEndpointDetailed} from '../core/endpoint.js'
-import {expandHosts, type ResolvedEndpoint, type ResolveResult} from '../core/resolve.js'
+import {expandHosts, serverKey, type ResolvedEndpoint, type ResolveResult} from '../core/resolve.js'
 import {matcher, naturalCompare} from '../core/text.js'
 import type {AdapterRow, NodeRow, ServerRow} from '../core/rows.js'
 import type {CheckKind, ProbeTarget} from './engine.js'
@@ -88,12 +88,15 @@ function activeServer(s: ServerRow): boolean {
 /**
  * The active servant ports of every node on each of its IPs: node → host → ports, in the order the
  * adapters come. This is the registry expansion of DESIGN §2 through core/resolve's own expandHosts
- * (without the per-object report): a wildcard host (0.0.0.0 → the node's IPv4s; ::, *, no -h → all its
- * IPs) becomes the node's IPs; a specific host stays itself. One pass over the rows, so 10,000 links plan fast.
+ * (without the per-object report): a wildcard host (0.0.0.0, *, no -h → the node's IPv4s; :: → all its
+ * IPs) becomes the node's IPs; a specific host stays itself. An adapter belongs to its servant whatever its
+ * application/server_name, and the server row that decides whether it is active is the one with the
+ * adapter's own (application, server_name, node_name), joined as MySQL joins them (core serverKey).
+ * One pass over the rows, so 10,000 links plan fast.
  */
 export function servantPorts(input: Pick<MatrixInput, 'nodes' | 'servers' | 'adapters'>, addressesOf: (n: NodeRow) => string[] = (n) => nodeAddresses(n).ips): Map<string, Map<string, PortInfo[]>> {
   const active = new Set<string>()
-  for (const s of input.servers) if (activeServer(s)) active.add(`${s.application}\u0000${s.serverName}\u0000${s.nodeName.trim()}`)
+  for (const s of input.servers) if (activeServer(s)) active.add(serverKey(s.application, s.serverName, s.nodeName))
   const ipsOf = new Map<string, string[]>()
   for (const n of input.nodes) ipsOf.set(n.nodeName.trim(), addressesOf(n))
   const out = new Map<string, Map<string, PortInfo[]>>()
@@ -101,7 +104,7 @@ export function servantPorts(input: Pick<MatrixInput, 'nodes' | 'servers' | 'ada
   const endpoints = new Map<string, ReturnType<typeof parseEndpointDetailed> | null>()
   for (const a of adapters) {
     const node = a.nodeName.trim()
-    if (!a.servant || !active.has(`${a.application}\u0000${a.serverName}\u0000${node}`)) continue
+    if (!a.servant || !active.has(serverKey(a.application, a.serverName, a.nodeName))) continue
     // Many adapters share one endpoint string (same port on 0.0.0.0): parse each string once.
     let parsed = endpoints.get(a.endpoint)
     if (parsed === undefined) {

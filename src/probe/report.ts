@@ -25,6 +25,12 @@ export interface JsonResult {
   sourceIp: string | null
   error: {code: string; message: string} | null
   tarsRet: number | null
+  /**
+   * tars checks that answered 0: true when the port also answered -4 for a servant that cannot exist (it
+   * checks names, so the servant asked for is there), false when it answered that one too (Tars.js does)
+   * or gave no clear answer. null otherwise (tcp checks, failed pings).
+   */
+  servantVerified: boolean | null
   /** The matrix row (node, or node :port for an object). */
   row: string
   /** False for an object's inactive endpoints. */
@@ -77,7 +83,7 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
     const t = plan.targets[i]
     return {
       node: r.node, network: r.network, host: r.host, port: r.port, check: r.check, status: r.status,
-      latencyMs: r.latencyMs, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet,
+      latencyMs: r.latencyMs, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified,
       row: t.row, active: t.active, ports: t.ports, attempts: r.attempts,
     }
   })
@@ -175,13 +181,28 @@ export function formatLatency(ms: number): string {
   return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`
 }
 
-/** One cell's text, e.g. "✔ 0.4 ms", "✘ timeout", "✘ refused", "✘ other servant (-4)". */
-export function cellText(r: Pick<JsonResult, 'status' | 'latencyMs' | 'tarsRet' | 'error' | 'port' | 'ports'>, glyphs: CellGlyphs): string {
+/** One cell's text, e.g. "✔ 0.4 ms", "✔ 0.4 ms, servant not verified", "✘ timeout", "✘ other servant (-4)". */
+export function cellText(r: Pick<JsonResult, 'status' | 'latencyMs' | 'tarsRet' | 'error' | 'port' | 'ports'> & {servantVerified?: boolean | null}, glyphs: CellGlyphs): string {
   const via = r.ports.length > 1 ? ` :${r.port}` : ''
-  if (r.status === 'up') return `${glyphs.ok} ${r.latencyMs === null ? '' : formatLatency(r.latencyMs)}${via}`.trimEnd()
+  if (r.status === 'up') {
+    const up = `${glyphs.ok} ${r.latencyMs === null ? '' : formatLatency(r.latencyMs)}${via}`.trimEnd()
+    return r.servantVerified === false ? `${up}, ${SERVANT_NOT_VERIFIED}` : up
+  }
   if (r.tarsRet !== null && r.tarsRet !== 0) return `${glyphs.bad} ${r.tarsRet === -4 ? 'other servant' : describeTarsRet(r.tarsRet)} (${r.tarsRet})`
   if (r.status === 'error') return `${glyphs.bad} ${ERROR_WORDS[r.error?.code ?? ''] ?? r.error?.code ?? 'error'}`
   return `${glyphs.bad} ${r.status}`
+}
+
+export const SERVANT_NOT_VERIFIED = 'servant not verified'
+
+/**
+ * The one line explaining "servant not verified", or null when no result needs it. Said once under the
+ * matrix: the cells only carry the words.
+ */
+export function servantExplanation(results: ReadonlyArray<Pick<JsonResult, 'servantVerified'>>): string | null {
+  const n = results.filter((r) => r.servantVerified === false).length
+  if (n === 0) return null
+  return `${SERVANT_NOT_VERIFIED} (${n} ${n === 1 ? 'link' : 'links'}): the port answered tars_ping for the expected servant and also for a servant name that cannot exist, as Tars.js (@tars/rpc) servers do; something speaking Tars listens there, but not necessarily that servant. Servers that check names (TarsCpp, TarsGo, TarsJava) answer -4 to the second ping.`
 }
 
 /** Short cell words for the errors people meet most. */

@@ -248,11 +248,12 @@ export class MysqlStore implements Store {
       presentState: str(r.present_state),
       lastHeartbeat: iso(r.hb),
       enableGroup: str(r.enable_group),
+      tarsVersion: str(r.tars_version),
     }
   }
 
   private static readonly ADAPTER_COLUMNS = 'application, server_name, node_name, adapter_name, endpoint, servant, protocol'
-  private static readonly REGISTRY_COLUMNS = 'locator_id, servant, endpoint, present_state, UNIX_TIMESTAMP(last_heartbeat) AS hb, enable_group'
+  private static readonly REGISTRY_COLUMNS = 'locator_id, servant, endpoint, present_state, UNIX_TIMESTAMP(last_heartbeat) AS hb, enable_group, tars_version'
 
   async loadNodeServers(nodeName: string): Promise<{servers: ServerRow[]; adapters: AdapterRow[]}> {
     // t_server_conf has an index on node_name; t_adapter_conf has none, so join through the server rows'
@@ -269,16 +270,22 @@ export class MysqlStore implements Store {
   }
 
   async loadObject(application: string, serverName: string, servant: string): Promise<ObjectRows> {
-    // Both lookups use the leading (application, server_name) columns of the tables' unique keys.
-    const servers = await this.select(`SELECT ${this.serverColumns()} FROM t_server_conf WHERE application = ? AND server_name = ?`, [application, serverName])
-    const adapters = await this.select(
-      `SELECT ${MysqlStore.ADAPTER_COLUMNS} FROM t_adapter_conf WHERE application = ? AND server_name = ? AND servant = ?`,
-      [application, serverName, servant],
+    // Keyed by servant alone, as the registry's cache is. db_tars has no index on t_adapter_conf.servant,
+    // so this one is a full scan of t_adapter_conf (measured in bench/resolve.bench.ts).
+    const adapters = (await this.select(`SELECT ${MysqlStore.ADAPTER_COLUMNS} FROM t_adapter_conf WHERE servant = ?`, [servant]))
+      .map((r) => MysqlStore.toAdapter(r))
+    // The adapters' own server rows, and those of App.Server for the "no adapter" warning: ranges of
+    // t_server_conf's unique key (application, server_name, node_name).
+    const triples = [...new Map(adapters.map((a) => [`${a.application}\u0000${a.serverName}\u0000${a.nodeName}`, [a.application, a.serverName, a.nodeName]])).values()]
+    const servers = await this.select(
+      `SELECT ${this.serverColumns()} FROM t_server_conf
+       WHERE (application = ? AND server_name = ?)${triples.length > 0 ? ' OR (application, server_name, node_name) IN (?)' : ''}`,
+      triples.length > 0 ? [application, serverName, triples] : [application, serverName],
     )
     const registry = await this.select(`SELECT ${MysqlStore.REGISTRY_COLUMNS} FROM t_registry_info WHERE servant = ?`, [servant])
     return {
       servers: servers.map((r) => MysqlStore.toServer(r)),
-      adapters: adapters.map((r) => MysqlStore.toAdapter(r)),
+      adapters,
       registry: registry.map((r) => MysqlStore.toRegistry(r)),
     }
   }

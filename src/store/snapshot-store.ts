@@ -6,6 +6,7 @@
 import {readFileSync} from 'node:fs'
 
 import {UserError} from '../core/errors.js'
+import {serverKey} from '../core/resolve.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
 import type {Snapshot, Store, StoreInfo} from './types.js'
 
@@ -26,6 +27,10 @@ export function validateSnapshot(data: unknown, where: string): Snapshot {
   nodes.forEach((n, i) => {
     if (typeof n !== 'object' || n === null || typeof (n as NodeRow).nodeName !== 'string') throw bad(`nodes[${i}] has no "nodeName"`)
   })
+  // Snapshots saved before registry rows carried tars_version: their EndpointF.nodeName is unknown ('').
+  for (const r of s.registry as Array<Record<string, unknown>>) {
+    if (typeof r === 'object' && r !== null && typeof r.tarsVersion !== 'string') r.tarsVersion = ''
+  }
   for (const key of ['servers', 'adapters'] as const) {
     ;(s[key] as unknown[]).forEach((r, i) => {
       if (typeof r !== 'object' || r === null || typeof (r as ServerRow).application !== 'string' || typeof (r as ServerRow).nodeName !== 'string') {
@@ -116,10 +121,16 @@ export class SnapshotStore implements Store {
   }
 
   async loadObject(application: string, serverName: string, servant: string): Promise<ObjectRows> {
+    // What MysqlStore.loadObject reads: the adapters by servant alone (MySQL's comparison: case and
+    // trailing spaces ignored; the core keeps the exact servant), their own server rows, App.Server's rows.
+    const loose = (s: string) => s.toLowerCase().replace(/ +$/, '')
+    const adapters = this.data.adapters.filter((a) => loose(a.servant ?? '') === loose(servant))
+    const keys = new Set(adapters.map((a) => serverKey(a.application, a.serverName, a.nodeName)))
+    const own = serverKey(application, serverName, '')
     return {
-      servers: this.data.servers.filter((s) => s.application === application && s.serverName === serverName),
-      adapters: this.data.adapters.filter((a) => a.application === application && a.serverName === serverName && a.servant === servant),
-      registry: this.data.registry.filter((r) => r.servant === servant),
+      servers: this.data.servers.filter((s) => keys.has(serverKey(s.application, s.serverName, s.nodeName)) || serverKey(s.application, s.serverName, '') === own),
+      adapters,
+      registry: this.data.registry.filter((r) => loose(r.servant ?? '') === loose(servant)),
     }
   }
 

@@ -49,7 +49,11 @@ export interface Store {
   loadNodes(names?: string[]): Promise<NodeRow[]>
   /** Servers and adapters hosted on one node. */
   loadNodeServers(nodeName: string): Promise<{servers: ServerRow[]; adapters: AdapterRow[]}>
-  /** All rows the registry would consider for `App.Server.Obj`. */
+  /**
+   * All rows the registry would consider for `App.Server.Obj`: the adapters whose servant it is (by servant
+   * alone: a full scan of t_adapter_conf on a real db_tars, which has no index on servant), their own
+   * server rows, App.Server's server rows, and t_registry_info's rows for it.
+   */
   loadObject(application: string, serverName: string, servant: string): Promise<ObjectRows>
   /** Every servant name known (t_adapter_conf.servant and t_registry_info.servant), sorted, distinct. */
   listServants(): Promise<string[]>
