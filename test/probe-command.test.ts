@@ -8,8 +8,10 @@ import {closedPort} from '../src/lab/listeners.js'
 import {runCli} from './helpers/cli.js'
 
 // A lab cluster on loopback: x = 127.0.41.0/24, y = 127.0.42.0/24, one Tars servant per node bound to 0.0.0.0.
-//   n1: up on x and y                 n2: up on x, dropped on y (timeout)
-//   n3: refused on x and y (outage)   n4: on x the port hosts another servant (-4), up on y
+// The servants are real Tars.js servers (they answer any servant name: up, servant not verified), except
+// n1's on y and n4's on x, which are TarsCpp-like (the built-in responder: -4 to a name they do not host).
+//   n1: up on x and y (verified on y)  n2: up on x, dropped on y (timeout)
+//   n3: refused on x and y (outage)    n4: on x the port hosts another servant (-4), up on y
 const OBJ = 'Lab.PingServer.PingObj'
 let PORT = 0
 const now = new Date().toISOString()
@@ -33,13 +35,13 @@ describe('tarsnet probe against a lab cluster', () => {
 
   before(async () => {
     PORT = await closedPort('127.0.41.1')
-    const e = (i: number, net: 'x' | 'y', behaviour: LabEntry['behaviour'], servant = OBJ): LabEntry =>
-      ({node: `n${i}`, network: net, host: `127.0.${net === 'x' ? 41 : 42}.${i}`, port: PORT, behaviour, servant})
+    const e = (i: number, net: 'x' | 'y', behaviour: LabEntry['behaviour'], servant = OBJ, impl?: LabEntry['impl']): LabEntry =>
+      ({node: `n${i}`, network: net, host: `127.0.${net === 'x' ? 41 : 42}.${i}`, port: PORT, behaviour, servant, impl})
     lab = await Lab.start([
-      e(1, 'x', 'tars'), e(1, 'y', 'tars'),
+      e(1, 'x', 'tars'), e(1, 'y', 'tars', OBJ, 'builtin'),
       e(2, 'x', 'tars'), e(2, 'y', 'drop'),
       e(3, 'x', 'refused'), e(3, 'y', 'refused'),
-      e(4, 'x', 'tars', 'Lab.Other.OtherObj'), e(4, 'y', 'tars'),
+      e(4, 'x', 'tars', 'Lab.Other.OtherObj', 'builtin'), e(4, 'y', 'tars'),
     ], {tarsImpl: 'tars.js'})
     dir = mkdtempSync(join(tmpdir(), 'tarsnet-probe-test-'))
     snap = join(dir, 'lab.json')
@@ -80,6 +82,14 @@ describe('tarsnet probe against a lab cluster', () => {
     }
     const wrong = json.results.find((x: {host: string}) => x.host === '127.0.41.4')
     assert.equal(wrong.error.message, 'port answers but hosts another servant')
+    // Tars.js answers the name that cannot exist too: not verified; the TarsCpp-like one answers -4: verified.
+    const verified = Object.fromEntries(json.results.map((x: {host: string; servantVerified: boolean | null}) => [x.host, x.servantVerified]))
+    assert.deepEqual(verified, {
+      '127.0.41.1': false, '127.0.42.1': true,
+      '127.0.41.2': false, '127.0.42.2': null,
+      '127.0.41.3': null, '127.0.42.3': null,
+      '127.0.41.4': null, '127.0.42.4': false,
+    })
     assert.deepEqual(json.summary.networks, {x: {up: 2, total: 4}, y: {up: 2, total: 4}})
     assert.deepEqual(json.summary.degraded, ['n2', 'n4'])
     assert.deepEqual(json.summary.unreachable, ['n3'])
@@ -147,15 +157,18 @@ describe('tarsnet probe against a lab cluster', () => {
     const utf = await runCli(['probe', '--snapshot', snap, '--timeout', '400', '--retries', '0'], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
     assert.equal(utf.code, 2)
     assert.match(utf.stdout, /^NODE\s+X\s+Y$/m)
-    assert.match(utf.stdout, /^n2\s+✔ [\d.]+ ms\s+✘ timeout$/m)
+    assert.match(utf.stdout, /^n1\s+✔ [\d.]+ ms, servant not verified\s+✔ [\d.]+ ms$/m)
+    assert.match(utf.stdout, /^n2\s+✔ [\d.]+ ms, servant not verified\s+✘ timeout$/m)
     assert.match(utf.stdout, /^n3\s+✘ refused\s+✘ refused$/m)
     assert.match(utf.stdout, /^n4\s+✘ other servant \(-4\)\s+✔/m)
     assert.match(utf.stdout, /x: 2\/4 up {3}y: 2\/4 up/)
     assert.match(utf.stdout, /^OUTAGE: n3 unreachable on every network$/m)
     assert.match(utf.stdout, /^DEGRADED: n2 reachable only on x \(down on y\)$/m)
+    // Said once, under the verdict: what "servant not verified" means.
+    assert.equal(utf.stdout.match(/^note: servant not verified \(3 links\): /gm)?.length, 1)
     assert.doesNotMatch(utf.stderr, /probing/, 'no progress line without a TTY')
     const ascii = await runCli(['probe', '--snapshot', snap, '--timeout', '400', '--retries', '0', '--node', 'n2'], {env: {LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined}})
-    assert.match(ascii.stdout, /^n2\s+OK [\d.]+ ms\s+X timeout$/m)
+    assert.match(ascii.stdout, /^n2\s+OK [\d.]+ ms, servant not verified\s+X timeout$/m)
   })
 
   it('on a terminal: a progress line on stderr after a second, and --watch redraws in place with a clock', async () => {
