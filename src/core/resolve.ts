@@ -659,7 +659,7 @@ function select(candidates: Candidate[], mode: QueryMode, tables: GroupTables, w
       endpoints: all,
       report: {
         function: 'findObjectById4Any', selected: 'all endpoints, active and inactive',
-        note: 'an ordinary client calls findObjectByIdInSameGroup with its own address and may be told fewer: see --client-node',
+        note: 'an ordinary client calls findObjectByIdInSameGroup with its own address and may be told only part of this list: see --client-node',
       },
     }
   }
