@@ -207,6 +207,8 @@ describe('tarsnet probe against a lab cluster', () => {
     const code = await closed
     assert.equal(code, 0, out)
     assert.match(out, /^\d\d:\d\d:\d\d watching 2 link\(s\) every 1 s: x: 1\/1 up, y: 1\/1 up; ok$/m)
+    // n1's x servant is Tars.js: said once, after the first line.
+    assert.equal(out.match(/^note: servant not verified \(1 link\): /gm)?.length, 1, out)
     assert.match(out, /Watched [\d.]+ s, \d+ round\(s\)\.\nNo link changed state\./)
   })
 })

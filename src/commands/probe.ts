@@ -225,6 +225,8 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
           for (const c of changes) this.log(changeLine(c, unicode))
         } else if (tracker.rounds === 1) {
           this.log(`${clock(now)} watching ${plan.targets.length} link(s) every ${seconds} s: ${networkLines(report.summary).join(', ')}; ${report.verdict}`)
+          const explained = servantExplanation(report.results)
+          if (explained) this.log(`note: ${explained}`)
         } else {
           for (const c of changes) this.log(changeLine(c, unicode))
         }
