@@ -125,6 +125,22 @@ describe('loading one object (resolve and probe OBJECT)', () => {
   })
 })
 
+describe('probe OBJECT follows resolve\'s keying by servant (snapshot store)', () => {
+  it('an adapter of another application whose servant is the object is probed, for that servant', async () => {
+    const snap = demoSnapshot()
+    const obj = 'Plant.AlarmServer.AlarmObj'
+    snap.servers.push({...snap.servers[0], application: 'Edge', serverName: 'Relay', nodeName: '127.10.0.3', settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0})
+    snap.adapters.push({application: 'EDGE', serverName: 'Relay ', nodeName: '127.10.0.3', adapterName: 'Edge.Relay.AlarmAdapter', endpoint: 'tcp -h 0.0.0.0 -p 20019 -t 60000', servant: obj, protocol: 'tars'})
+    const store = new SnapshotStore(snap, {kind: 'demo', source: 'test', takenAt: snap.takenAt})
+    const {rows, nodes} = await loadObjectRows(store, obj)
+    assert.ok(rows.adapters.some((a) => a.application === 'EDGE'))
+    assert.ok(rows.servers.some((s) => s.application === 'Edge'), 'its own server row is loaded (joined as MySQL would: case and trailing spaces ignored)')
+    const plan = planObject(resolveObject({object: obj, rows, nodes, networks}), networks, 'auto')
+    const relay = plan.targets.filter((t) => t.node === '127.10.0.3')
+    assert.deepEqual(relay.map((t) => [t.host, t.ports, t.servant, t.active]), [['127.10.0.3', [20019], obj, true]])
+  })
+})
+
 describe('probe report', () => {
   it('all up: ok, exit 0, per-network counts', () => {
     const plan = matrix()
