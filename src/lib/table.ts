@@ -2,14 +2,9 @@
  * Tables with cli-table3, fitted to the terminal width: when the natural width does not fit,
  * the widest columns give up space first and their cells wrap.
  */
-import {createRequire} from 'node:module'
+import Table from 'cli-table3'
 
 import {terminalWidth, visibleLength} from './terminal.js'
-
-// Loaded on first use: --json runs and monitoring checks never pay for it.
-type TableClass = typeof import('cli-table3')
-let tableClass: TableClass | undefined
-const loadTable = (): TableClass => (tableClass ??= createRequire(import.meta.url)('cli-table3') as TableClass)
 
 const ASCII_CHARS = {
   top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
@@ -31,7 +26,6 @@ export function renderTable(head: string[], rows: string[][], options: {width?: 
     widths[widest]--
   }
   const fits = total() <= width
-  const Table = loadTable()
   const table = new Table({
     head,
     chars: ASCII_CHARS,
