@@ -1,0 +1,33 @@
+// `npm run sea`: bundle/tarsnet, one executable that runs with no Node installed (a Node "single
+// executable application"): a copy of this machine's node binary with bundle/tarsnet.cjs injected as its
+// main script. Node 20 runs a CommonJS main script only, and injects it with postject (a devDependency:
+// Node 20 has no built-in injector). The executable is for this machine's OS and CPU (linux-x64 here),
+// and needs the C library the node binary was built against.
+import {execFileSync} from 'node:child_process'
+import {chmodSync, copyFileSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const main = `${root}bundle/tarsnet.cjs`
+const blob = `${root}bundle/sea-prep.blob`
+const config = `${root}bundle/sea-config.json`
+const exe = `${root}bundle/tarsnet`
+
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 12)) {
+  console.error(`single executables need Node ≥ 20.12 to build (this is ${process.version}); the single file bundle/tarsnet.cjs runs anywhere with Node ≥ 20`)
+  process.exit(1)
+}
+statSync(main) // built by `npm run bundle` first
+
+writeFileSync(config, JSON.stringify({main, output: blob, disableExperimentalSEAWarning: true}, null, 2))
+execFileSync(process.execPath, ['--experimental-sea-config', config], {stdio: ['ignore', 'ignore', 'inherit']})
+rmSync(exe, {force: true})
+copyFileSync(process.execPath, exe)
+chmodSync(exe, 0o755)
+const {inject} = createRequire(import.meta.url)('postject')
+await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'})
+rmSync(blob, {force: true})
+rmSync(config, {force: true})
+console.log(`bundle/tarsnet: ${(statSync(exe).size / 1024 / 1024).toFixed(1)} MB (${process.platform}-${process.arch}, Node ${process.version} inside)`)
