@@ -50,6 +50,7 @@ Then open a new shell. The script runs \`tarsnet autocomplete --complete\` on ea
       const words = this.argv.slice(this.argv.indexOf('--') + 1)
       process.stdout.write(complete(words, {manifest: {commands: Object.fromEntries(this.config.commands.map((c) => [c.id, c]))}, pjson: this.config.pjson}))
       this.completed = true
+      this.parsed = true // nothing of ours to parse: the words belong to the line being completed
       return
     }
     await super.init()
