@@ -5,8 +5,9 @@
 //                                      boot.cjs     starts it with a V8 code cache (src/boot.ts)
 //                                      commands.js  package.json's explicit-discovery target (the list)
 //   node scripts/build.mjs bundle    bundle/tarsnet.cjs: ONE file, boot + the program carried as text, that
-//                                    runs with nothing but Node ≥ 20; also the single executable's main
-//                                    script (scripts/sea.mjs: Node 20's executables run CommonJS only).
+//                                    runs with nothing but Node ≥ 20; and bundle/sea/: the same start as the
+//                                    single executable's main script, the program as its asset
+//                                    (scripts/sea.mjs: Node 20's executables run CommonJS only).
 //
 // Every runtime dependency (oclif, mysql2, inquirer, cli-table3) is compiled in: loading hundreds of small
 // files from node_modules was most of tarsnet's start-up (issue 14), and a built tarsnet then needs no
@@ -67,38 +68,65 @@ if (mode === 'install') {
 } else if (mode === 'bundle') {
   let manifest
   try {
-    manifest = JSON.parse(readFileSync(`${root}oclif.manifest.json`, 'utf8'))
+    manifest = readFileSync(`${root}oclif.manifest.json`, 'utf8')
   } catch {
     throw new Error('oclif.manifest.json is missing: run `npm run build` first')
   }
   const p = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
   const pjson = {name: p.name, version: p.version, description: p.description, engines: p.engines, oclif: p.oclif}
   const code = await program()
+  // '*§/' stands in for each '*/' that would end the comment the program travels in: unambiguous as long
+  // as the program has no '*§/' of its own, and undone in one pass when a command runs.
+  if (code.includes('*\u00a7/')) throw new Error('the program contains "*\u00a7/": pick another stand-in for "*/"')
   const key = `bundle-${p.version}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`
-  mkdirSync(`${root}bundle`, {recursive: true})
-  const outfile = `${root}bundle/tarsnet.cjs`
-  writeFileSync(outfile, [
-    '#!/usr/bin/env node',
-    `// tarsnet ${p.version}: the whole command line in one file. Run it with Node ≥ 20: node tarsnet.cjs --help`,
+  const boot = await bootScript('__tarsnetBoot')
+  const start = (text, kind, rootExpr, filenameExpr) => [
     '"use strict";',
-    await bootScript('__tarsnetBoot'),
-    // The program as text: scanning one string literal is fast, compiling it all is not (src/boot.ts).
-    `var __tarsnetProgram = ${JSON.stringify(code)};`,
-    'var __tarsnetSea = (() => { try { return require("node:sea").isSea() } catch { return false } })();',
+    boot,
+    `var __tarsnetText = ${text};`,
     '__tarsnetBoot.boot({',
-    '  source: () => __tarsnetProgram,',
-    '  filename: __tarsnetSea ? process.execPath : __filename,',
+    "  source: () => __tarsnetText('program'),",
+    `  filename: ${filenameExpr},`,
     `  key: ${JSON.stringify(key)},`,
     '  launch: {',
-    '    kind: __tarsnetSea ? "sea" : "bundle",',
-    '    root: require("node:path").dirname(__tarsnetSea ? process.execPath : __filename),',
+    `    kind: ${JSON.stringify(kind)},`,
+    `    root: ${rootExpr},`,
     `    pjson: ${JSON.stringify(pjson)},`,
-    `    manifest: ${JSON.stringify(manifest)},`,
+    "    get manifest() { return JSON.parse(__tarsnetText('manifest')) },",
     '  },',
     '});',
+  ].join('\n')
+  mkdirSync(`${root}bundle/sea`, {recursive: true})
+  // The single file: the program and the manifest ride in a comment at the end, read back from the file
+  // itself when a command runs. In a comment they cost V8 a quick scan, not a parse (`--version` stays fast).
+  const outfile = `${root}bundle/tarsnet.cjs`
+  const ownText = `(() => {
+  let text
+  return (name) => {
+    text ??= require('node:fs').readFileSync(__filename, 'utf8')
+    const begin = text.indexOf(\`\\n@@tarsnet-\${name}\\n\`, text.lastIndexOf('/*!tarsnet-carried'))
+    const body = text.slice(text.indexOf('\\n', begin + 1) + 1, text.indexOf('\\n@@', begin + 1))
+    return name === 'program' ? body.replaceAll('*\u00a7/', '*/') : body
+  }
+})()`
+  writeFileSync(outfile, [
+    '#!/usr/bin/env node',
+    `// tarsnet ${p.version}: the whole command line in one file. Run it with Node >= 20: node tarsnet.cjs --help`,
+    start(ownText, 'bundle', 'require("node:path").dirname(__filename)', '__filename'),
+    '/*!tarsnet-carried',
+    '@@tarsnet-manifest',
+    manifest.trim(),
+    '@@tarsnet-program',
+    code.replaceAll('*/', '*\u00a7/'),
+    '@@tarsnet-end',
+    '*/',
     '',
   ].join('\n'))
   chmodSync(outfile, 0o755)
+  // The single executable's main script: the same start, the program and the manifest as SEA assets.
+  writeFileSync(`${root}bundle/sea/main.cjs`, start("(name) => require('node:sea').getAsset(name, 'utf8')", 'sea', 'require("node:path").dirname(process.execPath)', 'process.execPath') + '\n')
+  writeFileSync(`${root}bundle/sea/program.cjs`, code)
+  writeFileSync(`${root}bundle/sea/manifest.json`, manifest)
   console.log(`bundle/tarsnet.cjs: ${mb(outfile)}`)
 } else {
   console.error('usage: node scripts/build.mjs [install|bundle]')

@@ -1,15 +1,16 @@
 // `npm run sea`: bundle/tarsnet, one executable that runs with no Node installed (a Node "single
-// executable application"): a copy of this machine's node binary with bundle/tarsnet.cjs injected as its
-// main script. Node 20 runs a CommonJS main script only, and injects it with postject (a devDependency:
-// Node 20 has no built-in injector). The executable is for this machine's OS and CPU (linux-x64 here),
-// and needs the C library the node binary was built against.
+// executable application"): a copy of this machine's node binary with a blob injected: the main script
+// bundle/sea/main.cjs (the single file's start) and, as assets, the program and the manifest (read with
+// node:sea's getAsset, never parsed before a command needs them). Node 20 runs a CommonJS main script only,
+// and is injected with postject (a devDependency: Node 20 has no built-in injector). The executable is for
+// this machine's OS and CPU (linux-x64 here), and needs the C library the node binary was built against.
 import {execFileSync} from 'node:child_process'
 import {chmodSync, copyFileSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const main = `${root}bundle/tarsnet.cjs`
+const main = `${root}bundle/sea/main.cjs`
 const blob = `${root}bundle/sea-prep.blob`
 const config = `${root}bundle/sea-config.json`
 const exe = `${root}bundle/tarsnet`
@@ -19,9 +20,10 @@ if (major < 20 || (major === 20 && minor < 12)) {
   console.error(`single executables need Node ≥ 20.12 to build (this is ${process.version}); the single file bundle/tarsnet.cjs runs anywhere with Node ≥ 20`)
   process.exit(1)
 }
-statSync(main) // built by `npm run bundle` first
+statSync(main) // written by `npm run bundle` (scripts/build.mjs bundle) first
 
-writeFileSync(config, JSON.stringify({main, output: blob, disableExperimentalSEAWarning: true}, null, 2))
+const assets = {program: `${root}bundle/sea/program.cjs`, manifest: `${root}bundle/sea/manifest.json`}
+writeFileSync(config, JSON.stringify({main, output: blob, disableExperimentalSEAWarning: true, assets}, null, 2))
 execFileSync(process.execPath, ['--experimental-sea-config', config], {stdio: ['ignore', 'ignore', 'inherit']})
 rmSync(exe, {force: true})
 copyFileSync(process.execPath, exe)

@@ -26,7 +26,8 @@ export interface BootOptions {
   filename: string
   /** Changes whenever the program does: part of the cache file's name, "install-…" or "bundle-…". */
   key: string
-  launch: Omit<Launch, 'onOclif'>
+  /** Handed to the program as is (a `manifest` getter stays lazy: only commands and completion read it). */
+  launch: Launch
 }
 
 /** The CommonJS module wrapper, as Node's own (module.wrap). */
@@ -69,7 +70,7 @@ export async function boot(options: BootOptions): Promise<void> {
   process.once('exit', () => {
     if (kind) writeCache(`${base}-${kind}.bin`, script, safeKey)
   })
-  await module.exports.run(argv, {...options.launch, onOclif})
+  await module.exports.run(argv, Object.assign(options.launch, {onOclif}))
 }
 
 function writeCache(file: string, script: vm.Script, key: string): void {
