@@ -7,29 +7,26 @@ import {complete} from '../lib/completion.js'
 const SHELLS = ['bash', 'zsh'] as const
 type Shell = (typeof SHELLS)[number]
 
-const INSTALL: Record<Shell, string[]> = {
+/** How to install each shell's script: [what it is for, the command]. */
+const INSTALL: Record<Shell, Array<[string, string]>> = {
   bash: [
-    'tarsnet autocomplete bash > ~/.local/share/bash-completion/completions/tarsnet   # with the bash-completion package',
-    "echo 'source <(tarsnet autocomplete bash)' >> ~/.bashrc                          # or without it",
+    ['Install for bash, with the bash-completion package', 'tarsnet autocomplete bash > ~/.local/share/bash-completion/completions/tarsnet'],
+    ['Install for bash, without it', "echo 'source <(tarsnet autocomplete bash)' >> ~/.bashrc"],
   ],
   zsh: [
-    'tarsnet autocomplete zsh > "${fpath[1]}/_tarsnet"                                # a directory on $fpath, before compinit',
-    "echo 'source <(tarsnet autocomplete zsh)' >> ~/.zshrc                             # or after compinit in ~/.zshrc",
+    ['Install for zsh, in a directory on $fpath (before compinit runs)', 'tarsnet autocomplete zsh > "${fpath[1]}/_tarsnet"'],
+    ['Install for zsh, from ~/.zshrc (after compinit)', "echo 'source <(tarsnet autocomplete zsh)' >> ~/.zshrc"],
   ],
 }
 
 export default class Autocomplete extends BaseCommand<typeof Autocomplete> {
   static override summary = 'Print the shell completion script for bash or zsh.'
   static override description = `Completes commands, flags, flag values, profile names and — from the profile's names cache, or the snapshot or demo named on the line — node and object names. The cache is kept by tarsnet itself: every command that reads the whole node or object list (nodes list, probe, snapshot save…) refreshes it; completion never queries the database.
-Install for bash:
-  ${INSTALL.bash.join('\n  ')}
-Install for zsh:
-  ${INSTALL.zsh.join('\n  ')}
-Then open a new shell. The script runs \`tarsnet autocomplete --complete\` on each Tab, a start-up of tarsnet without oclif.`
+Install it as the examples show, then open a new shell. The script runs \`tarsnet autocomplete --complete\` on each Tab, a start-up of tarsnet without oclif.`
 
   static override examples = [
-    {description: 'The bash script', command: '<%= config.bin %> <%= command.id %> bash'},
     {description: 'Try it in this shell only', command: 'source <(<%= config.bin %> <%= command.id %> bash)'},
+    ...[...INSTALL.bash, ...INSTALL.zsh].map(([description, command]) => ({description, command})),
   ]
 
   static override enableJsonFlag = false
@@ -68,7 +65,7 @@ Then open a new shell. The script runs \`tarsnet autocomplete --complete\` on ea
         : `say which shell: tarsnet autocomplete bash|zsh (the login shell ${login ? `"${login}"` : '($SHELL unset)'} is not one of them)`, {code: 'invalid_argument'})
     }
     process.stdout.write(shell === 'bash' ? bashScript(this.config.bin) : zshScript(this.config.bin))
-    if (process.stdout.isTTY) process.stderr.write(`\nTo install it:\n  ${INSTALL[shell as Shell].join('\n  ')}\n`)
+    if (process.stdout.isTTY) process.stderr.write(`\n${INSTALL[shell as Shell].map(([what, command]) => `# ${what}:\n${command}`).join('\n')}\n`)
   }
 }
 
