@@ -29,7 +29,15 @@ rmSync(exe, {force: true})
 copyFileSync(process.execPath, exe)
 chmodSync(exe, 0o755)
 const {inject} = createRequire(import.meta.url)('postject')
-await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'})
+// postject's ELF reader warns about note sections of Debian's node binary ("Can't find string offset for
+// section name '.note…'"); harmless (the tests run the result), so kept out of the build output.
+const warn = console.warn
+console.warn = (...args) => (/string offset for section name/.test(String(args[0])) ? undefined : warn(...args))
+try {
+  await inject(exe, 'NODE_SEA_BLOB', readFileSync(blob), {sentinelFuse: 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2'})
+} finally {
+  console.warn = warn
+}
 rmSync(blob, {force: true})
 rmSync(config, {force: true})
 console.log(`bundle/tarsnet: ${(statSync(exe).size / 1024 / 1024).toFixed(1)} MB (${process.platform}-${process.arch}, Node ${process.version} inside)`)
