@@ -57,3 +57,32 @@ export async function measure(cmd: string, args: string[], options: {runs?: numb
   const mid = results[Math.floor(results.length / 2)]
   return {wallMs: mid.wallMs, peakRssMb: Math.max(...results.map((r) => r.peakRssMb))}
 }
+
+export interface Case {
+  name: string
+  cmd: string
+  args: string[]
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * Measures several commands side by side: one warm-up each, then `runs` rounds, each running every case
+ * once in turn, so a machine busier in one moment than the next weighs on all of them alike. Median wall
+ * time per case; peak memory is the largest seen.
+ */
+export async function measureInterleaved(cases: Case[], runs = 11): Promise<Map<string, Measure>> {
+  const seen = new Map<string, Measure[]>(cases.map((c) => [c.name, []]))
+  for (let round = 0; round <= runs; round++) {
+    for (const c of cases) {
+      const r = await runOnce(c.cmd, c.args, c.env)
+      if (r.code !== 0) throw new Error(`${c.cmd} ${c.args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`)
+      if (round > 0) seen.get(c.name)!.push(r)
+    }
+  }
+  const out = new Map<string, Measure>()
+  for (const [name, list] of seen) {
+    const sorted = [...list].sort((a, b) => a.wallMs - b.wallMs)
+    out.set(name, {wallMs: sorted[Math.floor(sorted.length / 2)].wallMs, peakRssMb: Math.max(...list.map((m) => m.peakRssMb))})
+  }
+  return out
+}

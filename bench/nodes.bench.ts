@@ -1,6 +1,6 @@
 /**
  * `tarsnet nodes list --json` on 5,000 nodes × 3 networks against the mariadb client running the same
- * SELECT; and the cold start of `tarsnet --version` against `node -e 0`.
+ * SELECT. (Start-up against `node -e 0` is in startup.bench.ts.)
  */
 import {TestDb, TEST_SERVER} from '../test/helpers/db.js'
 import {measure, TARSNET, type BenchRow} from './lib.js'
@@ -9,12 +9,6 @@ const NODES = 5000
 
 export default async function bench(): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
-  rows.push({
-    name: 'cold start: tarsnet --version',
-    tarsnet: await measure(process.execPath, [TARSNET, '--version'], {runs: 9}),
-    reference: {name: 'node -e 0', ...(await measure(process.execPath, ['-e', '0'], {runs: 9}))},
-  })
-
   const db = await TestDb.create()
   try {
     for (let start = 0; start < NODES; start += 1000) {

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// Node 22+ caches compiled modules on disk: a faster start for every run after the first (no-op on Node 20).
+// Node 22+ caches compiled modules on disk (no-op on Node 20); the program itself, dist/tarsnet.cjs, is
+// compiled through src/boot.ts's code cache on every Node.
 import module from 'node:module'
+import {readFileSync, statSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 
 module.enableCompileCache?.()
 
-const {execute} = await import('@oclif/core')
-await execute({dir: import.meta.url})
+const root = fileURLToPath(new URL('..', import.meta.url))
+const program = `${root}dist/tarsnet.cjs`
+const {size, mtimeMs} = statSync(program)
+const {boot} = module.createRequire(import.meta.url)('../dist/boot.cjs')
+await boot({source: () => readFileSync(program, 'utf8'), filename: program, key: `install-${size}-${Math.round(mtimeMs)}`, launch: {kind: 'install', root}})

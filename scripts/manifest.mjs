@@ -1,4 +1,6 @@
-// Writes oclif.manifest.json from the built commands, so oclif loads only the command being run.
+// Writes oclif.manifest.json from the command list (src/commands.ts, built as dist/commands.js: package.json's
+// explicit discovery target), so help and completion never load the commands, and the single-file bundle
+// carries every command's flags inside it.
 // (The `oclif` packaging CLI would do the same but drags in a large dependency tree and needs Node 22.)
 import {Config} from '@oclif/core'
 import {rmSync, writeFileSync} from 'node:fs'

@@ -11,6 +11,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import mysql from 'mysql2/promise'
 
+import {aloneInEmptyDir, builtBundle, builtExecutable, SEA_SUPPORTED} from './helpers/bundle.js'
 import {runCli} from './helpers/cli.js'
 import {DB_TARS_TABLES} from './helpers/schema.js'
 
@@ -87,6 +88,21 @@ describe('TLS to the database', {skip: !mariadbd || !installDb ? 'no mariadbd bi
   it('skip-verify still encrypts (a REQUIRE SSL user gets in)', async () => {
     const r = await runCli(['nodes', 'list', '--json', '--db', url('?ssl=skip-verify')])
     assert.equal(r.code, 0, r.stdout + r.stderr)
+  })
+
+  it('the single file and the executable, each alone in an empty directory, connect over TLS too (mysql2 inside them)', async () => {
+    const forms = [{file: builtBundle(), argv: (p: string) => [process.execPath, p]}]
+    if (SEA_SUPPORTED) forms.push({file: builtExecutable(), argv: (p: string) => [p]})
+    for (const form of forms) {
+      const {dir: home, path, cleanup} = aloneInEmptyDir(form.file, 'tarsnet-tls-alone-')
+      try {
+        const [cmd, ...args] = form.argv(path)
+        const out = execFileSync(cmd, [...args, 'nodes', 'list', '--json', '--db', url(`?ssl=true&ssl-ca=${dir}/cert.pem`)], {env: {HOME: home, PATH: '/nonexistent', CI: 'true'}, cwd: home, encoding: 'utf8'})
+        assert.equal(JSON.parse(out).nodes[0].name, '10.10.0.1', path)
+      } finally {
+        cleanup()
+      }
+    }
   })
 
   it('without ssl the same user is refused: the other cases really used TLS', async () => {

@@ -3,11 +3,12 @@
  * closed (refused), and whose SYNs are dropped (timeout). Only loopback addresses (127.0.0.0/8, ::1)
  * or addresses inside namespaces the lab itself creates are ever used.
  */
-import {spawn, type ChildProcess} from 'node:child_process'
+import type {ChildProcess} from 'node:child_process'
 import net from 'node:net'
 import {createInterface} from 'node:readline'
 
 import {ipKind, parseIp} from '../core/ip.js'
+import {spawnNodeScript} from '../lib/runtime.js'
 
 export interface Listening {
   host: string
@@ -68,8 +69,10 @@ export async function closedPort(host: string): Promise<number> {
 }
 
 // The child that holds the dropping listeners: it listens with backlog 1, prints the ports, then is
-// stopped (SIGSTOP) so it never accepts. Plain JS run with `node -e`, so it works from dist too.
-const DROP_CHILD = `
+// stopped (SIGSTOP) so it never accepts. Plain JS with Node's built-ins only, run with `node -e` (or by the
+// single executable as itself: lib/runtime.ts), so it needs no file on disk in any way tarsnet is shipped.
+export const DROP_CHILD_NAME = 'lab-drop-listeners'
+export const DROP_CHILD = `
 const net = require('net');
 const rl = require('readline').createInterface({input: process.stdin});
 rl.on('line', (line) => {
@@ -113,7 +116,7 @@ export class DroppingListeners {
 
   private async start(): Promise<ChildProcess> {
     if (this.child) return this.child
-    const child = spawn(process.execPath, ['-e', DROP_CHILD], {stdio: ['pipe', 'pipe', 'inherit']})
+    const child = spawnNodeScript(DROP_CHILD_NAME, DROP_CHILD, {stdio: ['pipe', 'pipe', 'inherit']})
     this.child = child
     process.on('exit', this.killOnExit)
     createInterface({input: child.stdout!}).on('line', (line) => {

@@ -6,6 +6,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {autoNetworks, namedNetworks, type Networks} from '../core/networks.js'
+import {NamesSeen, namesCachePath} from '../store/names-cache.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
@@ -48,6 +49,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected notices: string[] = []
   private store?: Store
   private cachedSettings?: Settings
+  /** Node and object names this run read in full: kept per profile for shell completion. */
+  private readonly namesSeen = new NamesSeen()
 
   public override async init(): Promise<void> {
     await super.init()
@@ -108,6 +111,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } else {
       this.store = await this.openDatabase(options.db)
     }
+    if (this.store.info.kind !== 'demo') this.store = this.namesSeen.watch(this.store)
     this.verbose(`source: ${this.store.info.source}`)
     for (const f of this.store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
     if (this.store.info.host) this.verbose(`database host that answered: ${this.store.info.host}`)
@@ -206,6 +210,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   public override async finally(err: Error | undefined): Promise<void> {
     await this.store?.close().catch(() => {})
+    if (this.store && this.namesSeen.any) {
+      try {
+        this.namesSeen.save(namesCachePath(this.config.cacheDir, this.settings().profileName.value), this.store.info.source)
+      } catch {
+        // settings that cannot be read were already reported; the cache is not worth a second error
+      }
+    }
     await super.finally(err)
   }
 }

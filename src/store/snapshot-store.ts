@@ -9,6 +9,8 @@ import {UserError} from '../core/errors.js'
 import {serverKey} from '../core/resolve.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
 import type {Snapshot, Store, StoreInfo} from './types.js'
+// Part of the code, not a file beside it: the single-file bundle and the executable carry it inside.
+import demoSnapshotJson from './demo-snapshot.json' with {type: 'json'}
 
 const ARRAYS = ['nodes', 'servers', 'adapters', 'registry', 'groupRules', 'groupPriorities'] as const
 
@@ -60,8 +62,7 @@ export function readSnapshotFile(path: string): Snapshot {
 
 /** The built-in demo cluster, with its clock moved to now so heartbeat ages read as when it was made. */
 export function demoSnapshot(nowMs = Date.now()): Snapshot {
-  const text = readFileSync(new URL('demo-snapshot.json', import.meta.url), 'utf8')
-  const snap = validateSnapshot(JSON.parse(text), 'built-in demo')
+  const snap = validateSnapshot(structuredClone(demoSnapshotJson as unknown), 'built-in demo')
   const shift = nowMs - Date.parse(snap.takenAt)
   const move = (t: string | null) => (t ? new Date(Date.parse(t) + shift).toISOString() : t)
   for (const n of snap.nodes) {

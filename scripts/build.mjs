@@ -1,0 +1,134 @@
+// Builds tarsnet with esbuild, from the same sources and the same command list (src/commands.ts).
+//
+//   node scripts/build.mjs           dist/ for the install (bin/run.js):
+//                                      tarsnet.cjs  the program: src/main.ts with every runtime dependency
+//                                      boot.cjs     starts it with a V8 code cache (src/boot.ts)
+//                                      commands.js  package.json's explicit-discovery target (the list)
+//   node scripts/build.mjs bundle    bundle/tarsnet.cjs: ONE file, boot + the program carried as text, that
+//                                    runs with nothing but Node ≥ 20; and bundle/sea/: the same start as the
+//                                    single executable's main script, the program as its asset
+//                                    (scripts/sea.mjs: Node 20's executables run CommonJS only).
+//
+// Every runtime dependency (oclif, mysql2, inquirer, cli-table3) is compiled in: loading hundreds of small
+// files from node_modules was most of tarsnet's start-up (issue 14), and a built tarsnet then needs no
+// node_modules at all (the npm tarball installs offline). The single file also carries the few fields of
+// package.json oclif reads and the manifest, so it needs nothing beside it.
+import {createHash} from 'node:crypto'
+import * as esbuild from 'esbuild'
+import {chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const mode = process.argv[2] ?? 'install'
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  // Not needed at run time: typescript only serves oclif's development mode (bin/dev.js); @tars/* are the
+  // test peer (lab/tars-server.ts loads them with createRequire, in tests only).
+  external: ['typescript', '@tars/rpc', '@tars/stream'],
+  legalComments: 'eof',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // import.meta.url is read only by the lab's test-only Tars.js loader.
+  logOverride: {'empty-import-meta': 'silent'},
+}
+
+/** The program: everything, one CommonJS file (modules are initialised on first use, not at start). */
+async function program() {
+  const out = await esbuild.build({...common, entryPoints: ['src/main.ts'], write: false, outfile: 'tarsnet.cjs'})
+  return out.outputFiles[0].text
+}
+
+/** src/boot.ts as a script that leaves `boot` in a variable. */
+async function bootScript(globalName) {
+  const out = await esbuild.build({...common, entryPoints: ['src/boot.ts'], write: false, outfile: 'boot.js', format: 'iife', globalName})
+  return out.outputFiles[0].text
+}
+
+const mb = (file) => `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`
+
+if (mode === 'install') {
+  rmSync(`${root}dist`, {recursive: true, force: true})
+  mkdirSync(`${root}dist`)
+  writeFileSync(`${root}dist/tarsnet.cjs`, await program())
+  await esbuild.build({...common, entryPoints: ['src/boot.ts'], outfile: 'dist/boot.cjs'})
+  writeFileSync(`${root}dist/commands.js`, [
+    '// The command list (src/commands.ts) for oclif\'s explicit discovery (package.json oclif.commands),',
+    '// taken from the built program. Read by scripts/manifest.mjs; tarsnet itself hands oclif the list.',
+    "import {createRequire} from 'node:module'",
+    "export const commands = await createRequire(import.meta.url)('./tarsnet.cjs').loadCommands()",
+    '',
+  ].join('\n'))
+  console.log(`dist/: tarsnet.cjs ${mb(`${root}dist/tarsnet.cjs`)}, boot.cjs, commands.js`)
+} else if (mode === 'bundle') {
+  let manifest
+  try {
+    manifest = readFileSync(`${root}oclif.manifest.json`, 'utf8')
+  } catch {
+    throw new Error('oclif.manifest.json is missing: run `npm run build` first')
+  }
+  const p = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
+  const pjson = {name: p.name, version: p.version, description: p.description, engines: p.engines, oclif: p.oclif}
+  const code = await program()
+  // '*§/' stands in for each '*/' that would end the comment the program travels in: unambiguous as long
+  // as the program has no '*§/' of its own, and undone in one pass when a command runs.
+  if (code.includes('*\u00a7/')) throw new Error('the program contains "*\u00a7/": pick another stand-in for "*/"')
+  const key = `bundle-${p.version}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`
+  const boot = await bootScript('__tarsnetBoot')
+  const start = (text, kind, rootExpr, filenameExpr) => [
+    '"use strict";',
+    boot,
+    `var __tarsnetText = ${text};`,
+    '__tarsnetBoot.boot({',
+    "  source: () => __tarsnetText('program'),",
+    `  filename: ${filenameExpr},`,
+    `  key: ${JSON.stringify(key)},`,
+    '  launch: {',
+    `    kind: ${JSON.stringify(kind)},`,
+    `    root: ${rootExpr},`,
+    `    pjson: ${JSON.stringify(pjson)},`,
+    "    get manifest() { return JSON.parse(__tarsnetText('manifest')) },",
+    '  },',
+    '});',
+  ].join('\n')
+  mkdirSync(`${root}bundle/sea`, {recursive: true})
+  // The single file: the program and the manifest ride in a comment at the end, read back from the file
+  // itself when a command runs. In a comment they cost V8 a quick scan, not a parse (`--version` stays fast).
+  const outfile = `${root}bundle/tarsnet.cjs`
+  const ownText = `(() => {
+  let text
+  return (name) => {
+    text ??= require('node:fs').readFileSync(__filename, 'utf8')
+    const begin = text.indexOf(\`\\n@@tarsnet-\${name}\\n\`, text.lastIndexOf('/*!tarsnet-carried'))
+    const body = text.slice(text.indexOf('\\n', begin + 1) + 1, text.indexOf('\\n@@', begin + 1))
+    return name === 'program' ? body.replaceAll('*\u00a7/', '*/') : body
+  }
+})()`
+  writeFileSync(outfile, [
+    '#!/usr/bin/env node',
+    `// tarsnet ${p.version}: the whole command line in one file. Run it with Node >= 20: node tarsnet.cjs --help`,
+    start(ownText, 'bundle', 'require("node:path").dirname(__filename)', '__filename'),
+    '/*!tarsnet-carried',
+    '@@tarsnet-manifest',
+    manifest.trim(),
+    '@@tarsnet-program',
+    code.replaceAll('*/', '*\u00a7/'),
+    '@@tarsnet-end',
+    '*/',
+    '',
+  ].join('\n'))
+  chmodSync(outfile, 0o755)
+  // The single executable's main script: the same start, the program and the manifest as SEA assets.
+  writeFileSync(`${root}bundle/sea/main.cjs`, start("(name) => require('node:sea').getAsset(name, 'utf8')", 'sea', 'require("node:path").dirname(process.execPath)', 'process.execPath') + '\n')
+  writeFileSync(`${root}bundle/sea/program.cjs`, code)
+  writeFileSync(`${root}bundle/sea/manifest.json`, manifest)
+  console.log(`bundle/tarsnet.cjs: ${mb(outfile)}`)
+} else {
+  console.error('usage: node scripts/build.mjs [install|bundle]')
+  process.exit(2)
+}
