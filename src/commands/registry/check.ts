@@ -167,13 +167,15 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
 
     // Per object, the answers that do not agree, grouped when several addresses say the same.
     const down = new Set(report.registries.filter((r) => r.status !== 'ok').map((r) => `${r.host} ${r.port}`))
-    const byObject = new Map<string, AnswerRecord[]>()
+    // Objects in the order asked (the answers of one address come in that order).
+    const byObject = new Map<string, AnswerRecord[]>(report.answers.slice(0, report.answers.length / Math.max(1, report.registries.length)).map((a) => [a.object, []]))
     for (const a of report.answers) {
       if (a.verdict === 'agrees' || (a.status === 'ok' && a.verdict === null)) continue
       if (a.status !== 'ok' && down.has(`${a.host} ${a.port}`)) continue // said once, in the table above
       byObject.set(a.object, [...(byObject.get(a.object) ?? []), a])
     }
     for (const [object, answers] of byObject) {
+      if (answers.length === 0) continue
       this.log('')
       this.log(this.paint('bold', object))
       const groups = new Map<string, AnswerRecord[]>()
