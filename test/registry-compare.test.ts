@@ -113,12 +113,14 @@ describe('the reload window', () => {
     const changes = [
       change({}), change({application: 'app', serverName: 'SRV ', nodeName: 'n1', ageSeconds: 12}),
       change({table: 't_adapter_conf', servant: OBJ, ageSeconds: 90}), change({table: 't_adapter_conf', application: 'Other', serverName: 'X', servant: 'Other.X.Obj'}),
-      change({application: 'Other', serverName: 'X'}),
+      change({application: 'Other', serverName: 'X'}), change({application: 'Other', serverName: 'X', nodeName: 'n9'}),
     ]
     assert.equal(changesForObject(OBJ, ROWS, changes).length, 3)
-    // Adapters of another App.Server that carry this servant bring their server rows along.
+    // An adapter of another App.Server that carries this servant brings its own server row along (n9's, not n2's).
     const foreign = {...ROWS, adapters: [...ROWS.adapters, adapter('n9', 'tcp -h 0.0.0.0 -p 1', {application: 'Other', serverName: 'X'})]}
-    assert.equal(changesForObject(OBJ, foreign, changes).length, 4)
+    assert.deepEqual(changesForObject(OBJ, foreign, changes).map((c) => `${c.table} ${c.serverName} ${c.nodeName}`).sort(), [
+      't_adapter_conf Srv n2', 't_server_conf SRV  n1', 't_server_conf Srv n2', 't_server_conf X n9',
+    ])
   })
 
   it('hints with the newest change, and never for changes older than 300 s', () => {

@@ -68,8 +68,29 @@ export function protocolName(istcp: number): string {
   return PROTOCOL_BY_ISTCP[istcp] ?? `istcp ${istcp}`
 }
 
+// Thousands of answers name the same few hundred hosts: each is parsed and classified once.
+const MEMO_LIMIT = 100_000
+const hostKeys = new Map<string, string>()
+const classified = new WeakMap<Networks, Map<string, string | null>>()
+
 function hostKey(host: string): string {
-  return normalizeIp(host) ?? host.trim().toLowerCase()
+  let key = hostKeys.get(host)
+  if (key === undefined) {
+    if (hostKeys.size >= MEMO_LIMIT) hostKeys.clear()
+    hostKeys.set(host, (key = normalizeIp(host) ?? host.trim().toLowerCase()))
+  }
+  return key
+}
+
+function networkOf(networks: Networks, host: string): string | null {
+  let memo = classified.get(networks)
+  if (!memo) classified.set(networks, (memo = new Map()))
+  let network = memo.get(host)
+  if (network === undefined) {
+    if (memo.size >= MEMO_LIMIT) memo.clear()
+    memo.set(host, (network = networks.classify(host)))
+  }
+  return network
 }
 
 function isWildcardHost(host: string): boolean {
@@ -87,7 +108,7 @@ const entryKey = (host: string, port: number, protocol: string) => `${hostKey(ho
 function fromExpected(ep: ResolvedEndpoint, stored: boolean, networks: Networks): Entry {
   // The host as the registry stores it: `*` and a missing -h are read as 0.0.0.0 (DESIGN §3).
   const host = stored && ep.expanded ? (ep.expandedFrom === '' || ep.expandedFrom === '*' || ep.expandedFrom === null ? '0.0.0.0' : ep.expandedFrom) : ep.host
-  return {key: entryKey(host, ep.port, ep.protocol), listed: {node: ep.node, network: networks.classify(host), host, port: ep.port, protocol: ep.protocol}}
+  return {key: entryKey(host, ep.port, ep.protocol), listed: {node: ep.node, network: networkOf(networks, host), host, port: ep.port, protocol: ep.protocol}}
 }
 
 /** The database's endpoints as the registry stores them: one per row, a wildcard not expanded. */
@@ -108,7 +129,7 @@ function storedEntries(eps: ResolvedEndpoint[], networks: Networks): Entry[] {
 
 function fromAnswer(ep: AnsweredEndpoint, networks: Networks): Entry {
   const protocol = protocolName(ep.istcp)
-  return {key: entryKey(ep.host, ep.port, protocol), listed: {node: ep.nodeName === '' ? null : ep.nodeName, network: networks.classify(ep.host), host: ep.host, port: ep.port, protocol}}
+  return {key: entryKey(ep.host, ep.port, protocol), listed: {node: ep.nodeName === '' ? null : ep.nodeName, network: networkOf(networks, ep.host), host: ep.host, port: ep.port, protocol}}
 }
 
 function dedupe(entries: Entry[]): Entry[] {
@@ -116,8 +137,23 @@ function dedupe(entries: Entry[]): Entry[] {
   return entries.filter((e) => (seen.has(e.key) ? false : (seen.add(e.key), true)))
 }
 
+/** The common case, answers that agree, in one pass: the same keys as many times each (lengths are equal). */
+function sameKeys(want: Entry[], got: Entry[]): boolean {
+  if (want.length === 0) return true
+  if (want.length === 1) return want[0].key === got[0].key
+  const count = new Map<string, number>()
+  for (const e of got) count.set(e.key, (count.get(e.key) ?? 0) + 1)
+  for (const e of want) {
+    const n = count.get(e.key)
+    if (!n) return false
+    count.set(e.key, n - 1)
+  }
+  return true
+}
+
 /** Multiset difference: what `want` has more often than `got`, and the other way round. */
 function diff(want: Entry[], got: Entry[]): {missing: ListedEndpoint[]; extra: ListedEndpoint[]} {
+  if (want.length === got.length && sameKeys(want, got)) return {missing: [], extra: []}
   const count = new Map<string, number>()
   for (const e of got) count.set(e.key, (count.get(e.key) ?? 0) + 1)
   const missing: ListedEndpoint[] = []
@@ -213,21 +249,42 @@ export interface RecentChange {
 /** The rows MySQL's collation would match: case and trailing spaces ignored. */
 const rowKey = (...parts: string[]) => parts.map((p) => p.toLowerCase().replace(/ +$/, '')).join('\u0000')
 
+/**
+ * The recent changes, indexed once, so each object finds its own without scanning them all
+ * (`--all` on a freshly loaded database: thousands of objects, thousands of recent rows).
+ */
+export function indexChanges(changes: readonly RecentChange[]): (object: string, rows: ObjectRows | null) => RecentChange[] {
+  const adaptersByServant = new Map<string, RecentChange[]>()
+  const byPair = new Map<string, RecentChange[]>()
+  const serversByRow = new Map<string, RecentChange[]>()
+  const push = (map: Map<string, RecentChange[]>, key: string, c: RecentChange) => {
+    const list = map.get(key)
+    if (list) list.push(c)
+    else map.set(key, [c])
+  }
+  for (const c of changes) {
+    if (c.table === 't_adapter_conf' && c.servant !== null) push(adaptersByServant, c.servant, c)
+    else if (c.table === 't_server_conf') {
+      push(byPair, rowKey(c.application, c.serverName), c)
+      push(serversByRow, rowKey(c.application, c.serverName, c.nodeName), c)
+    }
+  }
+  return (object, rows) => {
+    const found = new Set<RecentChange>(adaptersByServant.get(object) ?? [])
+    const name = parseObjectName(object)
+    if (name) for (const c of byPair.get(rowKey(name.application, name.serverName)) ?? []) found.add(c)
+    // Server rows of the adapters that carry the object, whatever their own App.Server.
+    for (const a of rows?.adapters ?? []) {
+      if (a.servant !== object) continue
+      for (const c of serversByRow.get(rowKey(a.application, a.serverName, a.nodeName)) ?? []) found.add(c)
+    }
+    return [...found]
+  }
+}
+
 /** The recent changes that touch `object`: its adapters (by servant), and the server rows they hang on. */
 export function changesForObject(object: string, rows: ObjectRows | null, changes: readonly RecentChange[]): RecentChange[] {
-  const name = parseObjectName(object)
-  const servers = new Set<string>()
-  const pairs = new Set<string>()
-  if (name) pairs.add(rowKey(name.application, name.serverName))
-  for (const a of rows?.adapters ?? []) {
-    if (a.servant !== object) continue
-    servers.add(rowKey(a.application, a.serverName, a.nodeName))
-    pairs.add(rowKey(a.application, a.serverName))
-  }
-  return changes.filter((c) => {
-    if (c.table === 't_adapter_conf') return c.servant === object || (c.servant === null && pairs.has(rowKey(c.application, c.serverName)))
-    return servers.has(rowKey(c.application, c.serverName, c.nodeName)) || pairs.has(rowKey(c.application, c.serverName))
-  })
+  return indexChanges(changes)(object, rows)
 }
 
 /** A hint when a difference may just be a reload still to come: the object's newest change is younger than 300 s. */

@@ -8,7 +8,7 @@ import type {ObjectData} from '../core/object-index.js'
 import {
   addressLabel,
   buildAnswer,
-  changesForObject,
+  indexChanges,
   replicaDisagreements,
   summarizeCheck,
   type AnswerRecord,
@@ -100,12 +100,12 @@ export async function runRegistryCheck(input: CheckInput): Promise<CheckReport> 
     expectedCache.set(cacheKey, expected)
     return expected
   }
+  const changesOf = input.database && input.database.changes.length > 0 ? indexChanges(input.database.changes) : null
   const changesCache = new Map<string, RecentChange[]>()
   const changesFor = (object: string): RecentChange[] => {
-    const db = input.database
-    if (!db || db.changes.length === 0) return []
+    if (!changesOf) return []
     let c = changesCache.get(object)
-    if (!c) changesCache.set(object, (c = changesForObject(object, db.data(object).rows, db.changes)))
+    if (!c) changesCache.set(object, (c = changesOf(object, input.database!.data(object).rows)))
     return c
   }
 
