@@ -266,6 +266,8 @@ describe('tarsnet registry check', () => {
     const broken = await check([OBJ, '--config', config, '--profile', 'broken'])
     assert.equal(broken.code, 3)
     assert.match(broken.stderr, /^error: invalid locator \(profile broken in .*config\.json\): "locator" must be a string/)
+    const shown = await runCli(['config', 'show', '--config', config, '--json'])
+    assert.deepEqual(shown.json().settings.find((x: any) => x.name === 'registry locator'), {name: 'registry locator', value: loc(at('B')), origin: `profile p in ${config}`})
   })
 
   it('on a terminal, a progress line while the answers are awaited', async () => {
