@@ -72,7 +72,7 @@ describe('tarsnet registry check', () => {
       [OTHER]: {active: both(1, 7002), inactive: []},
     }
     replicas.A = await RegistryReplica.start({hosts: ['127.0.51.1', '127.0.52.1'], port: registryPort, objects: truth})
-    replicas.B = await RegistryReplica.start({hosts: ['127.0.51.2'], objects: {[OBJ]: {active: [ep('0.0.0.0', 7001, 'n1'), ep('0.0.0.0', 7001, 'n2')], inactive: [ep('0.0.0.0', 7001, 'n3')]}}})
+    replicas.B = await RegistryReplica.start({hosts: ['127.0.51.2'], objects: {[OBJ]: truth[OBJ]}, behaviour: 'unexpanded'})
     replicas.C = await RegistryReplica.start({hosts: ['127.0.52.2'], objects: {[OBJ]: {active: [...both(1), ep('127.0.51.14', 7001, 'n4')], inactive: [...both(2), ...both(3)]}}})
     replicas.F = await RegistryReplica.start({hosts: ['127.0.51.4'], objects: truth, behaviour: 'malformed-answer'})
     replicas.G = await RegistryReplica.start({hosts: ['127.0.51.5'], behaviour: 'huge-length'})
@@ -332,5 +332,16 @@ describe('tarsnet registry check --all', () => {
     assert.equal(replica.requests.length, COUNT * 2)
     // No progress line without a terminal.
     assert.equal(r.stderr, '')
+  })
+
+  it('without registry rows or a locator: registry check cannot run (exit 3); resolve --live still resolves and says why', async () => {
+    const r = await runCli(['registry', 'check', 'All.S0.Obj', '--db', db.url, '--networks', NETS])
+    assert.equal(r.code, 3)
+    assert.match(r.stderr, /^error: no registry address: the database has no tars\.tarsregistry\.QueryObj .*TARSNET_LOCATOR or the profile's "locator"\n$/)
+    const live = await runCli(['resolve', 'All.S0.Obj', '--live', '--db', db.url, '--networks', NETS, '--json'])
+    assert.equal(live.code, 0, live.stderr)
+    assert.equal(live.json().active.length, 4)
+    assert.equal(live.json().live.verdict, 'unreachable')
+    assert.match(live.json().live.line, /^no registry address/)
   })
 })

@@ -1,8 +1,8 @@
 /**
  * A registry replica for the lab: a QueryF servant on loopback, built on our own codec, answering from
- * the data a test gives it — and, on request, the ways a real one goes wrong: unexpanded or stale data
- * (just data), -1 for an object it does not know, malformed bytes, a huge length prefix, a connection
- * closed mid-question, or no answer at all. One replica may listen on several addresses (the same
+ * the data a test gives it — and, on request, the ways a real one goes wrong: unexpanded answers, a stale
+ * cache (data older than the database's: give it, or keep it with setObjects), -1 for an object it does
+ * not know, malformed bytes, a huge length prefix, a connection closed mid-question, or no answer at all. One replica may listen on several addresses (the same
  * registry reached over two networks); every request is recorded with the caller's address.
  */
 import net from 'node:net'
@@ -15,6 +15,11 @@ import {assertLoopback, closedPort, type Listening} from './listeners.js'
 export type ReplicaBehaviour =
   /** Answer from the data. */
   | 'answer'
+  /**
+   * Answer like a registry without the multi-network expansion: the endpoints of one node on one port
+   * come back as that port on 0.0.0.0, once (IPv6-only ones on ::).
+   */
+  | 'unexpanded'
   /** A well-formed packet whose answer bytes are not a QueryF answer. */
   | 'malformed-answer'
   /** A frame whose bytes are not a Tars response packet at all. */
@@ -196,8 +201,9 @@ export class RegistryReplica {
       }
       default: {
         const data = this.objects.get(args.id)
+        const as = behaviour === 'unexpanded' ? unexpand : (eps: EndpointF[]) => eps
         const answer = data
-          ? {ret: data.ret ?? 0, active: data.active, inactive: fn === 'findObjectById' ? [] : data.inactive}
+          ? {ret: data.ret ?? 0, active: as(data.active), inactive: fn === 'findObjectById' ? [] : as(data.inactive)}
           : {ret: this.unknownRet, active: [], inactive: []}
         return reply(0, encodeQueryAnswer(fn, answer, {nodeName: this.nodeName}))
       }
@@ -216,4 +222,17 @@ function safeArgs(fn: Parameters<typeof decodeQueryArgs>[0], sBuffer: Buffer): Q
   } catch {
     return null
   }
+}
+
+/** One wildcard endpoint per node, port and protocol, where the data has one per IP (what an open-source registry hands out). */
+export function unexpand(eps: readonly EndpointF[]): EndpointF[] {
+  const out = new Map<string, EndpointF>()
+  for (const ep of eps) {
+    const v4 = !ep.host.includes(':')
+    const key = `${ep.nodeName}|${ep.port}|${ep.istcp}`
+    const seen = out.get(key)
+    if (!seen) out.set(key, {...ep, host: v4 ? '0.0.0.0' : '::'})
+    else if (v4 && seen.host === '::') seen.host = '0.0.0.0'
+  }
+  return [...out.values()]
 }

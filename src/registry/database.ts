@@ -65,7 +65,7 @@ export async function registryAddressesFromDatabase(store: Store, networks: Netw
   } catch (error) {
     if (error instanceof UserError && error.code === 'unknown_object') {
       throw new UserError(
-        `no registry address: the database has no ${REGISTRY_QUERY_OBJ} (t_registry_info): give --locator '${REGISTRY_QUERY_OBJ}@tcp -h IP -p 17890:…' or set the profile's locator`,
+        `no registry address: the database has no ${REGISTRY_QUERY_OBJ} (t_registry_info): give the registries' locator ('${REGISTRY_QUERY_OBJ}@tcp -h IP -p 17890:…') with --locator, TARSNET_LOCATOR or the profile's "locator"`,
         {code: 'no_locator'},
       )
     }
@@ -92,7 +92,7 @@ export async function registryAddressesFromDatabase(store: Store, networks: Netw
   const inactive = [...new Set(result.inactive.map((ep) => hostPort(ep.host, ep.port)))]
   if (inactive.length > 0) notes.push(`not asked: ${inactive.join(', ')} (t_registry_info says inactive)`)
   if (addresses.length === 0) {
-    throw new UserError(`no registry address: ${REGISTRY_QUERY_OBJ} has no active TCP endpoint in the database; give --locator or set the profile's locator`, {code: 'no_locator'})
+    throw new UserError(`no registry address: ${REGISTRY_QUERY_OBJ} has no active TCP endpoint in the database; give the registries' locator with --locator, TARSNET_LOCATOR or the profile's "locator"`, {code: 'no_locator'})
   }
   return {servant: REGISTRY_QUERY_OBJ, addresses, notes}
 }

@@ -2,6 +2,7 @@
  * `tarsnet resolve OBJECT --live`: the registry check for the one object resolve has just loaded,
  * summed up in one line (the details are `tarsnet registry check`'s).
  */
+import {UserError} from '../core/errors.js'
 import {parseLocator} from '../core/locator.js'
 import type {Networks} from '../core/networks.js'
 import type {QueryMode} from '../core/resolve.js'
@@ -46,7 +47,14 @@ export async function liveSummary(input: LiveInput): Promise<LiveSummary> {
     servant = locator.servant
     addresses = locator.addresses.map((a) => ({...a, network: input.networks.classify(a.host)}))
   } else {
-    const fromDb = await registryAddressesFromDatabase(input.store, input.networks)
+    let fromDb
+    try {
+      fromDb = await registryAddressesFromDatabase(input.store, input.networks)
+    } catch (error) {
+      // resolve's own answer stands; the live line says why there is nothing to ask.
+      if (!(error instanceof UserError) || error.code !== 'no_locator') throw error
+      return {line: error.message, verdict: 'unreachable', query: 'findObjectById4Any', registries: [], disagreeing: [], notes}
+    }
     servant = fromDb.servant
     addresses = fromDb.addresses
     notes.push(...fromDb.notes)
