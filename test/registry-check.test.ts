@@ -247,6 +247,7 @@ describe('tarsnet registry check', () => {
     const j = agree.json()
     assert.deepEqual(j.answers.map((a: any) => [a.status, a.verdict]), [['ok', null], ['ok', null]])
     assert.match(j.notices[0], /the database could not be read .*compared with each other only/)
+    assert.equal(j.source, null)
     const disagree = await runCli(['registry', 'check', OBJ, '--locator', loc(at('A'), at('B')), ...down, '--json'])
     assert.equal(disagree.code, 1)
     assert.equal(disagree.json().disagreements.length, 1)

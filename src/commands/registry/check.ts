@@ -120,7 +120,7 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
     if (!this.jsonEnabled()) this.render(report, query)
     process.exitCode = report.exitCode
     const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
-    return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, timeoutMs, wallMs, notices: this.notices, ...this.sourceJson()}
+    return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
   }
 
   /** "asking 1200/4000…" on stderr, only on a terminal and only after a second. */
