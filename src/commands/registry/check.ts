@@ -13,7 +13,7 @@ import {DEFAULT_WINDOW} from '../../registry/client.js'
 import {loadCheckDatabase, registryAddressesFromDatabase, type LoadedCheckDatabase} from '../../registry/database.js'
 import type {Store} from '../../store/types.js'
 
-export type RegistryCheckResult = CheckReport & {timeoutMs: number; notices: string[]}
+export type RegistryCheckResult = Omit<CheckReport, 'lines'> & {lines: string[]; timeoutMs: number; notices: string[]; source: unknown}
 
 const DEFAULT_TIMEOUT_MS = 1000
 
