@@ -21,7 +21,7 @@ import {
 } from '../core/registry-compare.js'
 import {resolveObject, type QueryMode as ResolveMode} from '../core/resolve.js'
 import type {GroupPriorityRow, GroupRuleRow} from '../core/rows.js'
-import {askRegistries, type Question} from './client.js'
+import {askRegistries, type Question, type QuestionOutcome} from './client.js'
 
 /** The question asked: findObjectById4Any, findObjectByIdInSameSet(setId) or findObjectByIdInSameGroup. */
 export type CheckQuery = {kind: 'any'} | {kind: 'set'; setId: string} | {kind: 'group'}
@@ -74,13 +74,6 @@ export async function runRegistryCheck(input: CheckInput): Promise<CheckReport> 
   const setId = input.query.kind === 'set' ? input.query.setId : null
   const questions: Question[] = input.objects.map((id) => ({fn, args: setId === null ? {id} : {id, setId}}))
   const total = questions.length * input.addresses.length
-  let done = 0
-  input.onProgress?.(0, total)
-  const outcomes = await askRegistries(input.addresses, input.servant, questions, {
-    timeoutMs: input.timeoutMs,
-    window: input.window,
-    onSettled: input.onProgress ? () => input.onProgress!(++done, total) : undefined,
-  })
 
   // The database's computation, per object and (for caller-relative queries) per caller address.
   const expectedCache = new Map<string, Expected>()
@@ -109,24 +102,38 @@ export async function runRegistryCheck(input: CheckInput): Promise<CheckReport> 
     return c
   }
 
-  const registries: RegistryRecord[] = []
-  const answers: AnswerRecord[] = []
-  input.addresses.forEach((address, i) => {
-    const o = outcomes[i]
-    registries.push({
+  // Each answer is compared as it arrives, while the others are still on their way.
+  const answers: AnswerRecord[] = new Array(total)
+  const record = (a: number, q: number, outcome: QuestionOutcome, clientIp: string | null): AnswerRecord => {
+    const object = questions[q].args.id
+    return buildAnswer({
+      object, address: input.addresses[a], query: fn, setId, clientIp,
+      status: outcome.status, error: outcome.error, answer: outcome.answer,
+      expected: outcome.answer ? expectedFor(object, clientIp) : null,
+      changes: outcome.answer ? changesFor(object) : [],
+      networks: input.networks,
+    })
+  }
+  let done = 0
+  input.onProgress?.(0, total)
+  const outcomes = await askRegistries(input.addresses, input.servant, questions, {
+    timeoutMs: input.timeoutMs,
+    window: input.window,
+    onSettled: (a, q, outcome, clientIp) => {
+      if (outcome.answer) answers[a * questions.length + q] = record(a, q, outcome, clientIp)
+      input.onProgress?.(++done, total)
+    },
+  })
+
+  const registries: RegistryRecord[] = input.addresses.map((address, a) => {
+    const o = outcomes[a]
+    o.outcomes.forEach((outcome, q) => {
+      answers[a * questions.length + q] ??= record(a, q, outcome, o.clientIp)
+    })
+    return {
       host: address.host, port: address.port, network: address.network, status: o.status, latencyMs: o.latencyMs,
       error: o.error, clientIp: o.clientIp, asked: questions.length, answered: o.outcomes.filter((q) => q.status === 'ok').length,
-    })
-    questions.forEach((q, k) => {
-      const outcome = o.outcomes[k]
-      answers.push(buildAnswer({
-        object: q.args.id, address, query: fn, setId, clientIp: o.clientIp,
-        status: outcome.status, error: outcome.error, answer: outcome.answer,
-        expected: outcome.answer ? expectedFor(q.args.id, o.clientIp) : null,
-        changes: outcome.answer ? changesFor(q.args.id) : [],
-        networks: input.networks,
-      }))
-    })
+    }
   })
   const disagreements = replicaDisagreements(answers)
   const summary = summarizeCheck(registries, answers, disagreements, input.database !== null)

@@ -11,7 +11,7 @@ import type {RegistryError, RegistryStatus} from '../core/registry-compare.js'
 import {classifyError} from '../probe/engine.js'
 import {TarsDecodeError} from '../tars/codec.js'
 import {decodeResponseBody, describeTarsRet, MAX_FRAME} from '../tars/ping.js'
-import {decodeQueryAnswer, encodeQueryFrame, type QueryAnswer, type QueryArgs, type QueryFunction} from '../tars/queryf.js'
+import {decodeQueryAnswer, encodeQueryArgs, encodeQueryFrame, type QueryAnswer, type QueryArgs, type QueryFunction} from '../tars/queryf.js'
 
 export interface Question {
   fn: QueryFunction
@@ -44,9 +44,15 @@ export interface AskOptions {
   timeoutMs: number
   /** Questions in flight at once on one connection. */
   window?: number
-  /** Called once per question settled (for a progress line). */
-  onSettled?: () => void
+  /**
+   * Called once per question as it settles, with this machine's address on that connection: the caller
+   * can compare each answer while the others are still on their way.
+   */
+  onSettled?: (question: number, outcome: QuestionOutcome, clientIp: string | null) => void
 }
+
+/** For askRegistries: the same, with the index of the address. */
+export type RegistriesSettled = (address: number, question: number, outcome: QuestionOutcome, clientIp: string | null) => void
 
 export const DEFAULT_WINDOW = 100
 
@@ -84,6 +90,8 @@ class Conversation {
     private readonly servant: string,
     private readonly questions: readonly Question[],
     private readonly options: Required<Pick<AskOptions, 'timeoutMs' | 'window'>> & Pick<AskOptions, 'onSettled'>,
+    /** Each question's parameters, encoded once for every address. */
+    private readonly encoded: readonly Buffer[],
   ) {
     this.outcomes = new Array(questions.length)
   }
@@ -131,7 +139,7 @@ class Conversation {
       const q = this.questions[index]
       const id = this.nextRequestId++
       if (this.nextRequestId > 0x7fffffff) this.nextRequestId = 1
-      frames.push(encodeQueryFrame(this.servant, q.fn, q.args, id, this.options.timeoutMs))
+      frames.push(encodeQueryFrame(this.servant, q.fn, this.encoded[index], id, this.options.timeoutMs))
       this.inFlight.set(id, {index, sentAt: now, deadline: now + this.options.timeoutMs})
       this.fifo.push(id)
     }
@@ -253,7 +261,7 @@ class Conversation {
     if (this.outcomes[index] !== undefined) return
     this.outcomes[index] = outcome
     this.settled++
-    this.options.onSettled?.()
+    this.options.onSettled?.(index, outcome, this.clientIp)
     if (this.settled === this.questions.length) this.finish()
   }
 
@@ -286,12 +294,29 @@ class Conversation {
   }
 }
 
+function encodeAll(questions: readonly Question[]): Buffer[] {
+  return questions.map((q) => encodeQueryArgs(q.fn, q.args))
+}
+
+function conversation(host: string, port: number, servant: string, questions: readonly Question[], options: AskOptions, encoded: readonly Buffer[]): Conversation {
+  return new Conversation(host, port, servant, questions, {timeoutMs: options.timeoutMs, window: Math.max(1, options.window ?? DEFAULT_WINDOW), onSettled: options.onSettled}, encoded)
+}
+
 /** Asks one address every question, on one connection. Never rejects. */
 export function askAddress(host: string, port: number, servant: string, questions: readonly Question[], options: AskOptions): Promise<AddressOutcome> {
-  return new Conversation(host, port, servant, questions, {timeoutMs: options.timeoutMs, window: Math.max(1, options.window ?? DEFAULT_WINDOW), onSettled: options.onSettled}).run()
+  return conversation(host, port, servant, questions, options, encodeAll(questions)).run()
 }
 
 /** Asks every address every question, all addresses at once. */
-export function askRegistries(addresses: ReadonlyArray<{host: string; port: number}>, servant: string, questions: readonly Question[], options: AskOptions): Promise<AddressOutcome[]> {
-  return Promise.all(addresses.map((a) => askAddress(a.host, a.port, servant, questions, options)))
+export function askRegistries(
+  addresses: ReadonlyArray<{host: string; port: number}>,
+  servant: string,
+  questions: readonly Question[],
+  options: Omit<AskOptions, 'onSettled'> & {onSettled?: RegistriesSettled},
+): Promise<AddressOutcome[]> {
+  const encoded = encodeAll(questions)
+  return Promise.all(addresses.map((a, i) => {
+    const onSettled = options.onSettled
+    return conversation(a.host, a.port, servant, questions, {...options, onSettled: onSettled ? (q, o, ip) => onSettled(i, q, o, ip) : undefined}, encoded).run()
+  }))
 }

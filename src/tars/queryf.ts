@@ -109,7 +109,7 @@ export function encodeQueryArgs(fn: QueryFunction, args: QueryArgs): Buffer {
 }
 
 /** A whole request frame: QueryF `fn` on `servant` (the locator's object), request id, timeout. */
-export function encodeQueryFrame(servant: string, fn: QueryFunction, args: QueryArgs, requestId: number, timeoutMs: number): Buffer {
+export function encodeQueryFrame(servant: string, fn: QueryFunction, args: QueryArgs | Buffer, requestId: number, timeoutMs: number): Buffer {
   return encodeRequestFrame({
     iVersion: TARS_VERSION,
     cPacketType: 0,
@@ -117,7 +117,8 @@ export function encodeQueryFrame(servant: string, fn: QueryFunction, args: Query
     iRequestId: requestId,
     sServantName: servant,
     sFuncName: fn,
-    sBuffer: encodeQueryArgs(fn, args),
+    // The parameters may come encoded already: the same question goes to every address.
+    sBuffer: Buffer.isBuffer(args) ? args : encodeQueryArgs(fn, args),
     iTimeout: timeoutMs,
     context: {},
     status: {},
