@@ -64,6 +64,8 @@ export interface ReplicaOptions {
   unknownRet?: number
   /** Send EndpointF.nodeName (tag 14), as 2024+ registries do (default true). */
   nodeName?: boolean
+  /** Answer this many ms late, every answer at once, as a registry across a network would (default 0). */
+  delayMs?: number
 }
 
 const NO_SERVANT = -4
@@ -79,6 +81,7 @@ export class RegistryReplica {
   objectBehaviour: Map<string, ReplicaBehaviour>
   unknownRet: number
   nodeName: boolean
+  delayMs: number
   private readonly servers: net.Server[] = []
   private readonly sockets = new Set<net.Socket>()
 
@@ -92,6 +95,7 @@ export class RegistryReplica {
     this.objectBehaviour = new Map(Object.entries(options.objectBehaviour ?? {}))
     this.unknownRet = options.unknownRet ?? -1
     this.nodeName = options.nodeName ?? true
+    this.delayMs = options.delayMs ?? 0
   }
 
   static async start(options: ReplicaOptions): Promise<RegistryReplica> {
@@ -165,7 +169,10 @@ export class RegistryReplica {
         socket.destroy()
         return
       }
-      if (out.length > 0) socket.write(Buffer.concat(out))
+      if (out.length === 0) return
+      const bytes = Buffer.concat(out)
+      if (this.delayMs > 0) setTimeout(() => socket.destroyed || socket.write(bytes), this.delayMs)
+      else socket.write(bytes)
     })
   }
 
