@@ -58,14 +58,15 @@ describe('the QueryF client', () => {
   })
 
   it('refused, and SYNs dropped (timeout), are told apart; every address is asked at once', async () => {
-    const [dropped] = await dropping.add([{host: '127.0.53.2'}])
+    const drops = await dropping.add([2, 4, 5, 6, 7, 8].map((i) => ({host: `127.0.53.${i}`})))
     const refusedPort = await closedPort('127.0.53.3')
     const replica = await start({objects: data(['Lab.S0.Obj'])})
     const t0 = Date.now()
-    const [ok, timeout, refused] = await askRegistries(
-      [{host: HOST, port: replica.port}, dropped, {host: '127.0.53.3', port: refusedPort}],
-      REGISTRY_QUERY_OBJ, ask(['Lab.S0.Obj', 'Lab.S1.Obj']), {timeoutMs: 800},
+    const [ok, timeout, refused, ...others] = await askRegistries(
+      [{host: HOST, port: replica.port}, drops[0], {host: '127.0.53.3', port: refusedPort}, ...drops.slice(1)],
+      REGISTRY_QUERY_OBJ, ask(['Lab.S0.Obj', 'Lab.S1.Obj']), {timeoutMs: 500},
     )
+    const wall = Date.now() - t0
     assert.equal(ok.status, 'ok')
     assert.equal(timeout.status, 'timeout')
     assert.equal(timeout.error?.code, 'ETIMEDOUT')
@@ -73,20 +74,21 @@ describe('the QueryF client', () => {
     assert.equal(timeout.clientIp, null)
     assert.equal(refused.status, 'refused')
     assert.equal(refused.error?.code, 'ECONNREFUSED')
-    // At once: the whole run is about one timeout, not one per address (loose: the machine is shared).
-    assert.ok(Date.now() - t0 < 800 * 3, `took ${Date.now() - t0} ms`)
+    assert.ok(others.every((o) => o.status === 'timeout'))
+    // Concurrency, not speed (the benchmark measures that): one address after another, the six dropped
+    // ones alone would take 6 × 500 ms; half of that is a wide margin for a loaded machine.
+    assert.ok(wall < (6 * 500) / 2, `took ${wall} ms`)
   })
 
   it('a registry that never answers: every question ends after one timeout, not one per window', async () => {
     const replica = await start({behaviour: 'silent'})
-    const t0 = Date.now()
     const o = await askAddress(HOST, replica.port, REGISTRY_QUERY_OBJ, ask(objects(50)), {timeoutMs: 500, window: 5})
     assert.equal(o.status, 'error')
     assert.equal(o.error?.code, 'ETARSNOREPLY')
     assert.match(o.error!.message, /connected, but no answer within 500 ms/)
     assert.ok(o.outcomes.every((q) => q.error?.code === 'ETARSNOREPLY'))
-    assert.equal(replica.requests.length, 5, 'only the first window was sent')
-    assert.ok(Date.now() - t0 < 500 * 4, `took ${Date.now() - t0} ms`)
+    // Given up after the first window's timeout: the nine windows after it were never sent.
+    assert.equal(replica.requests.length, 5)
   })
 
   it('a malformed answer fails its own question only; a malformed frame, a huge length prefix or a hang-up fail the connection', async () => {
