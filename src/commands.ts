@@ -20,6 +20,7 @@ import NodesRemoveIp from './commands/nodes/remove-ip.js'
 import NodesSetIps from './commands/nodes/set-ips.js'
 import NodesShow from './commands/nodes/show.js'
 import Probe from './commands/probe.js'
+import RegistryCheck from './commands/registry/check.js'
 import Resolve from './commands/resolve.js'
 import SnapshotSave from './commands/snapshot/save.js'
 
@@ -39,6 +40,7 @@ export const commands = {
   'nodes:set-ips': NodesSetIps,
   'nodes:show': NodesShow,
   probe: Probe,
+  'registry:check': RegistryCheck,
   resolve: Resolve,
   'snapshot:save': SnapshotSave,
 }

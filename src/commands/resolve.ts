@@ -20,10 +20,11 @@ import {closestNames} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {loadObjectRows} from '../lib/object-loader.js'
+import type {LiveSummary} from '../registry/live.js'
 import {renderTable} from '../lib/table.js'
 import type {Store} from '../store/types.js'
 
-export type ResolveCommandResult = ResolveResult & {notices: string[]}
+export type ResolveCommandResult = ResolveResult & {live?: LiveSummary; notices: string[]}
 
 export default class Resolve extends BaseCommand<typeof Resolve> {
   static override summary = 'Where an object really lives: the endpoints the registry hands out, expanded per node IP and network.'
@@ -60,6 +61,7 @@ By default the result is what findObjectById4Any returns (active and inactive): 
     network: Flags.string({summary: 'Only endpoints on this network.'}),
     node: Flags.string({summary: 'Only endpoints on nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
     active: Flags.boolean({summary: 'Only active endpoints.'}),
+    live: Flags.boolean({summary: 'Also ask the live registries (the locator, else t_registry_info) whether they hand out the same: one line; details in `tarsnet registry check`.'}),
   }
 
   async run(): Promise<ResolveCommandResult> {
@@ -107,8 +109,15 @@ By default the result is what findObjectById4Any returns (active and inactive): 
       filters: {network: flags.network, node: flags.node, activeOnly: flags.active},
     })
 
+    let live: LiveSummary | undefined
+    if (flags.live) {
+      const {liveSummary} = await import('../registry/live.js')
+      live = await liveSummary({store, settings: this.settings(), object, rows, nodes, networks, groups, mode})
+      for (const note of live.notes) this.notice(note)
+    }
     if (!this.jsonEnabled()) this.render(result)
-    return {...result, notices: this.notices, ...this.sourceJson()}
+    if (live && !this.jsonEnabled()) this.log(`\nLive registries: ${live.line}`)
+    return {...result, ...(live ? {live} : {}), notices: this.notices, ...this.sourceJson()}
   }
 
   /** The --client-node row; an unknown name is one line with the closest names. */

@@ -5,6 +5,7 @@
 import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
+import {parseLocator} from '../core/locator.js'
 import {parseNetworksSpec, type Network} from '../core/networks.js'
 import {UserError} from '../core/errors.js'
 
@@ -28,6 +29,8 @@ export interface Profile {
   auditLog?: string
   /** Interface name globs left out by `nodes detect`. */
   detectExclude?: string[]
+  /** The registry's locator, as a client's config has it: tars.tarsregistry.QueryObj@tcp -h … -p 17890:… */
+  locator?: string
 }
 
 export interface ConfigFile {
@@ -164,4 +167,26 @@ export function resolveSettings({flags, env, configDir, allowUnknownProfile}: Se
     probe: p.probe ? {value: p.probe, origin: fromProfile} : {value: {}, origin: 'default'},
     auditLog: p.auditLog ? {value: p.auditLog, origin: fromProfile} : {value: undefined, origin: 'default'},
   }
+}
+
+/**
+ * The registry locator for `registry check` and `resolve --live`: the flag, else TARSNET_LOCATOR, else
+ * the profile's `locator`; undefined when none is set (the registry's own rows are used then). A value
+ * that is not a locator string is a clear error naming where it came from.
+ */
+export function resolveLocator(input: {flag?: string; env: NodeJS.ProcessEnv; settings: Pick<Settings, 'profile' | 'profileName' | 'configPath'>}): Setting<string> | undefined {
+  const {flag, env, settings} = input
+  let setting: Setting<string> | undefined
+  if (flag !== undefined) setting = {value: flag, origin: '--locator'}
+  else if (env.TARSNET_LOCATOR) setting = {value: env.TARSNET_LOCATOR, origin: 'env TARSNET_LOCATOR'}
+  else if (settings.profile.locator !== undefined) {
+    const value: unknown = settings.profile.locator
+    const origin = `profile ${settings.profileName.value} in ${settings.configPath.value}`
+    if (typeof value !== 'string') {
+      throw new UserError(`invalid locator (${origin}): "locator" must be a string such as "tars.tarsregistry.QueryObj@tcp -h 10.10.0.2 -p 17890"`, {code: 'invalid_locator'})
+    }
+    setting = {value, origin}
+  }
+  if (setting) parseLocator(setting.value, setting.origin)
+  return setting
 }

@@ -7,6 +7,7 @@ import type {Connection, ConnectionOptions, RowDataPacket} from 'mysql2/promise'
 
 import {type DbHost, type DbUrl, formatHost} from '../lib/db-url.js'
 import {UserError} from '../core/errors.js'
+import type {RecentChange} from '../core/registry-compare.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
 import type {Snapshot, Store, StoreInfo} from './types.js'
 
@@ -319,6 +320,34 @@ export class MysqlStore implements Store {
       rules: rules.map((r) => ({groupId: num(r.group_id), groupName: str(r.group_name), allowIpRule: str(r.allow_ip_rule)})),
       priorities: priorities.map((r) => ({id: num(r.id), name: str(r.name), groupList: str(r.group_list), listOrder: num(r.list_order), station: str(r.station)})),
     }
+  }
+
+  async recentChanges(withinSeconds: number): Promise<RecentChange[] | null> {
+    // registry_timestamp is what the registry's own incremental reload reads (DbHandle::loadObjectIdCache);
+    // both columns are indexed upstream. Ages come from the database's clock, not this machine's.
+    // t_node_info.modify_time and t_registry_info.modify_time change with every heartbeat: no signal there.
+    const out: RecentChange[] = []
+    const since = Math.max(0, Math.floor(withinSeconds))
+    let any = false
+    if (this.has('t_server_conf', 'registry_timestamp')) {
+      any = true
+      const rows = await this.select(
+        `SELECT application, server_name, node_name, UNIX_TIMESTAMP(NOW()) - UNIX_TIMESTAMP(registry_timestamp) AS age
+         FROM t_server_conf WHERE registry_timestamp >= NOW() - INTERVAL ? SECOND`,
+        [since],
+      )
+      for (const r of rows) out.push({table: 't_server_conf', application: str(r.application), serverName: str(r.server_name), nodeName: str(r.node_name), servant: null, ageSeconds: num(r.age)})
+    }
+    if (this.has('t_adapter_conf', 'registry_timestamp')) {
+      any = true
+      const rows = await this.select(
+        `SELECT application, server_name, node_name, servant, UNIX_TIMESTAMP(NOW()) - UNIX_TIMESTAMP(registry_timestamp) AS age
+         FROM t_adapter_conf WHERE registry_timestamp >= NOW() - INTERVAL ? SECOND`,
+        [since],
+      )
+      for (const r of rows) out.push({table: 't_adapter_conf', application: str(r.application), serverName: str(r.server_name), nodeName: str(r.node_name), servant: str(r.servant), ageSeconds: num(r.age)})
+    }
+    return any ? out : null
   }
 
   async snapshot(): Promise<Snapshot> {

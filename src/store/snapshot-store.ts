@@ -154,6 +154,11 @@ export class SnapshotStore implements Store {
     return {rules: this.data.groupRules, priorities: this.data.groupPriorities}
   }
 
+  async recentChanges(): Promise<null> {
+    // A snapshot keeps no change times: nothing can be said about the registry's reload window.
+    return null
+  }
+
   async snapshot(): Promise<Snapshot> {
     return this.data
   }

@@ -1,4 +1,5 @@
 import type {Network} from '../core/networks.js'
+import type {RecentChange} from '../core/registry-compare.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
 
 /**
@@ -61,6 +62,12 @@ export interface Store {
   loadAllAdapters(): Promise<{servers: ServerRow[]; adapters: AdapterRow[]}>
   loadRegistry(): Promise<RegistryRow[]>
   loadGroups(): Promise<{rules: GroupRuleRow[]; priorities: GroupPriorityRow[]}>
+  /**
+   * t_server_conf and t_adapter_conf rows whose registry_timestamp (the registry's own change clock) is
+   * less than `withinSeconds` old, aged by the database's clock; null when the source has no change
+   * times (a snapshot).
+   */
+  recentChanges(withinSeconds: number): Promise<RecentChange[] | null>
   /** Everything, for `snapshot save`. */
   snapshot(): Promise<Snapshot>
   close(): Promise<void>

@@ -32,6 +32,12 @@ export class TarsDecodeError extends Error {
   }
 }
 
+/**
+ * Containers (lists, maps, structs) nested deeper than this are refused: no Tars schema comes near it,
+ * and hostile bytes must end in our own error, not in a stack overflow.
+ */
+export const MAX_NESTING = 100
+
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
@@ -216,6 +222,8 @@ export type TarsValue =
 
 export class TarsReader {
   private pos: number
+  /** Containers currently open while skipping or reading without a schema. */
+  private depth = 0
 
   constructor(
     private readonly buf: Buffer,
@@ -258,8 +266,26 @@ export class TarsReader {
     return h
   }
 
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) throw new TarsDecodeError(`nested deeper than ${MAX_NESTING} levels at offset ${this.pos}`)
+  }
+
+  /** A declared element count that the remaining bytes cannot hold (each element takes at least one byte). */
+  private checkCount(n: number, what: string): void {
+    if (n > this.end - this.pos) throw new TarsDecodeError(`${what} of ${n} element(s) in ${Math.max(0, this.end - this.pos)} remaining byte(s)`)
+  }
+
   /** Skips the value of a field whose head was just read. */
   skipValue(type: TarsTypeId): void {
+    if (type === TarsType.MAP || type === TarsType.LIST || type === TarsType.STRUCT_BEGIN) {
+      this.enter()
+      try {
+        this.skipContainer(type)
+      } finally {
+        this.depth--
+      }
+      return
+    }
     switch (type) {
       case TarsType.INT8: this.need(1); this.pos += 1; break
       case TarsType.INT16: this.need(2); this.pos += 2; break
@@ -281,17 +307,6 @@ export class TarsReader {
         this.pos += 4 + n
         break
       }
-      case TarsType.MAP: {
-        const n = this.readSize()
-        for (let i = 0; i < n * 2; i++) this.skipField()
-        break
-      }
-      case TarsType.LIST: {
-        const n = this.readSize()
-        for (let i = 0; i < n; i++) this.skipField()
-        break
-      }
-      case TarsType.STRUCT_BEGIN: this.skipToStructEnd(); break
       case TarsType.STRUCT_END: break
       case TarsType.ZERO: break
       case TarsType.SIMPLE_LIST: {
@@ -304,6 +319,17 @@ export class TarsReader {
       }
       default: throw new TarsDecodeError(`unknown TARS type ${type as number}`)
     }
+  }
+
+  private skipContainer(type: TarsTypeId): void {
+    if (type === TarsType.STRUCT_BEGIN) {
+      this.skipToStructEnd()
+      return
+    }
+    const n = this.readSize()
+    const items = type === TarsType.MAP ? n * 2 : n
+    this.checkCount(items, type === TarsType.MAP ? 'a map' : 'a list')
+    for (let i = 0; i < items; i++) this.skipField()
   }
 
   skipField(): void {
@@ -433,6 +459,7 @@ export class TarsReader {
     }
     if (h.type === TarsType.LIST) {
       const n = this.readSize()
+      this.checkCount(n, 'a byte list')
       const out = Buffer.alloc(n)
       for (let i = 0; i < n; i++) {
         const eh = this.readHead()
@@ -453,6 +480,7 @@ export class TarsReader {
     const h = this.readHead()
     if (h.type !== TarsType.MAP) throw new TarsDecodeError(`type ${h.type} where a map was expected (tag ${tag})`)
     const n = this.readSize()
+    this.checkCount(n * 2, 'a map')
     const out: Array<[K, V]> = []
     for (let i = 0; i < n; i++) out.push([readKey(this), readValue(this)])
     return out
@@ -470,6 +498,7 @@ export class TarsReader {
     const h = this.readHead()
     if (h.type !== TarsType.LIST) throw new TarsDecodeError(`type ${h.type} where a list was expected (tag ${tag})`)
     const n = this.readSize()
+    this.checkCount(n, 'a list')
     const out: T[] = []
     for (let i = 0; i < n; i++) out.push(readItem(this))
     return out
@@ -487,14 +516,20 @@ export class TarsReader {
 
   /** Reads the value of any field whose head was just read, without a schema. */
   readAnyValue(type: TarsTypeId): TarsValue {
+    if (type !== TarsType.MAP && type !== TarsType.LIST && type !== TarsType.STRUCT_BEGIN) return this.readAnyScalar(type)
+    this.enter()
+    try {
+      return this.readAnyContainer(type)
+    } finally {
+      this.depth--
+    }
+  }
+
+  private readAnyContainer(type: TarsTypeId): TarsValue {
     switch (type) {
-      case TarsType.ZERO: case TarsType.INT8: case TarsType.INT16: case TarsType.INT32: case TarsType.INT64:
-        return this.readIntValue(type)
-      case TarsType.FLOAT: { this.need(4); const v = this.buf.readFloatBE(this.pos); this.pos += 4; return v }
-      case TarsType.DOUBLE: { this.need(8); const v = this.buf.readDoubleBE(this.pos); this.pos += 8; return v }
-      case TarsType.STRING1: case TarsType.STRING4: return this.readStringBytes(type).toString('utf8')
       case TarsType.MAP: {
         const n = this.readSize()
+        this.checkCount(n * 2, 'a map')
         const out: Array<[TarsValue, TarsValue]> = []
         for (let i = 0; i < n; i++) {
           const k = this.readAnyValue(this.readHead().type)
@@ -505,11 +540,22 @@ export class TarsReader {
       }
       case TarsType.LIST: {
         const n = this.readSize()
+        this.checkCount(n, 'a list')
         const out: TarsValue[] = []
         for (let i = 0; i < n; i++) out.push(this.readAnyValue(this.readHead().type))
         return out
       }
-      case TarsType.STRUCT_BEGIN: return this.readFields(true)
+      default: return this.readFields(true)
+    }
+  }
+
+  private readAnyScalar(type: TarsTypeId): TarsValue {
+    switch (type) {
+      case TarsType.ZERO: case TarsType.INT8: case TarsType.INT16: case TarsType.INT32: case TarsType.INT64:
+        return this.readIntValue(type)
+      case TarsType.FLOAT: { this.need(4); const v = this.buf.readFloatBE(this.pos); this.pos += 4; return v }
+      case TarsType.DOUBLE: { this.need(8); const v = this.buf.readDoubleBE(this.pos); this.pos += 8; return v }
+      case TarsType.STRING1: case TarsType.STRING4: return this.readStringBytes(type).toString('utf8')
       case TarsType.SIMPLE_LIST: {
         const eh = this.readHead()
         if (eh.type !== TarsType.INT8) throw new TarsDecodeError(`simple list element type ${eh.type}, expected int8`)

@@ -2,6 +2,8 @@ import {redactDbUrl} from '../../lib/db-url.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {formatNetworksSpec} from '../../core/networks.js'
 import {renderTable} from '../../lib/table.js'
+import {resolveLocator} from '../../lib/config.js'
+import {UserError} from '../../core/errors.js'
 
 export interface ConfigShowResult {
   configFile: string
@@ -31,10 +33,22 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
       {name: 'IP-list column', value: s.ipListColumn.value, origin: s.ipListColumn.origin},
       {name: 'probe', value: Object.keys(probe).length > 0 ? JSON.stringify(probe) : null, origin: s.probe.origin},
       {name: 'audit log', value: s.auditLog.value ?? `${this.config.dataDir}/audit.jsonl`, origin: s.auditLog.origin},
+      locatorSetting(s),
     ]
     if (!this.jsonEnabled()) {
       this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin])))
     }
     return {configFile: s.configPath.value, configFileExists: s.configExists, settings}
+  }
+}
+
+/** The registry locator (registry check, resolve --live); a malformed one is shown as such, not thrown. */
+function locatorSetting(settings: Parameters<typeof resolveLocator>[0]['settings']): {name: string; value: unknown; origin: string} {
+  try {
+    const l = resolveLocator({env: process.env, settings})
+    return {name: 'registry locator', value: l?.value ?? null, origin: l?.origin ?? 'not set (the registry\'s own rows in t_registry_info)'}
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error
+    return {name: 'registry locator', value: null, origin: error.message}
   }
 }

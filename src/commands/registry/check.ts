@@ -1,0 +1,208 @@
+import {Args, Flags} from '@oclif/core'
+
+import {UserError} from '../../core/errors.js'
+import {parseLocator} from '../../core/locator.js'
+import {assertKnownNetwork} from '../../core/networks.js'
+import {addressLabel, describeEndpoint, type AnswerRecord, type ListedEndpoint} from '../../core/registry-compare.js'
+import {parseObjectName, parseSetId} from '../../core/resolve.js'
+import {BaseCommand} from '../../lib/base-command.js'
+import {resolveLocator} from '../../lib/config.js'
+import {renderTable} from '../../lib/table.js'
+import {runRegistryCheck, type CheckQuery, type CheckReport, type RegistryAddress} from '../../registry/check.js'
+import {DEFAULT_WINDOW} from '../../registry/client.js'
+import {loadCheckDatabase, registryAddressesFromDatabase, type LoadedCheckDatabase} from '../../registry/database.js'
+import type {Store} from '../../store/types.js'
+
+export type RegistryCheckResult = Omit<CheckReport, 'lines'> & {lines: string[]; timeoutMs: number; notices: string[]; source: unknown}
+
+const DEFAULT_TIMEOUT_MS = 1000
+
+export default class RegistryCheck extends BaseCommand<typeof RegistryCheck> {
+  static override summary = 'What the live registries really hand out, on every network, against the database.'
+  static override description = `Asks every registry address (on every network, all at once) QueryF's findObjectById4Any for each object, over TARS, and compares each answer with what \`tarsnet resolve\` computes from the database, as (host, port, protocol) in active and in inactive:
+  agrees      the same endpoints;
+  unexpanded  the registry hands out 0.0.0.0 / :: where the database expands to the nodes' IPs (a registry without multi-network support: clients cannot fail over);
+  differs     anything else: what is missing and extra is listed, with a hint when a row of the object changed less than 300 s ago (the registry reloads changed rows every 10 s, all rows every 300 s).
+Addresses that answer the same question differently are named.
+Which registries: --locator (a client's locator string), else the profile's "locator" (or TARSNET_LOCATOR), else tars.tarsregistry.QueryObj's own rows in the database (t_registry_info, expanded per network). With a locator the database may be down: the answers are then compared with each other only.
+--set asks findObjectByIdInSameSet; --group asks findObjectByIdInSameGroup, which the registry answers for the caller's address — this machine's address on each connection (shown as the caller).
+One connection per address; the questions are pipelined on it (--concurrency in flight), each bounded by --timeout.
+Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addresses disagree, or an address did not answer while another did; 2 no registry address answered; 3 could not run (bad locator, unknown object, database down with no locator).`
+
+  static override examples = [
+    {description: 'Ask the registries listed in the database about one object', command: '<%= config.bin %> <%= command.id %> App.Server.Obj'},
+    {description: 'Every object, with a client\'s own locator', command: "<%= config.bin %> <%= command.id %> --all --locator 'tars.tarsregistry.QueryObj@tcp -h 10.10.0.2 -p 17890:tcp -h 10.20.0.2 -p 17890'"},
+    {description: 'What a client in set app.sz.1 is told', command: '<%= config.bin %> <%= command.id %> App.Server.Obj --set app.sz.1'},
+    {description: 'As a monitoring check', command: '<%= config.bin %> <%= command.id %> --all --json --timeout 500'},
+  ]
+
+  static override strict = false
+
+  static override args = {
+    objects: Args.string({description: 'Objects (App.Server.Obj) to ask about; give several, or --all.'}),
+  }
+
+  static override flags = {
+    all: Flags.boolean({summary: 'Every object in the database (t_adapter_conf and t_registry_info servants).'}),
+    locator: Flags.string({summary: "The registries to ask, as a client's locator: 'tars.tarsregistry.QueryObj@tcp -h A -p 17890:tcp -h B -p 17890'."}),
+    set: Flags.string({summary: 'Ask findObjectByIdInSameSet for this set (name.area.group).', exclusive: ['group']}),
+    group: Flags.boolean({summary: "Ask findObjectByIdInSameGroup: the registry answers for this machine's address (IDC groups).", exclusive: ['set']}),
+    timeout: Flags.integer({summary: `Milliseconds for each question, and for each connect (default ${DEFAULT_TIMEOUT_MS}).`, min: 1, max: 600_000}),
+    concurrency: Flags.integer({summary: `Questions in flight at once on each registry connection (default ${DEFAULT_WINDOW}).`, min: 1, max: 100_000}),
+    network: Flags.string({summary: 'Only ask registry addresses on this network.'}),
+  }
+
+  protected override errorExitCode = 3
+
+  async run(): Promise<RegistryCheckResult> {
+    const {flags} = this
+    const {argv} = await this.parse(RegistryCheck)
+    const objects = argv as string[]
+    // Everything typed is checked before any connection.
+    for (const o of objects) {
+      if (!parseObjectName(o)) throw new UserError(`malformed object name '${o}': expected App.Server.Obj (three dot-separated names of letters, digits, _ or -)`, {code: 'invalid_object'})
+    }
+    if (flags.all && objects.length > 0) throw new UserError('give objects or --all, not both', {code: 'invalid_arguments'})
+    if (!flags.all && objects.length === 0) throw new UserError('missing argument OBJECT: give one or more objects, e.g. `tarsnet registry check App.Server.Obj`, or --all', {code: 'missing_argument'})
+    if (flags.set !== undefined) parseSetId(flags.set)
+    const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
+    const locatorSetting = resolveLocator({flag: flags.locator, env: process.env, settings: this.settings()})
+    const locator = locatorSetting ? parseLocator(locatorSetting.value, locatorSetting.origin) : undefined
+    if (locatorSetting) this.verbose(`locator from ${locatorSetting.origin}`)
+
+    // The database: needed unless a locator names the registries (then it only adds the comparison).
+    let store: Store | undefined
+    try {
+      store = await this.openStore()
+    } catch (error) {
+      if (!locator || !(error instanceof UserError)) throw error
+      if (flags.all) throw new UserError(`--all needs the database, which could not be read: ${error.message}`, {code: error.code})
+      this.notice(`the database could not be read (${error.message}): the registries' answers are compared with each other only`)
+    }
+    let loaded: LoadedCheckDatabase | undefined
+    if (store) {
+      loaded = await loadCheckDatabase(store, flags.all ? 'all' : objects)
+      await this.noteMissingIpListColumn(store)
+      if (!loaded.changeTimes) this.verbose('this source keeps no change times: no reload-window hints')
+      if (loaded.objects.length === 0) throw new UserError('no objects in the database: nothing to ask', {code: 'no_servants'})
+    }
+    const names = loaded?.objects ?? objects
+
+    const networks = this.networksFor(() => [...(loaded?.nodeIps ?? []), ...(locator?.addresses.map((a) => a.host) ?? [])])
+    assertKnownNetwork(networks, flags.network)
+    let servant: string
+    let addresses: RegistryAddress[]
+    if (locator) {
+      servant = locator.servant
+      addresses = locator.addresses.map((a) => ({...a, network: networks.classify(a.host)}))
+    } else {
+      const fromDb = await registryAddressesFromDatabase(store!, networks)
+      servant = fromDb.servant
+      addresses = fromDb.addresses
+      for (const note of fromDb.notes) this.notice(note)
+    }
+    if (flags.network !== undefined) {
+      addresses = addresses.filter((a) => a.network === flags.network)
+      if (addresses.length === 0) throw new UserError(`no registry address on network ${flags.network}`, {code: 'no_locator'})
+    }
+
+    let query: CheckQuery = {kind: 'any'}
+    if (flags.set !== undefined) query = {kind: 'set', setId: flags.set}
+    else if (flags.group) query = {kind: 'group'}
+    if (query.kind !== 'any') {
+      this.notice(`${query.kind === 'group' ? 'findObjectByIdInSameGroup' : 'findObjectByIdInSameSet'} is answered for the caller's address: each answer is for this machine's address on that connection (the caller column), not for other clients`)
+    }
+
+    const report = await this.withProgress((onProgress) => runRegistryCheck({
+      servant, addresses, objects: names, query, timeoutMs, window: flags.concurrency, networks,
+      database: loaded?.database ?? null, onProgress,
+    }))
+    if (!this.jsonEnabled()) this.render(report, query)
+    process.exitCode = report.exitCode
+    const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
+    return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
+  }
+
+  /** "asking 1200/4000…" on stderr, only on a terminal and only after a second. */
+  private async withProgress<T>(work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
+    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    if (!tty) return work(() => {})
+    let done = 0
+    let total = 0
+    let shown = false
+    const draw = () => {
+      shown = true
+      process.stderr.write(`\r\u001B[2Kasking ${done}/${total}…`)
+    }
+    let interval: NodeJS.Timeout | undefined
+    const timer = setTimeout(() => {
+      draw()
+      interval = setInterval(draw, 200)
+    }, 1000)
+    try {
+      return await work((d, t) => {
+        done = d
+        total = t
+      })
+    } finally {
+      clearTimeout(timer)
+      if (interval) clearInterval(interval)
+      if (shown) process.stderr.write('\r\u001B[2K')
+    }
+  }
+
+  private render(report: CheckReport, query: CheckQuery): void {
+    const caller = query.kind !== 'any'
+    const head = ['REGISTRY', 'NETWORK', 'STATUS', 'LATENCY', 'ANSWERED', ...(caller ? ['CALLER'] : [])]
+    const rows = report.registries.map((r) => [
+      `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`,
+      r.network ?? this.paint('yellow', '(none)'),
+      r.status === 'ok' ? this.paint('green', 'ok') : this.paint('red', r.status === 'error' && r.error ? `error: ${r.error.message}` : r.status),
+      r.latencyMs === null ? '-' : `${r.latencyMs.toFixed(1)} ms`,
+      `${r.answered}/${r.asked}`,
+      ...(caller ? [r.clientIp ?? '-'] : []),
+    ])
+    this.log(`${report.query}${report.setId ? ` (${report.setId})` : ''}: ${report.answers.length / Math.max(1, report.registries.length)} object(s) × ${report.registries.length} registry address(es)`)
+    this.log(renderTable(head, rows))
+
+    // Per object, the answers that do not agree, grouped when several addresses say the same.
+    const down = new Set(report.registries.filter((r) => r.status !== 'ok').map((r) => `${r.host} ${r.port}`))
+    // Objects in the order asked (the answers of one address come in that order).
+    const byObject = new Map<string, AnswerRecord[]>(report.answers.slice(0, report.answers.length / Math.max(1, report.registries.length)).map((a) => [a.object, []]))
+    for (const a of report.answers) {
+      if (a.verdict === 'agrees' || (a.status === 'ok' && a.verdict === null)) continue
+      if (a.status !== 'ok' && down.has(`${a.host} ${a.port}`)) continue // said once, in the table above
+      byObject.set(a.object, [...(byObject.get(a.object) ?? []), a])
+    }
+    for (const [object, answers] of byObject) {
+      if (answers.length === 0) continue
+      this.log('')
+      this.log(this.paint('bold', object))
+      const groups = new Map<string, AnswerRecord[]>()
+      for (const a of answers) {
+        const key = JSON.stringify([a.status, a.error, a.verdict, a.reasons, a.hint, a.missingActive, a.extraActive, a.missingInactive, a.extraInactive, caller ? a.clientIp : null])
+        groups.set(key, [...(groups.get(key) ?? []), a])
+      }
+      for (const list of groups.values()) this.renderAnswer(list)
+    }
+    this.log('')
+    const color = report.verdict === 'ok' ? 'green' : report.verdict === 'differs' ? 'yellow' : 'red'
+    for (const line of report.lines) this.log(line.startsWith('OK') || line.startsWith('DIFFERS') || line.startsWith('UNREACHABLE') ? this.paint(color, line) : line)
+  }
+
+  private renderAnswer(list: AnswerRecord[]): void {
+    const a = list[0]
+    const who = list.map(addressLabel).join(', ')
+    if (a.status !== 'ok') {
+      this.log(`  ${who}: ${this.paint('red', a.status)}${a.error ? ` — ${a.error.message}` : ''}`)
+      return
+    }
+    this.log(`  ${who}: ${this.paint(a.verdict === 'unexpanded' ? 'yellow' : 'red', a.verdict ?? '')}${a.clientIp && a.query !== 'findObjectById4Any' ? ` (for caller ${a.clientIp})` : ''}`)
+    for (const r of a.reasons) this.log(`    ${r}`)
+    const lists: Array<[string, ListedEndpoint[]]> = [
+      ['missing active', a.missingActive], ['extra active', a.extraActive], ['missing inactive', a.missingInactive], ['extra inactive', a.extraInactive],
+    ]
+    for (const [label, eps] of lists) if (eps.length > 0) this.log(`    ${label}: ${eps.map(describeEndpoint).join(', ')}`)
+    if (a.hint) this.log(`    ${this.paint('dim', `hint: ${a.hint}`)}`)
+  }
+}
