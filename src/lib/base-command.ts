@@ -5,7 +5,7 @@
  */
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {autoNetworks, namedNetworks, type Networks} from '../core/networks.js'
+import {chooseNetworks, type Networks} from '../core/networks.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
@@ -95,26 +95,35 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * Opens the store the flags and settings point at: the demo, a snapshot file, or the database
-   * (`db` overrides the configured URL: init tests a URL typed at its prompt).
+   * (`db` overrides the configured URL: init tests a URL typed at its prompt). Opened once per command.
    */
   protected async openStore(options: {db?: string} = {}): Promise<Store> {
-    if (this.store) return this.store
-    const {SnapshotStore} = await import('../store/snapshot-store.js')
-    if (this.flags.demo) {
-      this.store = SnapshotStore.demo()
-    } else if (this.flags.snapshot) {
-      this.store = SnapshotStore.fromFile(this.flags.snapshot)
-      this.notice(`reading snapshot ${this.flags.snapshot} taken ${this.store.info.takenAt}: not live data`)
-    } else {
-      this.store = await this.openDatabase(options.db)
-    }
-    this.verbose(`source: ${this.store.info.source}`)
-    for (const f of this.store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
-    if (this.store.info.host) this.verbose(`database host that answered: ${this.store.info.host}`)
+    this.store ??= await this.connectStore(options)
     return this.store
   }
 
-  private async openDatabase(dbOverride?: string): Promise<Store> {
+  /**
+   * A new store on every call, which the caller closes: the exporter opens one per round, so a database
+   * that went away and came back is found again. `prompt: false` never asks for a password.
+   */
+  protected async connectStore(options: {db?: string; prompt?: boolean} = {}): Promise<Store> {
+    const {SnapshotStore} = await import('../store/snapshot-store.js')
+    let store: Store
+    if (this.flags.demo) {
+      store = SnapshotStore.demo()
+    } else if (this.flags.snapshot) {
+      store = SnapshotStore.fromFile(this.flags.snapshot)
+      this.notice(`reading snapshot ${this.flags.snapshot} taken ${store.info.takenAt}: not live data`)
+    } else {
+      store = await this.openDatabase(options.db, options.prompt ?? true)
+    }
+    this.verbose(`source: ${store.info.source}`)
+    for (const f of store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
+    if (store.info.host) this.verbose(`database host that answered: ${store.info.host}`)
+    return store
+  }
+
+  private async openDatabase(dbOverride: string | undefined, prompt: boolean): Promise<Store> {
     const settings = this.settings()
     const db = dbOverride ?? settings.db?.value
     if (!db) {
@@ -131,7 +140,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       return await open()
     } catch (error) {
       // No password given and the server wants one: ask the person, masked, then try again.
-      if (error instanceof UserError && error.code === 'db_access_denied' && password === undefined && this.canPrompt()) {
+      if (error instanceof UserError && error.code === 'db_access_denied' && password === undefined && prompt && this.canPrompt()) {
         const {password: ask} = await import('@inquirer/prompts')
         password = await ask({message: `Password for ${url.user} (${redactDbUrl(db)})`, mask: '*'})
         return open()
@@ -145,11 +154,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * automatic network per /24 or /64 of the given IPs (a function: only computed when needed).
    */
   protected networksFor(ips: Iterable<string> | (() => Iterable<string>)): Networks {
-    const configured = this.settings().networks.value
-    if (configured.length > 0) return namedNetworks(configured)
-    const saved = this.store?.savedNetworks
-    if (saved && saved.length > 0) return namedNetworks(saved)
-    return autoNetworks(typeof ips === 'function' ? ips() : ips)
+    return chooseNetworks(this.settings().networks.value, this.store?.savedNetworks, ips)
   }
 
   /** Says once when the IP-list column is missing, and how to add it. */

@@ -5,6 +5,7 @@
 import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
+import {parseListenAddress} from '../core/listen.js'
 import {parseNetworksSpec, type Network} from '../core/networks.js'
 import {UserError} from '../core/errors.js'
 
@@ -18,6 +19,14 @@ export interface ProbeSettings {
   bind?: Record<string, string>
 }
 
+/** The profile's `exporter` keys (tarsnet exporter). */
+export interface ExporterSettings {
+  /** HOST:PORT to serve /metrics on. */
+  listen?: string
+  /** Seconds between probe rounds. */
+  interval?: number
+}
+
 export interface Profile {
   db?: string
   /** Networks as a list or a spec string "x=10.10.0.0/16;y=10.20.0.0/16". */
@@ -28,6 +37,7 @@ export interface Profile {
   auditLog?: string
   /** Interface name globs left out by `nodes detect`. */
   detectExclude?: string[]
+  exporter?: ExporterSettings
 }
 
 export interface ConfigFile {
@@ -164,4 +174,35 @@ export function resolveSettings({flags, env, configDir, allowUnknownProfile}: Se
     probe: p.probe ? {value: p.probe, origin: fromProfile} : {value: {}, origin: 'default'},
     auditLog: p.auditLog ? {value: p.auditLog, origin: fromProfile} : {value: undefined, origin: 'default'},
   }
+}
+
+const EXPORTER_KEYS = new Set(['listen', 'interval'])
+
+/**
+ * The profile's `exporter` keys, checked: an object with `listen` (HOST:PORT) and `interval` (whole
+ * seconds, at least 1). Anything else is one clear error naming the profile and the key.
+ */
+export function exporterSettings(profile: Profile, profileName: string): ExporterSettings {
+  const value: unknown = profile.exporter
+  if (value === undefined) return {}
+  const where = `profile ${profileName}: exporter`
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`${where} must be an object like {"listen": "127.0.0.1:9731", "interval": 30}`, {code: 'invalid_config'})
+  }
+  const raw = value as Record<string, unknown>
+  const unknown = Object.keys(raw).filter((k) => !EXPORTER_KEYS.has(k))
+  if (unknown.length > 0) throw new UserError(`${where} has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: the keys are listen and interval`, {code: 'invalid_config'})
+  const out: ExporterSettings = {}
+  if (raw.listen !== undefined) {
+    const parsed = typeof raw.listen === 'string' ? parseListenAddress(raw.listen) : 'not a string'
+    if (typeof parsed === 'string') throw new UserError(`${where}.listen ${JSON.stringify(raw.listen)} is invalid (${parsed}): write HOST:PORT, e.g. "127.0.0.1:9731"`, {code: 'invalid_config'})
+    out.listen = raw.listen as string
+  }
+  if (raw.interval !== undefined) {
+    if (typeof raw.interval !== 'number' || !Number.isInteger(raw.interval) || raw.interval < 1) {
+      throw new UserError(`${where}.interval ${JSON.stringify(raw.interval)} is invalid: give whole seconds, at least 1, e.g. 30`, {code: 'invalid_config'})
+    }
+    out.interval = raw.interval
+  }
+  return out
 }
