@@ -33,7 +33,7 @@ export function parseListenAddress(text: string): ListenAddress | string {
     if (colon < 0) return 'no port'
     host = value.slice(0, colon)
     portText = value.slice(colon + 1)
-    if (host.includes(':')) return 'an IPv6 address goes in brackets: [::1]:9731'
+    if (host.includes(':')) return 'an IPv6 address goes in brackets ([::1]:9731)'
     if (host !== '') {
       const ip = parseIp(host)
       if (ip) host = ip.text
