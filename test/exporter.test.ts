@@ -218,6 +218,13 @@ describe('tarsnet exporter against a lab cluster and a real database', () => {
     assert.ok(exporter.lines.some((l) => l.event === 'stop'))
     assert.equal(JSON.parse(exporter.stdout).rounds, exporter.lastRound)
     await assert.rejects(fetch(url))
+    // Never two rounds at once: each round started after the one before it ended.
+    const rounds = exporter.lines.filter((l) => l.event === 'round')
+    assert.ok(rounds.length >= 8)
+    for (let i = 1; i < rounds.length; i++) {
+      assert.equal(rounds[i].round, rounds[i - 1].round + 1)
+      assert.ok(Date.parse(rounds[i].time) - rounds[i].durationSeconds * 1000 >= Date.parse(rounds[i - 1].time) - 1, `round ${rounds[i].round} started after round ${rounds[i - 1].round} ended`)
+    }
   })
 })
 
