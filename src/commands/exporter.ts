@@ -6,13 +6,11 @@ import {parseObjectName} from '../core/resolve.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {exporterSettings} from '../lib/config.js'
 import {probeFlags} from '../lib/probe-flags.js'
-import {buildRegistry, promClient} from '../exporter/metrics.js'
-import {ProbeCollector} from '../exporter/probe-collector.js'
-import {roundLogJson, roundLogLine, runRound, type Collector, type Round} from '../exporter/round.js'
+import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
+import {RoundWorker} from '../exporter/rounds.js'
 import {MetricsServer, type Health} from '../exporter/server.js'
-import {bindMap, probeTiming} from '../probe/request.js'
+import {probeTiming} from '../probe/request.js'
 import type {CheckMode} from '../probe/plan.js'
-import type {Store} from '../store/types.js'
 
 export const DEFAULT_INTERVAL_SECONDS = 30
 
@@ -68,27 +66,13 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     const profileProbe = settings.probe.value
     const timing = probeTiming(flags, profileProbe)
 
-    let columnChecked = false
-    const openStore = async (): Promise<Store> => {
-      const store = await this.connectStore({prompt: false})
-      if (!columnChecked) {
-        columnChecked = true
-        await this.noteMissingIpListColumn(store).catch(() => {})
-      }
-      return store
-    }
-    const collectors: Collector[] = [
-      new ProbeCollector({
-        request: {object, check: flags.check as CheckMode, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value},
-        openStore,
-        timing,
-        bind: (networks) => bindMap(networks, profileProbe.bind, flags.bind),
-        onNotes: (notes) => notes.forEach((n) => this.notice(n)),
-      }),
-      // `tarsnet mesh` and `tarsnet check` plug in here as more collectors (see src/exporter/round.ts).
-    ]
+    const worker = new RoundWorker({
+      source: this.storeSource(),
+      request: {object, check: flags.check as CheckMode, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value},
+      timing,
+      bind: {profile: profileProbe.bind, flags: flags.bind},
+    }, (message) => this.notice(message))
 
-    const prom = await promClient()
     const startedAt = Date.now()
     let last: Round | null = null
     let lastSuccessAt: number | null = null
@@ -109,8 +93,15 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
         },
       }
     }
-    const server = new MetricsServer({initial: buildRegistry(prom, null), health})
-    const bound = await server.listen(listen)
+    const server = new MetricsServer({health})
+    let bound: Awaited<ReturnType<MetricsServer['listen']>>
+    try {
+      bound = await server.listen(listen)
+      server.publish(await worker.ready())
+    } catch (error) {
+      await Promise.all([server.close(), worker.stop()])
+      throw error
+    }
 
     const stop = new AbortController()
     const onSignal = (): void => stop.abort()
@@ -121,20 +112,22 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, retries: timing.retries},
     )
     try {
+      const stopped = new Promise<null>((resolve) => stop.signal.addEventListener('abort', () => resolve(null), {once: true}))
       while (!stop.signal.aborted) {
         const roundStart = Date.now()
-        const round = await runRound(collectors, last, stop.signal)
-        if (stop.signal.aborted) break // an interrupted round is not served
+        const done = await Promise.race([worker.round(), stopped])
+        if (done === null) break // an interrupted round is not served
+        const {round, text} = done
         last = round
         if (round.success) lastSuccessAt = round.endedAtMs
-        server.publish(buildRegistry(prom, round))
+        server.publish({text})
         this.logLine(roundLogLine(round), {event: 'round', ...roundLogJson(round)})
         await sleep(roundStart + intervalSeconds * 1000 - Date.now(), stop.signal)
       }
     } finally {
       process.off('SIGTERM', onSignal)
       process.off('SIGINT', onSignal)
-      await server.close()
+      await Promise.all([server.close(), worker.stop()])
     }
     this.logLine(`${new Date().toISOString()} stopped after ${last?.number ?? 0} round(s)`, {event: 'stop', rounds: last?.number ?? 0})
     return {listen: bound.url, intervalSeconds, rounds: last?.number ?? 0, lastRound: last ? roundLogJson(last) : null, notices: this.notices}

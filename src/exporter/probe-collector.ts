@@ -12,6 +12,8 @@ import {LOCAL_SOURCE, type Collector, type LinkSample, type Measurement, type No
 
 /** Lines of a verdict shown in one log line before "… and N more". */
 const LOG_VERDICT_LINES = 3
+/** Node names listed per kind in a JSON log line. */
+const LOG_NODES = 20
 
 /** A probe report as samples: active links only (inactive endpoints are not handed to clients). */
 export function probeMeasurement(report: ProbeReport): Measurement {
@@ -38,7 +40,12 @@ export function probeMeasurement(report: ProbeReport): Measurement {
     links,
     nodes,
     summary: `${links.length} links, ${up} up (${networkLines(report.summary).join(', ')}); ${lines || report.verdict}`,
-    details: {links: links.length, up, verdict: report.verdict, networks: report.summary.networks, degraded: report.summary.degraded, unreachable: report.summary.unreachable},
+    details: {
+      links: links.length, up, verdict: report.verdict, networks: report.summary.networks,
+      // A log line stays a line: the first nodes by name, and how many there are.
+      degraded: report.summary.degraded.slice(0, LOG_NODES), degradedCount: report.summary.degraded.length,
+      unreachable: report.summary.unreachable.slice(0, LOG_NODES), unreachableCount: report.summary.unreachable.length,
+    },
   }
 }
 

@@ -125,6 +125,14 @@ export function singleRound(name: string, outcome: {measurement: Measurement} | 
   }
 }
 
+/** The round without its samples (only what the log lines need), to hand to another thread cheaply. */
+export function roundForLog(round: Round): Round {
+  return {
+    ...round,
+    collectors: round.collectors.map((c) => ({...c, measurement: c.measurement && {...c.measurement, links: [], nodes: [], findings: undefined}})),
+  }
+}
+
 /** The round's log line for people: "round 3 ok in 1.2 s: probe: 8 links, 5 up …". */
 export function roundLogLine(round: Round): string {
   const duration = `${((round.endedAtMs - round.startedAtMs) / 1000).toFixed(1)} s`

@@ -1,11 +1,10 @@
 /**
- * The exporter's HTTP side: /metrics (the last complete round, rendered once per round and then served
- * from memory, so a scrape costs no probing and almost no CPU), /healthz, and a small index page. It owns
- * the registry of the round it serves; the round loop publishes a new one when a round ends.
+ * The exporter's HTTP side: /metrics (the last complete round, rendered once when the round ends and then
+ * served from memory, so a scrape costs no probing and almost no CPU), /healthz, and a small index page. The
+ * round worker owns the prom-client registry and renders it; the round loop publishes the text here.
  */
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
-import type {Registry} from 'prom-client'
 
 import {formatListenAddress, type ListenAddress} from '../core/listen.js'
 import {UserError} from '../core/errors.js'
@@ -17,8 +16,6 @@ export interface Health {
 }
 
 export interface MetricsServerOptions {
-  /** The registry served before any round has finished. */
-  initial: Registry
   health: () => Health
 }
 
@@ -36,13 +33,12 @@ function listenError(address: ListenAddress, error: NodeJS.ErrnoException): User
 }
 
 export class MetricsServer {
-  private registry: Registry
-  /** The served registry's text, rendered on its first scrape and kept until the next round. */
-  private text: Promise<string> | null = null
+  /** The metrics served, rendered (in the round worker) before they are published: a scrape only sends a string. */
+  private text = ''
+  private contentType = 'text/plain; version=0.0.4; charset=utf-8'
   private readonly server: http.Server
 
   constructor(private readonly options: MetricsServerOptions) {
-    this.registry = options.initial
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, {'content-type': 'text/plain; charset=utf-8'})
@@ -53,10 +49,10 @@ export class MetricsServer {
     this.server.keepAliveTimeout = 5000
   }
 
-  /** Serves `registry` from now on (the round loop calls this when a round ends). */
-  publish(registry: Registry): void {
-    this.registry = registry
-    this.text = null
+  /** Serves these metrics from now on (the round loop calls this when a round ends). */
+  publish(metrics: {text: string; contentType?: string}): void {
+    this.text = metrics.text
+    if (metrics.contentType) this.contentType = metrics.contentType
   }
 
   /** Starts listening; resolves with the address actually bound (port 0 takes a free port). */
@@ -90,10 +86,8 @@ export class MetricsServer {
       return
     }
     if (path === '/metrics') {
-      const registry = this.registry
-      this.text ??= registry.metrics()
-      const text = await this.text
-      res.writeHead(200, {'content-type': registry.contentType, 'content-length': Buffer.byteLength(text)})
+      const text = this.text
+      res.writeHead(200, {'content-type': this.contentType, 'content-length': Buffer.byteLength(text)})
       res.end(req.method === 'HEAD' ? undefined : text)
       return
     }

@@ -6,6 +6,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {chooseNetworks, type Networks} from '../core/networks.js'
+import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
@@ -102,28 +103,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.store
   }
 
-  /**
-   * A new store on every call, which the caller closes: the exporter opens one per round, so a database
-   * that went away and came back is found again. `prompt: false` never asks for a password.
-   */
-  protected async connectStore(options: {db?: string; prompt?: boolean} = {}): Promise<Store> {
-    const {SnapshotStore} = await import('../store/snapshot-store.js')
-    let store: Store
-    if (this.flags.demo) {
-      store = SnapshotStore.demo()
-    } else if (this.flags.snapshot) {
-      store = SnapshotStore.fromFile(this.flags.snapshot)
-      this.notice(`reading snapshot ${this.flags.snapshot} taken ${store.info.takenAt}: not live data`)
-    } else {
-      store = await this.openDatabase(options.db, options.prompt ?? true)
-    }
-    this.verbose(`source: ${store.info.source}`)
-    for (const f of store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
-    if (store.info.host) this.verbose(`database host that answered: ${store.info.host}`)
-    return store
-  }
-
-  private async openDatabase(dbOverride: string | undefined, prompt: boolean): Promise<Store> {
+  /** Where the flags and settings say the rows come from (`db` overrides the configured URL). */
+  protected storeSource(dbOverride?: string): StoreSource {
+    if (this.flags.demo) return {kind: 'demo'}
+    if (this.flags.snapshot) return {kind: 'snapshot', path: this.flags.snapshot}
     const settings = this.settings()
     const db = dbOverride ?? settings.db?.value
     if (!db) {
@@ -133,20 +116,30 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       )
     }
     const url = parseDbUrl(db)
-    const {MysqlStore} = await import('../store/mysql-store.js')
-    let password = url.password ?? process.env.TARSNET_DB_PASSWORD
-    const open = () => MysqlStore.open({url, password, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value})
+    return {kind: 'mysql', url, password: url.password ?? process.env.TARSNET_DB_PASSWORD, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value}
+  }
+
+  /**
+   * A new store on every call, which the caller closes. Where a person is and the database wants a
+   * password none was given for, it is asked for (masked), unless `prompt: false`.
+   */
+  protected async connectStore(options: {db?: string; prompt?: boolean} = {}): Promise<Store> {
+    const source = this.storeSource(options.db)
+    let store: Store
     try {
-      return await open()
+      store = await openStoreFrom(source)
     } catch (error) {
-      // No password given and the server wants one: ask the person, masked, then try again.
-      if (error instanceof UserError && error.code === 'db_access_denied' && password === undefined && prompt && this.canPrompt()) {
+      if (source.kind === 'mysql' && error instanceof UserError && error.code === 'db_access_denied' && source.password === undefined && (options.prompt ?? true) && this.canPrompt()) {
         const {password: ask} = await import('@inquirer/prompts')
-        password = await ask({message: `Password for ${url.user} (${redactDbUrl(db)})`, mask: '*'})
-        return open()
-      }
-      throw error
+        const password = await ask({message: `Password for ${source.url.user} (${redactDbUrl(options.db ?? this.settings().db!.value)})`, mask: '*'})
+        store = await openStoreFrom({...source, password})
+      } else throw error
     }
+    if (source.kind === 'snapshot') this.notice(`reading snapshot ${source.path} taken ${store.info.takenAt}: not live data`)
+    this.verbose(`source: ${store.info.source}`)
+    for (const f of store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
+    if (store.info.host) this.verbose(`database host that answered: ${store.info.host}`)
+    return store
   }
 
   /**
