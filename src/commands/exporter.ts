@@ -112,10 +112,9 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, retries: timing.retries},
     )
     try {
-      const stopped = new Promise<null>((resolve) => stop.signal.addEventListener('abort', () => resolve(null), {once: true}))
       while (!stop.signal.aborted) {
         const roundStart = Date.now()
-        const done = await Promise.race([worker.round(), stopped])
+        const done = await untilAborted(worker.round(), stop.signal)
         if (done === null) break // an interrupted round is not served
         const {round, text} = done
         last = round
@@ -147,6 +146,28 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
   private logLine(text: string, json: Record<string, unknown>): void {
     process.stderr.write(this.jsonEnabled() ? `${JSON.stringify({time: new Date().toISOString(), ...json})}\n` : `${text}\n`)
   }
+}
+
+/**
+ * `work`'s result, or null as soon as `signal` aborts. Not Promise.race against one long-lived "stopped"
+ * promise: every race would leave a reaction on it holding that round's result (its metrics text) for as
+ * long as the exporter runs.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(null)
+    signal.addEventListener('abort', onAbort, {once: true})
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
 }
 
 /** Waits `ms` (at most), or until `signal` aborts. */
