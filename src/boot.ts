@@ -70,7 +70,7 @@ export async function boot(options: BootOptions): Promise<void> {
   process.once('exit', () => {
     if (kind) writeCache(`${base}-${kind}.bin`, script, safeKey)
   })
-  await module.exports.run(argv, Object.assign(options.launch, {onOclif}))
+  await module.exports.run(argv, Object.assign(options.launch, {onOclif, program: {source: options.source, filename: options.filename}}))
 }
 
 function writeCache(file: string, script: vm.Script, key: string): void {

@@ -9,6 +9,7 @@ import Autocomplete from './commands/autocomplete.js'
 import ConfigShow from './commands/config/show.js'
 import DbMigrate from './commands/db/migrate.js'
 import Demo from './commands/demo.js'
+import Exporter from './commands/exporter.js'
 import Init from './commands/init.js'
 import NodesAddIp from './commands/nodes/add-ip.js'
 import NodesDetect from './commands/nodes/detect.js'
@@ -29,6 +30,7 @@ export const commands = {
   'config:show': ConfigShow,
   'db:migrate': DbMigrate,
   demo: Demo,
+  exporter: Exporter,
   init: Init,
   'nodes:add-ip': NodesAddIp,
   'nodes:detect': NodesDetect,

@@ -14,7 +14,7 @@ import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
-import {CHILD_ENV, runtime, type RuntimeKind} from './lib/runtime.js'
+import {CHILD_ENV, runtime, type ProgramText, type RuntimeKind} from './lib/runtime.js'
 
 /** The parts of package.json tarsnet's start-up reads. */
 export interface PackageJson {
@@ -48,6 +48,8 @@ export interface Launch {
   manifest?: ManifestJson
   /** Called when a command is about to run through oclif (src/boot.ts then keeps the compiled code). */
   onOclif?: () => void
+  /** The program's own text and file name (set by src/boot.ts): worker threads run the same program. */
+  program?: ProgramText
 }
 
 /** The command list, for oclif's explicit discovery (dist/commands.js) without loading it at start. */
@@ -57,6 +59,7 @@ export async function loadCommands(): Promise<Record<string, unknown>> {
 
 export async function run(argv: string[], launch: Launch): Promise<void> {
   runtime.kind = launch.kind
+  runtime.program = launch.program
   const child = process.env[CHILD_ENV]
   if (child !== undefined && launch.kind === 'sea') {
     await runChildScript(child)
@@ -100,4 +103,17 @@ async function runChildScript(name: string): Promise<void> {
   }
   // The script is CommonJS using built-in modules only; createRequire's base path does not matter for those.
   new Function('require', await load())(createRequire(process.execPath))
+}
+
+/**
+ * The entry of a worker thread started by lib/runtime.ts startProgramWorker: the same program, a
+ * different job. Each role is a module with a `workerMain` that talks to its parent port.
+ */
+export async function runWorker(role: string): Promise<void> {
+  const roles: Record<string, () => Promise<{workerMain: () => Promise<void>}>> = {
+    'exporter-rounds': () => import('./exporter/worker.js'),
+  }
+  const load = roles[role]
+  if (!load) throw new Error(`unknown worker role ${JSON.stringify(role)}`)
+  await (await load()).workerMain()
 }

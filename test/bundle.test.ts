@@ -95,6 +95,29 @@ function shippedFormSuite(name: string, setup: () => {tarsnet: string[]; env: Re
       assert.match(r.stdout, /Demo cluster stopped\./)
     })
 
+    it('runs the exporter, whose rounds run this same program in a worker thread', async () => {
+      const child = spawn(tarsnet[0], [...tarsnet.slice(1), 'exporter', '--demo', '--listen', '127.0.0.1:0', '--interval', '1', '--timeout', '200', '--json'], {env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe']})
+      let stderr = ''
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no round line: ${stderr}`)), 60_000)
+          child.stderr.on('data', (d) => {
+            stderr += d
+            if (/"event":\s*"round"/.test(stderr)) {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+        })
+        const round = stderr.split('\n').map((l) => l.trim()).filter((l) => l.includes('"round"')).map((l) => JSON.parse(l))[0]
+        assert.equal(round.collectors?.[0]?.ok, true, stderr)
+      } finally {
+        child.kill('SIGTERM')
+      }
+      assert.equal(await exited, 0, stderr)
+    })
+
     it('queries a real MariaDB over TCP', async () => {
       const db = await TestDb.create()
       try {

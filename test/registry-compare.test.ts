@@ -221,7 +221,7 @@ describe('indexObjects', () => {
       nodes: [...NODES, node('10.10.0.9', '10.10.0.9,10.20.0.9')],
       servers: [...ROWS.servers, server('n1', {serverName: 'Other'})],
       adapters: [...ROWS.adapters, adapter('n1', 'tcp -h 0.0.0.0 -p 9', {serverName: 'Other', servant: 'App.Other.Obj'})],
-      registry: [{locatorId: '10.10.0.9:17890', servant: 'tars.tarsregistry.QueryObj', endpoint: 'tcp -h 0.0.0.0 -p 17890', presentState: 'active', lastHeartbeat: null, enableGroup: 'N'}],
+      registry: [{locatorId: '10.10.0.9:17890', servant: 'tars.tarsregistry.QueryObj', endpoint: 'tcp -h 0.0.0.0 -p 17890', presentState: 'active', lastHeartbeat: null, enableGroup: 'N', tarsVersion: '3.0.19'}],
     })
     assert.deepEqual(index.objects, ['App.Other.Obj', OBJ, 'tars.tarsregistry.QueryObj'])
     const one = index.get(OBJ)

@@ -1,19 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 
-import {normalizeIp} from '../core/ip.js'
-import {assertKnownNetwork, type Networks} from '../core/networks.js'
-import {nodeAddresses} from '../core/nodes.js'
-import {parseObjectName, resolveObject} from '../core/resolve.js'
+import {parseObjectName} from '../core/resolve.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
-import {loadObjectRows} from '../lib/object-loader.js'
+import {probeFlags} from '../lib/probe-flags.js'
 import {renderTable} from '../lib/table.js'
 import {unicodeTerminal} from '../lib/terminal.js'
-import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, probeTargets, type ProbeOptions} from '../probe/engine.js'
-import {planMatrix, planObject, type CheckMode, type ProbePlan} from '../probe/plan.js'
+import {probeTargets, type ProbeOptions} from '../probe/engine.js'
+import type {CheckMode, ProbePlan} from '../probe/plan.js'
 import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
+import {bindMap, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
 import {changeLine, clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
-import type {Store} from '../store/types.js'
 
 export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'> & {
   lines: string[]
@@ -48,15 +45,9 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
   }
 
   static override flags = {
-    check: Flags.string({summary: 'tcp: TCP connect; tars: tars_ping where a Tars servant is known; auto: tars_ping for Tars adapters, else TCP.', options: ['tcp', 'tars', 'auto'], default: 'auto'}),
-    network: Flags.string({summary: 'Only links on this network.'}),
-    node: Flags.string({summary: 'Only nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
-    port: Flags.integer({summary: 'Probe this port on every node IP (repeatable) instead of the servants\' ports.', multiple: true, min: 1, max: 65535}),
-    timeout: Flags.integer({summary: `Milliseconds per probe (default ${DEFAULT_TIMEOUT_MS}, or the profile's).`, min: 1, max: 600_000}),
-    retries: Flags.integer({summary: `Extra tries after a timeout or unreachable (default ${DEFAULT_RETRIES}, or the profile's); never after refused.`, min: 0, max: 10}),
-    concurrency: Flags.integer({summary: 'Probes in flight at once (default: the open-file limit less headroom).', min: 1}),
-    bind: Flags.string({summary: 'NETWORK=IP: source address for probes to that network (repeatable). Routing still follows the destination: this picks the source address, not the interface.', multiple: true}),
-    watch: Flags.string({summary: 'Probe again every SECONDS (default 2) until Ctrl-C. On a terminal the matrix is redrawn in place; otherwise one stamped line per change.', helpValue: '[SECONDS]', exclusive: ['json']}),
+    ...probeFlags,
+    watch: Flags.string({summary: 'Probe again every SECONDS (default 2) until Ctrl-C. On a terminal the matrix is redrawn in place; otherwise one stamped line per change.', helpValue: '[SECONDS]', exclusive: ['json', 'prom-file']}),
+    'prom-file': Flags.string({summary: 'Also write the results as Prometheus metrics to FILE, atomically (for node_exporter\'s textfile collector); written with tarsnet_probe_success 0 when the probe cannot run.', helpValue: 'FILE'}),
   }
 
   protected override errorExitCode = EXIT.cannotProbe
@@ -74,22 +65,24 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     if (this.args.object !== undefined && !parseObjectName(this.args.object)) {
       throw new UserError(`invalid object name '${this.args.object}': write it as App.Server.Obj`, {code: 'invalid_object'})
     }
-    const timeoutMs = flags.timeout ?? profile.timeoutMs ?? DEFAULT_TIMEOUT_MS
-    const retries = flags.retries ?? profile.retries ?? DEFAULT_RETRIES
-    const concurrency = flags.concurrency ?? profile.concurrency ?? defaultConcurrency()
+    if (flags['prom-file'] !== undefined) {
+      const {checkWritableDirectory} = await import('../lib/atomic-file.js')
+      checkWritableDirectory(flags['prom-file'], '--prom-file')
+      this.promStartedAt = Date.now()
+    }
+    const {timeoutMs, retries, concurrency} = probeTiming(flags, profile)
 
     const store = await this.openStore()
-    const {plan, networks} = await this.plan(store, flags.check as CheckMode)
-    const bind = this.bindMap(networks, profile.bind)
-    for (const note of plan.notes) this.notice(note)
+    await this.noteMissingIpListColumn(store)
+    const {plan, networks, notes} = await planProbe(store, {
+      object: this.args.object, check: flags.check as CheckMode, network: flags.network, node: flags.node,
+      ports: flags.port, fallbackPorts: profile.ports, configuredNetworks: this.settings().networks.value,
+    })
+    const bind = bindMap(networks, profile.bind, flags.bind)
+    for (const note of notes) this.notice(note)
     if (plan.targets.length === 0) {
       if (!this.jsonEnabled() && plan.rows.length > 0) this.renderMatrix(plan, buildReport(plan, []))
-      throw new UserError(
-        plan.rows.length === 0
-          ? `nothing to probe: no ${plan.mode === 'object' ? 'endpoint' : 'node'} matches${flags.node || flags.network ? ' --node/--network' : ''}`
-          : 'nothing to probe: no IP has a port to probe (no active servants there): give --port N',
-        {code: 'nothing_to_probe', exitCode: EXIT.cannotProbe},
-      )
+      throw nothingToProbe(plan, Boolean(flags.node || flags.network))
     }
     const options: ProbeOptions = {timeoutMs, retries, concurrency, bind}
 
@@ -99,51 +92,36 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     const results = await this.withProgress(plan.targets.length, (onProgress) => probeTargets(plan.targets, {...options, onProgress}))
     const report = buildReport(plan, results)
     const wallMs = Date.now() - started
+    if (flags['prom-file'] !== undefined) await this.writePromFile(flags['prom-file'], {report})
     if (!this.jsonEnabled()) this.renderAll(plan, report)
     process.exitCode = report.exitCode
     const {rows: _rows, ...rest} = report
     return {...rest, timeoutMs, retries, concurrency, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
 
-  /** The targets: the node matrix, or one object's endpoints. */
-  private async plan(store: Store, check: CheckMode): Promise<{plan: ProbePlan; networks: Networks}> {
-    const {flags} = this
-    const object = this.args.object
-    await this.noteMissingIpListColumn(store)
-    if (object === undefined) {
-      const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
-      const networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
-      assertKnownNetwork(networks, this.flags.network)
-      const profilePorts = this.settings().probe.value.ports
-      return {networks, plan: planMatrix({nodes, servers, adapters, networks, ports: flags.port, fallbackPorts: profilePorts, check, network: flags.network, node: flags.node})}
-    }
-    const {rows, nodes} = await loadObjectRows(store, object)
-    const networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
-    assertKnownNetwork(networks, this.flags.network)
-    const result = resolveObject({object, rows, nodes, networks, groups: await store.loadGroups(), filters: {network: flags.network, node: flags.node}})
-    if (flags.port) this.notice('--port is ignored with an object: its endpoints carry their own ports')
-    return {networks, plan: planObject(result, networks, check, flags.network)}
+  /** When --prom-file's probe started (set once the file's directory is known to be writable). */
+  private promStartedAt: number | undefined
+
+  /** --prom-file: the report's metrics (or, when the probe could not run, tarsnet_probe_success 0), atomically. */
+  private async writePromFile(file: string, outcome: {report: ProbeReport} | {error: unknown}): Promise<void> {
+    const [{probeMeasurement}, {singleRound}, {renderMetrics}, {writeFileAtomic}] = await Promise.all([
+      import('../exporter/probe-collector.js'), import('../exporter/round.js'), import('../exporter/metrics.js'), import('../lib/atomic-file.js'),
+    ])
+    const measured = 'report' in outcome ? {measurement: probeMeasurement(outcome.report)} : outcome
+    const {text} = await renderMetrics(singleRound('probe', measured, this.promStartedAt ?? Date.now(), Date.now()))
+    writeFileAtomic(file, text, '--prom-file')
+    this.verbose(`metrics written to ${file}`)
   }
 
-  /** --bind x=IP (and the profile's probe.bind): source address per network. */
-  private bindMap(networks: Networks, fromProfile: Record<string, string> | undefined): Map<string, string> | undefined {
-    const specs: Array<[string, string, string]> = Object.entries(fromProfile ?? {}).map(([n, ip]) => [n, ip, 'profile probe.bind'])
-    for (const spec of this.flags.bind ?? []) {
-      const eq = spec.indexOf('=')
-      if (eq <= 0) throw new UserError(`invalid --bind '${spec}': write NETWORK=IP, e.g. --bind x=10.10.0.5`, {code: 'invalid_bind'})
-      specs.push([spec.slice(0, eq).trim(), spec.slice(eq + 1).trim(), '--bind'])
+  /** A probe that could not run still says so in --prom-file (tarsnet_probe_success 0), then fails as usual. */
+  public override async catch(err: Error & {oclif?: {exit?: number}}): Promise<void> {
+    const file = this.flags?.['prom-file']
+    if (file !== undefined && this.promStartedAt !== undefined && !(err instanceof UserError && err.code === 'prom_file_unwritable')) {
+      await this.writePromFile(file, {error: err}).catch((error: unknown) => {
+        process.stderr.write(`error: ${(error as Error).message}\n`)
+      })
     }
-    if (specs.length === 0) return undefined
-    const map = new Map<string, string>()
-    for (const [network, ipText, origin] of specs) {
-      if (!networks.list.some((n) => n.name === network)) {
-        throw new UserError(`invalid ${origin} '${network}=${ipText}': unknown network "${network}"; the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'invalid_bind'})
-      }
-      const ip = normalizeIp(ipText)
-      if (!ip) throw new UserError(`invalid ${origin} '${network}=${ipText}': "${ipText}" is not an IP address`, {code: 'invalid_bind'})
-      map.set(network, ip)
-    }
-    return map
+    return super.catch(err)
   }
 
   /** Runs `work`, showing "probing 120/400…" on stderr if it takes over a second and stderr is a terminal. */

@@ -84,6 +84,16 @@ export function namedNetworks(list: Network[]): Networks {
   }
 }
 
+/**
+ * The networks to classify IPs with: the configured ones, else those saved with a snapshot, else one
+ * automatic network per /24 or /64 of the given IPs (a function: only computed when needed).
+ */
+export function chooseNetworks(configured: Network[], saved: Network[] | undefined, ips: Iterable<string> | (() => Iterable<string>)): Networks {
+  if (configured.length > 0) return namedNetworks(configured)
+  if (saved && saved.length > 0) return namedNetworks(saved)
+  return autoNetworks(typeof ips === 'function' ? ips() : ips)
+}
+
 /** Automatic networks for the given IPs: one per /24 (IPv4) or /64 (IPv6), named after the prefix. */
 export function autoNetworks(ips: Iterable<string>): Networks {
   const byPrefix = new Map<string, Cidr>()

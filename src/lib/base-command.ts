@@ -5,8 +5,9 @@
  */
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {autoNetworks, namedNetworks, type Networks} from '../core/networks.js'
+import {chooseNetworks, type Networks} from '../core/networks.js'
 import {NamesSeen, namesCachePath} from '../store/names-cache.js'
+import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
@@ -98,27 +99,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /**
    * Opens the store the flags and settings point at: the demo, a snapshot file, or the database
-   * (`db` overrides the configured URL: init tests a URL typed at its prompt).
+   * (`db` overrides the configured URL: init tests a URL typed at its prompt). Opened once per command.
    */
   protected async openStore(options: {db?: string} = {}): Promise<Store> {
     if (this.store) return this.store
-    const {SnapshotStore} = await import('../store/snapshot-store.js')
-    if (this.flags.demo) {
-      this.store = SnapshotStore.demo()
-    } else if (this.flags.snapshot) {
-      this.store = SnapshotStore.fromFile(this.flags.snapshot)
-      this.notice(`reading snapshot ${this.flags.snapshot} taken ${this.store.info.takenAt}: not live data`)
-    } else {
-      this.store = await this.openDatabase(options.db)
-    }
-    if (this.store.info.kind !== 'demo') this.store = this.namesSeen.watch(this.store)
-    this.verbose(`source: ${this.store.info.source}`)
-    for (const f of this.store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
-    if (this.store.info.host) this.verbose(`database host that answered: ${this.store.info.host}`)
+    let store = await this.connectStore(options)
+    // The names cache (shell completion) learns node and object names from whatever real source is read.
+    if (store.info.kind !== 'demo') store = this.namesSeen.watch(store)
+    this.store = store
     return this.store
   }
 
-  private async openDatabase(dbOverride?: string): Promise<Store> {
+  /** Where the flags and settings say the rows come from (`db` overrides the configured URL). */
+  protected storeSource(dbOverride?: string): StoreSource {
+    if (this.flags.demo) return {kind: 'demo'}
+    if (this.flags.snapshot) return {kind: 'snapshot', path: this.flags.snapshot}
     const settings = this.settings()
     const db = dbOverride ?? settings.db?.value
     if (!db) {
@@ -128,20 +123,30 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       )
     }
     const url = parseDbUrl(db)
-    const {MysqlStore} = await import('../store/mysql-store.js')
-    let password = url.password ?? process.env.TARSNET_DB_PASSWORD
-    const open = () => MysqlStore.open({url, password, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value})
+    return {kind: 'mysql', url, password: url.password ?? process.env.TARSNET_DB_PASSWORD, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value}
+  }
+
+  /**
+   * A new store on every call, which the caller closes. Where a person is and the database wants a
+   * password none was given for, it is asked for (masked), unless `prompt: false`.
+   */
+  protected async connectStore(options: {db?: string; prompt?: boolean} = {}): Promise<Store> {
+    const source = this.storeSource(options.db)
+    let store: Store
     try {
-      return await open()
+      store = await openStoreFrom(source)
     } catch (error) {
-      // No password given and the server wants one: ask the person, masked, then try again.
-      if (error instanceof UserError && error.code === 'db_access_denied' && password === undefined && this.canPrompt()) {
+      if (source.kind === 'mysql' && error instanceof UserError && error.code === 'db_access_denied' && source.password === undefined && (options.prompt ?? true) && this.canPrompt()) {
         const {password: ask} = await import('@inquirer/prompts')
-        password = await ask({message: `Password for ${url.user} (${redactDbUrl(db)})`, mask: '*'})
-        return open()
-      }
-      throw error
+        const password = await ask({message: `Password for ${source.url.user} (${redactDbUrl(options.db ?? this.settings().db!.value)})`, mask: '*'})
+        store = await openStoreFrom({...source, password})
+      } else throw error
     }
+    if (source.kind === 'snapshot') this.notice(`reading snapshot ${source.path} taken ${store.info.takenAt}: not live data`)
+    this.verbose(`source: ${store.info.source}`)
+    for (const f of store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
+    if (store.info.host) this.verbose(`database host that answered: ${store.info.host}`)
+    return store
   }
 
   /**
@@ -149,11 +154,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * automatic network per /24 or /64 of the given IPs (a function: only computed when needed).
    */
   protected networksFor(ips: Iterable<string> | (() => Iterable<string>)): Networks {
-    const configured = this.settings().networks.value
-    if (configured.length > 0) return namedNetworks(configured)
-    const saved = this.store?.savedNetworks
-    if (saved && saved.length > 0) return namedNetworks(saved)
-    return autoNetworks(typeof ips === 'function' ? ips() : ips)
+    return chooseNetworks(this.settings().networks.value, this.store?.savedNetworks, ips)
   }
 
   /** Says once when the IP-list column is missing, and how to add it. */

@@ -6,6 +6,7 @@ import {existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'no
 import {dirname, join} from 'node:path'
 
 import {parseLocator} from '../core/locator.js'
+import {parseListenAddress} from '../core/listen.js'
 import {parseNetworksSpec, type Network} from '../core/networks.js'
 import {UserError} from '../core/errors.js'
 
@@ -17,6 +18,14 @@ export interface ProbeSettings {
   concurrency?: number
   /** Source address per network name. */
   bind?: Record<string, string>
+}
+
+/** The profile's `exporter` keys (tarsnet exporter). */
+export interface ExporterSettings {
+  /** HOST:PORT to serve /metrics on. */
+  listen?: string
+  /** Seconds between probe rounds. */
+  interval?: number
 }
 
 export interface Profile {
@@ -31,6 +40,7 @@ export interface Profile {
   detectExclude?: string[]
   /** The registry's locator, as a client's config has it: tars.tarsregistry.QueryObj@tcp -h … -p 17890:… */
   locator?: string
+  exporter?: ExporterSettings
 }
 
 export interface ConfigFile {
@@ -189,4 +199,35 @@ export function resolveLocator(input: {flag?: string; env: NodeJS.ProcessEnv; se
   }
   if (setting) parseLocator(setting.value, setting.origin)
   return setting
+}
+
+const EXPORTER_KEYS = new Set(['listen', 'interval'])
+
+/**
+ * The profile's `exporter` keys, checked: an object with `listen` (HOST:PORT) and `interval` (whole
+ * seconds, at least 1). Anything else is one clear error naming the profile and the key.
+ */
+export function exporterSettings(profile: Profile, profileName: string): ExporterSettings {
+  const value: unknown = profile.exporter
+  if (value === undefined) return {}
+  const where = `profile ${profileName}: exporter`
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UserError(`${where} must be an object like {"listen": "127.0.0.1:9731", "interval": 30}`, {code: 'invalid_config'})
+  }
+  const raw = value as Record<string, unknown>
+  const unknown = Object.keys(raw).filter((k) => !EXPORTER_KEYS.has(k))
+  if (unknown.length > 0) throw new UserError(`${where} has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: the keys are listen and interval`, {code: 'invalid_config'})
+  const out: ExporterSettings = {}
+  if (raw.listen !== undefined) {
+    const parsed = typeof raw.listen === 'string' ? parseListenAddress(raw.listen) : 'not a string'
+    if (typeof parsed === 'string') throw new UserError(`${where}.listen ${JSON.stringify(raw.listen)} is invalid (${parsed}): write HOST:PORT, e.g. "127.0.0.1:9731"`, {code: 'invalid_config'})
+    out.listen = raw.listen as string
+  }
+  if (raw.interval !== undefined) {
+    if (typeof raw.interval !== 'number' || !Number.isInteger(raw.interval) || raw.interval < 1) {
+      throw new UserError(`${where}.interval ${JSON.stringify(raw.interval)} is invalid: give whole seconds, at least 1, e.g. 30`, {code: 'invalid_config'})
+    }
+    out.interval = raw.interval
+  }
+  return out
 }

@@ -10,11 +10,18 @@
  * with TARSNET_CHILD naming the script; the entry (src/main.ts) runs that script instead of the CLI.
  */
 import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
+import {Worker} from 'node:worker_threads'
 
 export type RuntimeKind = 'install' | 'bundle' | 'sea'
 
+/** The built program's text and the file name it is known by (src/boot.ts compiles it from these). */
+export interface ProgramText {
+  source: () => string
+  filename: string
+}
+
 /** Set once by the entry (src/main.ts) before any command runs. */
-export const runtime: {kind: RuntimeKind} = {kind: 'install'}
+export const runtime: {kind: RuntimeKind; program?: ProgramText} = {kind: 'install'}
 
 /** The environment variable naming the helper script a re-started executable must run. */
 export const CHILD_ENV = 'TARSNET_CHILD'
@@ -26,4 +33,30 @@ export const CHILD_ENV = 'TARSNET_CHILD'
 export function spawnNodeScript(name: string, script: string, options: SpawnOptions): ChildProcess {
   if (runtime.kind === 'sea') return spawn(process.execPath, [], {...options, env: {...(options.env ?? process.env), [CHILD_ENV]: name}})
   return spawn(process.execPath, ['-e', script], options)
+}
+
+/**
+ * A worker thread's bootstrap: compile the program from the text it was handed (there is no module file
+ * to point a Worker at in the single file or the executable, and dist/ is that same one program), then
+ * run the role's entry (src/main.ts runWorker). Built-in modules only, as in the executable.
+ */
+const WORKER_BOOT = `
+const {workerData} = require('node:worker_threads')
+const {createRequire} = require('node:module')
+const {dirname} = require('node:path')
+const {source, filename, role} = workerData.tarsnetProgram
+const module = {exports: {}}
+new Function('exports', 'require', 'module', '__filename', '__dirname', source)(module.exports, createRequire(filename), module, filename, dirname(filename))
+module.exports.runWorker(role).catch((error) => { process.exitCode = 1; throw error })
+`
+
+/**
+ * Starts a worker thread running `role` of this same program (src/main.ts runWorker), with `data` as its
+ * workerData (the program's own fields travel under `tarsnetProgram`). Only a built tarsnet (install,
+ * single file, executable) has its program text; anything else is told so.
+ */
+export function startProgramWorker(role: string, data: object): Worker {
+  const program = runtime.program
+  if (!program) throw new Error(`a ${role} worker needs the built tarsnet (bin/run.js, the single file or the executable)`)
+  return new Worker(WORKER_BOOT, {eval: true, workerData: {...data, tarsnetProgram: {source: program.source(), filename: program.filename, role}}})
 }

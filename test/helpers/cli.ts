@@ -28,16 +28,22 @@ export interface CliOptions {
 /** A config dir of its own for every test run, so a developer's real config never leaks in. */
 const isolatedHome = mkdtempSync(join(tmpdir(), 'tarsnet-test-home-'))
 
-export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/** The environment the CLI runs in: no TARSNET_ variables, an isolated home, no colour, CI set; then `extra`. */
+export function cliEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !k.startsWith('TARSNET_')) env[k] = v
   }
   Object.assign(env, {HOME: isolatedHome, XDG_CONFIG_HOME: join(isolatedHome, 'config'), XDG_DATA_HOME: join(isolatedHome, 'data'), NO_COLOR: '1', CI: 'true'})
-  for (const [k, v] of Object.entries(options.env ?? {})) {
+  for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k]
     else env[k] = v
   }
+  return env
+}
+
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const env = cliEnv(options.env)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {env, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''

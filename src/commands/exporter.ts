@@ -1,0 +1,185 @@
+import {Args, Flags} from '@oclif/core'
+
+import {DEFAULT_LISTEN, parseListenAddress, type ListenAddress} from '../core/listen.js'
+import {UserError} from '../core/errors.js'
+import {parseObjectName} from '../core/resolve.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {exporterSettings} from '../lib/config.js'
+import {probeFlags} from '../lib/probe-flags.js'
+import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
+import {RoundWorker} from '../exporter/rounds.js'
+import {MetricsServer, type Health} from '../exporter/server.js'
+import {probeTiming} from '../probe/request.js'
+import type {CheckMode} from '../probe/plan.js'
+
+export const DEFAULT_INTERVAL_SECONDS = 30
+
+export interface ExporterResult {
+  listen: string
+  intervalSeconds: number
+  rounds: number
+  /** The last round, as in its log line; null when none finished. */
+  lastRound: Record<string, unknown> | null
+  notices: string[]
+}
+
+export default class Exporter extends BaseCommand<typeof Exporter> {
+  static override summary = 'Serve the link matrix to Prometheus: probe every interval, serve the last complete round at /metrics.'
+  static override description = `A long-running process for the plant's monitoring: every --interval seconds it probes every node × network from this host (exactly as \`tarsnet probe\` does, with the same flags), and serves the last complete round at http://HOST:PORT/metrics in the Prometheus text format, plus /healthz. Scrapes never start a probe, and two rounds never run at once.
+Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets.
+The rows are read afresh every round. When the database cannot be read, the round fails: the last good round's links stay served, with tarsnet_probe_success 0. One line per round on stderr (JSON lines with --json). SIGTERM or SIGINT stops it cleanly.
+Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "interval": 30}), then ${DEFAULT_LISTEN} and ${DEFAULT_INTERVAL_SECONDS} s. The alert rules, a Grafana dashboard and a systemd unit are in contrib/.`
+
+  static override examples = [
+    {description: 'Serve on the default address, probing every 30 s', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Every 10 s, on all interfaces, TCP connects only, 500 ms per probe', command: '<%= config.bin %> <%= command.id %> --listen :9731 --interval 10 --check tcp --timeout 500'},
+    {description: 'Watch one object\'s endpoints instead of the node matrix', command: '<%= config.bin %> <%= command.id %> tars.tarsregistry.QueryObj'},
+  ]
+
+  static override args = {
+    object: Args.string({description: 'Probe every expanded endpoint of this object (App.Server.Obj) instead of the node matrix.'}),
+  }
+
+  static override flags = {
+    listen: Flags.string({summary: `HOST:PORT to serve /metrics and /healthz on (default ${DEFAULT_LISTEN}, or the profile's exporter.listen); [::1]:9731 for IPv6, :9731 for every interface.`}),
+    interval: Flags.integer({summary: `Seconds between the starts of two rounds (default ${DEFAULT_INTERVAL_SECONDS}, or the profile's exporter.interval).`, min: 1}),
+    ...probeFlags,
+  }
+
+  /** Notices said once each, on stderr, as JSON lines with --json (stdout is for the final result). */
+  protected override notice(message: string): void {
+    if (this.notices.includes(message)) return
+    this.notices.push(message)
+    this.logLine(`note: ${message}`, {event: 'note', message})
+  }
+
+  async run(): Promise<ExporterResult> {
+    const {flags} = this
+    const settings = this.settings()
+    const fromProfile = exporterSettings(settings.profile, settings.profileName.value)
+    const listen = this.listenAddress(flags.listen, fromProfile.listen, settings.profileName.value)
+    const intervalSeconds = flags.interval ?? fromProfile.interval ?? DEFAULT_INTERVAL_SECONDS
+    const object = this.args.object
+    if (object !== undefined && !parseObjectName(object)) {
+      throw new UserError(`invalid object name '${object}': write it as App.Server.Obj`, {code: 'invalid_object'})
+    }
+    const profileProbe = settings.probe.value
+    const timing = probeTiming(flags, profileProbe)
+
+    const worker = new RoundWorker({
+      source: this.storeSource(),
+      request: {object, check: flags.check as CheckMode, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value},
+      timing,
+      bind: {profile: profileProbe.bind, flags: flags.bind},
+    }, (message) => this.notice(message))
+
+    const startedAt = Date.now()
+    let last: Round | null = null
+    let lastSuccessAt: number | null = null
+    // Healthy while rounds keep ending: a round should end every interval plus its own duration.
+    const staleAfterSeconds = Math.max(3 * intervalSeconds, intervalSeconds + 60)
+    const health = (): Health => {
+      const lastEnd = last ? last.endedAtMs : startedAt
+      const quietSeconds = (Date.now() - lastEnd) / 1000
+      return {
+        healthy: quietSeconds < staleAfterSeconds,
+        detail: {
+          rounds: last?.number ?? 0,
+          lastRoundAt: last ? new Date(last.endedAtMs).toISOString() : null,
+          lastRoundSuccess: last?.success ?? null,
+          lastSuccessAt: lastSuccessAt === null ? null : new Date(lastSuccessAt).toISOString(),
+          intervalSeconds,
+          ...(quietSeconds >= staleAfterSeconds ? {problem: `no round has ended for ${Math.round(quietSeconds)} s`} : {}),
+        },
+      }
+    }
+    const server = new MetricsServer({health})
+    let bound: Awaited<ReturnType<MetricsServer['listen']>>
+    try {
+      bound = await server.listen(listen)
+      server.publish(await worker.ready())
+    } catch (error) {
+      await Promise.all([server.close(), worker.stop()])
+      throw error
+    }
+
+    const stop = new AbortController()
+    const onSignal = (): void => stop.abort()
+    process.on('SIGTERM', onSignal)
+    process.on('SIGINT', onSignal)
+    this.logLine(
+      `${new Date().toISOString()} serving ${bound.url}, probing every ${intervalSeconds} s${object ? ` the endpoints of ${object}` : ''}`,
+      {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, retries: timing.retries},
+    )
+    try {
+      while (!stop.signal.aborted) {
+        const roundStart = Date.now()
+        const done = await untilAborted(worker.round(), stop.signal)
+        if (done === null) break // an interrupted round is not served
+        const {round, text} = done
+        last = round
+        if (round.success) lastSuccessAt = round.endedAtMs
+        server.publish({text})
+        this.logLine(roundLogLine(round), {event: 'round', ...roundLogJson(round)})
+        await sleep(roundStart + intervalSeconds * 1000 - Date.now(), stop.signal)
+      }
+    } finally {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+      await Promise.all([server.close(), worker.stop()])
+    }
+    this.logLine(`${new Date().toISOString()} stopped after ${last?.number ?? 0} round(s)`, {event: 'stop', rounds: last?.number ?? 0})
+    return {listen: bound.url, intervalSeconds, rounds: last?.number ?? 0, lastRound: last ? roundLogJson(last) : null, notices: this.notices}
+  }
+
+  /** --listen, else the profile's exporter.listen, else the default; a bad value is one clear error. */
+  private listenAddress(flag: string | undefined, profile: string | undefined, profileName: string): ListenAddress {
+    const [text, origin] = flag !== undefined ? [flag, '--listen'] : profile !== undefined ? [profile, `profile ${profileName}: exporter.listen`] : [DEFAULT_LISTEN, 'default']
+    const parsed = parseListenAddress(text)
+    if (typeof parsed === 'string') {
+      throw new UserError(`invalid ${origin} '${text}': ${parsed}; write HOST:PORT, e.g. --listen 127.0.0.1:9731`, {code: 'invalid_listen'})
+    }
+    return parsed
+  }
+
+  /** One log line on stderr: text for people, or a JSON object per line with --json. */
+  private logLine(text: string, json: Record<string, unknown>): void {
+    process.stderr.write(this.jsonEnabled() ? `${JSON.stringify({time: new Date().toISOString(), ...json})}\n` : `${text}\n`)
+  }
+}
+
+/**
+ * `work`'s result, or null as soon as `signal` aborts. Not Promise.race against one long-lived "stopped"
+ * promise: every race would leave a reaction on it holding that round's result (its metrics text) for as
+ * long as the exporter runs.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => resolve(null)
+    signal.addEventListener('abort', onAbort, {once: true})
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      },
+    )
+  })
+}
+
+/** Waits `ms` (at most), or until `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, {once: true})
+  })
+}

@@ -1,0 +1,90 @@
+/**
+ * The exporter's round worker (a worker thread): it owns the collectors, the last round and the
+ * prom-client registry, runs a round when asked, and answers with the rendered metrics. Probing
+ * thousands of sockets and rendering thousands of series take the CPU for a while; here they never
+ * delay a scrape, which the main thread answers from the last text alone.
+ */
+import {parentPort, workerData} from 'node:worker_threads'
+
+import {bindMap, type ProbeRequest} from '../probe/request.js'
+import type {ProbeOptions} from '../probe/engine.js'
+import {openStoreFrom, type StoreSource} from '../store/open.js'
+import type {Store} from '../store/types.js'
+import {buildRegistry, promClient} from './metrics.js'
+import {ProbeCollector} from './probe-collector.js'
+import {roundForLog, runRound, type Collector, type Round} from './round.js'
+
+export interface WorkerConfig {
+  source: StoreSource
+  request: ProbeRequest
+  timing: Omit<ProbeOptions, 'bind' | 'signal' | 'onProgress'>
+  /** Source addresses per network: the profile's probe.bind and the --bind flags. */
+  bind: {profile?: Record<string, string>; flags?: string[]}
+}
+
+export type ToWorker = {type: 'round'} | {type: 'stop'}
+export type FromWorker =
+  | {type: 'ready'; text: string; contentType: string}
+  | {type: 'round'; round: Round; text: string}
+  | {type: 'note'; message: string}
+  | {type: 'stopped'}
+
+/** The collectors of a round: the probe from this host. `tarsnet mesh` and `tarsnet check` plug in here. */
+export function collectorsFor(config: WorkerConfig, note: (message: string) => void): Collector[] {
+  let firstOpen = true
+  const openStore = async (): Promise<Store> => {
+    const store = await openStoreFrom(config.source)
+    if (firstOpen) {
+      firstOpen = false
+      if (config.source.kind === 'snapshot') note(`reading snapshot ${config.source.path} taken ${store.info.takenAt}: not live data`)
+      if (!(await store.ipListColumnPresent().catch(() => true))) {
+        note(`t_node_info has no ${store.ipListColumn} column: every node falls back to endpoint_ip or node_name (one network). Add it with \`tarsnet db migrate\``)
+      }
+    }
+    return store
+  }
+  return [
+    new ProbeCollector({
+      request: config.request,
+      openStore,
+      timing: config.timing,
+      bind: (networks) => bindMap(networks, config.bind.profile, config.bind.flags),
+      onNotes: (notes) => notes.forEach(note),
+    }),
+  ]
+}
+
+/** The worker thread's entry (started through lib/runtime.ts startProgramWorker). */
+export async function workerMain(): Promise<void> {
+  const port = parentPort!
+  const config = workerData as WorkerConfig
+  const said = new Set<string>()
+  const send = (message: FromWorker) => port.postMessage(message)
+  const note = (message: string): void => {
+    if (said.has(message)) return
+    said.add(message)
+    send({type: 'note', message})
+  }
+  const prom = await promClient()
+  const collectors = collectorsFor(config, note)
+  const stop = new AbortController()
+  let last: Round | null = null
+  const initial = buildRegistry(prom, null)
+  send({type: 'ready', text: await initial.metrics(), contentType: initial.contentType})
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'stop') {
+      stop.abort()
+      send({type: 'stopped'})
+      port.close()
+      return
+    }
+    void (async () => {
+      const round = await runRound(collectors, last, stop.signal)
+      if (stop.signal.aborted) return
+      last = round
+      const text = await buildRegistry(prom, round).metrics()
+      send({type: 'round', round: roundForLog(round), text})
+    })()
+  })
+}
+

@@ -1,0 +1,100 @@
+/**
+ * One probe, from what was asked to what to probe and how: the plan (node matrix or one object's
+ * endpoints, read from a store), the source address per network, and the timing options. Shared by
+ * `tarsnet probe` and the exporter, which plans again every round without going through the command.
+ */
+import {normalizeIp} from '../core/ip.js'
+import {assertKnownNetwork, chooseNetworks, type Network, type Networks} from '../core/networks.js'
+import {nodeAddresses} from '../core/nodes.js'
+import {resolveObject} from '../core/resolve.js'
+import {UserError} from '../core/errors.js'
+import {loadObjectRows} from '../lib/object-loader.js'
+import type {Store} from '../store/types.js'
+import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, type ProbeOptions} from './engine.js'
+import {planMatrix, planObject, type CheckMode, type ProbePlan} from './plan.js'
+import {EXIT} from './report.js'
+
+export interface ProbeRequest {
+  /** App.Server.Obj (already checked to be well formed), or undefined for the node matrix. */
+  object?: string
+  check: CheckMode
+  network?: string
+  node?: string
+  /** --port: exactly these ports on every node IP. */
+  ports?: number[]
+  /** The profile's probe ports: tried after the servant ports, alone where a node has none. */
+  fallbackPorts?: number[]
+  /** The configured networks (flag, environment or profile); empty: the store's saved ones, else automatic. */
+  configuredNetworks: Network[]
+}
+
+export interface PlannedProbe {
+  plan: ProbePlan
+  networks: Networks
+  /** Things the operator should know (e.g. a flag that does not apply), besides the plan's own notes. */
+  notes: string[]
+}
+
+/** Reads the rows the request needs from `store` and plans the probe. */
+export async function planProbe(store: Store, request: ProbeRequest): Promise<PlannedProbe> {
+  const networksOf = (nodes: Array<Parameters<typeof nodeAddresses>[0]>): Networks =>
+    chooseNetworks(request.configuredNetworks, store.savedNetworks, () => nodes.flatMap((n) => nodeAddresses(n).ips))
+  if (request.object === undefined) {
+    const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
+    const networks = networksOf(nodes)
+    assertKnownNetwork(networks, request.network)
+    const plan = planMatrix({nodes, servers, adapters, networks, ports: request.ports, fallbackPorts: request.fallbackPorts, check: request.check, network: request.network, node: request.node})
+    return {plan, networks, notes: plan.notes}
+  }
+  const {rows, nodes} = await loadObjectRows(store, request.object)
+  const networks = networksOf(nodes)
+  assertKnownNetwork(networks, request.network)
+  const result = resolveObject({object: request.object, rows, nodes, networks, groups: await store.loadGroups(), filters: {network: request.network, node: request.node}})
+  const plan = planObject(result, networks, request.check, request.network)
+  const notes = [...plan.notes]
+  if (request.ports) notes.push('--port is ignored with an object: its endpoints carry their own ports')
+  return {plan, networks, notes}
+}
+
+/** The error for a plan with nothing to probe (exit 3), saying why. */
+export function nothingToProbe(plan: ProbePlan, filtered: boolean): UserError {
+  return new UserError(
+    plan.rows.length === 0
+      ? `nothing to probe: no ${plan.mode === 'object' ? 'endpoint' : 'node'} matches${filtered ? ' --node/--network' : ''}`
+      : 'nothing to probe: no IP has a port to probe (no active servants there): give --port N',
+    {code: 'nothing_to_probe', exitCode: EXIT.cannotProbe},
+  )
+}
+
+/** --bind x=IP (and the profile's probe.bind): source address per network; undefined when none. */
+export function bindMap(networks: Networks, fromProfile: Record<string, string> | undefined, fromFlags: string[] | undefined): Map<string, string> | undefined {
+  const specs: Array<[string, string, string]> = Object.entries(fromProfile ?? {}).map(([n, ip]) => [n, ip, 'profile probe.bind'])
+  for (const spec of fromFlags ?? []) {
+    const eq = spec.indexOf('=')
+    if (eq <= 0) throw new UserError(`invalid --bind '${spec}': write NETWORK=IP, e.g. --bind x=10.10.0.5`, {code: 'invalid_bind'})
+    specs.push([spec.slice(0, eq).trim(), spec.slice(eq + 1).trim(), '--bind'])
+  }
+  if (specs.length === 0) return undefined
+  const map = new Map<string, string>()
+  for (const [network, ipText, origin] of specs) {
+    if (!networks.list.some((n) => n.name === network)) {
+      throw new UserError(`invalid ${origin} '${network}=${ipText}': unknown network "${network}"; the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'invalid_bind'})
+    }
+    const ip = normalizeIp(ipText)
+    if (!ip) throw new UserError(`invalid ${origin} '${network}=${ipText}': "${ipText}" is not an IP address`, {code: 'invalid_bind'})
+    map.set(network, ip)
+  }
+  return map
+}
+
+/** Timeout, retries and concurrency: the flag, else the profile's probe setting, else the default. */
+export function probeTiming(
+  flags: {timeout?: number; retries?: number; concurrency?: number},
+  profile: {timeoutMs?: number; retries?: number; concurrency?: number},
+): Required<Pick<ProbeOptions, 'timeoutMs' | 'retries' | 'concurrency'>> {
+  return {
+    timeoutMs: flags.timeout ?? profile.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    retries: flags.retries ?? profile.retries ?? DEFAULT_RETRIES,
+    concurrency: flags.concurrency ?? profile.concurrency ?? defaultConcurrency(),
+  }
+}
