@@ -231,6 +231,8 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
         const started = Date.now()
         const result = await session.round(plan, ac.signal)
         if (ac.signal.aborted) break
+        // A first round that reached no node is a setup problem (ssh config, keys): say so now.
+        if (!last) this.requireMeasured(result)
         const now = Date.now()
         const changes = tracker.update(result.links.map((l) => ({row: `${l.from} ${g.arrow} ${l.to}`, node: `${l.from} ${g.arrow} ${l.to}`, network: l.network, host: l.host, status: l.status})), now)
         const lines: string[] = changes.map((c) => `${clock(c.at)} ${c.node} ${c.network ?? '(none)'} ${c.host} ${c.from} ${g.arrow} ${c.to}`)

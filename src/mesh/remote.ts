@@ -31,8 +31,8 @@ export interface RemoteScriptOptions {
 
 /** Probes started at once on a node; more are run in successive batches (a node has process limits). */
 export const REMOTE_BATCH = 512
-/** What a batch may take beyond the probe timeout to start its processes before timeout(1) stops it. */
-const BATCH_SLACK_MS = 250
+/** timeout(1) around a batch is a safety net only (the probers bound themselves): this much past the timeout. */
+const BATCH_SLACK_MS = 2000
 
 export const HEADER = 'TARSNET-MESH 1'
 export const FOOTER = 'TARSNET-MESH-END'
@@ -41,9 +41,15 @@ export const FOOTER = 'TARSNET-MESH-END'
 // prints `R id status [microseconds | detail]` for every probe that finishes; a probe still hanging when
 // timeout(1) stops the batch prints nothing, and the driver below calls it a timeout.
 
-/** bash: a subshell per probe (no exec per probe), /dev/tcp, latency from EPOCHREALTIME (bash ≥ 5). */
+/**
+ * bash: a subshell per probe (no exec per probe), /dev/tcp, latency from EPOCHREALTIME (bash ≥ 5). A
+ * watchdog started once every probe is launched gives the last one its full timeout, then stops the
+ * batch's process group (timeout(1) made it one); it waits with `read -t` on a pipe nobody writes to,
+ * so it costs no process. A probe that finished but took longer than the timeout says timeout itself.
+ */
 const BASH_PROBER = `set -f
 T=$1
+pids=
 for j in $2; do
   k=\${j%%,*}; r=\${j#*,}; h=\${r%,*}; p=\${r##*,}
   (
@@ -62,10 +68,16 @@ for j in $2; do
       *) e=\${e##*: }; e=\${e//[!A-Za-z0-9 ._-]/}; printf "R %s error %s\\n" "$k" "\${e:0:80}" ;;
     esac
   ) &
+  pids="$pids $!"
 done
-wait`
+exec 9<> <(:)
+( read -t "$3" -u 9; [ $? -gt 128 ] || sleep "$3"; kill -TERM 0 ) 2>/dev/null &
+w=$!
+wait $pids
+kill "$w" 2>/dev/null
+exit 0`
 
-/** nc (OpenBSD, busybox or ncat): -z -v -w whole seconds; latency from date +%s%N where it has %N. */
+/** nc (OpenBSD, busybox or ncat): -z -v -w whole seconds bounds each probe; latency from date +%s%N where it has %N. */
 const NC_PROBER = `set -f
 T=$1; W=$2
 for j in $3; do
@@ -161,7 +173,7 @@ if [ "$tool" != none ]; then
   fi
   run() {
     case $tool in
-      bash) timeout "$TO" bash -c "$B" tarsnet "$T" "$1" ;;
+      bash) timeout "$TO" bash -c "$B" tarsnet "$T" "$1" "$S" ;;
       nc) if [ -n "$TO" ]; then timeout "$TO" sh -c "$N" tarsnet "$T" "$W" "$1"; else sh -c "$N" tarsnet "$T" "$W" "$1"; fi ;;
       python3) python3 -c "$Y" "$T" "$1" ;;
     esac
@@ -230,8 +242,9 @@ export function buildRemoteScript(probes: readonly RemoteProbe[], options: Remot
   const batchMs = options.timeoutMs + BATCH_SLACK_MS
   const vars = [
     `T=${options.timeoutMs}`,
+    `S=${(options.timeoutMs / 1000).toFixed(3)}`,
     `R=${options.retries}`,
-    // timeout(1) for a batch: fractional seconds where it takes them (GNU), else whole seconds.
+    // timeout(1), the safety net around a batch: fractional seconds where it takes them (GNU), else whole.
     `TS=${(batchMs / 1000).toFixed(3)}`,
     `TI=${Math.ceil(batchMs / 1000)}`,
     // nc -w takes whole seconds.
@@ -247,7 +260,7 @@ export function buildRemoteScript(probes: readonly RemoteProbe[], options: Remot
 /** How long a node's run may take at most: its batches, each try, plus start-up. */
 export function remoteBudgetMs(probeCount: number, options: RemoteScriptOptions): number {
   const batches = Math.max(1, Math.ceil(probeCount / REMOTE_BATCH))
-  return batches * (options.retries + 1) * (Math.max(options.timeoutMs, 1000 * Math.ceil(options.timeoutMs / 1000)) + BATCH_SLACK_MS + 500) + 3000
+  return batches * (options.retries + 1) * (options.timeoutMs + BATCH_SLACK_MS + 1000) + 3000
 }
 
 export interface RemoteResult {

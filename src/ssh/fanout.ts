@@ -204,9 +204,18 @@ export async function runSshTasks<K>(tasks: readonly SshTask<K>[], config: SshCo
   return results
 }
 
-/** A private directory (0700) for control sockets. */
+/** A Unix socket path holds at most 107 bytes; ControlPath is the directory plus '/' and %C (40 hex digits). */
+const MAX_CONTROL_DIR = 107 - 41
+
+/** A private directory (0700) for control sockets: in the temp dir, or /tmp when that path is too long for sockets. */
 export function createControlDir(): string {
-  return mkdtempSync(join(tmpdir(), 'tarsnet-ssh-'))
+  const base = tmpdir()
+  const dir = mkdtempSync(join(base.length + 20 <= MAX_CONTROL_DIR ? base : '/tmp', 'tarsnet-ssh-'))
+  if (Buffer.byteLength(dir) > MAX_CONTROL_DIR) {
+    rmSync(dir, {recursive: true, force: true})
+    throw new Error(`no directory short enough for ssh control sockets (${dir})`)
+  }
+  return dir
 }
 
 /**

@@ -35,6 +35,11 @@ export interface MeshLabOptions {
   port?: number
   /** Which probing tool a node's PATH offers (default bash, with nc too). */
   tools?: Record<number, NodeTool>
+  /**
+   * The operator's KexAlgorithms (ssh_config), e.g. curve25519-sha256; default: OpenSSH's own, whose
+   * post-quantum sntrup761x25519 costs ~130 ms of CPU per session on each side on a small machine.
+   */
+  kex?: string
 }
 
 export interface LabNode {
@@ -135,6 +140,11 @@ function waitForLine(child: ChildProcess, stream: 'stdout' | 'stderr', pattern: 
   })
 }
 
+/** A python3 the python3 node can have on its PATH (a real binary, not a pyenv shim). */
+export function pythonAvailable(): boolean {
+  return existsSync('/usr/bin/python3')
+}
+
 const COREUTILS = ['cat', 'date', 'timeout', 'tr', 'cut', 'sleep', 'printf', 'env', 'id', 'ls', 'rm', 'mkdir', 'touch', 'true', 'false', 'uname', 'head', 'wc']
 
 export class MeshLab {
@@ -204,19 +214,19 @@ export class MeshLab {
     writeFileSync(join(dir, 'empty'), '')
     // The node side's PATH: a directory of symlinks per tool set.
     const resolveBin = (b: string) => run('sh', ['-c', `command -v ${b}`]).trim()
-    const realPython = () => {
-      for (const p of ['/usr/bin/python3', '/usr/local/bin/python3']) if (existsSync(p)) return p
-      throw new Error('the python3 node needs /usr/bin/python3')
-    }
     const binDir = (tool: NodeTool): string => {
-      const d = join(dir, `bin-${tool}`)
+      const d = this.binDir(tool)
       if (existsSync(d)) return d
       mkdirSync(d)
       const bins = ['sh', ...COREUTILS, ...(tool === 'bash' ? ['bash', 'nc'] : tool === 'nc' ? ['nc'] : [])]
       for (const b of bins) symlinkSync(resolveBin(b), join(d, b))
-      if (tool === 'python3') symlinkSync(realPython(), join(d, 'python3'))
+      if (tool === 'python3') symlinkSync('/usr/bin/python3', join(d, 'python3'))
       return d
     }
+
+    binDir('bash')
+    binDir('nc')
+    if (pythonAvailable()) binDir('python3')
 
     run('ip', ['netns', 'add', BRIDGE_NS])
     run('ip', ['-n', BRIDGE_NS, 'link', 'set', 'lo', 'up'])
@@ -281,7 +291,18 @@ export class MeshLab {
       '  GlobalKnownHostsFile /dev/null',
       '  StrictHostKeyChecking yes',
       '  LogLevel ERROR',
+      ...(options.kex ? [`  KexAlgorithms ${options.kex}`] : []),
     ].join('\n') + '\n')
+  }
+
+  /** The directory of symlinks that is a node's PATH when it offers `tool`. */
+  binDir(tool: NodeTool): string {
+    return join(this.dir, `bin-${tool}`)
+  }
+
+  /** Runs a script with `sh -s` inside node i, with the PATH a node offering `tool` has: what sshd would run. */
+  runScript(i: number, tool: NodeTool, script: string): string {
+    return run('ip', ['netns', 'exec', this.ns(i), 'env', '-i', `PATH=${this.binDir(tool)}`, 'sh', '-s'], script)
   }
 
   /** Runs a command inside node i. */
@@ -320,6 +341,17 @@ export class MeshLab {
   /** One direction only: `to` drops what `from` sends it on the servant port. */
   dropOneWay(from: number, to: number, network: string): void {
     this.iptables(to, ['-A', 'INPUT', '-p', 'tcp', '--dport', String(this.port), '-s', this.ip(from, network), '-j', 'DROP'])
+  }
+
+  /** Many one-way drops at once (one iptables-restore per node): each `to` drops `from`'s probes on the servant port. */
+  dropLinks(links: ReadonlyArray<{from: number; to: number; network: string}>): void {
+    const byNode = new Map<number, string[]>()
+    for (const l of links) {
+      const rules = byNode.get(l.to) ?? []
+      rules.push(`-A INPUT -p tcp --dport ${this.port} -s ${this.ip(l.from, l.network)} -j DROP`)
+      byNode.set(l.to, rules)
+    }
+    for (const [i, rules] of byNode) run('ip', ['netns', 'exec', this.ns(i), 'iptables-restore', '--noflush'], `*filter\n${rules.join('\n')}\nCOMMIT\n`)
   }
 
   /** Node i cannot reach out on a network: its own new connections there are dropped; incoming ones still work. */
