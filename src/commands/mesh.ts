@@ -255,6 +255,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
         } else if (tracker.rounds === 1) {
           const nets = Object.entries(result.summary.networks).map(([n, c]) => `${n}: ${c.up}/${c.total} up`).join(', ')
           this.log(`${clock(now)} watching ${result.links.length} link(s) between ${plan.nodes.length} nodes every ${seconds} s: ${nets}; ${verdictLine(result, g)}`)
+          if (result.sources.some((s) => s.status === 'unreachable' || s.status === 'error')) for (const line of sourceLines(result.sources)) this.log(line)
           for (const line of culpritLines(result)) this.log(line)
         } else {
           for (const line of lines) this.log(line)

@@ -145,7 +145,7 @@ export class MeshSession {
     const links: MeshLink[] = []
     const unmeasured: Array<{from: string; to: string; network: string | null}> = []
     let done = 0
-    const results = await runSshTasks(tasks, this.ssh, {
+    await runSshTasks(tasks, this.ssh, {
       signal: signal ?? this.options.signal,
       onResult: (r) => {
         const job = jobs[r.key]
@@ -179,7 +179,6 @@ export class MeshSession {
         this.options.onSource?.(source, ++done, tasks.length)
       },
     })
-    void results
     for (const [i, source] of sources.entries()) {
       if (source.status === 'ok' || source.status === 'idle') continue
       const seen = new Set<string>()
