@@ -202,13 +202,15 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
     assert.equal(json.verdict, 'degraded')
   })
 
-  it('--port where nothing listens: refused everywhere, each node has nothing listening, not a network down', async () => {
-    const r = await runCli([...common(), '--json', '--port', String(lab.port + 1), '--node', 'n*'])
+  it('--port where nothing listens: refused everywhere, each node has nothing listening, not a network down (2 sessions at a time, an ssh option passed on)', async () => {
+    const r = await runCli([...common(), '--json', '--port', String(lab.port + 1), '--node', 'n*', '--fanout', '2', '--ssh-option', 'ConnectionAttempts=1'])
     assert.equal(r.code, 2, r.stderr + r.stdout)
     const json = r.json()
     assert.ok(json.links.length === 40 && json.links.every((l: any) => l.status === 'refused' && l.error === 'connection refused'))
     assert.deepEqual(culprits(json).map((c: any) => `${c.kind} ${c.node}`), ['node n1', 'node n2', 'node n3', 'node n4', 'node n5'])
     assert.match(json.culprits[0].message, /nothing answers on its ports/)
+    assert.ok(json.sources.every((s: any) => s.status === 'ok'))
+    assert.equal(json.fanout, 2)
   })
 
   it('an object: the pairs among its nodes and the raft view, with one of its nodes cut off', async () => {
