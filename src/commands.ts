@@ -11,6 +11,7 @@ import DbMigrate from './commands/db/migrate.js'
 import Demo from './commands/demo.js'
 import Exporter from './commands/exporter.js'
 import Init from './commands/init.js'
+import Mesh from './commands/mesh.js'
 import NodesAddIp from './commands/nodes/add-ip.js'
 import NodesDetect from './commands/nodes/detect.js'
 import NodesEdit from './commands/nodes/edit.js'
@@ -32,6 +33,7 @@ export const commands = {
   demo: Demo,
   exporter: Exporter,
   init: Init,
+  mesh: Mesh,
   'nodes:add-ip': NodesAddIp,
   'nodes:detect': NodesDetect,
   'nodes:edit': NodesEdit,

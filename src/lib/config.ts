@@ -41,6 +41,22 @@ export interface Profile {
   /** The registry's locator, as a client's config has it: tars.tarsregistry.QueryObj@tcp -h … -p 17890:… */
   locator?: string
   exporter?: ExporterSettings
+  /** The SSH fan-out of `mesh` (see sshSettingsOf). */
+  ssh?: SshProfileSettings
+}
+
+/** Profile key `ssh`: how `tarsnet mesh` runs the operator's OpenSSH client. */
+export interface SshProfileSettings {
+  /** Passed as `ssh -F`. */
+  configFile?: string
+  /** Passed as `ssh -l`. */
+  user?: string
+  /** `KEY=VALUE` strings (or a {KEY: VALUE} object), each passed as `ssh -o`. */
+  options?: string[] | Record<string, string>
+  /** ConnectTimeout, whole seconds. */
+  timeout?: number
+  /** SSH sessions at once. */
+  fanout?: number
 }
 
 export interface ConfigFile {
@@ -229,5 +245,45 @@ export function exporterSettings(profile: Profile, profileName: string): Exporte
     }
     out.interval = raw.interval
   }
+  return out
+}
+
+/**
+ * The profile's `ssh` settings, checked: each bad value is one line naming the profile, the key and the
+ * value. Options come back as `KEY=VALUE` strings (their meaning is checked where they are used).
+ */
+export function sshSettingsOf(profile: Profile, profileName: string): {configFile?: string; user?: string; options: string[]; timeout?: number; fanout?: number} {
+  const raw: unknown = profile.ssh
+  if (raw === undefined || raw === null) return {options: []}
+  const bad = (key: string, value: unknown, want: string) =>
+    new UserError(`invalid profile ${profileName}: ssh${key ? `.${key}` : ''} ${JSON.stringify(value)}: ${want}`, {code: 'invalid_config'})
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw bad('', raw, 'write an object {"configFile", "user", "options", "timeout", "fanout"}')
+  const ssh = raw as Record<string, unknown>
+  const out: {configFile?: string; user?: string; options: string[]; timeout?: number; fanout?: number} = {options: []}
+  if (ssh.configFile !== undefined) {
+    if (typeof ssh.configFile !== 'string' || ssh.configFile.trim() === '') throw bad('configFile', ssh.configFile, 'give the path of an ssh_config file')
+    out.configFile = ssh.configFile
+  }
+  if (ssh.user !== undefined) {
+    if (typeof ssh.user !== 'string' || ssh.user.trim() === '') throw bad('user', ssh.user, 'give a login name')
+    out.user = ssh.user
+  }
+  if (ssh.options !== undefined) {
+    const o = ssh.options
+    if (Array.isArray(o) && o.every((x) => typeof x === 'string')) out.options = o as string[]
+    else if (typeof o === 'object' && o !== null && !Array.isArray(o) && Object.values(o).every((v) => typeof v === 'string' || typeof v === 'number')) {
+      out.options = Object.entries(o).map(([k, v]) => `${k}=${v}`)
+    } else throw bad('options', o, 'give a list of "KEY=VALUE" strings, e.g. ["ProxyJump=bastion"]')
+  }
+  if (ssh.timeout !== undefined) {
+    if (typeof ssh.timeout !== 'number' || !Number.isInteger(ssh.timeout) || ssh.timeout < 1 || ssh.timeout > 600) throw bad('timeout', ssh.timeout, 'give whole seconds from 1 to 600, e.g. 5')
+    out.timeout = ssh.timeout
+  }
+  if (ssh.fanout !== undefined) {
+    if (typeof ssh.fanout !== 'number' || !Number.isInteger(ssh.fanout) || ssh.fanout < 1 || ssh.fanout > 1024) throw bad('fanout', ssh.fanout, 'give a number of sessions from 1 to 1024, e.g. 32')
+    out.fanout = ssh.fanout
+  }
+  const known = new Set(['configFile', 'user', 'options', 'timeout', 'fanout'])
+  for (const k of Object.keys(ssh)) if (!known.has(k)) throw bad(k, ssh[k], 'unknown key (the keys are configFile, user, options, timeout, fanout)')
   return out
 }

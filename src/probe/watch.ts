@@ -47,7 +47,7 @@ export class WatchTracker {
   rounds = 0
 
   /** Records a round's results at time `now` (ms); returns the changes since the previous round. */
-  update(results: readonly JsonResult[], now: number): LinkChange[] {
+  update(results: ReadonlyArray<Pick<JsonResult, 'row' | 'node' | 'network' | 'host' | 'status'>>, now: number): LinkChange[] {
     this.started ??= now
     this.rounds++
     const changes: LinkChange[] = []

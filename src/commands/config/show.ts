@@ -32,6 +32,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
       {name: 'networks', value: s.networks.value.length > 0 ? formatNetworksSpec(s.networks.value) : null, origin: s.networks.origin},
       {name: 'IP-list column', value: s.ipListColumn.value, origin: s.ipListColumn.origin},
       {name: 'probe', value: Object.keys(probe).length > 0 ? JSON.stringify(probe) : null, origin: s.probe.origin},
+      {name: 'ssh (mesh)', value: s.profile.ssh ? JSON.stringify(s.profile.ssh) : null, origin: s.profile.ssh ? `profile ${s.profileName.value}` : 'default (your own ssh config; connect timeout 5 s, 32 sessions at once)'},
       {name: 'audit log', value: s.auditLog.value ?? `${this.config.dataDir}/audit.jsonl`, origin: s.auditLog.origin},
       locatorSetting(s),
     ]

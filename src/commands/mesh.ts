@@ -1,0 +1,292 @@
+import {Args, Flags} from '@oclif/core'
+
+import {assertKnownNetwork, type Networks} from '../core/networks.js'
+import {nodeAddresses} from '../core/nodes.js'
+import {parseObjectName, resolveObject} from '../core/resolve.js'
+import {UserError} from '../core/errors.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {sshSettingsOf} from '../lib/config.js'
+import {loadObjectRows} from '../lib/object-loader.js'
+import {renderTable} from '../lib/table.js'
+import {unicodeTerminal} from '../lib/terminal.js'
+import {planMesh, planMeshObject, probesFrom, type MeshPlan} from '../mesh/plan.js'
+import {ASCII, culpritLines, matrixLines, pairLines, raftLines, sourceLines, UNICODE, verdictLine, type Glyphs, type Tone} from '../mesh/report.js'
+import {DEFAULT_FANOUT, DEFAULT_SSH_TIMEOUT_S, MESH_EXIT, MeshSession, type MeshRoundResult, type MeshSource} from '../mesh/run.js'
+import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS} from '../probe/engine.js'
+import {clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
+import type {SshConfig} from '../ssh/fanout.js'
+import {checkSshConfigFile, checkSshOption, checkSshUser, findSshBinary} from '../ssh/options.js'
+import type {Store} from '../store/types.js'
+
+export type MeshCommandResult = Omit<MeshRoundResult, 'measured'> & {
+  timeoutMs: number
+  retries: number
+  fanout: number
+  notices: string[]
+}
+
+export default class Mesh extends BaseCommand<typeof Mesh> {
+  static override summary = 'Every node probes every other node on every network, over your own SSH: pairs, culprits, verdict.'
+  static override description = `The view from the nodes: for every pair of nodes, on which networks they reach each other, and the fewest culprits that explain the failed links (a network, a node cut off, a node's side of a network, a node that cannot reach out, one link).
+tarsnet runs your OpenSSH client (ssh), so ~/.ssh/config, ProxyJump, the agent, certificates and known_hosts apply as they are; always with BatchMode=yes, never with weaker host-key checking. One session per node, at most --fanout at once; a node is reached over its IPs in list order (when the first network does not answer SSH, the next).
+On each node a POSIX sh script (sent on stdin to \`sh -s\`) probes every target at once with bash's /dev/tcp (bounded by timeout), else nc, else python3: no Node, nothing installed, nothing left behind. Only IP addresses and port numbers enter it, never node names.
+Targets are probe's: each node's own active servant ports on each of its IPs, or --port. A node does not probe itself, and probes only networks it has an IP on.
+With an object (App.Server.Obj): the pairs among the nodes serving it, on its endpoints, and the raft view (which pairs can talk; can a majority all talk).
+Exit codes: 0 every link up and every node reached; 1 degraded (a link down, every pair still up on some network; or a node not reached over SSH); 2 outage (a pair cut, a node cut off, or no raft majority); 3 could not run (bad input, ssh or its config missing, no node reached).`
+
+  static override examples = [
+    {description: 'The full mesh, with your ssh config', command: '<%= config.bin %> <%= command.id %>'},
+    {description: 'Through a bastion, as user tars, 64 sessions at once', command: '<%= config.bin %> <%= command.id %> --ssh-option ProxyJump=bastion --ssh-user tars --fanout 64'},
+    {description: 'The raft view of one object', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj'},
+    {description: 'Only network y, port 22 on every node', command: '<%= config.bin %> <%= command.id %> --network y --port 22'},
+    {description: 'Watch: SSH connections reused, changes as they happen, Ctrl-C for a summary', command: '<%= config.bin %> <%= command.id %> --watch 10'},
+    {description: 'For monitoring: JSON and exit 0/1/2/3', command: '<%= config.bin %> <%= command.id %> --json --timeout 500'},
+  ]
+
+  static override args = {
+    object: Args.string({description: 'Only the nodes serving this object (App.Server.Obj), probing its endpoints; adds the raft view.'}),
+  }
+
+  static override flags = {
+    network: Flags.string({summary: 'Only links on this network (SSH may still use any).'}),
+    node: Flags.string({summary: 'Only nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
+    port: Flags.integer({summary: 'Probe this port on every node IP (repeatable) instead of the servants\' ports.', multiple: true, min: 1, max: 65535}),
+    timeout: Flags.integer({summary: `Milliseconds per probe on the node (default ${DEFAULT_TIMEOUT_MS}, or the profile's probe.timeoutMs).`, min: 1, max: 600_000}),
+    retries: Flags.integer({summary: `Extra tries after a timeout or unreachable (default ${DEFAULT_RETRIES}, or the profile's probe.retries); never after refused.`, min: 0, max: 10}),
+    'ssh-config': Flags.string({summary: 'ssh config file (passed as ssh -F; profile ssh.configFile).', helpGroup: 'SSH'}),
+    'ssh-user': Flags.string({summary: 'Log in as this user (ssh -l; profile ssh.user).', helpGroup: 'SSH'}),
+    'ssh-option': Flags.string({summary: 'KEY=VALUE passed as ssh -o (repeatable; profile ssh.options).', multiple: true, helpGroup: 'SSH'}),
+    'ssh-timeout': Flags.integer({summary: `SSH connect timeout per IP, seconds (default ${DEFAULT_SSH_TIMEOUT_S}; profile ssh.timeout).`, min: 1, max: 600, helpGroup: 'SSH'}),
+    fanout: Flags.integer({summary: `SSH sessions at once (default ${DEFAULT_FANOUT}; profile ssh.fanout).`, min: 1, max: 1024, helpGroup: 'SSH'}),
+    watch: Flags.string({summary: 'Run again every SECONDS (default 2) until Ctrl-C, reusing SSH connections; changes are printed as they happen.', helpValue: '[SECONDS]', exclusive: ['json']}),
+  }
+
+  protected override errorExitCode = MESH_EXIT.cannotRun
+
+  public override async init(): Promise<void> {
+    this.argv = expandWatchFlag(this.argv)
+    await super.init()
+  }
+
+  async run(): Promise<MeshCommandResult> {
+    const {flags} = this
+    const probeProfile = this.settings().probe.value
+    const watchSeconds = flags.watch === undefined ? undefined : Number(flags.watch)
+    if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UserError(`invalid --watch '${flags.watch}': give a number of seconds, e.g. --watch 5`, {code: 'invalid_flag'})
+    if (this.args.object !== undefined && !parseObjectName(this.args.object)) {
+      throw new UserError(`invalid object name '${this.args.object}': write it as App.Server.Obj`, {code: 'invalid_object'})
+    }
+    const timeoutMs = flags.timeout ?? probeProfile.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const retries = flags.retries ?? probeProfile.retries ?? DEFAULT_RETRIES
+    const ssh = this.sshConfig()
+
+    const store = await this.openStore()
+    const plan = await this.plan(store)
+    for (const note of plan.notes) this.notice(note)
+    if (plan.nodes.length < 2 || plan.nodes.every((n) => probesFrom(plan, n).length === 0)) {
+      throw new UserError(
+        plan.nodes.length < 2
+          ? `nothing to probe: a mesh needs two nodes, ${plan.nodes.length === 0 ? 'none' : `only ${plan.nodes[0].name}`} ${plan.mode === 'object' ? 'serves it' : 'matches'}${flags.node || flags.network ? ' --node/--network' : ''}`
+          : 'nothing to probe: no node has a port to probe on a network another node shares (no active servants there): give --port N',
+        {code: 'nothing_to_probe', exitCode: MESH_EXIT.cannotRun},
+      )
+    }
+    if (watchSeconds !== undefined) return this.watch(plan, {timeoutMs, retries, ssh}, watchSeconds)
+
+    const session = new MeshSession({timeoutMs, retries, ssh, reuse: false, onSource: this.progress(plan)})
+    let result: MeshRoundResult
+    try {
+      result = await session.round(plan)
+    } finally {
+      this.clearProgress()
+      await session.close()
+    }
+    this.requireMeasured(result)
+    if (!this.jsonEnabled()) this.renderAll(plan, result)
+    process.exitCode = result.exitCode
+    return this.json(result, timeoutMs, retries, ssh.fanout)
+  }
+
+  /** The SSH settings: flags, then the profile, then defaults; the binary and config file must exist. */
+  private sshConfig(): SshConfig {
+    const {flags} = this
+    const settings = this.settings()
+    const profileName = settings.profileName.value
+    const fromProfile = sshSettingsOf(settings.profile, profileName)
+    const binary = findSshBinary()
+    const configFile = flags['ssh-config'] !== undefined
+      ? checkSshConfigFile(flags['ssh-config'], '--ssh-config')
+      : fromProfile.configFile !== undefined ? checkSshConfigFile(fromProfile.configFile, `profile ${profileName} ssh.configFile`) : undefined
+    const user = flags['ssh-user'] !== undefined
+      ? checkSshUser(flags['ssh-user'], '--ssh-user')
+      : fromProfile.user !== undefined ? checkSshUser(fromProfile.user, `profile ${profileName} ssh.user`) : undefined
+    const options = flags['ssh-option'] !== undefined
+      ? flags['ssh-option'].map((o) => checkSshOption(o, '--ssh-option'))
+      : fromProfile.options.map((o) => checkSshOption(o, `profile ${profileName} ssh.options`))
+    const connectTimeoutS = flags['ssh-timeout'] ?? fromProfile.timeout ?? DEFAULT_SSH_TIMEOUT_S
+    const fanout = flags.fanout ?? fromProfile.fanout ?? DEFAULT_FANOUT
+    this.verbose(`ssh: ${binary}${configFile ? ` -F ${configFile}` : ''}${user ? ` -l ${user}` : ''}${options.map((o) => ` -o ${o}`).join('')}, connect timeout ${connectTimeoutS} s, ${fanout} at once`)
+    return {binary, configFile, user, options, connectTimeoutS, fanout}
+  }
+
+  private async plan(store: Store): Promise<MeshPlan> {
+    const {flags} = this
+    const object = this.args.object
+    await this.noteMissingIpListColumn(store)
+    if (object === undefined) {
+      const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
+      const networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
+      assertKnownNetwork(networks, flags.network)
+      return planMesh({nodes, servers, adapters, networks, ports: flags.port, fallbackPorts: this.settings().probe.value.ports, network: flags.network, node: flags.node})
+    }
+    const {rows, nodes} = await loadObjectRows(store, object)
+    const networks: Networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
+    assertKnownNetwork(networks, flags.network)
+    const result = resolveObject({object, rows, nodes, networks, groups: await store.loadGroups(), filters: {}})
+    if (flags.port) this.notice('--port is ignored with an object: its endpoints carry their own ports')
+    return planMeshObject(result, nodes, networks, {network: flags.network, node: flags.node})
+  }
+
+  /** Nothing measured at all (no node answered over SSH, or none could probe): exit 3 with why. */
+  private requireMeasured(result: MeshRoundResult): void {
+    if (result.measured) return
+    const failed = result.sources.filter((s) => s.status === 'unreachable' || s.status === 'error')
+    const sample = failed.slice(0, 3).map((s) => `${s.node}: ${s.error}`).join('; ')
+    throw new UserError(
+      `could not run: no node ${failed.some((s) => s.status === 'unreachable') ? 'answered over SSH' : 'could probe'} (${sample}${failed.length > 3 ? '; …' : ''}): check --ssh-config, --ssh-user and that you can \`ssh\` to a node`,
+      {code: 'no_node_reached', exitCode: MESH_EXIT.cannotRun},
+    )
+  }
+
+  private json(result: MeshRoundResult, timeoutMs: number, retries: number, fanout: number): MeshCommandResult {
+    const {measured: _measured, raft, ...rest} = result
+    return {...rest, ...(raft ? {raft} : {}), timeoutMs, retries, fanout, notices: this.notices, ...this.sourceJson()} as MeshCommandResult
+  }
+
+  private glyphs(): Glyphs {
+    return unicodeTerminal() ? UNICODE : ASCII
+  }
+
+  private tone = (tone: Tone, text: string): string =>
+    this.paint(tone === 'up' ? 'green' : tone === 'down' ? 'red' : tone === 'warn' ? 'yellow' : 'dim', text)
+
+  private renderAll(plan: MeshPlan, result: MeshRoundResult): void {
+    const g = this.glyphs()
+    if (plan.object) this.log(plan.object)
+    for (const line of matrixLines(plan, result, g, this.tone)) this.log(line)
+    this.log('')
+    for (const line of sourceLines(result.sources)) this.log(line)
+    for (const line of pairLines(result, g)) this.log(line)
+    for (const line of culpritLines(result)) this.log(line)
+    for (const line of raftLines(result, g)) this.log(line)
+    const v = verdictLine(result, g)
+    this.log(this.paint(result.verdict === 'ok' ? 'green' : result.verdict === 'degraded' ? 'yellow' : 'red', v))
+  }
+
+  private progressShown = false
+  private progressTimer: NodeJS.Timeout | undefined
+
+  /** "meshing 12/20 nodes…" on stderr, only on a terminal and only after a second. */
+  private progress(plan: MeshPlan): ((s: MeshSource, done: number, total: number) => void) | undefined {
+    if (!process.stderr.isTTY || this.jsonEnabled()) return undefined
+    let state = {done: 0, total: plan.nodes.length}
+    const draw = () => {
+      this.progressShown = true
+      process.stderr.write(`\r\u001B[2Kmeshing: ${state.done}/${state.total} nodes done…`)
+    }
+    this.progressTimer = setTimeout(() => {
+      draw()
+      this.progressTimer = setInterval(draw, 250)
+    }, 1000)
+    return (_s, done, total) => {
+      state = {done, total}
+    }
+  }
+
+  private clearProgress(): void {
+    if (this.progressTimer) {
+      clearTimeout(this.progressTimer)
+      clearInterval(this.progressTimer)
+    }
+    if (this.progressShown) process.stderr.write('\r\u001B[2K')
+    this.progressShown = false
+  }
+
+  /** --watch: a round every `seconds` over reused SSH connections, changes as they happen; Ctrl-C summarises. */
+  private async watch(plan: MeshPlan, options: {timeoutMs: number; retries: number; ssh: SshConfig}, seconds: number): Promise<MeshCommandResult> {
+    const g = this.glyphs()
+    const session = new MeshSession({...options, reuse: true, controlPersistS: Math.max(60, Math.ceil(seconds * 3))})
+    this.verbose(`ssh control sockets in ${session.controlDir}`)
+    const tracker = new WatchTracker()
+    const tty = Boolean(process.stdout.isTTY)
+    const ac = new AbortController()
+    const stop = () => ac.abort()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    let last: MeshRoundResult | undefined
+    let lastSsh = new Map<string, string>()
+    let lastCulprits = new Map<string, string>()
+    try {
+      while (!ac.signal.aborted) {
+        const started = Date.now()
+        const result = await session.round(plan, ac.signal)
+        if (ac.signal.aborted) break
+        // A first round that reached no node is a setup problem (ssh config, keys): say so now.
+        if (!last) this.requireMeasured(result)
+        const now = Date.now()
+        const changes = tracker.update(result.links.map((l) => ({row: `${l.from} ${g.arrow} ${l.to}`, node: `${l.from} ${g.arrow} ${l.to}`, network: l.network, host: l.host, status: l.status})), now)
+        const lines: string[] = changes.map((c) => `${clock(c.at)} ${c.node} ${c.network ?? '(none)'} ${c.host} ${c.from} ${g.arrow} ${c.to}`)
+        const ssh = new Map(result.sources.filter((s) => s.status !== 'idle').map((s) => [s.node, s.status === 'unreachable' ? 'unreachable' : s.status === 'error' ? `error (${s.error})` : `over ${s.sshNetwork ?? '(none)'} ${s.sshHost}`]))
+        const culprits = new Map(result.culprits.map((c) => [`${c.kind} ${c.node ?? c.nodes?.join(' ') ?? ''} ${c.network ?? ''}`, c.message]))
+        if (tracker.rounds > 1) {
+          for (const [node, how] of ssh) if (lastSsh.get(node) !== how) lines.push(`${clock(now)} ${node}: SSH ${how}`)
+          for (const [k, message] of culprits) if (!lastCulprits.has(k)) lines.push(`${clock(now)} culprit: ${message}`)
+          for (const [k, message] of lastCulprits) if (!culprits.has(k)) lines.push(`${clock(now)} cleared: ${message}`)
+          if (last && last.verdict !== result.verdict) lines.push(`${clock(now)} ${verdictLine(result, g)}`)
+        }
+        lastSsh = ssh
+        lastCulprits = culprits
+        last = result
+        if (tty) {
+          process.stdout.write('\u001B[H\u001B[2J')
+          this.log(`${clock(now)}  every ${seconds} s, round ${tracker.rounds} (Ctrl-C to stop)`)
+          this.renderAll(plan, result)
+          for (const line of lines) this.log(line)
+        } else if (tracker.rounds === 1) {
+          const nets = Object.entries(result.summary.networks).map(([n, c]) => `${n}: ${c.up}/${c.total} up`).join(', ')
+          this.log(`${clock(now)} watching ${result.links.length} link(s) between ${plan.nodes.length} nodes every ${seconds} s: ${nets}; ${verdictLine(result, g)}`)
+          if (result.sources.some((s) => s.status === 'unreachable' || s.status === 'error')) for (const line of sourceLines(result.sources)) this.log(line)
+          for (const line of culpritLines(result)) this.log(line)
+        } else {
+          for (const line of lines) this.log(line)
+        }
+        const wait = Math.max(0, seconds * 1000 - (Date.now() - started))
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, wait)
+          ac.signal.addEventListener('abort', () => {
+            clearTimeout(t)
+            resolve()
+          }, {once: true})
+        })
+      }
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      await session.close()
+    }
+    const now = Date.now()
+    this.log('')
+    this.log(`Watched ${formatDuration(tracker.elapsed(now))}, ${tracker.rounds} round(s); SSH connections closed.`)
+    const eventful = tracker.stats(now).filter((s) => s.changes > 0 || s.downMs > 0)
+    if (eventful.length === 0) this.log('No link changed state.')
+    else this.log(renderTable(['LINK', 'NETWORK', 'IP', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [s.node, s.network ?? '(none)', s.host, String(s.changes), formatDuration(s.downMs), s.status])))
+    if (!last) {
+      process.exitCode = MESH_EXIT.cannotRun
+      throw new UserError('interrupted before the first round ended', {code: 'interrupted', exitCode: MESH_EXIT.cannotRun})
+    }
+    for (const line of culpritLines(last)) this.log(line)
+    this.log(verdictLine(last, g))
+    process.exitCode = last.measured ? last.exitCode : MESH_EXIT.cannotRun
+    return this.json(last, options.timeoutMs, options.retries, options.ssh.fanout)
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The node-to-node mesh, analysed (pure): from measured links (every node probing every other node's
+ * IPs on each network) to per-pair verdicts, the fewest culprits that explain the failed links, a
+ * summary and the overall verdict. Used by `tarsnet mesh` and meant for `impact --from-mesh` and the
+ * exporter: links in, {pairs, culprits, summary, verdict} out.
+ *
+ * Culprits (DESIGN §8, after Pingmesh and NetNORAD): a whole network (every link on it fails), a node
+ * cut off (no peer reaches it on any network), a node's side of a network (no peer reaches it on x),
+ * a node that cannot reach out on a network (its row fails, its column works), one link (a pair fails
+ * on x). Each candidate explains a set of failed cells (from → to on a network); a greedy set cover
+ * picks the fewest, preferring the more specific explanation on a tie.
+ */
+import {naturalCompare} from './text.js'
+
+export type MeshLinkStatus = 'up' | 'refused' | 'timeout' | 'unreachable' | 'error'
+
+/** One measured link: `from` connected (or failed to) to `to`'s IP `host` on `network`. */
+export interface MeshLink {
+  from: string
+  to: string
+  /** The named network of `host`; null for an IP in no named network. */
+  network: string | null
+  host: string
+  port: number
+  status: MeshLinkStatus
+  latencyMs: number | null
+  error: string | null
+}
+
+export type PairVerdict = 'ok' | 'degraded' | 'cut' | 'unknown'
+
+export interface MeshPair {
+  a: string
+  b: string
+  /** Networks on which every measured link between a and b (both ways) is up. */
+  up: string[]
+  /** Networks on which some link between them fails. */
+  down: string[]
+  /** ok: up on every network both have; degraded: some; cut: none; unknown: nothing measured. */
+  verdict: PairVerdict
+  /** Networks planned between them that nobody could measure (both ends unreachable over SSH). */
+  unmeasured: string[]
+}
+
+export type CulpritKind = 'network' | 'node' | 'node-network' | 'node-outbound' | 'link'
+
+export interface Culprit {
+  kind: CulpritKind
+  node?: string
+  network?: string
+  nodes?: string[]
+  message: string
+  /** How many failed links this culprit explains. */
+  failedLinks: number
+}
+
+export type MeshVerdict = 'ok' | 'degraded' | 'outage'
+
+export interface MeshSummary {
+  /** Per network: links up out of links measured. */
+  networks: Record<string, {up: number; total: number}>
+  pairs: Record<PairVerdict, number>
+  failedLinks: number
+  /** Nodes that could not be measured from (SSH failed), as given. */
+  unreachableSources: string[]
+}
+
+export interface MeshAnalysis {
+  pairs: MeshPair[]
+  culprits: Culprit[]
+  summary: MeshSummary
+  verdict: MeshVerdict
+}
+
+export interface MeshContext {
+  /** Network order for the summary (default: the order links name them). */
+  networks?: Array<string | null>
+  /** Links that were planned but not measured (their source could not be reached). */
+  unmeasured?: ReadonlyArray<{from: string; to: string; network: string | null}>
+  /** Nodes whose own probes could not run (SSH unreachable, or no tool there). */
+  unreachableSources?: readonly string[]
+}
+
+/** The name used for "no named network" in keys and messages. */
+export const NO_NETWORK = '(none)'
+const netName = (n: string | null): string => n ?? NO_NETWORK
+
+/** One directed cell of a network's matrix: every link from → to on that network, aggregated. */
+interface Cell {
+  from: string
+  to: string
+  network: string
+  up: boolean
+  /** Every failed link of the cell was refused (the path works; nothing listens). */
+  refusedOnly: boolean
+  links: number
+  failed: number
+}
+
+interface Candidate {
+  kind: CulpritKind
+  node?: string
+  network?: string
+  nodes?: string[]
+  cells: Cell[]
+  /** Lower wins a tie: the more specific explanation. */
+  rank: number
+  build: () => string
+}
+
+const RANK: Record<CulpritKind, number> = {'network': 0, 'node-network': 1, 'node': 2, 'node-outbound': 3, 'link': 4}
+
+function pairKey(a: string, b: string): [string, string] {
+  return naturalCompare(a, b) <= 0 ? [a, b] : [b, a]
+}
+
+/** Analyses measured links: pairs, culprits, summary, verdict. Never throws on odd input. */
+export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {}): MeshAnalysis {
+  // ---- cells -------------------------------------------------------------------------------------
+  const cells = new Map<string, Cell>()
+  const netOrder: string[] = (context.networks ?? []).map(netName)
+  const seenNet = new Set(netOrder)
+  const summaryNets: MeshSummary['networks'] = {}
+  for (const n of netOrder) summaryNets[n] = {up: 0, total: 0}
+  for (const l of links) {
+    if (l.from === l.to) continue
+    const network = netName(l.network)
+    if (!seenNet.has(network)) {
+      seenNet.add(network)
+      netOrder.push(network)
+    }
+    summaryNets[network] ??= {up: 0, total: 0}
+    summaryNets[network].total++
+    if (l.status === 'up') summaryNets[network].up++
+    const key = `${l.from}\u0000${l.to}\u0000${network}`
+    let cell = cells.get(key)
+    if (!cell) cells.set(key, (cell = {from: l.from, to: l.to, network, up: true, refusedOnly: true, links: 0, failed: 0}))
+    cell.links++
+    if (l.status !== 'up') {
+      cell.up = false
+      cell.failed++
+      if (l.status !== 'refused') cell.refusedOnly = false
+    }
+  }
+  const all = [...cells.values()]
+  const failed = all.filter((c) => !c.up)
+
+  const column = new Map<string, Cell[]>() // to × network
+  const row = new Map<string, Cell[]>() // from × network
+  const byNetwork = new Map<string, Cell[]>()
+  const networksOf = new Map<string, Set<string>>() // node → networks it takes part in
+  const nodesOn = new Map<string, Set<string>>() // network → nodes
+  const push = <K, V>(m: Map<K, V[]>, k: K, v: V) => {
+    const list = m.get(k)
+    if (list) list.push(v)
+    else m.set(k, [v])
+  }
+  const add = <K, V>(m: Map<K, Set<V>>, k: K, v: V) => {
+    const set = m.get(k)
+    if (set) set.add(v)
+    else m.set(k, new Set([v]))
+  }
+  for (const c of all) {
+    push(column, `${c.to}\u0000${c.network}`, c)
+    push(row, `${c.from}\u0000${c.network}`, c)
+    push(byNetwork, c.network, c)
+    for (const n of [c.from, c.to]) {
+      add(networksOf, n, c.network)
+      add(nodesOn, c.network, n)
+    }
+  }
+  const unreachable = new Set(context.unreachableSources ?? [])
+  for (const u of context.unmeasured ?? []) {
+    add(networksOf, u.from, netName(u.network))
+    add(networksOf, u.to, netName(u.network))
+  }
+
+  // ---- candidates --------------------------------------------------------------------------------
+  const candidates: Candidate[] = []
+  const allDown = (cs: Cell[] | undefined): cs is Cell[] => cs !== undefined && cs.length > 0 && cs.every((c) => !c.up)
+  const distinct = (cs: Cell[], side: 'from' | 'to') => new Set(cs.map((c) => c[side])).size
+  const colOf = (node: string, network: string) => column.get(`${node}\u0000${network}`) ?? []
+  const rowOf = (node: string, network: string) => row.get(`${node}\u0000${network}`) ?? []
+
+  for (const [network, cs] of byNetwork) {
+    // With two nodes a dead network looks exactly like one dead link: say link. Refusals everywhere
+    // are not a dead network (the path answers; nothing listens): the nodes explain them.
+    if ((nodesOn.get(network)?.size ?? 0) >= 3 && allDown(cs) && !cs.every((c) => c.refusedOnly)) {
+      candidates.push({kind: 'network', network, cells: cs, rank: RANK.network, build: () =>
+        `network ${network} is down: all ${cs.reduce((n, c) => n + c.links, 0)} links on it fail between ${nodesOn.get(network)!.size} nodes (a switch, or the network itself)`})
+    }
+  }
+
+  const nodes = [...networksOf.keys()].sort(naturalCompare)
+  for (const node of nodes) {
+    const nets = [...(networksOf.get(node) ?? [])].filter((n) => byNetwork.has(n))
+    const colAll = nets.flatMap((n) => colOf(node, n))
+    // A node cut off: no peer reaches it on any network it has (at least two peers tried).
+    if (allDown(colAll) && distinct(colAll, 'from') >= 2) {
+      // Its own probes failing too (a dead host, dead NICs) are its doing, except refusals: those are the targets'.
+      const rowDown = nets.flatMap((n) => (allDown(rowOf(node, n)) ? rowOf(node, n).filter((c) => !c.refusedOnly) : []))
+      const cover = [...colAll, ...rowDown]
+      candidates.push({kind: 'node', node, cells: cover, rank: RANK.node, build: () => {
+        const refused = colAll.every((c) => c.refusedOnly)
+        const peers = distinct(colAll, 'from')
+        if (refused) return `${node}: nothing answers on its ports from any of ${peers} peers (refused on every network: ${nets.join(', ')}): its servants are down, not the network`
+        const ssh = unreachable.has(node) ? '; SSH does not answer on any of its IPs either: the host may be down' : ''
+        return `${node} is cut off: none of ${peers} peers reaches it on any network (${nets.join(', ')})${ssh}`
+      }})
+    }
+    for (const network of nets) {
+      const col = colOf(node, network)
+      const rw = rowOf(node, network)
+      // Its side of a network: no peer reaches it there (a NIC, a cable, a switch port). A node with a
+      // single network is then simply cut off (above).
+      if (nets.length >= 2 && allDown(col) && distinct(col, 'from') >= 2) {
+        const rowDown = allDown(rw) && !rw.every((c) => c.refusedOnly)
+        const cover = rowDown ? [...col, ...rw.filter((c) => !c.refusedOnly)] : col
+        candidates.push({kind: 'node-network', node, network, cells: cover, rank: RANK['node-network'], build: () => {
+          const others = nets.filter((n) => n !== network && [...colOf(node, n), ...rowOf(node, n)].some((c) => c.up))
+          const refused = col.every((c) => c.refusedOnly)
+          const what = refused ? `every peer is refused on its ${network} IP (nothing listens there)` : `no peer reaches it on ${network} (${distinct(col, 'from')} peers tried)`
+          return `${node}'s side of network ${network}: ${what}${rowDown ? `, and it reaches no peer on ${network}` : ''}${others.length > 0 ? `; ${others.join(', ')} works` : ''} (its NIC, cable or switch port on ${network})`
+        }})
+      }
+      // It cannot reach out on a network: its row fails while peers reach it there.
+      if (allDown(rw) && !rw.every((c) => c.refusedOnly) && distinct(rw, 'to') >= 2 && col.some((c) => c.up)) {
+        candidates.push({kind: 'node-outbound', node, network, cells: rw, rank: RANK['node-outbound'], build: () =>
+          `${node} cannot reach out on network ${network}: it reaches none of ${distinct(rw, 'to')} peers there, while peers reach it on ${network} (its outbound firewall or routes)`})
+      }
+    }
+  }
+
+  const linkCells = new Map<string, Cell[]>()
+  for (const c of failed) {
+    const [a, b] = pairKey(c.from, c.to)
+    push(linkCells, `${a}\u0000${b}\u0000${c.network}`, c)
+  }
+  for (const [key, cs] of linkCells) {
+    const [a, b, network] = key.split('\u0000')
+    candidates.push({kind: 'link', nodes: [a, b], network, cells: cs, rank: RANK.link, build: () => {
+      const back = cells.get(`${cs[0].to}\u0000${cs[0].from}\u0000${network}`)
+      const oneWay = cs.length === 1 ? (back?.up ? ` (${cs[0].to} → ${cs[0].from} works)` : back ? '' : ' (the other way was not measured)') : ''
+      const refused = cs.every((c) => c.refusedOnly) ? ', refused (nothing listens there, or a REJECT rule)' : ''
+      const failing = (cs.length === 1 ? `${cs[0].from} → ${cs[0].to} fails` : 'fails both ways') + refused
+      const fine = [a, b].every((n) => [...(networksOf.get(n) ?? [])].some((net) => net !== network && [...colOf(n, net), ...rowOf(n, net)].some((x) => x.up)))
+      return `link ${a} ↔ ${b} on ${network}: ${failing}${oneWay}${fine ? ', while both ends work elsewhere' : ''} (an ACL, a route, a firewall between them)`
+    }})
+  }
+
+  // ---- greedy cover: the fewest culprits explaining every failed cell ------------------------------
+  const uncovered = new Set(failed)
+  const chosen: Array<{candidate: Candidate; explained: number}> = []
+  while (uncovered.size > 0) {
+    let best: Candidate | null = null
+    let bestCount = 0
+    for (const cand of candidates) {
+      let count = 0
+      for (const c of cand.cells) if (uncovered.has(c)) count++
+      if (count > bestCount || (count === bestCount && count > 0 && best !== null && cand.rank < best.rank)) {
+        best = cand
+        bestCount = count
+      }
+    }
+    if (best === null || bestCount === 0) break // cannot happen: every failed cell has its link candidate
+    let explained = 0
+    for (const c of best.cells) {
+      if (uncovered.delete(c)) explained += c.failed
+    }
+    chosen.push({candidate: best, explained})
+  }
+  const culprits: Culprit[] = chosen
+    .sort((x, y) => x.candidate.rank - y.candidate.rank || naturalCompare(x.candidate.node ?? x.candidate.nodes?.join(' ') ?? '', y.candidate.node ?? y.candidate.nodes?.join(' ') ?? '') || naturalCompare(x.candidate.network ?? '', y.candidate.network ?? ''))
+    .map(({candidate: c, explained}): Culprit => ({
+      kind: c.kind,
+      ...(c.node !== undefined ? {node: c.node} : {}),
+      ...(c.network !== undefined ? {network: c.network} : {}),
+      ...(c.nodes !== undefined ? {nodes: c.nodes} : {}),
+      message: c.build(),
+      failedLinks: explained,
+    }))
+
+  // ---- pairs ---------------------------------------------------------------------------------------
+  const pairNets = new Map<string, Map<string, {measured: Cell[]}>>()
+  const notePair = (from: string, to: string, network: string, cell: Cell | null) => {
+    if (from === to) return
+    const [a, b] = pairKey(from, to)
+    const key = `${a}\u0000${b}`
+    let nets = pairNets.get(key)
+    if (!nets) pairNets.set(key, (nets = new Map()))
+    let entry = nets.get(network)
+    if (!entry) nets.set(network, (entry = {measured: []}))
+    if (cell) entry.measured.push(cell)
+  }
+  for (const c of all) notePair(c.from, c.to, c.network, c)
+  for (const u of context.unmeasured ?? []) notePair(u.from, u.to, netName(u.network), null)
+  const order = (n: string) => {
+    const i = netOrder.indexOf(n)
+    return i < 0 ? netOrder.length : i
+  }
+  const pairs: MeshPair[] = [...pairNets.entries()].map(([key, nets]) => {
+    const [a, b] = key.split('\u0000')
+    const up: string[] = []
+    const down: string[] = []
+    const unmeasured: string[] = []
+    for (const [network, {measured}] of [...nets.entries()].sort((x, y) => order(x[0]) - order(y[0]))) {
+      if (measured.length === 0) unmeasured.push(network)
+      else if (measured.every((c) => c.up)) up.push(network)
+      else down.push(network)
+    }
+    const verdict: PairVerdict = up.length + down.length === 0 ? 'unknown' : down.length === 0 ? 'ok' : up.length === 0 ? 'cut' : 'degraded'
+    return {a, b, up, down, verdict, unmeasured}
+  }).sort((x, y) => naturalCompare(x.a, y.a) || naturalCompare(x.b, y.b))
+
+  // ---- summary and verdict -------------------------------------------------------------------------
+  const counts: MeshSummary['pairs'] = {ok: 0, degraded: 0, cut: 0, unknown: 0}
+  for (const p of pairs) counts[p.verdict]++
+  const failedLinks = links.filter((l) => l.from !== l.to && l.status !== 'up').length
+  const summary: MeshSummary = {networks: summaryNets, pairs: counts, failedLinks, unreachableSources: [...unreachable].sort(naturalCompare)}
+  const verdict: MeshVerdict = counts.cut > 0 || culprits.some((c) => c.kind === 'node')
+    ? 'outage'
+    : failedLinks > 0 || counts.unknown > 0 || unreachable.size > 0 ? 'degraded' : 'ok'
+  return {pairs, culprits, summary, verdict}
+}

@@ -1,0 +1,341 @@
+/**
+ * What runs on a node (DESIGN §8): a POSIX sh script, sent on ssh's stdin to `sh -s`, that probes a list
+ * of IP:port targets in parallel and prints one line per probe. It needs a POSIX shell and coreutils,
+ * plus one of bash (/dev/tcp, bounded by timeout(1)), nc or python3 — detected on the node in that
+ * order. It installs nothing and writes no file: the target list lives in a shell variable, results go to
+ * stdout.
+ *
+ * Why stdin and not the command line: ssh joins its command arguments into one string that the user's
+ * login shell (bash, csh, fish…) parses; `sh -s` is understood by all of them, and the script after it
+ * is then read by a POSIX sh whatever the login shell is. No quoting survives two shells to get wrong,
+ * no command-line length limit applies, and the target list does not show in the node's process list.
+ *
+ * Only validated IPs (canonical, as core/ip.ts writes them) and integers enter the script: node names
+ * never do. The output is parsed as hostile input (bounded, never throws).
+ */
+import {normalizeIp} from '../core/ip.js'
+
+/** One probe: a TCP connect to host:port from the node. Its index in the list is its id. */
+export interface RemoteProbe {
+  host: string
+  port: number
+}
+
+export type RemoteTool = 'bash' | 'nc' | 'python3'
+export type RemoteStatus = 'up' | 'refused' | 'timeout' | 'unreachable' | 'error'
+
+export interface RemoteScriptOptions {
+  timeoutMs: number
+  retries: number
+}
+
+/** Probes started at once on a node; more are run in successive batches (a node has process limits). */
+export const REMOTE_BATCH = 512
+/** timeout(1) around a batch is a safety net only (the probers bound themselves): this much past the timeout. */
+const BATCH_SLACK_MS = 2000
+
+export const HEADER = 'TARSNET-MESH 1'
+export const FOOTER = 'TARSNET-MESH-END'
+
+// The three probers, each started once per batch with the timeout and the batch ("id,host,port ..."). Each
+// prints `R id status [microseconds | detail]` for every probe that finishes; a probe still hanging when
+// timeout(1) stops the batch prints nothing, and the driver below calls it a timeout.
+
+/**
+ * bash: a subshell per probe (no exec per probe), /dev/tcp, latency from EPOCHREALTIME (bash ≥ 5). A
+ * watchdog started once every probe is launched gives the last one its full timeout, then stops the
+ * batch's process group (timeout(1) made it one); it waits with `read -t` on a pipe nobody writes to,
+ * so it costs no process. A probe that finished but took longer than the timeout says timeout itself.
+ */
+const BASH_PROBER = `set -f
+T=$1
+pids=
+for j in $2; do
+  k=\${j%%,*}; r=\${j#*,}; h=\${r%,*}; p=\${r##*,}
+  (
+    e=$(exec 2>&1; s=$EPOCHREALTIME; exec 3<>"/dev/tcp/$h/$p" && printf "@ok %s %s" "$s" "$EPOCHREALTIME")
+    case $e in
+      *"@ok "*)
+        set -- \${e##*@ok }
+        s=\${1//[.,]/}; t=\${2//[.,]/}
+        if [ -n "$s" ] && [ -n "$t" ]; then
+          u=$((10#$t - 10#$s))
+          if [ "$u" -gt $((T * 1000)) ]; then printf "R %s timeout\\n" "$k"; else printf "R %s up %s\\n" "$k" "$u"; fi
+        else printf "R %s up\\n" "$k"; fi ;;
+      *refused*) printf "R %s refused\\n" "$k" ;;
+      *"No route"*|*nreachable*|*"is down"*) printf "R %s unreachable\\n" "$k" ;;
+      *"timed out"*) printf "R %s timeout\\n" "$k" ;;
+      *) e=\${e##*: }; e=\${e//[!A-Za-z0-9 ._-]/}; printf "R %s error %s\\n" "$k" "\${e:0:80}" ;;
+    esac
+  ) &
+  pids="$pids $!"
+done
+exec 9<> <(:)
+( read -t "$3" -u 9; [ $? -gt 128 ] || sleep "$3"; kill -TERM 0 ) 2>/dev/null &
+w=$!
+wait $pids
+kill "$w" 2>/dev/null
+exit 0`
+
+/** nc (OpenBSD, busybox or ncat): -z -v -w whole seconds bounds each probe; latency from date +%s%N where it has %N. */
+const NC_PROBER = `set -f
+T=$1; W=$2
+for j in $3; do
+  k=\${j%%,*}; r=\${j#*,}; h=\${r%,*}; p=\${r##*,}
+  (
+    s=$(date +%s%N 2>/dev/null)
+    if e=$(nc -v -z -w "$W" "$h" "$p" 2>&1 </dev/null); then
+      t=$(date +%s%N 2>/dev/null)
+      case "$s$t" in
+        ""|*[!0-9]*) printf "R %s up\\n" "$k" ;;
+        *) u=$(( (t - s) / 1000 ))
+           if [ "$u" -gt $((T * 1000)) ]; then printf "R %s timeout\\n" "$k"; else printf "R %s up %s\\n" "$k" "$u"; fi ;;
+      esac
+    else
+      case $e in
+        *refused*) printf "R %s refused\\n" "$k" ;;
+        *"No route"*|*nreachable*|*"is down"*) printf "R %s unreachable\\n" "$k" ;;
+        *"timed out"*|*imeout*|*"in progress"*) printf "R %s timeout\\n" "$k" ;;
+        *) e=\${e##*: }; e=$(printf "%s" "$e" | tr -cd "A-Za-z0-9 ._-" | cut -c1-80); printf "R %s error %s\\n" "$k" "$e" ;;
+      esac
+    fi
+  ) &
+done
+wait`
+
+/** python3: every probe a non-blocking connect in one process, each with its own deadline. */
+const PYTHON_PROBER = `import errno, select, socket, sys, time
+T = int(sys.argv[1]) / 1000.0
+WORD = {errno.ECONNREFUSED: "refused", errno.EHOSTUNREACH: "unreachable", errno.ENETUNREACH: "unreachable",
+        errno.EHOSTDOWN: "unreachable", errno.ENETDOWN: "unreachable", errno.ETIMEDOUT: "timeout"}
+def say(k, status, extra=""):
+    sys.stdout.write("R %s %s%s\\n" % (k, status, (" " + extra) if extra else ""))
+def failed(k, code):
+    say(k, WORD.get(code, "error"), "" if code in WORD else errno.errorcode.get(code, "E%d" % code))
+poll = select.poll()
+live = {}
+for job in sys.argv[2].split():
+    k, rest = job.split(",", 1)
+    host, port = rest.rsplit(",", 1)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    s.setblocking(False)
+    start = time.monotonic()
+    try:
+        code = s.connect_ex((host, int(port)))
+    except OSError as e:
+        code = e.errno or errno.EIO
+    if code == 0:
+        say(k, "up", str(int((time.monotonic() - start) * 1e6)))
+        s.close()
+    elif code in (errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK):
+        poll.register(s.fileno(), select.POLLOUT)
+        live[s.fileno()] = (k, s, start)
+    else:
+        failed(k, code)
+        s.close()
+while live:
+    first = next(iter(live.values()))[2]
+    for fd, _ in poll.poll(max(0.0, first + T - time.monotonic()) * 1000):
+        k, s, start = live.pop(fd)
+        poll.unregister(fd)
+        code = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        took = time.monotonic() - start
+        if code == 0:
+            say(k, "timeout" if took > T else "up", "" if took > T else str(int(took * 1e6)))
+        else:
+            failed(k, code)
+        s.close()
+    now = time.monotonic()
+    for fd, (k, s, start) in list(live.items()):
+        if now - start >= T:
+            say(k, "timeout")
+            poll.unregister(fd)
+            del live[fd]
+            s.close()
+sys.stdout.flush()`
+
+/**
+ * The driver, POSIX sh: detects the tool, runs the probes in batches, retries timeouts and unreachables
+ * (never refusals) `R` more times, and prints each probe's final line once, between a header naming the
+ * tool and a footer. Everything is inside { }: sh parses the whole script before running any of it, so
+ * nothing a probe does can read the rest of the script from stdin.
+ */
+const DRIVER = `if command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then tool=bash
+elif command -v nc >/dev/null 2>&1; then tool=nc
+elif command -v python3 >/dev/null 2>&1; then tool=python3
+else tool=none
+fi
+printf "%s %s\\n" "${HEADER}" "$tool"
+if [ "$tool" != none ]; then
+  TO=
+  if command -v timeout >/dev/null 2>&1; then
+    if timeout "$TS" true >/dev/null 2>&1; then TO=$TS; else TO=$TI; fi
+  fi
+  run() {
+    case $tool in
+      bash) timeout "$TO" bash -c "$B" tarsnet "$T" "$1" "$S" ;;
+      nc) if [ -n "$TO" ]; then timeout "$TO" sh -c "$N" tarsnet "$T" "$W" "$1"; else sh -c "$N" tarsnet "$T" "$W" "$1"; fi ;;
+      python3) python3 -c "$Y" "$T" "$1" ;;
+    esac
+  }
+  NL='
+'
+  try=0
+  while [ -n "$P" ]; do
+    out=; c=; n=0
+    for j in $P; do
+      c="$c $j"; n=$((n + 1))
+      if [ "$n" -ge ${REMOTE_BATCH} ]; then out="$out$NL$(run "$c" 2>/dev/null </dev/null)"; c=; n=0; fi
+    done
+    if [ -n "$c" ]; then out="$out$NL$(run "$c" 2>/dev/null </dev/null)"; fi
+    seen=" "; again=" "
+    IFS=$NL
+    for line in $out; do
+      IFS=" "
+      set -- $line
+      if [ "$1" = R ] && [ -n "$3" ]; then
+        case $seen in
+          *" $2 "*) ;;
+          *) seen="$seen$2 "
+             case $3 in
+               timeout|unreachable) if [ "$try" -lt "$R" ]; then again="$again$2 "; else printf "%s\\n" "$line"; fi ;;
+               *) printf "%s\\n" "$line" ;;
+             esac ;;
+        esac
+      fi
+      IFS=$NL
+    done
+    IFS=" "
+    next=
+    for j in $P; do
+      k=\${j%%,*}
+      case $seen in
+        *" $k "*) case $again in *" $k "*) next="$next $j" ;; esac ;;
+        *) if [ "$try" -lt "$R" ]; then next="$next $j"; else printf "R %s timeout\\n" "$k"; fi ;;
+      esac
+    done
+    P=$next
+    try=$((try + 1))
+  done
+fi
+printf "%s\\n" "${FOOTER}"
+exit 0`
+
+for (const [name, text] of Object.entries({BASH_PROBER, NC_PROBER, PYTHON_PROBER})) {
+  // They are embedded in single quotes below.
+  if (text.includes("'")) throw new Error(`${name} must not contain a single quote`)
+}
+
+/** Checks a probe list: canonical IP text and integer ports only (the only values that reach the node). */
+function assertSafe(probes: readonly RemoteProbe[], options: RemoteScriptOptions): void {
+  for (const p of probes) {
+    if (typeof p.host !== 'string' || normalizeIp(p.host) !== p.host) throw new Error(`not a canonical IP address: ${JSON.stringify(p.host)}`)
+    if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) throw new Error(`not a TCP port: ${JSON.stringify(p.port)}`)
+  }
+  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 600_000) throw new Error(`bad timeout ${options.timeoutMs}`)
+  if (!Number.isInteger(options.retries) || options.retries < 0 || options.retries > 10) throw new Error(`bad retries ${options.retries}`)
+}
+
+/** The whole script for one node: its probes, the timeout and retries, the three probers and the driver. */
+export function buildRemoteScript(probes: readonly RemoteProbe[], options: RemoteScriptOptions): string {
+  assertSafe(probes, options)
+  const batchMs = options.timeoutMs + BATCH_SLACK_MS
+  const vars = [
+    `T=${options.timeoutMs}`,
+    `S=${(options.timeoutMs / 1000).toFixed(3)}`,
+    `R=${options.retries}`,
+    // timeout(1), the safety net around a batch: fractional seconds where it takes them (GNU), else whole.
+    `TS=${(batchMs / 1000).toFixed(3)}`,
+    `TI=${Math.ceil(batchMs / 1000)}`,
+    // nc -w takes whole seconds.
+    `W=${Math.max(1, Math.ceil(options.timeoutMs / 1000))}`,
+    `P='${probes.map((p, i) => `${i},${p.host},${p.port}`).join(' ')}'`,
+    `B='${BASH_PROBER}'`,
+    `N='${NC_PROBER}'`,
+    `Y='${PYTHON_PROBER}'`,
+  ]
+  return `{\nset -f\n${vars.join('\n')}\n${DRIVER}\n}\n`
+}
+
+/** How long a node's run may take at most: its batches, each try, plus start-up. */
+export function remoteBudgetMs(probeCount: number, options: RemoteScriptOptions): number {
+  const batches = Math.max(1, Math.ceil(probeCount / REMOTE_BATCH))
+  return batches * (options.retries + 1) * (options.timeoutMs + BATCH_SLACK_MS + 1000) + 3000
+}
+
+export interface RemoteResult {
+  status: RemoteStatus
+  /** Connect time in microseconds, when the tool could measure it. */
+  latencyUs: number | null
+  /** The node's word for an error (sanitised), or null. */
+  detail: string | null
+}
+
+export interface RemoteOutput {
+  /** The tool the node used; null when the header never came (the script did not run). */
+  tool: RemoteTool | null
+  /** The node had none of bash+timeout, nc, python3. */
+  noTool: boolean
+  /** The footer came: the script ran to its end. */
+  complete: boolean
+  /** Per probe id, its result (undefined when the node said nothing about it). */
+  results: Array<RemoteResult | undefined>
+  /** Lines that were not understood (counted, never echoed in full). */
+  ignoredLines: number
+}
+
+const MAX_LINE = 512
+const STATUSES = new Set<RemoteStatus>(['up', 'refused', 'timeout', 'unreachable', 'error'])
+
+/**
+ * Parses a node's output. The node is not trusted: anything it prints is bounded and checked (ids in
+ * range, known words only, latency digits only, details reduced to printable ASCII), and nothing throws.
+ */
+export function parseRemoteOutput(output: unknown, probeCount: number): RemoteOutput {
+  const text = typeof output === 'string' ? output : Buffer.isBuffer(output) ? output.toString('latin1') : ''
+  const count = Number.isInteger(probeCount) && probeCount > 0 ? probeCount : 0
+  const out: RemoteOutput = {tool: null, noTool: false, complete: false, results: new Array(count).fill(undefined), ignoredLines: 0}
+  let start = 0
+  while (start < text.length) {
+    let end = text.indexOf('\n', start)
+    if (end < 0) end = text.length
+    const line = end - start > MAX_LINE ? null : text.slice(start, end).replace(/\r$/, '')
+    start = end + 1
+    if (line === null) {
+      out.ignoredLines++
+      continue
+    }
+    if (line === '') continue
+    if (line.startsWith(`${HEADER} `)) {
+      const tool = line.slice(HEADER.length + 1)
+      if (out.tool === null && !out.noTool) {
+        if (tool === 'bash' || tool === 'nc' || tool === 'python3') out.tool = tool
+        else if (tool === 'none') out.noTool = true
+        else out.ignoredLines++
+      }
+      continue
+    }
+    if (line === FOOTER) {
+      out.complete = true
+      continue
+    }
+    const m = /^R (\d{1,9}) ([a-z]{2,11})(?: (.*))?$/.exec(line)
+    if (!m) {
+      out.ignoredLines++
+      continue
+    }
+    const id = Number(m[1])
+    const status = m[2] as RemoteStatus
+    if (id >= count || !STATUSES.has(status) || out.results[id] !== undefined) {
+      out.ignoredLines++
+      continue
+    }
+    const extra = m[3] ?? ''
+    let latencyUs: number | null = null
+    let detail: string | null = null
+    if (status === 'up' && /^\d{1,12}$/.test(extra)) latencyUs = Number(extra)
+    if (status === 'error') detail = extra.replace(/[^\x20-\x7e]/g, '').slice(0, 120).trim() || null
+    out.results[id] = {status, latencyUs, detail}
+  }
+  return out
+}

@@ -1,0 +1,237 @@
+/**
+ * One mesh round: one SSH session per node (its IPs in list order; in a session, the host that worked
+ * last time first), each node probing its whole target list at once, then the analysis (core/mesh-culprits)
+ * and, for an object, the raft view. `runMeshRound` is usable without the command (the exporter calls it);
+ * `MeshSession` keeps ControlMaster connections and the SSH host each node answered on across rounds.
+ */
+import {analyzeMesh, type Culprit, type MeshLink, type MeshPair, type MeshSummary, type MeshVerdict} from '../core/mesh-culprits.js'
+import {raftView, type RaftView} from '../core/mesh-raft.js'
+import {closeControlMasters, createControlDir, runSshTasks, type SshConfig, type SshTask} from '../ssh/fanout.js'
+import {probesFrom, type MeshPlan, type MeshPlanNode, type MeshProbe} from './plan.js'
+import {buildRemoteScript, parseRemoteOutput, remoteBudgetMs, type RemoteResult, type RemoteTool} from './remote.js'
+
+export const DEFAULT_SSH_TIMEOUT_S = 5
+export const DEFAULT_FANOUT = 32
+export const MESH_EXIT = {ok: 0, degraded: 1, outage: 2, cannotRun: 3} as const
+
+/** The command run on every node: a POSIX sh reading the script from stdin (see remote.ts for why). */
+export const REMOTE_COMMAND = 'sh -s'
+
+export type SourceStatus = 'ok' | 'unreachable' | 'error' | 'idle'
+
+export interface MeshSource {
+  node: string
+  /** The IP SSH reached the node on, and its network. */
+  sshHost: string | null
+  sshNetwork: string | null
+  /** ok: probed; unreachable: SSH failed on every IP; error: reached but could not probe; idle: nothing to probe from it. */
+  status: SourceStatus
+  tool: RemoteTool | null
+  error: string | null
+  /** IPs SSH tried before the one that worked (or all of them), with ssh's message. */
+  sshFailures: Array<{host: string; network: string | null; error: string}>
+  probes: number
+}
+
+export interface MeshRoundResult {
+  object: string | null
+  links: MeshLink[]
+  pairs: MeshPair[]
+  sources: MeshSource[]
+  culprits: Culprit[]
+  summary: MeshSummary
+  verdict: MeshVerdict
+  exitCode: number
+  wallMs: number
+  /** With an object: can its nodes still talk, and can a majority all talk. */
+  raft?: RaftView
+  /** At least one node ran its probes (else nothing was measured: the command exits 3). */
+  measured: boolean
+}
+
+export interface MeshRunOptions {
+  timeoutMs: number
+  retries: number
+  ssh: SshConfig
+  signal?: AbortSignal
+  /** Called as each node's session ends. */
+  onSource?: (source: MeshSource, done: number, total: number) => void
+}
+
+interface SourceJob {
+  node: MeshPlanNode
+  probes: MeshProbe[]
+}
+
+/** Describes a failed link for people: the node's word, made a sentence. */
+function linkError(r: RemoteResult | undefined, timeoutMs: number): string | null {
+  if (!r) return 'no result from the node'
+  switch (r.status) {
+    case 'up': return null
+    case 'timeout': return `no answer within ${timeoutMs} ms`
+    case 'refused': return 'connection refused'
+    case 'unreachable': return 'no route to host'
+    default: return r.detail ? `error: ${r.detail}` : 'error'
+  }
+}
+
+/** From one node's results to its links: per target IP, the first port (in order) that answered, else the first port's outcome. */
+function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResult | undefined>, timeoutMs: number): MeshLink[] {
+  const groups = new Map<string, Array<{probe: MeshProbe; result: RemoteResult | undefined}>>()
+  probes.forEach((probe, i) => {
+    const k = `${probe.to}\u0000${probe.host}`
+    const list = groups.get(k)
+    const item = {probe, result: results[i]}
+    if (list) list.push(item)
+    else groups.set(k, [item])
+  })
+  const links: MeshLink[] = []
+  for (const items of groups.values()) {
+    items.sort((a, b) => a.probe.portIndex - b.probe.portIndex)
+    const chosen = items.find((i) => i.result?.status === 'up') ?? items[0]
+    const r = chosen.result
+    links.push({
+      from: source, to: chosen.probe.to, network: chosen.probe.network, host: chosen.probe.host, port: chosen.probe.port,
+      status: r ? r.status : 'error',
+      latencyMs: r?.latencyUs != null ? Math.round(r.latencyUs / 10) / 100 : null,
+      error: linkError(r, timeoutMs),
+    })
+  }
+  return links
+}
+
+export class MeshSession {
+  /** The host each node answered on last: tried first next round (a dead first network costs a connect timeout every round otherwise). */
+  private readonly lastHost = new Map<string, string>()
+  private readonly usedHosts = new Set<string>()
+  private closed = false
+  readonly ssh: SshConfig
+
+  /** `reuse`: keep one ControlMaster connection per node across rounds (a private 0700 socket directory). */
+  constructor(private readonly options: Omit<MeshRunOptions, 'ssh'> & {ssh: Omit<SshConfig, 'controlDir'>; reuse?: boolean; controlPersistS?: number}) {
+    this.ssh = options.reuse ? {...options.ssh, controlDir: createControlDir(), controlPersistS: options.controlPersistS ?? 60} : {...options.ssh}
+  }
+
+  /** The control socket directory (with reuse), for people and tests. */
+  get controlDir(): string | undefined {
+    return this.ssh.controlDir
+  }
+
+  async round(plan: MeshPlan, signal?: AbortSignal): Promise<MeshRoundResult> {
+    const started = Date.now()
+    const {timeoutMs, retries} = this.options
+    const jobs: SourceJob[] = plan.nodes.map((node) => ({node, probes: probesFrom(plan, node)}))
+    const networkOf = new Map<string, string | null>()
+    for (const n of plan.nodes) for (const i of n.ips) networkOf.set(i.ip, i.network)
+    const tasks: Array<SshTask<number>> = []
+    jobs.forEach((job, index) => {
+      if (job.probes.length === 0) return
+      const ips = job.node.ips.map((i) => i.ip)
+      const last = this.lastHost.get(job.node.name)
+      const hosts = last && ips.includes(last) ? [last, ...ips.filter((ip) => ip !== last)] : ips
+      const options = {timeoutMs, retries}
+      tasks.push({
+        key: index, hosts, command: REMOTE_COMMAND,
+        input: buildRemoteScript(job.probes.map((p) => ({host: p.host, port: p.port})), options),
+        budgetMs: remoteBudgetMs(job.probes.length, options),
+      })
+    })
+
+    const sources: MeshSource[] = jobs.map((job) => ({
+      node: job.node.name, sshHost: null, sshNetwork: null, status: 'idle', tool: null,
+      error: job.probes.length === 0 ? (job.node.ips.length === 0 ? 'no IP known' : 'nothing to probe from this node') : null,
+      sshFailures: [], probes: job.probes.length,
+    }))
+    const links: MeshLink[] = []
+    const unmeasured: Array<{from: string; to: string; network: string | null}> = []
+    let done = 0
+    await runSshTasks(tasks, this.ssh, {
+      signal: signal ?? this.options.signal,
+      onResult: (r) => {
+        const job = jobs[r.key]
+        const source = sources[r.key]
+        source.sshFailures = r.failures.map((f) => ({host: f.host, network: networkOf.get(f.host) ?? null, error: f.error}))
+        if (r.status === 'unreachable') {
+          source.status = 'unreachable'
+          source.error = r.error
+        } else {
+          for (const f of r.failures) this.usedHosts.add(f.host)
+          source.sshHost = r.host
+          source.sshNetwork = r.host ? networkOf.get(r.host) ?? null : null
+          if (r.host) {
+            this.lastHost.set(job.node.name, r.host)
+            this.usedHosts.add(r.host)
+          }
+          const parsed = parseRemoteOutput(r.stdout, job.probes.length)
+          source.tool = parsed.tool
+          if (parsed.noTool) {
+            source.status = 'error'
+            source.error = 'the node has none of bash (with timeout), nc or python3 to probe with'
+          } else if (parsed.tool === null || !parsed.complete) {
+            source.status = 'error'
+            source.error = r.error ?? (parsed.tool === null ? `the probe script did not start (exit ${r.exitCode ?? '?'})` : 'the probe script stopped before its end')
+          } else {
+            source.status = 'ok'
+            source.error = null
+            links.push(...linksOf(job.node.name, job.probes, parsed.results, timeoutMs))
+          }
+        }
+        this.options.onSource?.(source, ++done, tasks.length)
+      },
+    })
+    for (const [i, source] of sources.entries()) {
+      if (source.status === 'ok' || source.status === 'idle') continue
+      const seen = new Set<string>()
+      for (const p of jobs[i].probes) {
+        const k = `${p.to}\u0000${p.network}`
+        if (seen.has(k)) continue
+        seen.add(k)
+        unmeasured.push({from: source.node, to: p.to, network: p.network})
+      }
+    }
+
+    sortLinks(plan, links)
+    const failedSources = sources.filter((s) => s.status === 'unreachable' || s.status === 'error').map((s) => s.node)
+    const analysis = analyzeMesh(links, {networks: plan.columns, unmeasured, unreachableSources: failedSources})
+    const raft = plan.mode === 'object' ? raftView(plan.nodes.map((n) => n.name), links) : undefined
+    let verdict = analysis.verdict
+    if (raft && !raft.quorum && raft.nodes.length > 0) verdict = 'outage'
+    return {
+      object: plan.object,
+      links,
+      pairs: analysis.pairs,
+      sources,
+      culprits: analysis.culprits,
+      summary: analysis.summary,
+      verdict,
+      exitCode: MESH_EXIT[verdict],
+      wallMs: Date.now() - started,
+      ...(raft ? {raft} : {}),
+      measured: sources.some((s) => s.status === 'ok'),
+    }
+  }
+
+  /** Ends the ControlMaster connections and removes their directory (safe to call twice). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.ssh.controlDir) await closeControlMasters(this.ssh, this.usedHosts)
+  }
+}
+
+/** Links in matrix order: source, network, target, IP. */
+function sortLinks(plan: MeshPlan, links: MeshLink[]): void {
+  const index = new Map(plan.nodes.map((n, i) => [n.name, i]))
+  const col = (n: string | null) => plan.columns.indexOf(n)
+  links.sort((a, b) => (index.get(a.from)! - index.get(b.from)!) || (col(a.network) - col(b.network)) || (index.get(a.to)! - index.get(b.to)!) || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))
+}
+
+/** One round without the command: a fresh session (no ControlMaster), closed after. */
+export async function runMeshRound(plan: MeshPlan, options: MeshRunOptions): Promise<MeshRoundResult> {
+  const session = new MeshSession({...options, reuse: false})
+  try {
+    return await session.round(plan)
+  } finally {
+    await session.close()
+  }
+}
