@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {autoNetworks, formatNetworksSpec, type Network} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
-import {readConfigFile, writeConfigFile, type Profile} from '../lib/config.js'
+import {checkIpListColumnName, readConfigFile, writeConfigFile, type Profile} from '../lib/config.js'
 import {parseDbUrl, redactDbUrl} from '../lib/db-url.js'
 import {UserError} from '../core/errors.js'
 
@@ -41,6 +41,7 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
     const file = readConfigFile(configFile)
     const existing: Profile = file.profiles[profileName] ?? {}
     const interactive = this.canPrompt()
+    if (this.flags['ip-list-column'] !== undefined) checkIpListColumnName(this.flags['ip-list-column'], 'flag --ip-list-column')
 
     let db = this.flags.db ?? process.env.TARSNET_DB
     let networks: Network[] = settings.networks.origin.startsWith('default') ? [] : settings.networks.value

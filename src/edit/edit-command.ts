@@ -82,7 +82,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
   protected refuseReadOnlySource(): void {
     const f = this.flags as unknown as {snapshot?: string; demo?: boolean}
     if (f.snapshot || f.demo) {
-      throw new UserError(`${this.id} edits the database; ${f.demo ? '--demo' : '--snapshot'} is read-only: pass --db (or configure a profile) to edit`, {code: 'read_only_source'})
+      throw new UserError(`${this.commandName} edits the database; ${f.demo ? '--demo' : '--snapshot'} is read-only: pass --db (or configure a profile) to edit`, {code: 'read_only_source'})
     }
   }
 
@@ -219,7 +219,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
   /** The command line for the audit log, password removed. */
   protected commandLine(): string {
-    return `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} ${redactCommandLine(this.argv)}`.trim()
+    return `${this.config.bin} ${this.commandName} ${redactCommandLine(this.argv)}`.trim()
   }
 
   /** Asks where a person is; errors without a terminal. Destructive changes need the node name typed. */

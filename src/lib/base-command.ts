@@ -36,7 +36,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     debug: Flags.boolean({summary: 'Show stack traces of unexpected errors.', helpGroup: 'OUTPUT'}),
   }
 
-  /** Whether --profile may name a profile that does not exist yet (init creates it). */
+  /** Whether --profile and --config may name a profile or file that does not exist yet (init creates them). */
   protected allowUnknownProfile = false
 
   /** The exit code for an error that stopped the command (probe uses 3: could not probe). */
@@ -63,9 +63,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>
   }
 
+  /** The command as the person typed it: `nodes set-ips`, not oclif's id `nodes:set-ips`. */
+  protected get commandName(): string {
+    return (this.id ?? '').replaceAll(':', ' ')
+  }
+
   /** The effective settings (flags > env > profile > defaults), read once. */
   protected settings(): Settings {
-    this.cachedSettings ??= resolveSettings({flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir, allowUnknownProfile: this.allowUnknownProfile})
+    if (!this.cachedSettings) {
+      this.cachedSettings = resolveSettings({
+        flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir,
+        allowUnknownProfile: this.allowUnknownProfile, allowMissingConfig: this.allowUnknownProfile,
+      })
+      for (const warning of this.cachedSettings.warnings) this.notice(warning)
+    }
     return this.cachedSettings
   }
 
