@@ -157,7 +157,7 @@ export interface EditRequest {
   node: string
   /** The whole new list as typed, in order of preference. */
   proposed: string[]
-  /** True when the request replaces the list wholesale (set-ips, import, detect --write): destructive when a list exists. */
+  /** True when the request replaces the list wholesale (set-ips, import, detect --write). */
   replace: boolean
 }
 
@@ -224,7 +224,7 @@ export interface NodePlan {
   reordered: boolean
   /** Whether anything would be written (a non-canonical stored value rewritten canonically counts). */
   changed: boolean
-  /** Removes an IP or replaces an existing list: confirmed by typing the node name where a person is. */
+  /** Removes an IP, drops unreadable entries or changes the order: confirmed by typing the node name where a person is. */
   destructive: boolean
   errors: Array<EditIssue<RejectCode>>
   warnings: Array<EditIssue<WarnCode>>
@@ -299,7 +299,10 @@ export function planEdits(requests: EditRequest[], nodes: NodeState[], options: 
     plan.reordered = keptBefore.join(',') !== keptAfter.join(',')
     plan.afterRaw = plan.after.length === 0 ? null : formatIpList(plan.after)
     plan.changed = plan.afterRaw !== (state.raw === '' ? null : state.raw)
-    plan.destructive = plan.changed && (plan.removed.length > 0 || state.invalid.length > 0 || (request.replace && state.stored.length > 0))
+    // A pure addition (the kept IPs in their order, new ones anywhere) takes nothing away: not destructive,
+    // even when it comes as a whole list (set-ips, import). Removing, dropping unreadable entries or
+    // changing which IP is preferred is.
+    plan.destructive = plan.changed && (plan.removed.length > 0 || state.invalid.length > 0 || plan.reordered)
 
     for (const ip of plan.after) {
       const others = (holders.get(ip) ?? []).filter((n) => n !== state.name)

@@ -224,10 +224,17 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
   /** Asks where a person is; errors without a terminal. Destructive changes need the node name typed. */
   protected async confirmChange(changed: NodePlan[]): Promise<void> {
-    const destructive = changed.some((p) => p.destructive)
+    const destructive = changed.filter((p) => p.destructive)
     const word = changed.length === 1 ? changed[0].node : String(changed.length)
-    await this.askToApply(destructive
-      ? {typed: word, question: `This removes or replaces IPs. Type ${changed.length === 1 ? `the node name (${word})` : `the number of nodes changed (${word})`} to apply:`}
+    // Say what the change takes away, so a pure addition is never asked about as a removal.
+    const does = [
+      ...(destructive.some((p) => p.removed.length > 0) ? ['removes IPs'] : []),
+      ...(destructive.some((p) => p.warnings.some((w) => w.code === 'dropped-invalid')) ? ['drops entries that are not IPs'] : []),
+      ...(destructive.some((p) => p.reordered) ? ['changes the order of preference'] : []),
+    ]
+    const whom = changed.length === 1 ? word : `${destructive.length} of the ${changed.length} nodes`
+    await this.askToApply(destructive.length > 0
+      ? {typed: word, question: `${whom}: this ${does.join(' and ')}. Type ${changed.length === 1 ? `the node name (${word})` : `the number of nodes changed (${word})`} to apply:`}
       : {question: `Apply this change to ${changed.length === 1 ? changed[0].node : `${changed.length} nodes`}?`})
   }
 
