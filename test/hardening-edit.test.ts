@@ -86,3 +86,30 @@ describe('defect 16: a pure addition is not confirmed as a removal', () => {
     remove.kill()
   })
 })
+
+describe('defect 8: IPv4-mapped IPv6, read and write', () => {
+  it('is stored as IPv4, and a mapped duplicate or an address in use is refused', async () => {
+    const dup = await runCli(['nodes', 'set-ips', 'node-a', '10.10.0.5', '::ffff:10.10.0.5', '--yes'], {env: env()})
+    assert.equal(dup.code, 1)
+    assert.match(dup.stderr, /10\.10\.0\.5 is given twice for node-a \(once as "::ffff:10\.10\.0\.5"\)/)
+    const inUse = await runCli(['nodes', 'add-ip', 'node-a', '::ffff:10.20.0.10', '--yes'], {env: env()})
+    assert.equal(inUse.code, 1)
+    assert.match(inUse.stderr, /10\.20\.0\.10 is already used by 10\.10\.0\.10/)
+    const ok = await runCli(['nodes', 'set-ips', 'node-a', '::ffff:10.10.0.5', '::ffff:a14:5', '--yes'], {env: env()})
+    assert.equal(ok.code, 0, ok.stderr)
+    // The stored value was canonical already in IPv4 form: nothing to change.
+    assert.equal(await storedIpList(db, 'node-a'), '10.10.0.5,10.20.0.5')
+    assert.match(ok.stdout, /Nothing to change/)
+  })
+
+  it('a mapped address stored by someone else reads as IPv4 on its network', async () => {
+    await db.query("UPDATE t_node_info SET ip_list = '::ffff:10.10.0.5,::ffff:a14:5' WHERE node_name = 'node-a'")
+    const r = await runCli(['nodes', 'list', '--json'], {env: env()})
+    const a = r.json().nodes.find((n: {name: string}) => n.name === 'node-a')
+    assert.deepEqual(a.ips, [{ip: '10.10.0.5', network: 'x'}, {ip: '10.20.0.5', network: 'y'}])
+    // remove-ip finds it by its IPv4 form, and the write stores the canonical IPv4 list.
+    const rm = await runCli(['nodes', 'remove-ip', 'node-a', '10.20.0.5', '--yes'], {env: env()})
+    assert.equal(rm.code, 0, rm.stderr)
+    assert.equal(await storedIpList(db, 'node-a'), '10.10.0.5')
+  })
+})
