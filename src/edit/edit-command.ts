@@ -5,7 +5,6 @@
  * src/store/ip-list-writer.ts, and the audit log. Commands only build the requests.
  */
 import {Flags, type Command} from '@oclif/core'
-import type {Connection} from 'mysql2/promise'
 
 import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type NodePlan, type NodeState, type WarnCode} from '../core/ip-list-edit.js'
 import type {Networks} from '../core/networks.js'
@@ -15,7 +14,7 @@ import {UserError} from '../core/errors.js'
 import {paint, useColor} from '../lib/terminal.js'
 import {appendAudit, auditLogPath, osUser, redactCommandLine, type AuditEntry} from '../store/audit-log.js'
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
-import type {MysqlStore} from '../store/mysql-store.js'
+import type {Db, MysqlStore} from '../store/mysql-store.js'
 import type {NodeRow} from '../core/rows.js'
 
 /** --dry-run and --yes: on every editing command (migrate too). */
@@ -64,7 +63,7 @@ export interface EditResult {
 
 export interface EditSession {
   store: MysqlStore
-  connection: Connection
+  db: Db
   column: string
   columnInfo: ColumnInfo
   rows: NodeRow[]
@@ -90,16 +89,16 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
   protected async openForEdit(): Promise<EditSession> {
     this.refuseReadOnlySource()
     const store = (await this.openStore()) as MysqlStore
-    const connection = store.connectionHandle
+    const db = store.db
     const column = store.ipListColumn
-    const columnInfo = await ipListColumnInfo(connection, column)
+    const columnInfo = await ipListColumnInfo(db, column)
     if (!columnInfo.exists) {
       throw new UserError(`t_node_info has no ${column} column to hold IP lists: run \`tarsnet db migrate\` first (it shows the SQL before changing anything)`, {code: 'no_ip_list_column'})
     }
     const rows = await store.loadNodes()
     const states = rows.map((r) => nodeState(r))
     const networks = this.networksFor(() => rows.flatMap((r) => nodeAddresses(r).ips))
-    return {store, connection, column, columnInfo, rows, states, networks}
+    return {store, db, column, columnInfo, rows, states, networks}
   }
 
   /** One node's change with the network of every IP, for display and JSON. */
@@ -163,7 +162,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     const changes = changed.map((p) => this.changeView(p, session.networks))
     const warnings = planWarnings(plan)
     const writes: IpListChange[] = changed.map((p) => ({node: p.node, expected: p.beforeRaw, value: p.afterRaw}))
-    const sql = writes.length > 0 ? renderChangeSql(session.connection, session.column, writes) : []
+    const sql = writes.length > 0 ? renderChangeSql(session.db, session.column, writes) : []
     const result: EditResult = {
       applied: false, dryRun, changes, unchanged: plan.nodes.filter((p) => !p.changed).map((p) => p.node), warnings, sql, auditLog: null, notices: this.notices,
     }
@@ -192,7 +191,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
     if (!yes) await this.confirmChange(changed)
 
-    const outcome = await applyChanges(session.connection, session.column, writes)
+    const outcome = await applyChanges(session.db, session.column, writes, changed.length === 1 ? changed[0].node : 'NODE')
     if (!outcome.applied) {
       const shown = (v: string | null | undefined) => (v === undefined ? 'the row is gone' : v === null ? 'NULL (no list)' : JSON.stringify(v))
       const list = outcome.conflicts.map((c) => `${c.node}: read ${shown(c.expected)}, now ${shown(c.actual)}`).join('; ')

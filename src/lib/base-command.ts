@@ -120,8 +120,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.store = await this.openDatabase(options.db)
     }
     this.verbose(`source: ${this.store.info.source}`)
-    for (const f of this.store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
-    if (this.store.info.host) this.verbose(`database host that answered: ${this.store.info.host}`)
+    const failed = this.store.info.failedHosts ?? []
+    // Which host answered and which did not, in one line: during an incident that is news.
+    if (failed.length > 0) this.notice(`database ${this.store.info.host} answered; ${failed.map((f) => `${f.host} did not (${f.error})`).join('; ')}`)
+    else if (this.store.info.host) this.verbose(`database host that answered: ${this.store.info.host}`)
     return this.store
   }
 
@@ -137,7 +139,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const url = parseDbUrl(db)
     const {MysqlStore} = await import('../store/mysql-store.js')
     let password = url.password ?? process.env.TARSNET_DB_PASSWORD
-    const open = () => MysqlStore.open({url, password, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value})
+    const {preferredHosts, rememberHost} = await import('../store/host-history.js')
+    const open = async () => {
+      const store = await MysqlStore.open({
+        url, password, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value, preferredHosts: preferredHosts(this.config.cacheDir, url),
+      })
+      rememberHost(this.config.cacheDir, url, store.info.host)
+      return store
+    }
     try {
       return await open()
     } catch (error) {

@@ -29,7 +29,7 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
   async run(): Promise<MigrateResult> {
     this.refuseReadOnlySource()
     const store = (await this.openStore()) as MysqlStore
-    const connection = store.connectionHandle
+    const db = store.db
     const column = store.ipListColumn
     const sql = migrationSql(column)
     const result: MigrateResult = {column, sql: `${sql};`, status: 'dry-run', columnType: null, auditLog: null, notices: this.notices}
@@ -37,7 +37,7 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
       if (!this.jsonEnabled()) this.log(text)
     }
 
-    const before = await ipListColumnInfo(connection, column)
+    const before = await ipListColumnInfo(db, column)
     if (before.exists) {
       result.status = 'already-present'
       result.columnType = before.type ?? null
@@ -51,8 +51,8 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
     }
     if (!this.writeOptions.yes) await this.askToApply({question: `Run this ALTER TABLE on ${store.info.source}?`})
 
-    const added = await addIpListColumn(connection, column)
-    const after = await ipListColumnInfo(connection, column)
+    const added = await addIpListColumn(db, column)
+    const after = await ipListColumnInfo(db, column)
     result.columnType = after.type ?? null
     if (!added) {
       result.status = 'already-present'
@@ -62,7 +62,7 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
     result.status = 'added'
     const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
     try {
-      const [rows] = await connection.query('SELECT CURRENT_USER() AS u, DATABASE() AS d') as unknown as [Array<{u: string; d: string}>]
+      const rows = await db.query<Array<{u: string; d: string}>>('SELECT CURRENT_USER() AS u, DATABASE() AS d')
       appendAudit(path, [{
         time: new Date().toISOString(), kind: 'migrate', osUser: osUser(), dbUser: String(rows[0]?.u ?? ''), dbHost: store.info.host ?? '',
         database: String(rows[0]?.d ?? ''), node: null, before: null, after: `${sql};`, command: this.commandLine(),
