@@ -10,7 +10,7 @@ import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
 import {UserError} from '../core/errors.js'
-import {canPrompt, paint, useColor, type Style} from './terminal.js'
+import {canPrompt, paint, personAtKeyboard, promptOutput, useColor, type Style} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -150,10 +150,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     try {
       return await open()
     } catch (error) {
-      // No password given and the server wants one: ask the person, masked, then try again.
-      if (error instanceof UserError && error.code === 'db_access_denied' && password === undefined && this.canPrompt()) {
+      // No password given and the server wants one: ask the person at the keyboard, masked, on the
+      // terminal itself when stdout is a pipe, then try again.
+      const screen = error instanceof UserError && error.code === 'db_access_denied' && password === undefined && personAtKeyboard() ? promptOutput() : null
+      if (screen) {
         const {password: ask} = await import('@inquirer/prompts')
-        password = await ask({message: `Password for ${url.user} (${redactDbUrl(db)})`, mask: '*'})
+        try {
+          password = await ask({message: `Password for ${url.user} (${redactDbUrl(db)})`, mask: '*'}, {output: screen.stream})
+        } finally {
+          screen.close()
+        }
         return open()
       }
       throw error
