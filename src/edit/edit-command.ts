@@ -4,6 +4,8 @@
  * is (typing the node name for a destructive change), --yes for scripts, the compare-and-swap write through
  * src/store/ip-list-writer.ts, and the audit log. Commands only build the requests.
  */
+import {closeSync} from 'node:fs'
+
 import {Flags, type Command} from '@oclif/core'
 
 import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type NodePlan, type NodeState, type WarnCode} from '../core/ip-list-edit.js'
@@ -12,7 +14,7 @@ import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {paint, useColor} from '../lib/terminal.js'
-import {appendAudit, auditLogPath, osUser, redactCommandLine, type AuditEntry} from '../store/audit-log.js'
+import {appendAudit, auditLogPath, openAudit, osUser, redactCommandLine, type AuditEntry, type AuditFile} from '../store/audit-log.js'
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
 import type {Db, MysqlStore} from '../store/mysql-store.js'
 import type {NodeRow} from '../core/rows.js'
@@ -30,6 +32,11 @@ export const listFlags = {
 }
 
 export const TARSNODE_NOTE = 'tarsnode may overwrite a manual change with its own report of the node\'s IPs when it next starts (if your tarsnode reports them): check again with `tarsnet nodes list` after a restart'
+
+/** Reasons joined for one line: the first ten, then how many more (an import may refuse thousands). */
+export function firstFew(reasons: string[], max = 10): string {
+  return reasons.length <= max ? reasons.join('; ') : `${reasons.slice(0, max).join('; ')}; … and ${reasons.length - max} more`
+}
 
 export interface IpView {
   ip: string
@@ -148,14 +155,14 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     const first = errors[0]
     const code = first.code === 'unknown-node' ? 'unknown_node' : first.code === 'in-use' ? 'ip_in_use' : 'invalid_ip_list'
     const named = (e: EditIssue) => (e.node && !e.message.includes(e.node) ? `${e.node}: ${e.message}` : e.message)
-    throw new UserError(`refused, nothing written: ${errors.map((e) => named(e)).join('; ')}`, {code})
+    throw new UserError(`refused, nothing written: ${firstFew(errors.map((e) => named(e)))}`, {code})
   }
 
   /**
    * Shows the plan and, unless --dry-run, applies it: confirmation (typed node name for a destructive
    * change) where a person is, --yes otherwise; one transaction with compare-and-swap; then the audit log.
    */
-  protected async applyPlan(session: EditSession, plan: EditPlan): Promise<EditResult> {
+  protected async applyPlan(session: EditSession, plan: EditPlan, options: {revertOf?: string} = {}): Promise<EditResult> {
     this.assertPlanOk(plan)
     const {dryRun, yes} = this.writeOptions
     const changed = plan.nodes.filter((p) => p.changed)
@@ -191,21 +198,29 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
     if (!yes) await this.confirmChange(changed)
 
-    const outcome = await applyChanges(session.db, session.column, writes, changed.length === 1 ? changed[0].node : 'NODE')
+    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
+    const audit = this.openAuditLog(path)
+    let outcome
+    try {
+      outcome = await applyChanges(session.db, session.column, writes, changed.length === 1 ? changed[0].node : 'NODE')
+    } catch (error) {
+      closeSync(audit.fd)
+      throw error
+    }
     if (!outcome.applied) {
+      closeSync(audit.fd)
       const shown = (v: string | null | undefined) => (v === undefined ? 'the row is gone' : v === null ? 'NULL (no list)' : JSON.stringify(v))
       const list = outcome.conflicts.map((c) => `${c.node}: read ${shown(c.expected)}, now ${shown(c.actual)}`).join('; ')
       throw new UserError(`conflict, nothing written: the list changed since it was read (another operator or a tarsnode report) — ${list}; run the command again to edit the current value`, {code: 'conflict'})
     }
     result.applied = true
-    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
     const time = new Date().toISOString()
     const entries: AuditEntry[] = changed.map((p) => ({
       time, kind: 'ip-list', osUser: osUser(), dbUser: outcome.dbUser, dbHost: session.store.info.host ?? '', database: outcome.database,
-      node: p.node, before: p.beforeRaw, after: p.afterRaw, command: this.commandLine(),
+      node: p.node, before: p.beforeRaw, after: p.afterRaw, command: this.commandLine(), ...(options.revertOf ? {revertOf: options.revertOf} : {}),
     }))
     try {
-      appendAudit(path, entries)
+      appendAudit(audit, entries)
       result.auditLog = path
     } catch (error) {
       // The database has the change; say plainly that the log does not.
@@ -214,6 +229,18 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     }
     if (!this.jsonEnabled()) this.log(`\nApplied: ${changed.length} node(s) changed. Logged to ${result.auditLog ?? '(not logged)'}.`)
     return result
+  }
+
+  /**
+   * Opens the audit log before anything is written: a log that cannot be written (a path under /proc, a
+   * directory that cannot be made, a FIFO) refuses the edit instead of leaving a change without its entry.
+   */
+  protected openAuditLog(path: string): AuditFile {
+    try {
+      return openAudit(path)
+    } catch (error) {
+      throw new UserError(`the audit log ${path} cannot be written (${(error as Error).message}): nothing written; point the profile's auditLog at a file you can write`, {code: 'audit_log_unwritable'})
+    }
   }
 
   /** The command line for the audit log, password removed. */

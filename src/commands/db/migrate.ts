@@ -1,3 +1,5 @@
+import {closeSync} from 'node:fs'
+
 import {EditCommand, writeFlags} from '../../edit/edit-command.js'
 import {appendAudit, auditLogPath, osUser} from '../../store/audit-log.js'
 import {addIpListColumn, ipListColumnInfo, migrationSql} from '../../store/ip-list-writer.js'
@@ -51,19 +53,27 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
     }
     if (!this.writeOptions.yes) await this.askToApply({question: `Run this ALTER TABLE on ${store.info.source}?`})
 
-    const added = await addIpListColumn(db, column)
+    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
+    const audit = this.openAuditLog(path)
+    let added: boolean
+    try {
+      added = await addIpListColumn(db, column)
+    } catch (error) {
+      closeSync(audit.fd)
+      throw error
+    }
     const after = await ipListColumnInfo(db, column)
     result.columnType = after.type ?? null
     if (!added) {
+      closeSync(audit.fd)
       result.status = 'already-present'
       say(`Nothing to do: the ${column} column appeared meanwhile (another migrate ran).`)
       return result
     }
     result.status = 'added'
-    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
     try {
       const rows = await db.query<Array<{u: string; d: string}>>('SELECT CURRENT_USER() AS u, DATABASE() AS d')
-      appendAudit(path, [{
+      appendAudit(audit, [{
         time: new Date().toISOString(), kind: 'migrate', osUser: osUser(), dbUser: String(rows[0]?.u ?? ''), dbHost: store.info.host ?? '',
         database: String(rows[0]?.d ?? ''), node: null, before: null, after: `${sql};`, command: this.commandLine(),
       }])
