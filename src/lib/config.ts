@@ -325,11 +325,12 @@ export function resolveSettings({flags, env, configDir, allowUnknownProfile, all
       : undefined
   const profileName: Setting<string> = explicitProfile
     ?? (file.defaultProfile ? {value: file.defaultProfile, origin: `config ${configPath.value} (defaultProfile)`} : {value: 'default', origin: 'default'})
+  if (profileName.value.length > 200) throw new UserError(`the profile name "${clip(profileName.value, 40)}" (${profileName.origin}) is not a profile name: at most 200 characters`, {code: 'unknown_profile'})
   const known = Object.keys(file.profiles)
   const raw = Object.hasOwn(file.profiles, profileName.value) ? file.profiles[profileName.value] : undefined
   if (!raw && (explicitProfile || file.defaultProfile) && !allowUnknownProfile) {
     throw new UserError(
-      `unknown profile "${clip(profileName.value, 40)}" (${profileName.origin}): ${known.length > 0 ? `${configPath.value} has ${known.join(', ')}` : `${configPath.value} has no profiles; create one with \`tarsnet init --profile ${profileName.value}\``}`,
+      `unknown profile "${clip(profileName.value, 40)}" (${profileName.origin}): ${known.length > 0 ? `${configPath.value} has ${clip(known.join(', '), 200)}` : `${configPath.value} has no profiles; create one with \`tarsnet init --profile ${clip(profileName.value, 40)}\``}`,
       {code: 'unknown_profile'},
     )
   }
@@ -346,7 +347,7 @@ export function resolveSettings({flags, env, configDir, allowUnknownProfile, all
         // unreadable: readConfigFile has said so already
       }
       if ((mode & 0o044) !== 0) {
-        warnings.push(`config file ${configPath.value} holds a database password (profile ${withPassword.join(', ')}) and others can read it (mode ${mode.toString(8).padStart(4, '0')}): run \`chmod 600 ${configPath.value}\`, or move the password to TARSNET_DB_PASSWORD`)
+        warnings.push(`config file ${configPath.value} holds a database password (profile ${clip(withPassword.join(', '), 100)}) and others can read it (mode ${mode.toString(8).padStart(4, '0')}): run \`chmod 600 ${configPath.value}\`, or move the password to TARSNET_DB_PASSWORD`)
       }
     }
   }

@@ -76,7 +76,7 @@ function field(kind: FieldKind, value: unknown, name: string): unknown {
     case 'int':
       if (value === undefined || value === null) return 0
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new Error('is not a whole number')
-      return value
+      return value === 0 ? 0 : value // -0 is 0 (JSON writes it as 0: a load → save → load must not change it)
     case 'date':
       if (value === undefined || value === null) return null
       if (!isDate(value)) throw new Error('is not a date')
