@@ -6,7 +6,7 @@
  * is one line naming the profile, the key and the value. A new profile key joins in two lines: its type
  * in `Profile`, and its check in `PROFILE_CHECKS` (the compiler insists on the second).
  */
-import {existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, renameSync, statSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 
 import {parseNetworksSpec, type Network} from '../core/networks.js'
@@ -15,6 +15,7 @@ import {normalizeIp} from '../core/ip.js'
 import {UPSTREAM_NODE_INFO_COLUMNS} from '../core/rows.js'
 import {clip} from '../core/text.js'
 import {parseDbUrl} from './db-url.js'
+import {ensureDirectory} from './safe-fs.js'
 
 export interface ProbeSettings {
   /** Port(s) to probe on every node IP when no servant ports apply. */
@@ -223,7 +224,11 @@ export function readConfigFile(path: string): ConfigFile {
 
 /** Writes the config file atomically (temp file + rename), readable by the owner only: it may hold a password. */
 export function writeConfigFile(path: string, config: ConfigFile): void {
-  mkdirSync(dirname(path), {recursive: true})
+  try {
+    ensureDirectory(dirname(path))
+  } catch (error) {
+    throw new UserError(`cannot write the config file ${path}: ${(error as Error).message}`, {code: 'invalid_config'})
+  }
   const tmp = `${path}.${process.pid}.tmp`
   writeFileSync(tmp, JSON.stringify(config, null, 2) + '\n', {mode: 0o600})
   renameSync(tmp, path)

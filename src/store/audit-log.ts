@@ -3,12 +3,13 @@
  * Each entry is written with a single append (O_APPEND) so concurrent tarsnet runs never interleave lines.
  * The file is opened before the database is written, so a log that cannot be written refuses the edit.
  */
-import {closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readFileSync, realpathSync, statSync, statfsSync, writeSync} from 'node:fs'
+import {closeSync, constants, existsSync, fstatSync, openSync, readFileSync, statSync, writeSync} from 'node:fs'
 import {createHash} from 'node:crypto'
 import {userInfo} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {redactDbUrl} from '../lib/db-url.js'
+import {ensureDirectory} from '../lib/safe-fs.js'
 
 export interface AuditEntry {
   /** ISO-8601 UTC. */
@@ -46,52 +47,6 @@ export function osUser(env: NodeJS.ProcessEnv = process.env): string {
     name = env.USER ?? env.LOGNAME ?? 'unknown'
   }
   return env.SUDO_USER && env.SUDO_USER !== name ? `${name} (sudo by ${env.SUDO_USER})` : name
-}
-
-/**
- * Kernel pseudo filesystems (statfs f_type, linux/magic.h): their files look regular and may even open for
- * writing, but they are not logs (a write to /proc/self/status fails after the fact).
- */
-const PSEUDO_FILESYSTEMS = new Map<number, string>([
-  [0x9fa0, 'proc'], [0x62656572, 'sysfs'], [0x27e0eb, 'cgroup'], [0x63677270, 'cgroup2'], [0x64626720, 'debugfs'],
-  [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0x62656570, 'configfs'], [0xcafe4a11, 'bpf'], [0x1cd1, 'devpts'],
-  [0x6165676c, 'pstore'], [0xde5e81e4, 'efivarfs'],
-])
-
-function refusePseudoFilesystem(dir: string): void {
-  const real = realpathSync(dir)
-  let type: string | undefined
-  try {
-    type = PSEUDO_FILESYSTEMS.get(Number(statfsSync(real).type))
-  } catch {
-    // statfs unsupported here: the path test below still applies
-  }
-  if (!type && /^\/(proc|sys)(\/|$)/.test(real)) type = real.split('/')[1]
-  if (type) throw new Error(`${real} is on the kernel's ${type} filesystem, not a disk`)
-}
-
-/**
- * Creates the missing directories of `dir` one level at a time. (Node's recursive mkdir loops forever
- * under /proc, where mkdir fails with ENOENT; one level at a time fails once, clearly.)
- */
-function ensureDirectory(dir: string): void {
-  const missing: string[] = []
-  let at = dir
-  while (!existsSync(at)) {
-    missing.push(at)
-    const parent = dirname(at)
-    if (parent === at) break
-    at = parent
-  }
-  if (existsSync(at) && !statSync(at).isDirectory()) throw new Error(`${at} is not a directory`)
-  if (existsSync(at)) refusePseudoFilesystem(at)
-  for (const d of missing.reverse()) {
-    try {
-      mkdirSync(d, {mode: 0o700})
-    } catch (error) {
-      throw new Error(`cannot create the directory ${d}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
-    }
-  }
 }
 
 /** The audit log opened for appending, before anything is written to the database. */

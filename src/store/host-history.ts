@@ -4,10 +4,11 @@
  * runs many commands in a row; only the first pays the race delay for a dead first host.
  * A small JSON file in tarsnet's cache dir; any trouble reading or writing it is ignored (it is a hint).
  */
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {formatHost, type DbUrl} from '../lib/db-url.js'
+import {ensureDirectory} from '../lib/safe-fs.js'
 
 const FILE = 'db-hosts.json'
 /** Remember this many databases at most; the oldest are forgotten. */
@@ -45,7 +46,7 @@ export function rememberHost(cacheDir: string, url: DbUrl, host: string | undefi
   history[key] = {host, at: new Date().toISOString()}
   const kept = Object.entries(history).sort(([, a], [, b]) => (a.at < b.at ? 1 : -1)).slice(0, MAX_ENTRIES)
   try {
-    mkdirSync(cacheDir, {recursive: true})
+    ensureDirectory(cacheDir) // never Node's recursive mkdir: it spins under /proc
     const tmp = join(cacheDir, `${FILE}.${process.pid}.tmp`)
     writeFileSync(tmp, JSON.stringify(Object.fromEntries(kept), null, 2) + '\n', {mode: 0o600})
     renameSync(tmp, join(cacheDir, FILE))
