@@ -1,9 +1,15 @@
 /**
  * `tarsnet nodes list --json` on 5,000 nodes × 3 networks against the mariadb client running the same
- * SELECT. (Start-up against `node -e 0` is in startup.bench.ts.)
+ * SELECT (start-up against `node -e 0` is in startup.bench.ts); and the database host race (issue 9,
+ * defect 17): `nodes list` whose first database host drops SYNs, against the same with a healthy first host.
  */
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {DroppingListeners} from '../src/lab/listeners.js'
 import {TestDb, TEST_SERVER} from '../test/helpers/db.js'
-import {measure, TARSNET, type BenchRow} from './lib.js'
+import {measure, runOnce, TARSNET, type BenchRow, type Measure} from './lib.js'
 
 const NODES = 5000
 
@@ -31,8 +37,74 @@ export default async function bench(): Promise<BenchRow[]> {
       reference: {name: 'mariadb', ...(await measure('mariadb', client))},
       note: 'the reference only fetches and prints the rows; tarsnet also classifies every IP and builds the JSON',
     })
+    rows.push(...(await hostRace(db, u, NODES)))
+    const small = await TestDb.create()
+    try {
+      await small.addNodes(Array.from({length: 20}, (_, i) => ({node_name: `10.10.0.${i + 1}`, ip_list: `10.10.0.${i + 1},10.20.0.${i + 1}`})))
+      rows.push(...(await hostRace(small, u, 20)))
+    } finally {
+      await small.drop()
+    }
   } finally {
     await db.drop()
   }
   return rows
+}
+
+/**
+ * `nodes list --json` with the database's first host dropping SYNs (a full accept queue on loopback, as a
+ * host on a dead network) against a healthy first host. Cold: no host history (the cache dir cannot be
+ * written), so every run pays the 250 ms race delay. Warm: the host that answered is remembered and tried
+ * first, as on the operator's second command of an incident.
+ */
+async function hostRace(db: TestDb, server: URL, nodes: number): Promise<BenchRow[]> {
+  const dropping = new DroppingListeners()
+  try {
+    const [dead] = await dropping.add([{host: '127.0.0.1'}])
+    const live = `${server.hostname}:${server.port || '3306'}`
+    const auth = `${decodeURIComponent(server.username || 'root')}${server.password ? `:${server.password}` : ''}`
+    const url = (hosts: string[]) => `mysql://${auth}@${hosts.join(',')}/${db.name}`
+    const args = (hosts: string[]) => [TARSNET, 'nodes', 'list', '--json', '--db', url(hosts), '--db-timeout', '3']
+    const cold = {...process.env, XDG_CACHE_HOME: '/proc/tarsnet-no-cache'}
+    const warm = {...process.env, XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tarsnet-bench-cache-'))}
+    const healthyArgs = args([live, `127.0.0.1:${dead.port}`])
+    const droppedArgs = args([`127.0.0.1:${dead.port}`, live])
+    // Interleaved, so that a shared machine's changing load falls on both sides alike.
+    const [healthy, coldDropped, warmDropped] = await interleaved([
+      {args: healthyArgs, env: cold},
+      {args: droppedArgs, env: cold},
+      {args: droppedArgs, env: warm},
+    ], 11)
+    return [
+      {
+        name: `nodes list --json, ${nodes} nodes, first database host drops SYNs (cold: no host history)`,
+        tarsnet: coldDropped,
+        reference: {name: 'healthy 1st', ...healthy},
+        note: 'the second host is started 250 ms after the first (RFC 8305); aim ≤ 1.3×',
+      },
+      {
+        name: `nodes list --json, ${nodes} nodes, first database host drops SYNs (warm: the host that answered is tried first)`,
+        tarsnet: warmDropped,
+        reference: {name: 'healthy 1st', ...healthy},
+      },
+    ]
+  } finally {
+    await dropping.close()
+  }
+}
+
+/** Runs the cases in turn, `runs` rounds after one warm-up round; the median wall time and peak memory of each. */
+async function interleaved(cases: Array<{args: string[]; env: NodeJS.ProcessEnv}>, runs: number): Promise<Measure[]> {
+  const results: Measure[][] = cases.map(() => [])
+  for (let round = 0; round <= runs; round++) {
+    for (const [i, c] of cases.entries()) {
+      const r = await runOnce(process.execPath, c.args, c.env)
+      if (r.code !== 0) throw new Error(`tarsnet ${c.args.slice(1).join(' ')} exited ${r.code}: ${r.stderr.trim()}`)
+      if (round > 0) results[i].push(r)
+    }
+  }
+  return results.map((list) => {
+    const sorted = [...list].sort((a, b) => a.wallMs - b.wallMs)
+    return {wallMs: sorted[Math.floor(sorted.length / 2)].wallMs, peakRssMb: Math.max(...list.map((r) => r.peakRssMb))}
+  })
 }

@@ -453,15 +453,15 @@ describe('nodes history', () => {
     assert.ok(r.json().notices.some((n: string) => /2 line\(s\) .* are not audit entries/.test(n)))
   })
 
-  it('an audit log that cannot be written: the change stands, and the exit code and a notice say so', async () => {
+  it('an audit log that cannot be written refuses the edit before anything is written (issue 9: never a change without its entry)', async () => {
     const cfg = join(ctx.dataHome, 'config.json')
     const blocker = join(ctx.dataHome, 'a-file')
     writeFileSync(blocker, '')
     writeFileSync(cfg, JSON.stringify({profiles: {default: {auditLog: join(blocker, 'audit.jsonl')}}}))
     const r = await ctx.run(['nodes', 'add-ip', 'node-a', '10.20.1.5', '--yes', '--config', cfg])
     assert.equal(r.code, 1)
-    assert.match(r.stderr, /the change WAS applied, but the audit log .* could not be written/)
-    assert.equal(await ctx.list('node-a'), '10.10.0.5,10.20.0.5,10.20.1.5')
+    assert.match(r.stderr, /error: the audit log .*a-file\/audit\.jsonl cannot be written \(.*a-file is not a directory\): nothing written/)
+    assert.equal(await ctx.list('node-a'), '10.10.0.5,10.20.0.5')
   })
 
   it('never writes a password into the log', () => {

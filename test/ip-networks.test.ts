@@ -20,7 +20,8 @@ describe('IP parsing and normalisation', () => {
     assert.equal(normalizeIp('::'), '::')
     assert.equal(normalizeIp('::1'), '::1')
     assert.equal(normalizeIp('[fe80::1]'), 'fe80::1')
-    assert.equal(normalizeIp('::ffff:10.1.2.3'), '::ffff:a01:203')
+    // IPv4-mapped addresses are the IPv4 address they map (issue 9, defect 8): see hardening-core.test.ts
+    assert.equal(normalizeIp('::ffff:10.1.2.3'), '10.1.2.3')
   })
   it('rejects malformed IPv6', () => {
     for (const bad of ['1::2::3', '12345::1', 'fd00:10', 'g::1', '1:2:3:4:5:6:7:8:9', 'fe80::1%eth0']) assert.equal(parseIp(bad), null, bad)

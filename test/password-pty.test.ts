@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {runCli} from './helpers/cli.js'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {BIN, runCli} from './helpers/cli.js'
 import {adminConnection, TestDb} from './helpers/db.js'
 import {PtySession} from './helpers/pty.js'
 
@@ -52,6 +56,24 @@ describe('password prompt', () => {
     const {code, output} = await s.exit()
     assert.equal(code, 1)
     assert.doesNotMatch(output, /Typo-Secret-41/)
+  })
+
+  it('stdout piped, stdin a terminal (nodes list | less): asked on the terminal, and stdout carries only the output', async () => {
+    // Issue 9, defect 13: the prompt used to need stdout to be a terminal too.
+    const out = join(mkdtempSync(join(tmpdir(), 'tarsnet-pw-pipe-')), 'out.json')
+    const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`
+    const command = [process.execPath, BIN, 'nodes', 'list', '--json', '--db', url()].map(quote).join(' ')
+    const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', LANG: 'C.UTF-8', CI: undefined, CONTINUOUS_INTEGRATION: undefined, GITHUB_ACTIONS: undefined}
+    for (const k of Object.keys(env)) if (k.startsWith('TARSNET_')) delete env[k]
+    const s = PtySession.spawn(['sh', '-c', `${command} | cat > ${quote(out)}`], {env})
+    await s.expect(`Password for ${USER}`)
+    await s.settle()
+    s.line(SECRET)
+    const {code, output} = await s.exit()
+    assert.equal(code, 0, output)
+    assert.doesNotMatch(output, new RegExp(SECRET))
+    const json = JSON.parse(readFileSync(out, 'utf8'))
+    assert.equal(json.nodes[0].name, '10.10.0.1')
   })
 
   it('without a terminal there is no prompt: the error says how to give the password', async () => {

@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {autoNetworks, formatNetworksSpec, type Network} from '../core/networks.js'
+import {networkUse, proposeNetworks} from '../core/network-proposal.js'
+import {formatNetworksSpec, type Network} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
-import {readConfigFile, writeConfigFile, type Profile} from '../lib/config.js'
+import {checkIpListColumnName, readConfigFile, writeConfigFile, type Profile} from '../lib/config.js'
 import {parseDbUrl, redactDbUrl} from '../lib/db-url.js'
 import {UserError} from '../core/errors.js'
 
@@ -13,11 +14,13 @@ export interface InitResult {
   db: string
   networks: Network[]
   nodesFound: number | null
+  notices: string[]
 }
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Set up a profile: database URL (tested), networks proposed from the nodes\' IPs, IP-list column.'
-  static override description = `Where a person is, a wizard: it asks for the database URL, tests the connection, groups the IPs it finds by subnet and lets you name each group (x, y, …), then saves the profile in the config file.
+  static override description = `Where a person is, a wizard: it asks for the database URL, tests the connection, groups the nodes' IPs into networks (by the widest prefix, /16 or /24 for IPv4, that puts each node's IPs in different groups) and asks you to name each one (x, y, …, in order of preference), then saves the profile in the config file.
+Networks given by --networks or TARSNET_NETWORKS are used as they are, and a network that holds none of the nodes' IPs is warned about.
 Without a terminal (scripts, CI) it saves what the flags say: --db is then required, --networks optional.
 The password is not saved unless it is part of the URL you give: prefer TARSNET_DB_PASSWORD or the prompt.`
 
@@ -41,10 +44,13 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
     const file = readConfigFile(configFile)
     const existing: Profile = file.profiles[profileName] ?? {}
     const interactive = this.canPrompt()
+    if (this.flags['ip-list-column'] !== undefined) checkIpListColumnName(this.flags['ip-list-column'], 'flag --ip-list-column')
 
     let db = this.flags.db ?? process.env.TARSNET_DB
     let networks: Network[] = settings.networks.origin.startsWith('default') ? [] : settings.networks.value
+    if (networks.length > 0) this.notice(`using the networks from ${settings.networks.origin}: ${formatNetworksSpec(networks)}`)
     let nodesFound: number | null = null
+    let nodeIps: string[] | null = null
 
     if (interactive) {
       const {input, confirm} = await import('@inquirer/prompts')
@@ -66,8 +72,9 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
         try {
           const ips = await this.collectIps(db)
           nodesFound = ips.nodes
+          nodeIps = ips.ips
           this.log(`Connected: ${ips.nodes} node(s), ${ips.ips.length} IP(s).`)
-          if (networks.length === 0) networks = await this.nameNetworks(ips.ips)
+          if (networks.length === 0) networks = await this.nameNetworks(ips.lists)
           break
         } catch (error) {
           this.log(`Could not use it: ${(error as Error).message}`)
@@ -80,7 +87,17 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
     } else {
       if (!db) throw new UserError('tarsnet init needs a terminal to ask questions; from a script, pass --db URL (and --networks SPEC)', {code: 'no_tty'})
       parseDbUrl(db)
-      if (!this.flags['no-test']) nodesFound = (await this.collectIps(db)).nodes
+      if (!this.flags['no-test']) {
+        const ips = await this.collectIps(db)
+        nodesFound = ips.nodes
+        nodeIps = ips.ips
+      }
+    }
+    // A network no node has an IP in is most likely a mistyped CIDR (or the wrong plant's definition).
+    if (nodeIps !== null && nodeIps.length > 0) {
+      for (const {network} of networkUse(networks, nodeIps).filter((u) => u.ips === 0)) {
+        this.notice(`network ${network.name} (${network.cidrs.join(', ')}) holds none of the nodes' IPs: check its CIDR (nodes list shows which IPs are in no network)`)
+      }
     }
 
     const profile: Profile = {...existing, db: db!, ipListColumn: this.flags['ip-list-column'] ?? existing.ipListColumn ?? 'ip_list'}
@@ -92,34 +109,33 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
       this.log(`Saved profile "${profileName}" to ${configFile}: ${redactDbUrl(db!)}${networks.length > 0 ? `, networks ${formatNetworksSpec(networks)}` : ''}.`)
       this.log('Next: tarsnet nodes list')
     }
-    return {configFile, profile: profileName, db: redactDbUrl(db!), networks, nodesFound}
+    return {configFile, profile: profileName, db: redactDbUrl(db!), networks, nodesFound, notices: this.notices}
   }
 
-  /** Connects with the given URL (prompting for a password where needed) and returns every node IP. */
-  private async collectIps(db: string): Promise<{nodes: number; ips: string[]}> {
+  /** Connects with the given URL (prompting for a password where needed) and returns every node's IPs. */
+  private async collectIps(db: string): Promise<{nodes: number; ips: string[]; lists: string[][]}> {
     const store = await this.openStore({db})
     const rows = await store.loadNodes()
-    const ips = rows.flatMap((r) => nodeAddresses(r).ips)
-    return {nodes: rows.length, ips: [...new Set(ips)]}
+    const lists = rows.map((r) => nodeAddresses(r).ips)
+    return {nodes: rows.length, ips: [...new Set(lists.flat())], lists}
   }
 
-  /** Proposes one network per /24 (/64) found and lets the person name them; equal names merge. */
-  private async nameNetworks(ips: string[]): Promise<Network[]> {
+  /** Proposes one network per group of IPs (see core/network-proposal.ts) and asks once per network; equal names merge. */
+  private async nameNetworks(lists: string[][]): Promise<Network[]> {
     const {input} = await import('@inquirer/prompts')
-    const groups = autoNetworks(ips).list
+    const groups = proposeNetworks(lists)
     if (groups.length === 0) return []
-    this.log(`The nodes' IPs fall into ${groups.length} subnet(s). Name each network (e.g. x, y); leave empty to skip a subnet.`)
-    const letters = ['x', 'y', 'z', 'w', 'v', 'u']
+    this.log(`The nodes' IPs fall into ${groups.length} network(s). Name each (e.g. x, y, in order of preference); leave empty to skip one.`)
     const byName = new Map<string, string[]>()
-    for (const [i, g] of groups.entries()) {
-      const count = ips.filter((ip) => autoNetworks([ip]).list[0]?.name === g.name).length
+    for (const g of groups) {
+      const sample = g.ips.length <= 2 ? g.ips.join(', ') : `${g.ips[0]} … ${g.ips.at(-1)}`
       const name = await input({
-        message: `Network for ${g.name} (${count} IP(s)):`,
-        default: letters[i] ?? '',
+        message: `Network for ${g.cidr} (${g.ips.length} IP(s) on ${g.nodes} node(s): ${sample}):`,
+        default: g.name,
         validate: (v) => v === '' || /^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(v) || 'letters, digits, "-", "_" or "."',
       })
       if (name === '') continue
-      byName.set(name, [...(byName.get(name) ?? []), ...g.cidrs])
+      byName.set(name, [...(byName.get(name) ?? []), g.cidr])
     }
     return [...byName].map(([name, cidrs]) => ({name, cidrs}))
   }

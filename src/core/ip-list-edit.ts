@@ -7,7 +7,7 @@ import type {NodeRow} from './rows.js'
 import {isBroadcastOf, parseCidr, parseIp, ipKind, type Ip} from './ip.js'
 import type {Networks} from './networks.js'
 import {formatIpList, nodeAddresses, parseIpList, type IpSource} from './nodes.js'
-import {closestNames} from './text.js'
+import {clip, closestNames} from './text.js'
 
 export type RejectCode =
   | 'malformed'
@@ -56,6 +56,13 @@ export interface CheckedIp {
 const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
 const HOST_NAME = new RegExp(`^(?:${LABEL}\\.)*[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\\.?$`)
 
+/** The longest text an address can be typed as ([0000:…:255.255.255.255] with spaces trimmed). */
+const MAX_IP_TEXT = 64
+/** At most this many IPs in one node's list: far beyond the column (512 characters), and bounds the checks. */
+export const MAX_LIST_LENGTH = 256
+/** node_name is varchar(128) upstream: a longer name cannot be a node. */
+const MAX_NODE_NAME = 128
+
 /**
  * Checks one address as typed. Refused: malformed, a host name, unspecified, multicast, broadcast
  * (255.255.255.255, or the broadcast address of a defined network's CIDR). Warned: loopback, link-local.
@@ -65,13 +72,15 @@ export function checkIp(input: string, options: {node?: string; networks?: Netwo
   const text = input.trim()
   const reject = (code: RejectCode, message: string, ip: string | null = null): CheckedIp => ({input, ip, error: {code, message, node, ...(ip ? {ip} : {})}})
   if (text === '') return reject('malformed', 'an empty entry is not an IP address')
+  // No address is longer than an IPv6 one with an IPv4 tail in brackets: anything longer is named, clipped.
+  if (text.length > MAX_IP_TEXT) return reject('malformed', `"${clip(text, 40)}" is not an IPv4 or IPv6 address`)
   const ip = parseIp(text)
   if (!ip) {
     const slash = text.indexOf('/')
     if (slash > 0 && parseCidr(text)) return reject('malformed', `"${text}" is a network (CIDR), not an address: give the node's own address`)
     const zone = text.indexOf('%')
     if (zone > 0 && parseIp(text.slice(0, zone))) {
-      return reject('malformed', `"${text}" has a zone id (${text.slice(zone)}), which names an interface on one machine only: give the address without it`)
+      return reject('malformed', `"${text}" has a zone id (${clip(text.slice(zone), 20)}), which names an interface on one machine only: give the address without it`)
     }
     const colon = text.lastIndexOf(':')
     if (colon > 0 && /^\d{1,5}$/.test(text.slice(colon + 1)) && parseIp(text.slice(0, colon))?.family === 4) {
@@ -143,6 +152,9 @@ export function nodeState(row: NodeRow): NodeState {
 /** Finds a node by exact name, else by a case-insensitive match (MySQL's collation is), else says which names are close. */
 export function findNode(name: string, nodes: NodeState[]): {node: NodeState} | {error: EditIssue<RejectCode>} {
   const wanted = name.trim()
+  if (wanted.length > MAX_NODE_NAME) {
+    return {error: {code: 'unknown-node', message: `unknown node "${clip(wanted, 40)}": node names are at most ${MAX_NODE_NAME} characters (\`tarsnet nodes list\` shows every node)`, node: clip(wanted, 40)}}
+  }
   const exact = nodes.find((n) => n.name === wanted)
   if (exact) return {node: exact}
   const folded = nodes.filter((n) => n.name.toLowerCase() === wanted.toLowerCase())
@@ -157,7 +169,7 @@ export interface EditRequest {
   node: string
   /** The whole new list as typed, in order of preference. */
   proposed: string[]
-  /** True when the request replaces the list wholesale (set-ips, import, detect --write): destructive when a list exists. */
+  /** True when the request replaces the list wholesale (set-ips, import, detect --write). */
   replace: boolean
 }
 
@@ -182,7 +194,7 @@ export function removeIpRequest(state: NodeState, input: string): {request: Edit
   const ip = parseIp(input)?.text
   if (!ip) {
     const checked = checkIp(input, {node: state.name})
-    return {error: checked.error ?? {code: 'malformed', message: `"${input}" is not an IP address`, node: state.name}}
+    return {error: checked.error ?? {code: 'malformed', message: `"${clip(input, 40)}" is not an IP address`, node: state.name}}
   }
   if (!state.stored.includes(ip)) {
     const has = state.stored.length > 0
@@ -224,7 +236,7 @@ export interface NodePlan {
   reordered: boolean
   /** Whether anything would be written (a non-canonical stored value rewritten canonically counts). */
   changed: boolean
-  /** Removes an IP or replaces an existing list: confirmed by typing the node name where a person is. */
+  /** Removes an IP, drops unreadable entries or changes the order: confirmed by typing the node name where a person is. */
   destructive: boolean
   errors: Array<EditIssue<RejectCode>>
   warnings: Array<EditIssue<WarnCode>>
@@ -266,13 +278,17 @@ export function planEdits(requests: EditRequest[], nodes: NodeState[], options: 
       node: state.name, beforeRaw: state.raw, before: state.stored, beforeEffective: state.effective, beforeSource: state.source,
       after: [], afterRaw: null, added: [], removed: [], reordered: false, changed: false, destructive: false, errors: [], warnings: [],
     }
+    if (request.proposed.length > MAX_LIST_LENGTH) {
+      plan.errors.push({code: 'too-long', message: `${request.proposed.length} IPs given for ${state.name}: a list holds at most ${MAX_LIST_LENGTH}`, node: state.name})
+      return {state, request, plan}
+    }
     for (const input of request.proposed) {
       const checked = checkIp(input, {node: state.name, networks})
       if (checked.error) plan.errors.push(checked.error)
       if (checked.warning) plan.warnings.push(checked.warning)
       if (checked.ip === null || checked.error) continue
       if (plan.after.includes(checked.ip)) {
-        plan.errors.push({code: 'duplicate', message: `${checked.ip} is given twice for ${state.name}${checked.ip === input.trim() ? '' : ` (once as "${input.trim()}")`}: list each address once`, node: state.name, ip: checked.ip})
+        plan.errors.push({code: 'duplicate', message: `${checked.ip} is given twice for ${state.name}${checked.ip === input.trim() ? '' : ` (once as "${clip(input.trim(), 40)}")`}: list each address once`, node: state.name, ip: checked.ip})
         continue
       }
       plan.after.push(checked.ip)
@@ -299,7 +315,10 @@ export function planEdits(requests: EditRequest[], nodes: NodeState[], options: 
     plan.reordered = keptBefore.join(',') !== keptAfter.join(',')
     plan.afterRaw = plan.after.length === 0 ? null : formatIpList(plan.after)
     plan.changed = plan.afterRaw !== (state.raw === '' ? null : state.raw)
-    plan.destructive = plan.changed && (plan.removed.length > 0 || state.invalid.length > 0 || (request.replace && state.stored.length > 0))
+    // A pure addition (the kept IPs in their order, new ones anywhere) takes nothing away: not destructive,
+    // even when it comes as a whole list (set-ips, import). Removing, dropping unreadable entries or
+    // changing which IP is preferred is.
+    plan.destructive = plan.changed && (plan.removed.length > 0 || state.invalid.length > 0 || plan.reordered)
 
     for (const ip of plan.after) {
       const others = (holders.get(ip) ?? []).filter((n) => n !== state.name)

@@ -5,6 +5,8 @@
  * JSON: {"node": ["ip", …] | "ip,ip", …} or [{"node": "…", "ips": [ … ] | "…"}, …].
  */
 
+import {clip} from './text.js'
+
 export interface ImportEntry {
   node: string
   ips: string[]
@@ -101,15 +103,15 @@ export function parseJson(text: string): {entries: ImportEntry[]; errors: string
       }
       const key = ['ips', 'ip_list', 'ipList'].find((k) => k in o)
       if (!key) {
-        errors.push(`${where}: no "ips" for node ${node}`)
+        errors.push(`${where}: no "ips" for node ${clip(node, 40)}`)
         return
       }
-      const ips = ipsOf(o[key], `${where} (${node})`, errors)
+      const ips = ipsOf(o[key], `${where} (${clip(node, 40)})`, errors)
       if (ips) entries.push({node: node.trim(), ips, where})
     })
   } else if (typeof data === 'object' && data !== null) {
     for (const [node, value] of Object.entries(data)) {
-      const where = JSON.stringify(node)
+      const where = clip(JSON.stringify(node), 60)
       const ips = ipsOf(value, where, errors)
       if (ips) entries.push({node: node.trim(), ips, where})
     }

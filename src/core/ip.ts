@@ -131,13 +131,27 @@ function format(family: Family, bytes: Uint8Array): string {
   return family === 4 ? `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}` : formatIpv6(bytes)
 }
 
-/** Parses an IPv4 or IPv6 address; null when it is not one (a host name, garbage). */
+/** True for an IPv4-mapped IPv6 address, ::ffff:a.b.c.d (RFC 4291 §2.5.5.2). */
+function isV4Mapped(bytes: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (bytes[i] !== 0) return false
+  return bytes[10] === 0xff && bytes[11] === 0xff
+}
+
+/**
+ * Parses an IPv4 or IPv6 address; null when it is not one (a host name, garbage). An IPv4-mapped IPv6
+ * address (`::ffff:10.20.0.1`, as `ss` prints a dual-stack socket's peer) is the IPv4 address it maps:
+ * it is unmapped here, so it compares, classifies and is stored as that IPv4 address everywhere.
+ */
 export function parseIp(text: string): Ip | null {
   const t = text.trim()
   if (t === '') return null
   const v4 = parseIpv4(t)
   if (v4) return {family: 4, bytes: v4.bytes, text: v4.canonical ? t : format(4, v4.bytes)}
   const v6 = parseIpv6Bytes(t)
+  if (v6 && isV4Mapped(v6)) {
+    const bytes = v6.slice(12)
+    return {family: 4, bytes, text: format(4, bytes)}
+  }
   if (v6) return {family: 6, bytes: v6, text: format(6, v6)}
   return null
 }
@@ -151,14 +165,22 @@ export function normalizeIp(text: string): string | null {
 export function parseCidr(text: string): Cidr | null {
   const t = text.trim()
   const slash = t.lastIndexOf('/')
-  const addr = parseIp(slash >= 0 ? t.slice(0, slash) : t)
+  const addressText = slash >= 0 ? t.slice(0, slash) : t
+  const addr = parseIp(addressText)
   if (!addr) return null
+  // A mapped prefix (::ffff:10.0.0.0/104) is the IPv4 prefix it maps (10.0.0.0/8), since mapped
+  // addresses are read as IPv4 ones.
+  const mapped = addr.family === 4 && addressText.includes(':')
   const max = addr.family === 4 ? 32 : 128
   let prefix = max
   if (slash >= 0) {
     const p = t.slice(slash + 1)
     if (!/^\d{1,3}$/.test(p)) return null
     prefix = Number(p)
+    if (mapped) {
+      if (prefix < 96 || prefix > 128) return null
+      prefix -= 96
+    }
     if (prefix > max) return null
   }
   const bytes = maskBytes(addr.bytes, prefix)

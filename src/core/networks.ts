@@ -5,6 +5,7 @@
  */
 import {UserError} from './errors.js'
 import {autoPrefix, cidrContains, compareIps, parseCidr, parseIp, type Cidr} from './ip.js'
+import {clip} from './text.js'
 
 export interface Network {
   name: string
@@ -33,20 +34,20 @@ export function parseNetworksSpec(spec: string, origin = '--networks'): Network[
     const part = rawPart.trim()
     if (part === '') continue
     const eq = part.indexOf('=')
-    if (eq < 0) throw new UserError(`invalid ${origin}: "${part}" has no "=": write NAME=CIDR[,CIDR…], networks separated by ";"`, {code: 'invalid_networks'})
+    if (eq < 0) throw new UserError(`invalid ${origin}: "${clip(part, 60)}" has no "=": write NAME=CIDR[,CIDR…], networks separated by ";"`, {code: 'invalid_networks'})
     const name = part.slice(0, eq).trim()
-    if (!NAME.test(name)) throw new UserError(`invalid ${origin}: network name "${name}" in "${part}": use letters, digits, "-", "_" or "."`, {code: 'invalid_networks'})
-    if (seen.has(name)) throw new UserError(`invalid ${origin}: network "${name}" is defined twice`, {code: 'invalid_networks'})
+    if (!NAME.test(name)) throw new UserError(`invalid ${origin}: network name "${clip(name, 40)}" in "${clip(part, 60)}": use letters, digits, "-", "_" or "."`, {code: 'invalid_networks'})
+    if (seen.has(name)) throw new UserError(`invalid ${origin}: network "${clip(name, 40)}" is defined twice`, {code: 'invalid_networks'})
     seen.add(name)
     const cidrs: string[] = []
     for (const rawCidr of part.slice(eq + 1).split(',')) {
       const text = rawCidr.trim()
       if (text === '') continue
       const cidr = parseCidr(text)
-      if (!cidr || !text.includes('/')) throw new UserError(`invalid ${origin}: "${text}" in network "${name}" is not a CIDR like 10.10.0.0/16 or fd00:10::/64`, {code: 'invalid_networks'})
+      if (!cidr || !text.includes('/')) throw new UserError(`invalid ${origin}: "${clip(text, 60)}" in network "${clip(name, 40)}" is not a CIDR like 10.10.0.0/16 or fd00:10::/64`, {code: 'invalid_networks'})
       cidrs.push(cidr.text)
     }
-    if (cidrs.length === 0) throw new UserError(`invalid ${origin}: network "${name}" has no CIDR`, {code: 'invalid_networks'})
+    if (cidrs.length === 0) throw new UserError(`invalid ${origin}: network "${clip(name, 40)}" has no CIDR`, {code: 'invalid_networks'})
     networks.push({name, cidrs})
   }
   return networks
@@ -55,7 +56,7 @@ export function parseNetworksSpec(spec: string, origin = '--networks'): Network[
 /** Throws a UserError naming the networks there are, unless `name` is one of them (for --network filters). */
 export function assertKnownNetwork(networks: Networks, name: string | undefined): void {
   if (name === undefined || networks.list.some((n) => n.name === name)) return
-  throw new UserError(`unknown network "${name}": the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'unknown_network'})
+  throw new UserError(`unknown network "${clip(name, 40)}": the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'unknown_network'})
 }
 
 /** The canonical spec text of a list of networks (the inverse of parseNetworksSpec). */

@@ -24,29 +24,39 @@ export interface ParsedIpList {
   unreadable: boolean
 }
 
-/** Reads an IP-list column value liberally. */
-export function parseIpList(raw: string | null | undefined): ParsedIpList {
-  const result: ParsedIpList = {ips: [], invalid: [], duplicates: [], unreadable: false}
+/** The entries of an IP-list value as written (separators `,` `;` `|` whitespace, or a JSON array); null when unreadable. */
+export function ipListTokens(raw: string | null | undefined): string[] | null {
   const text = (raw ?? '').trim()
-  if (text === '') return result
-  let tokens: string[]
+  if (text === '') return []
   if (text.startsWith('[')) {
     try {
       const parsed: unknown = JSON.parse(text)
-      if (!Array.isArray(parsed)) throw new Error('not an array')
-      tokens = parsed.map((t) => String(t))
+      if (!Array.isArray(parsed)) return null
+      return parsed.map((t) => (typeof t === 'string' ? t : JSON.stringify(t) ?? String(t)))
     } catch {
-      result.unreadable = true
-      return result
+      return null
     }
-  } else {
-    tokens = text.split(/[,;|\s]+/).filter((t) => t !== '')
   }
+  return text.split(/[,;|\s]+/).filter((t) => t !== '')
+}
+
+/** Reads an IP-list column value liberally. */
+export function parseIpList(raw: string | null | undefined): ParsedIpList {
+  const result: ParsedIpList = {ips: [], invalid: [], duplicates: [], unreadable: false}
+  const tokens = ipListTokens(raw)
+  if (tokens === null) {
+    result.unreadable = true
+    return result
+  }
+  const seen = new Set<string>()
   for (const token of tokens) {
     const ip = normalizeIp(token)
     if (!ip) result.invalid.push(token)
-    else if (result.ips.includes(ip)) result.duplicates.push(ip)
-    else result.ips.push(ip)
+    else if (seen.has(ip)) result.duplicates.push(ip)
+    else {
+      seen.add(ip)
+      result.ips.push(ip)
+    }
   }
   return result
 }

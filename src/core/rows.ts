@@ -3,6 +3,16 @@
  * The store loads exactly these shapes (from MySQL or a snapshot file); the core never loads anything.
  */
 
+/**
+ * Every column of upstream t_node_info (TarsFramework deploy/framework/sql/db_tars.sql). None of them
+ * may serve as tarsnet's IP-list column: editing it would overwrite the framework's own data.
+ */
+export const UPSTREAM_NODE_INFO_COLUMNS: readonly string[] = [
+  'id', 'node_name', 'node_obj', 'endpoint_ip', 'endpoint_port', 'data_dir', 'load_avg1', 'load_avg5', 'load_avg15',
+  'last_reg_time', 'last_heartbeat', 'setting_state', 'present_state', 'tars_version', 'template_name', 'modify_time',
+  'group_id', 'label',
+]
+
 export interface NodeRow {
   nodeName: string
   nodeObj: string

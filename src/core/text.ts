@@ -85,3 +85,15 @@ export function formatAge(seconds: number): string {
   if (seconds < 172_800) return `${Math.round(seconds / 3600)} h ago`
   return `${Math.round(seconds / 86_400)} d ago`
 }
+
+/**
+ * A value as a message may show it: at most `max` characters, the cut said with its full length, so a
+ * 50 MB field in a file is named, not echoed. Control characters are shown escaped (JSON-style).
+ */
+export function clip(text: string, max = 80): string {
+  const s = String(text)
+  const head = s.length > max ? s.slice(0, max) : s
+  // eslint-disable-next-line no-control-regex
+  const shown = head.replace(/[\u0000-\u001F\u007F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return s.length > max ? `${shown}… (${s.length} characters)` : shown
+}

@@ -4,8 +4,9 @@
  * is (typing the node name for a destructive change), --yes for scripts, the compare-and-swap write through
  * src/store/ip-list-writer.ts, and the audit log. Commands only build the requests.
  */
+import {closeSync} from 'node:fs'
+
 import {Flags, type Command} from '@oclif/core'
-import type {Connection} from 'mysql2/promise'
 
 import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type NodePlan, type NodeState, type WarnCode} from '../core/ip-list-edit.js'
 import type {Networks} from '../core/networks.js'
@@ -13,9 +14,9 @@ import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {paint, useColor} from '../lib/terminal.js'
-import {appendAudit, auditLogPath, osUser, redactCommandLine, type AuditEntry} from '../store/audit-log.js'
+import {appendAudit, auditLogPath, openAudit, osUser, redactCommandLine, type AuditEntry, type AuditFile} from '../store/audit-log.js'
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
-import type {MysqlStore} from '../store/mysql-store.js'
+import type {Db, MysqlStore} from '../store/mysql-store.js'
 import type {NodeRow} from '../core/rows.js'
 
 /** --dry-run and --yes: on every editing command (migrate too). */
@@ -31,6 +32,11 @@ export const listFlags = {
 }
 
 export const TARSNODE_NOTE = 'tarsnode may overwrite a manual change with its own report of the node\'s IPs when it next starts (if your tarsnode reports them): check again with `tarsnet nodes list` after a restart'
+
+/** Reasons joined for one line: the first ten, then how many more (an import may refuse thousands). */
+export function firstFew(reasons: string[], max = 10): string {
+  return reasons.length <= max ? reasons.join('; ') : `${reasons.slice(0, max).join('; ')}; … and ${reasons.length - max} more`
+}
 
 export interface IpView {
   ip: string
@@ -64,7 +70,7 @@ export interface EditResult {
 
 export interface EditSession {
   store: MysqlStore
-  connection: Connection
+  db: Db
   column: string
   columnInfo: ColumnInfo
   rows: NodeRow[]
@@ -82,7 +88,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
   protected refuseReadOnlySource(): void {
     const f = this.flags as unknown as {snapshot?: string; demo?: boolean}
     if (f.snapshot || f.demo) {
-      throw new UserError(`${this.id} edits the database; ${f.demo ? '--demo' : '--snapshot'} is read-only: pass --db (or configure a profile) to edit`, {code: 'read_only_source'})
+      throw new UserError(`${this.commandName} edits the database; ${f.demo ? '--demo' : '--snapshot'} is read-only: pass --db (or configure a profile) to edit`, {code: 'read_only_source'})
     }
   }
 
@@ -90,16 +96,16 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
   protected async openForEdit(): Promise<EditSession> {
     this.refuseReadOnlySource()
     const store = (await this.openStore()) as MysqlStore
-    const connection = store.connectionHandle
+    const db = store.db
     const column = store.ipListColumn
-    const columnInfo = await ipListColumnInfo(connection, column)
+    const columnInfo = await ipListColumnInfo(db, column)
     if (!columnInfo.exists) {
       throw new UserError(`t_node_info has no ${column} column to hold IP lists: run \`tarsnet db migrate\` first (it shows the SQL before changing anything)`, {code: 'no_ip_list_column'})
     }
     const rows = await store.loadNodes()
     const states = rows.map((r) => nodeState(r))
     const networks = this.networksFor(() => rows.flatMap((r) => nodeAddresses(r).ips))
-    return {store, connection, column, columnInfo, rows, states, networks}
+    return {store, db, column, columnInfo, rows, states, networks}
   }
 
   /** One node's change with the network of every IP, for display and JSON. */
@@ -149,21 +155,21 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     const first = errors[0]
     const code = first.code === 'unknown-node' ? 'unknown_node' : first.code === 'in-use' ? 'ip_in_use' : 'invalid_ip_list'
     const named = (e: EditIssue) => (e.node && !e.message.includes(e.node) ? `${e.node}: ${e.message}` : e.message)
-    throw new UserError(`refused, nothing written: ${errors.map((e) => named(e)).join('; ')}`, {code})
+    throw new UserError(`refused, nothing written: ${firstFew(errors.map((e) => named(e)))}`, {code})
   }
 
   /**
    * Shows the plan and, unless --dry-run, applies it: confirmation (typed node name for a destructive
    * change) where a person is, --yes otherwise; one transaction with compare-and-swap; then the audit log.
    */
-  protected async applyPlan(session: EditSession, plan: EditPlan): Promise<EditResult> {
+  protected async applyPlan(session: EditSession, plan: EditPlan, options: {revertOf?: string} = {}): Promise<EditResult> {
     this.assertPlanOk(plan)
     const {dryRun, yes} = this.writeOptions
     const changed = plan.nodes.filter((p) => p.changed)
     const changes = changed.map((p) => this.changeView(p, session.networks))
     const warnings = planWarnings(plan)
     const writes: IpListChange[] = changed.map((p) => ({node: p.node, expected: p.beforeRaw, value: p.afterRaw}))
-    const sql = writes.length > 0 ? renderChangeSql(session.connection, session.column, writes) : []
+    const sql = writes.length > 0 ? renderChangeSql(session.db, session.column, writes) : []
     const result: EditResult = {
       applied: false, dryRun, changes, unchanged: plan.nodes.filter((p) => !p.changed).map((p) => p.node), warnings, sql, auditLog: null, notices: this.notices,
     }
@@ -192,21 +198,29 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
     if (!yes) await this.confirmChange(changed)
 
-    const outcome = await applyChanges(session.connection, session.column, writes)
+    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
+    const audit = this.openAuditLog(path)
+    let outcome
+    try {
+      outcome = await applyChanges(session.db, session.column, writes, changed.length === 1 ? changed[0].node : 'NODE')
+    } catch (error) {
+      closeSync(audit.fd)
+      throw error
+    }
     if (!outcome.applied) {
+      closeSync(audit.fd)
       const shown = (v: string | null | undefined) => (v === undefined ? 'the row is gone' : v === null ? 'NULL (no list)' : JSON.stringify(v))
       const list = outcome.conflicts.map((c) => `${c.node}: read ${shown(c.expected)}, now ${shown(c.actual)}`).join('; ')
       throw new UserError(`conflict, nothing written: the list changed since it was read (another operator or a tarsnode report) — ${list}; run the command again to edit the current value`, {code: 'conflict'})
     }
     result.applied = true
-    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
     const time = new Date().toISOString()
     const entries: AuditEntry[] = changed.map((p) => ({
       time, kind: 'ip-list', osUser: osUser(), dbUser: outcome.dbUser, dbHost: session.store.info.host ?? '', database: outcome.database,
-      node: p.node, before: p.beforeRaw, after: p.afterRaw, command: this.commandLine(),
+      node: p.node, before: p.beforeRaw, after: p.afterRaw, command: this.commandLine(), ...(options.revertOf ? {revertOf: options.revertOf} : {}),
     }))
     try {
-      appendAudit(path, entries)
+      appendAudit(audit, entries)
       result.auditLog = path
     } catch (error) {
       // The database has the change; say plainly that the log does not.
@@ -217,17 +231,36 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     return result
   }
 
+  /**
+   * Opens the audit log before anything is written: a log that cannot be written (a path under /proc, a
+   * directory that cannot be made, a FIFO) refuses the edit instead of leaving a change without its entry.
+   */
+  protected openAuditLog(path: string): AuditFile {
+    try {
+      return openAudit(path)
+    } catch (error) {
+      throw new UserError(`the audit log ${path} cannot be written (${(error as Error).message}): nothing written; point the profile's auditLog at a file you can write`, {code: 'audit_log_unwritable'})
+    }
+  }
+
   /** The command line for the audit log, password removed. */
   protected commandLine(): string {
-    return `${this.config.bin} ${(this.id ?? '').replaceAll(':', ' ')} ${redactCommandLine(this.argv)}`.trim()
+    return `${this.config.bin} ${this.commandName} ${redactCommandLine(this.argv)}`.trim()
   }
 
   /** Asks where a person is; errors without a terminal. Destructive changes need the node name typed. */
   protected async confirmChange(changed: NodePlan[]): Promise<void> {
-    const destructive = changed.some((p) => p.destructive)
+    const destructive = changed.filter((p) => p.destructive)
     const word = changed.length === 1 ? changed[0].node : String(changed.length)
-    await this.askToApply(destructive
-      ? {typed: word, question: `This removes or replaces IPs. Type ${changed.length === 1 ? `the node name (${word})` : `the number of nodes changed (${word})`} to apply:`}
+    // Say what the change takes away, so a pure addition is never asked about as a removal.
+    const does = [
+      ...(destructive.some((p) => p.removed.length > 0) ? ['removes IPs'] : []),
+      ...(destructive.some((p) => p.warnings.some((w) => w.code === 'dropped-invalid')) ? ['drops entries that are not IPs'] : []),
+      ...(destructive.some((p) => p.reordered) ? ['changes the order of preference'] : []),
+    ]
+    const whom = changed.length === 1 ? word : `${destructive.length} of the ${changed.length} nodes`
+    await this.askToApply(destructive.length > 0
+      ? {typed: word, question: `${whom}: this ${does.join(' and ')}. Type ${changed.length === 1 ? `the node name (${word})` : `the number of nodes changed (${word})`} to apply:`}
       : {question: `Apply this change to ${changed.length === 1 ? changed[0].node : `${changed.length} nodes`}?`})
   }
 

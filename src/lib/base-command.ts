@@ -6,13 +6,14 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {chooseNetworks, type Networks} from '../core/networks.js'
+import {preferredHosts, rememberHost} from '../store/host-history.js'
 import {NamesSeen, namesCachePath} from '../store/names-cache.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
 import {UserError} from '../core/errors.js'
-import {canPrompt, paint, useColor, type Style} from './terminal.js'
+import {canPrompt, paint, personAtKeyboard, promptOutput, useColor, type Style} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -38,7 +39,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     debug: Flags.boolean({summary: 'Show stack traces of unexpected errors.', helpGroup: 'OUTPUT'}),
   }
 
-  /** Whether --profile may name a profile that does not exist yet (init creates it). */
+  /** Whether --profile and --config may name a profile or file that does not exist yet (init creates them). */
   protected allowUnknownProfile = false
 
   /** The exit code for an error that stopped the command (probe uses 3: could not probe). */
@@ -67,9 +68,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>
   }
 
+  /** The command as the person typed it: `nodes set-ips`, not oclif's id `nodes:set-ips`. */
+  protected get commandName(): string {
+    return (this.id ?? '').replaceAll(':', ' ')
+  }
+
   /** The effective settings (flags > env > profile > defaults), read once. */
   protected settings(): Settings {
-    this.cachedSettings ??= resolveSettings({flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir, allowUnknownProfile: this.allowUnknownProfile})
+    if (!this.cachedSettings) {
+      this.cachedSettings = resolveSettings({
+        flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir,
+        allowUnknownProfile: this.allowUnknownProfile, allowMissingConfig: this.allowUnknownProfile,
+      })
+      for (const warning of this.cachedSettings.warnings) this.notice(warning)
+    }
     return this.cachedSettings
   }
 
@@ -123,12 +135,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       )
     }
     const url = parseDbUrl(db)
-    return {kind: 'mysql', url, password: url.password ?? process.env.TARSNET_DB_PASSWORD, connectTimeoutMs: settings.dbTimeoutMs.value, ipListColumn: settings.ipListColumn.value}
+    return {
+      kind: 'mysql', url, password: url.password ?? process.env.TARSNET_DB_PASSWORD, connectTimeoutMs: settings.dbTimeoutMs.value,
+      ipListColumn: settings.ipListColumn.value, preferredHosts: preferredHosts(this.config.cacheDir, url),
+    }
   }
 
   /**
-   * A new store on every call, which the caller closes. Where a person is and the database wants a
-   * password none was given for, it is asked for (masked), unless `prompt: false`.
+   * A new store on every call, which the caller closes. Where a person is at the keyboard and the
+   * database wants a password none was given for, it is asked for (masked), unless `prompt: false`.
    */
   protected async connectStore(options: {db?: string; prompt?: boolean} = {}): Promise<Store> {
     const source = this.storeSource(options.db)
@@ -136,16 +151,26 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     try {
       store = await openStoreFrom(source)
     } catch (error) {
-      if (source.kind === 'mysql' && error instanceof UserError && error.code === 'db_access_denied' && source.password === undefined && (options.prompt ?? true) && this.canPrompt()) {
-        const {password: ask} = await import('@inquirer/prompts')
-        const password = await ask({message: `Password for ${source.url.user} (${redactDbUrl(options.db ?? this.settings().db!.value)})`, mask: '*'})
-        store = await openStoreFrom({...source, password})
-      } else throw error
+      // No password given and the server wants one: ask the person at the keyboard, masked, on the
+      // terminal itself when stdout is a pipe, then try again.
+      const screen = source.kind === 'mysql' && error instanceof UserError && error.code === 'db_access_denied' && source.password === undefined && (options.prompt ?? true) && personAtKeyboard() ? promptOutput() : null
+      if (!screen || source.kind !== 'mysql') throw error
+      const {password: ask} = await import('@inquirer/prompts')
+      let password: string
+      try {
+        password = await ask({message: `Password for ${source.url.user} (${redactDbUrl(options.db ?? this.settings().db!.value)})`, mask: '*'}, {output: screen.stream})
+      } finally {
+        screen.close()
+      }
+      store = await openStoreFrom({...source, password})
     }
+    if (source.kind === 'mysql') rememberHost(this.config.cacheDir, source.url, store.info.host)
     if (source.kind === 'snapshot') this.notice(`reading snapshot ${source.path} taken ${store.info.takenAt}: not live data`)
     this.verbose(`source: ${store.info.source}`)
-    for (const f of store.info.failedHosts ?? []) this.verbose(`database host ${f.host} did not answer: ${f.error}`)
-    if (store.info.host) this.verbose(`database host that answered: ${store.info.host}`)
+    const failed = store.info.failedHosts ?? []
+    // Which host answered and which did not, in one line: during an incident that is news.
+    if (failed.length > 0) this.notice(`database ${store.info.host} answered; ${failed.map((f) => `${f.host} did not (${f.error})`).join('; ')}`)
+    else if (store.info.host) this.verbose(`database host that answered: ${store.info.host}`)
     return store
   }
 

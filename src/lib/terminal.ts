@@ -1,8 +1,32 @@
 /** What the terminal allows: prompts, colour, Unicode, width. */
+import {openSync} from 'node:fs'
+import tty from 'node:tty'
 
 /** Prompt only where a person is: stdin and stdout are TTYs and CI is unset (Shopify cli-kit's rule). */
 export function canPrompt(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI
+}
+
+/**
+ * A person is at the keyboard: stdin is a terminal and CI is unset, whatever stdout is (`nodes list | less`
+ * still has a person typing). Enough for a question that needs no screen of its own, such as a password.
+ */
+export function personAtKeyboard(): boolean {
+  return Boolean(process.stdin.isTTY) && !process.env.CI
+}
+
+/**
+ * Where a prompt is drawn: stdout when it is the terminal, else the terminal itself (/dev/tty, as ssh and
+ * sudo ask), so a piped stdout carries only the command's output. Null when there is no terminal.
+ */
+export function promptOutput(): {stream: NodeJS.WritableStream; close(): void} | null {
+  if (process.stdout.isTTY) return {stream: process.stdout, close() {}}
+  try {
+    const stream = new tty.WriteStream(openSync('/dev/tty', 'w'))
+    return {stream, close: () => stream.destroy()}
+  } catch {
+    return null
+  }
 }
 
 /** Colour only on a TTY, never with NO_COLOR (https://no-color.org), and never in JSON mode. */

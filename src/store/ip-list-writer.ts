@@ -7,10 +7,10 @@
  * concurrent edits of one node cannot both succeed: the second waits for the first's row lock, then
  * finds the value changed.
  */
-import type {Connection, ResultSetHeader, RowDataPacket} from 'mysql2/promise'
+import type {ResultSetHeader, RowDataPacket} from 'mysql2/promise'
 
 import {UserError} from '../core/errors.js'
-import {describeDbError} from './mysql-store.js'
+import {describeDbError, NoReplyError, type Db} from './mysql-store.js'
 
 export interface IpListChange {
   node: string
@@ -42,10 +42,10 @@ export function updateStatement(column: string): string {
 }
 
 /** The SQL a change runs, with values inlined, for --dry-run and --verbose. */
-export function renderChangeSql(connection: Connection, column: string, changes: IpListChange[]): string[] {
+export function renderChangeSql(db: Db, column: string, changes: IpListChange[]): string[] {
   return [
     'START TRANSACTION;',
-    ...changes.map((c) => `${connection.format(updateStatement(column), [c.value, c.node, c.expected])};`),
+    ...changes.map((c) => `${db.format(updateStatement(column), [c.value, c.node, c.expected])};`),
     `-- each UPDATE must match 1 row (the value read is still there); otherwise ROLLBACK and nothing is written`,
     'COMMIT;',
   ]
@@ -60,37 +60,53 @@ function lostConnection(error: unknown): boolean {
     || (error as {fatal?: boolean}).fatal === true
 }
 
-/** Applies the changes in one transaction, all or nothing. Throws a UserError saying what happened when the database fails. */
-export async function applyChanges(connection: Connection, column: string, changes: IpListChange[]): Promise<ApplyOutcome> {
+/**
+ * Applies the changes in one transaction, all or nothing. Throws a UserError saying what happened when the
+ * database fails — and whether anything can have been written: before COMMIT is sent, nothing can be; when
+ * COMMIT got no reply, the outcome is unknown and the message says how to check.
+ * Every statement is bounded (Db.query); an UPDATE may also wait out the lock wait the server bounds.
+ */
+export async function applyChanges(db: Db, column: string, changes: IpListChange[], nodesToCheck = 'NODE'): Promise<ApplyOutcome> {
   let stage: 'begin' | 'write' | 'commit' = 'begin'
+  const lockWaitMs = LOCK_WAIT_SECONDS * 1000
   try {
-    await connection.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`)
-    await connection.beginTransaction()
+    await db.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`)
+    await db.query('START TRANSACTION')
     stage = 'write'
     const conflicts: Conflict[] = []
     // Rows in one fixed order: two imports touching the same nodes then queue instead of deadlocking.
     const ordered = [...changes].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
     for (const change of ordered) {
-      const [result] = await connection.query<ResultSetHeader>(updateStatement(column), [change.value, change.node, change.expected])
+      const result = await db.query<ResultSetHeader>(updateStatement(column), [change.value, change.node, change.expected], lockWaitMs)
       // mysql2 connects with CLIENT_FOUND_ROWS: affectedRows counts matched rows, so rewriting an equal value is 1, not 0.
       if (result.affectedRows !== 1) conflicts.push({node: change.node, expected: change.expected, actual: undefined})
     }
     if (conflicts.length > 0) {
-      await connection.rollback()
-      const current = await readValues(connection, column, conflicts.map((c) => c.node))
+      await db.query('ROLLBACK')
+      const current = await readValues(db, column, conflicts.map((c) => c.node))
       for (const c of conflicts) c.actual = current.has(c.node) ? current.get(c.node)! : undefined
       return {applied: false, conflicts}
     }
-    const [who] = await connection.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u, DATABASE() AS d')
+    const who = await db.query<RowDataPacket[]>('SELECT CURRENT_USER() AS u, DATABASE() AS d')
     stage = 'commit'
-    await connection.commit()
+    await db.query('COMMIT')
     return {applied: true, dbUser: String(who[0]?.u ?? ''), database: String(who[0]?.d ?? '')}
   } catch (error) {
+    if (error instanceof NoReplyError) {
+      if (stage === 'commit') {
+        throw new UserError(
+          `the database stopped answering while committing (${error.reason}): the change may or may not be applied; once it answers again, check with \`tarsnet nodes show ${nodesToCheck}\` (or \`nodes list\`) before retrying`,
+          {code: 'commit_unknown', cause: error},
+        )
+      }
+      // COMMIT was never sent: the server can only roll the transaction back when it notices the connection is gone.
+      throw new UserError(`the database stopped answering (${error.reason}); nothing was written: run the command again when it answers, or point --db at its address on the other network`, {code: 'db_no_reply', cause: error})
+    }
     if (error instanceof UserError) throw error
-    if (stage !== 'commit') await connection.rollback().catch(() => {})
+    if (stage !== 'commit') await db.query('ROLLBACK').catch(() => {})
     const why = describeDbError(error)
     if (stage === 'commit' && lostConnection(error)) {
-      throw new UserError(`the database connection was lost while committing (${why}): the change may or may not be applied; check with \`tarsnet nodes show NODE\` before retrying`, {code: 'commit_unknown', cause: error})
+      throw new UserError(`the database connection was lost while committing (${why}): the change may or may not be applied; check with \`tarsnet nodes show ${nodesToCheck}\` before retrying`, {code: 'commit_unknown', cause: error})
     }
     if (lostConnection(error)) {
       throw new UserError(`the database connection was lost before the change was committed (${why}): nothing was written (the server rolls back an unfinished transaction); run the command again`, {code: 'interrupted', cause: error})
@@ -110,10 +126,10 @@ export async function applyChanges(connection: Connection, column: string, chang
 }
 
 /** The current IP-list values of the given nodes (absent: no such row). */
-export async function readValues(connection: Connection, column: string, nodes: string[]): Promise<Map<string, string | null>> {
+export async function readValues(db: Db, column: string, nodes: string[]): Promise<Map<string, string | null>> {
   const out = new Map<string, string | null>()
   if (nodes.length === 0) return out
-  const [rows] = await connection.query<RowDataPacket[]>(`SELECT node_name, ${q(column)} AS v FROM t_node_info WHERE node_name IN (?)`, [nodes])
+  const rows = await db.query<RowDataPacket[]>(`SELECT node_name, ${q(column)} AS v FROM t_node_info WHERE node_name IN (?)`, [nodes])
   for (const r of rows) {
     const name = String(r.node_name).trim()
     const match = nodes.find((n) => n.toLowerCase() === name.toLowerCase()) ?? name
@@ -130,8 +146,8 @@ export interface ColumnInfo {
 }
 
 /** Reads the IP-list column's definition now (not from the store's cached list: migrate may just have added it). */
-export async function ipListColumnInfo(connection: Connection, column: string): Promise<ColumnInfo> {
-  const [rows] = await connection.query<RowDataPacket[]>(
+export async function ipListColumnInfo(db: Db, column: string): Promise<ColumnInfo> {
+  const rows = await db.query<RowDataPacket[]>(
     `SELECT COLUMN_TYPE AS t, CHARACTER_MAXIMUM_LENGTH AS l FROM information_schema.COLUMNS
      WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't_node_info' AND COLUMN_NAME = ?`,
     [column],
@@ -154,15 +170,27 @@ export function migrationSql(column: string): string {
 }
 
 /** Runs the migration. Returns false when the column appeared meanwhile (another migrate won): nothing to do. */
-export async function addIpListColumn(connection: Connection, column: string): Promise<boolean> {
+export async function addIpListColumn(db: Db, column: string): Promise<boolean> {
+  let sent = false
   try {
-    await connection.query(migrationSql(column))
+    // The ALTER waits for the table's metadata lock: bound that wait on the server, so a busy table is
+    // an answer (an error) and only a silent server is "stopped answering".
+    await db.query(`SET SESSION lock_wait_timeout = ${LOCK_WAIT_SECONDS}`)
+    sent = true
+    await db.query(migrationSql(column), [], LOCK_WAIT_SECONDS * 1000)
     return true
   } catch (error) {
     const code = (error as {code?: string}).code
+    if (error instanceof NoReplyError) {
+      if (!sent) throw new UserError(`the database stopped answering (${error.reason}); nothing was changed: run it again when it answers`, {code: 'db_no_reply', cause: error})
+      throw new UserError(`the database stopped answering during the ALTER TABLE (${error.reason}): the column may or may not have been added; once it answers again, check with \`tarsnet db migrate --dry-run\``, {code: 'commit_unknown', cause: error})
+    }
     if (code === 'ER_DUP_FIELDNAME') return false
     if (code === 'ER_TABLEACCESS_DENIED_ERROR' || code === 'ER_SPECIFIC_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
       throw new UserError(`the database user may not ALTER t_node_info (${describeDbError(error)}): run it as a user with ALTER on db_tars, or have the DBA run the SQL shown`, {code: 'db_denied', cause: error})
+    }
+    if (code === 'ER_LOCK_WAIT_TIMEOUT') {
+      throw new UserError(`another session held t_node_info for over ${LOCK_WAIT_SECONDS} s (${describeDbError(error)}): t_node_info is unchanged; run it again`, {code: 'locked', cause: error})
     }
     throw new UserError(`the migration failed (${describeDbError(error)}): t_node_info is unchanged`, {code: 'migrate_failed', cause: error})
   }

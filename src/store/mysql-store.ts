@@ -16,13 +16,26 @@ export interface ConnectOptions {
   password: string | undefined
   connectTimeoutMs: number
   ipListColumn: string
+  /** Hosts that answered before, most recent first: tried first (RFC 8305 §4 sorts by history). */
+  preferredHosts?: string[]
+}
+
+/** How long a host may take to answer before the next one is started too (RFC 8305's Connection Attempt Delay). */
+export const HOST_RACE_DELAY_MS = 250
+
+/** A host that did not give us the connection, and why. */
+export interface HostFailure {
+  host: DbHost
+  error: string
+  /** True when it had not answered yet when another host did (it was abandoned, not refused). */
+  abandoned?: boolean
 }
 
 export interface Connected {
   connection: Connection
   host: DbHost
-  /** What each host that failed said, in order. */
-  failures: Array<{host: DbHost; error: string}>
+  /** What each host that did not answer first said (or that it was abandoned), in the order they were started. */
+  failures: HostFailure[]
 }
 
 /** Why a connection attempt failed, without ever including the password. */
@@ -36,6 +49,7 @@ export function describeDbError(error: unknown, timeoutMs?: number): string {
     case 'ENETUNREACH': return 'network unreachable'
     case 'ECONNRESET': return 'connection reset'
     case 'PROTOCOL_CONNECTION_LOST': return 'connection closed by the server'
+    case 'PROTOCOL_SEQUENCE_TIMEOUT': return timeoutMs ? `no reply within ${timeoutMs / 1000} s` : 'no reply'
     case 'ER_ACCESS_DENIED_ERROR': return 'access denied (wrong user or password)'
     case 'ER_DBACCESS_DENIED_ERROR': return 'access to the database denied for this user'
     case 'ER_BAD_DB_ERROR': return 'no such database'
@@ -44,58 +58,175 @@ export function describeDbError(error: unknown, timeoutMs?: number): string {
   }
 }
 
-/** Tries each host in order; the first that answers wins. Auth errors stop early: every host shares the users. */
+/** Closes a connection at once, socket included: a frozen server never answers a polite QUIT or FIN. */
+export function destroyConnection(connection: Connection | {destroy(): void; stream?: {destroy(): void}}): void {
+  const core = ((connection as {connection?: unknown}).connection ?? connection) as {destroy?(): void; stream?: {destroy?(): void}}
+  try {
+    core.destroy?.()
+  } catch {
+    // already closed
+  }
+  core.stream?.destroy?.()
+}
+
+/** The hosts in the order to try them: those that answered before first (most recent first), then as given. */
+export function orderHosts(hosts: DbHost[], preferred: string[] = []): DbHost[] {
+  const rank = (h: DbHost) => {
+    const i = preferred.indexOf(formatHost(h))
+    return i < 0 ? preferred.length : i
+  }
+  return hosts.map((h, i) => ({h, i})).sort((a, b) => rank(a.h) - rank(b.h) || a.i - b.i).map(({h}) => h)
+}
+
+/**
+ * Races the hosts as RFC 8305 ("Happy Eyeballs") races addresses: the first host is started; when it has
+ * not answered within HOST_RACE_DELAY_MS, or as soon as it fails, the next is started too, and so on;
+ * the first to answer wins and the others are closed. A dead first host (the database's address on the
+ * network that is down) then costs 250 ms instead of the whole connect timeout. Access-denied and
+ * no-such-database stop the race at once: every host is the same database with the same users.
+ */
 export async function connectFirst(options: ConnectOptions): Promise<Connected> {
-  const mysql = await import('mysql2/promise')
+  const mysql = (await import('mysql2')).default
   const {url} = options
-  const failures: Connected['failures'] = []
-  for (const host of url.hosts) {
-    const config: ConnectionOptions = {
-      host: host.host,
-      port: host.port,
-      user: url.user,
-      password: options.password,
-      database: url.database,
-      connectTimeout: options.connectTimeoutMs,
-      dateStrings: true,
-      supportBigNumbers: true,
-      multipleStatements: false,
-    }
-    if (url.tls !== 'off') {
-      let ca: string | undefined
-      if (url.sslCa) {
-        try {
-          ca = (await import('node:fs')).readFileSync(url.sslCa, 'utf8')
-        } catch (error) {
-          throw new UserError(`cannot read the CA file ssl-ca=${url.sslCa}: ${(error as {code?: string}).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {code: 'invalid_db_url'})
-        }
-      }
-      config.ssl = {rejectUnauthorized: url.tls === 'verify', ...(ca ? {ca} : {})}
-    }
+  let ca: string | undefined
+  if (url.tls !== 'off' && url.sslCa) {
     try {
-      const connection = await mysql.createConnection(config)
-      // A stray error event after we are done must not crash the process.
-      connection.on('error', () => {})
-      return {connection, host, failures}
+      ca = (await import('node:fs')).readFileSync(url.sslCa, 'utf8')
     } catch (error) {
-      const code = (error as {code?: string}).code
-      if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
-        throw new UserError(
-          `database ${formatHost(host)} denied access to user "${url.user}": check the password (TARSNET_DB_PASSWORD, the URL, or the prompt) and the user's grants on ${url.database}`,
-          {code: 'db_access_denied'},
-        )
-      }
-      if (code === 'ER_BAD_DB_ERROR') {
-        throw new UserError(`database "${url.database}" does not exist on ${formatHost(host)}: check the database name in the URL`, {code: 'db_not_found'})
-      }
-      failures.push({host, error: describeDbError(error, options.connectTimeoutMs)})
+      throw new UserError(`cannot read the CA file ssl-ca=${url.sslCa}: ${(error as {code?: string}).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {code: 'invalid_db_url'})
     }
   }
-  const list = failures.map((f) => `${formatHost(f.host)} (${f.error})`).join(', ')
-  throw new UserError(
-    `cannot reach the database: ${list}. Check the hosts in --db / TARSNET_DB, add the other network's address (host1,host2), or read a saved snapshot with --snapshot FILE`,
-    {code: 'db_unreachable'},
-  )
+  const configFor = (host: DbHost): ConnectionOptions => ({
+    host: host.host,
+    port: host.port,
+    user: url.user,
+    password: options.password,
+    database: url.database,
+    connectTimeout: options.connectTimeoutMs,
+    dateStrings: true,
+    supportBigNumbers: true,
+    multipleStatements: false,
+    ...(url.tls === 'off' ? {} : {ssl: {rejectUnauthorized: url.tls === 'verify', ...(ca ? {ca} : {})}}),
+  })
+  const hosts = orderHosts(url.hosts, options.preferredHosts)
+
+  type Attempt = {host: DbHost; core: ReturnType<typeof mysql.createConnection>; state: 'pending' | 'failed' | 'won' | 'closed'; error?: string; started: number}
+  return new Promise<Connected>((resolve, reject) => {
+    const attempts: Attempt[] = []
+    let next = 0
+    let settled = false
+    let timer: NodeJS.Timeout | undefined
+
+    const finish = (winner: Attempt | undefined, error?: UserError) => {
+      settled = true
+      clearTimeout(timer)
+      for (const a of attempts) {
+        if (a === winner || a.state !== 'pending') continue
+        a.state = 'closed'
+        a.error = `no answer within ${Date.now() - a.started} ms`
+        destroyConnection(a.core)
+      }
+      if (error) {
+        reject(error)
+        return
+      }
+      const failures: HostFailure[] = attempts.filter((a) => a !== winner).map((a) => ({host: a.host, error: a.error ?? '', ...(a.state === 'closed' ? {abandoned: true} : {})}))
+      const connection = winner!.core.promise()
+      resolve({connection, host: winner!.host, failures})
+    }
+
+    const start = () => {
+      clearTimeout(timer)
+      if (settled || next >= hosts.length) return
+      const host = hosts[next++]
+      const core = mysql.createConnection(configFor(host))
+      const attempt: Attempt = {host, core, state: 'pending', started: Date.now()}
+      attempts.push(attempt)
+      // Errors after the race (a loser closing, a stray event) must never crash the process.
+      core.on('error', (error: unknown) => onError(attempt, error))
+      core.once('connect', () => {
+        if (settled || attempt.state !== 'pending') {
+          destroyConnection(core)
+          return
+        }
+        attempt.state = 'won'
+        finish(attempt)
+      })
+      if (next < hosts.length) timer = setTimeout(start, HOST_RACE_DELAY_MS)
+    }
+
+    const onError = (attempt: Attempt, error: unknown) => {
+      if (attempt.state !== 'pending') return
+      attempt.state = 'failed'
+      attempt.error = describeDbError(error, options.connectTimeoutMs)
+      destroyConnection(attempt.core)
+      if (settled) return
+      const code = (error as {code?: string}).code
+      if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') {
+        finish(undefined, new UserError(
+          `database ${formatHost(attempt.host)} denied access to user "${url.user}": check the password (TARSNET_DB_PASSWORD, the URL, or the prompt) and the user's grants on ${url.database}`,
+          {code: 'db_access_denied'},
+        ))
+        return
+      }
+      if (code === 'ER_BAD_DB_ERROR') {
+        finish(undefined, new UserError(`database "${url.database}" does not exist on ${formatHost(attempt.host)}: check the database name in the URL`, {code: 'db_not_found'}))
+        return
+      }
+      if (next < hosts.length) {
+        start() // a failure starts the next host at once, without waiting out the delay
+        return
+      }
+      if (attempts.every((a) => a.state === 'failed')) {
+        const list = attempts.map((a) => `${formatHost(a.host)} (${a.error})`).join(', ')
+        finish(undefined, new UserError(
+          `cannot reach the database: ${list}. Check the hosts in --db / TARSNET_DB, add the other network's address (host1,host2), or read a saved snapshot with --snapshot FILE`,
+          {code: 'db_unreachable'},
+        ))
+      }
+    }
+
+    start()
+  })
+}
+
+/**
+ * A statement that got no reply within the query timeout: the database stopped answering. As it stands
+ * the message fits a read (nothing can have been written); the writers say more where a COMMIT was sent.
+ */
+export class NoReplyError extends UserError {
+  /** "no reply from 10.10.0.2:3306 within 15 s". */
+  readonly reason: string
+  constructor(readonly host: string, readonly timeoutMs: number) {
+    const reason = `no reply from ${host} within ${timeoutMs / 1000} s`
+    super(
+      `the database stopped answering (${reason}); nothing was written: try again, give its address on the other network (--db mysql://user@host1,host2/db_tars), or read a saved snapshot with --snapshot FILE`,
+      {code: 'db_no_reply'},
+    )
+    this.reason = reason
+  }
+}
+
+/**
+ * The database as the store and the writers use it: every statement bounded by a timeout derived from
+ * --db-timeout, so that a server that stops answering (frozen, or its network cut mid-query) is reported
+ * instead of hanging. On a timeout the connection is destroyed (the server rolls back whatever it had
+ * not committed when it notices) and NoReplyError is thrown.
+ */
+export interface Db {
+  /** host:port that answered. */
+  readonly host: string
+  /** How long one statement may go without a reply. */
+  readonly queryTimeoutMs: number
+  /** Runs one statement; `extraMs` adds to the timeout a wait the server itself bounds (a lock wait). */
+  query<T = RowDataPacket[]>(sql: string, values?: unknown[], extraMs?: number): Promise<T>
+  /** The statement with its values inlined, for display. */
+  format(sql: string, values?: unknown[]): string
+}
+
+/** The query timeout for a given connect timeout: five times it (15 s by default, --db-timeout 3). */
+export function queryTimeoutFor(connectTimeoutMs: number): number {
+  return connectTimeoutMs * 5
 }
 
 const REQUIRED_TABLES = ['t_node_info', 't_server_conf', 't_adapter_conf', 't_registry_info'] as const
@@ -109,28 +240,52 @@ const iso = (v: unknown): string | null => (v === null || v === undefined ? null
 export class MysqlStore implements Store {
   readonly info: StoreInfo
   readonly ipListColumn: string
+  readonly db: Db
   private readonly connection: Connection
   private readonly tables: Map<string, Set<string>>
-  private readonly queryTimeoutMs: number
+  /** Set once a statement got no reply: the connection is gone and must not be ended politely. */
+  private broken = false
 
   private constructor(connection: Connection, info: StoreInfo, ipListColumn: string, tables: Map<string, Set<string>>, queryTimeoutMs: number) {
     this.connection = connection
     this.info = info
     this.ipListColumn = ipListColumn
     this.tables = tables
-    this.queryTimeoutMs = queryTimeoutMs
+    this.db = MysqlStore.bounded(connection, info.host ?? '', queryTimeoutMs, () => (this.broken = true))
   }
 
-  /** Connects and checks this is a db_tars database (one information_schema query). */
+  private static bounded(connection: Connection, host: string, queryTimeoutMs: number, onBroken: () => void): Db {
+    return {
+      host,
+      queryTimeoutMs,
+      async query<T>(sql: string, values: unknown[] = [], extraMs = 0): Promise<T> {
+        const timeout = queryTimeoutMs + extraMs
+        try {
+          const [rows] = await connection.query({sql, values, timeout})
+          return rows as T
+        } catch (error) {
+          if ((error as {code?: string}).code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+            onBroken()
+            destroyConnection(connection)
+            throw new NoReplyError(host, timeout)
+          }
+          throw error
+        }
+      },
+      format: (sql, values) => connection.format(sql, values),
+    }
+  }
+
+  /** Connects (racing the hosts) and checks this is a db_tars database (one information_schema query). */
   static async open(options: ConnectOptions): Promise<MysqlStore> {
     const {connection, host, failures} = await connectFirst(options)
-    const queryTimeoutMs = Math.max(15_000, options.connectTimeoutMs * 5)
+    const queryTimeoutMs = queryTimeoutFor(options.connectTimeoutMs)
+    const db = MysqlStore.bounded(connection, formatHost(host), queryTimeoutMs, () => {})
     try {
-      const [rows] = await connection.query<RowDataPacket[]>({
-        sql: 'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
-        values: [[...REQUIRED_TABLES, ...OPTIONAL_TABLES]],
-        timeout: queryTimeoutMs,
-      })
+      const rows = await db.query<RowDataPacket[]>(
+        'SELECT TABLE_NAME AS t, COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN (?)',
+        [[...REQUIRED_TABLES, ...OPTIONAL_TABLES]],
+      )
       const tables = new Map<string, Set<string>>()
       for (const r of rows) {
         const t = String(r.t)
@@ -146,16 +301,12 @@ export class MysqlStore implements Store {
         source: `${options.url.user}@${formatHost(host)}/${options.url.database}`,
         host: formatHost(host),
       }
-      if (failures.length > 0) info.failedHosts = failures.map((f) => ({host: formatHost(f.host), error: f.error}))
+      if (failures.length > 0) info.failedHosts = failures.map((f) => ({host: formatHost(f.host), error: f.error, ...(f.abandoned ? {abandoned: true} : {})}))
       return new MysqlStore(connection, info, options.ipListColumn, tables, queryTimeoutMs)
     } catch (error) {
-      await connection.end().catch(() => {})
+      destroyConnection(connection)
       throw error
     }
-  }
-
-  get connectionHandle(): Connection {
-    return this.connection
   }
 
   private has(table: string, column?: string): boolean {
@@ -165,8 +316,7 @@ export class MysqlStore implements Store {
 
   private async select(sql: string, values: unknown[] = []): Promise<RowDataPacket[]> {
     try {
-      const [rows] = await this.connection.query<RowDataPacket[]>({sql, values, timeout: this.queryTimeoutMs})
-      return rows
+      return await this.db.query<RowDataPacket[]>(sql, values)
     } catch (error) {
       if (error instanceof UserError) throw error
       throw new UserError(`database query failed on ${this.info.host}: ${describeDbError(error)}`, {code: 'db_query_failed', cause: error})
@@ -369,6 +519,19 @@ export class MysqlStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.connection.end().catch(() => this.connection.destroy())
+    if (this.broken) {
+      destroyConnection(this.connection)
+      return
+    }
+    // A server that stops answering now would hold a polite QUIT forever: give it a moment, then cut.
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      this.connection.end().catch(() => {}),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 1000)
+      }),
+    ])
+    clearTimeout(timer)
+    destroyConnection(this.connection)
   }
 }

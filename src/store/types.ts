@@ -17,8 +17,8 @@ export interface StoreInfo {
   host?: string
   /** For snapshots: when it was taken (ISO-8601). */
   takenAt?: string
-  /** For MySQL: hosts tried before the one that answered, with what each said. */
-  failedHosts?: Array<{host: string; error: string}>
+  /** For MySQL: hosts that did not give the connection, with what each said (abandoned: still silent when another answered). */
+  failedHosts?: Array<{host: string; error: string; abandoned?: boolean}>
 }
 
 export interface Snapshot {

@@ -1,4 +1,4 @@
-import {redactDbUrl} from '../../lib/db-url.js'
+import {parseDbUrl, redactDbUrl} from '../../lib/db-url.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {formatNetworksSpec} from '../../core/networks.js'
 import {renderTable} from '../../lib/table.js'
@@ -9,6 +9,7 @@ export interface ConfigShowResult {
   configFile: string
   configFileExists: boolean
   settings: Array<{name: string; value: unknown; origin: string}>
+  notices: string[]
 }
 
 export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
@@ -23,11 +24,20 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
   async run(): Promise<ConfigShowResult> {
     const s = this.settings()
     const probe = s.probe.value
+    let inUrl = false
+    try {
+      inUrl = s.db !== undefined && Boolean(parseDbUrl(s.db.value).password)
+    } catch {
+      // a URL that does not parse is said when it is used
+    }
+    const password = process.env.TARSNET_DB_PASSWORD
+      ? {value: '****', origin: 'env TARSNET_DB_PASSWORD'}
+      : inUrl ? {value: '****', origin: `in the database URL (${s.db!.origin})`} : {value: null, origin: 'not set (asked at a terminal when the server wants one)'}
     const settings = [
       {name: 'config file', value: s.configPath.value + (s.configExists ? '' : ' (does not exist)'), origin: s.configPath.origin},
       {name: 'profile', value: s.profileName.value, origin: s.profileName.origin},
       {name: 'database', value: s.db ? redactDbUrl(s.db.value) : null, origin: s.db?.origin ?? 'not set'},
-      {name: 'database password', value: process.env.TARSNET_DB_PASSWORD ? '****' : null, origin: process.env.TARSNET_DB_PASSWORD ? 'env TARSNET_DB_PASSWORD' : 'not set (from the URL, or asked at a terminal)'},
+      {name: 'database password', ...password},
       {name: 'database timeout', value: `${s.dbTimeoutMs.value / 1000} s`, origin: s.dbTimeoutMs.origin},
       {name: 'networks', value: s.networks.value.length > 0 ? formatNetworksSpec(s.networks.value) : null, origin: s.networks.origin},
       {name: 'IP-list column', value: s.ipListColumn.value, origin: s.ipListColumn.origin},
@@ -39,7 +49,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
     if (!this.jsonEnabled()) {
       this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin])))
     }
-    return {configFile: s.configPath.value, configFileExists: s.configExists, settings}
+    return {configFile: s.configPath.value, configFileExists: s.configExists, settings, notices: this.notices}
   }
 }
 

@@ -1,3 +1,5 @@
+import {closeSync} from 'node:fs'
+
 import {EditCommand, writeFlags} from '../../edit/edit-command.js'
 import {appendAudit, auditLogPath, osUser} from '../../store/audit-log.js'
 import {addIpListColumn, ipListColumnInfo, migrationSql} from '../../store/ip-list-writer.js'
@@ -29,7 +31,7 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
   async run(): Promise<MigrateResult> {
     this.refuseReadOnlySource()
     const store = (await this.openStore()) as MysqlStore
-    const connection = store.connectionHandle
+    const db = store.db
     const column = store.ipListColumn
     const sql = migrationSql(column)
     const result: MigrateResult = {column, sql: `${sql};`, status: 'dry-run', columnType: null, auditLog: null, notices: this.notices}
@@ -37,7 +39,7 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
       if (!this.jsonEnabled()) this.log(text)
     }
 
-    const before = await ipListColumnInfo(connection, column)
+    const before = await ipListColumnInfo(db, column)
     if (before.exists) {
       result.status = 'already-present'
       result.columnType = before.type ?? null
@@ -51,19 +53,27 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
     }
     if (!this.writeOptions.yes) await this.askToApply({question: `Run this ALTER TABLE on ${store.info.source}?`})
 
-    const added = await addIpListColumn(connection, column)
-    const after = await ipListColumnInfo(connection, column)
+    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
+    const audit = this.openAuditLog(path)
+    let added: boolean
+    try {
+      added = await addIpListColumn(db, column)
+    } catch (error) {
+      closeSync(audit.fd)
+      throw error
+    }
+    const after = await ipListColumnInfo(db, column)
     result.columnType = after.type ?? null
     if (!added) {
+      closeSync(audit.fd)
       result.status = 'already-present'
       say(`Nothing to do: the ${column} column appeared meanwhile (another migrate ran).`)
       return result
     }
     result.status = 'added'
-    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
     try {
-      const [rows] = await connection.query('SELECT CURRENT_USER() AS u, DATABASE() AS d') as unknown as [Array<{u: string; d: string}>]
-      appendAudit(path, [{
+      const rows = await db.query<Array<{u: string; d: string}>>('SELECT CURRENT_USER() AS u, DATABASE() AS d')
+      appendAudit(audit, [{
         time: new Date().toISOString(), kind: 'migrate', osUser: osUser(), dbUser: String(rows[0]?.u ?? ''), dbHost: store.info.host ?? '',
         database: String(rows[0]?.d ?? ''), node: null, before: null, after: `${sql};`, command: this.commandLine(),
       }])

@@ -4,8 +4,9 @@ import {Args} from '@oclif/core'
 
 import {parseImport} from '../../core/ip-list-import.js'
 import {planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
+import {EditCommand, firstFew, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
 import {UserError} from '../../core/errors.js'
+import {clip} from '../../core/text.js'
 
 export interface ImportResult extends EditResult {
   file: string
@@ -41,7 +42,7 @@ JSON: {"10.10.0.5": ["10.10.0.5", "10.20.0.5"], …} or [{"node": "10.10.0.5", "
     }
     const parsed = parseImport(file, text)
     if (parsed.errors.length > 0) {
-      throw new UserError(`${file} is not a valid ${parsed.format.toUpperCase()} import, nothing written: ${parsed.errors.join('; ')}`, {code: 'invalid_import'})
+      throw new UserError(`${file} is not a valid ${parsed.format.toUpperCase()} import, nothing written: ${firstFew(parsed.errors.map((e) => clip(e, 200)))}`, {code: 'invalid_import'})
     }
     if (parsed.entries.length === 0) throw new UserError(`${file} lists no nodes: nothing to import`, {code: 'invalid_import'})
     const session = await this.openForEdit()

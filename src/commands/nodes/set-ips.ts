@@ -15,22 +15,20 @@ The write is one transaction that applies only if the stored list is still the o
     {description: 'Clear the list (the node falls back to endpoint_ip)', command: '<%= config.bin %> <%= command.id %> node-a --allow-empty --yes'},
   ]
 
-  static override usage = '<%= command.id %> NODE IP... [--dry-run] [--yes] [--force] [--allow-empty]'
+  static override usage = '<%= command.id %> NODE [IP...] [--dry-run] [--yes] [--force] [--allow-empty]'
 
   static override args = {
     node: Args.string({description: 'Node name (t_node_info.node_name).', required: true}),
-    ip: Args.string({description: 'The IPs, in order of preference.'}),
+    // A variadic argument, not `strict = false`: oclif's non-strict argv is sorted by each value's first
+    // position in the command line, so a repeated IP (a node named after its x IP, y preferred) moved.
+    // The variadic argument keeps the order typed, and a mistyped flag stays an error instead of an "IP".
+    ip: Args.string({description: 'The IPs, in order of preference (none with --allow-empty).', multiple: true}),
   }
-
-  // Any number of IPs follow the node.
-  static override strict = false
 
   static override flags = {...writeFlags, ...listFlags}
 
   async run(): Promise<EditResult> {
-    // Non-strict: every positional after NODE is an IP (flags are parsed out by oclif).
-    const {argv} = await this.parse(NodesSetIps)
-    const ips = (argv as string[]).slice(1)
+    const ips = this.args.ip ?? []
     const session = await this.openForEdit()
     const plan = planEdits([{node: this.args.node, proposed: ips, replace: true}], session.states, {
       networks: session.networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'], maxLength: session.columnInfo.maxLength,

@@ -1,0 +1,94 @@
+/**
+ * A second, throwaway MariaDB server of a test's own (its own data dir, port and socket), for tests that
+ * must do to a server what may never be done to the shared one: stop it (SIGSTOP), cut it, kill it.
+ * Skipped by callers where no mariadbd binary is installed.
+ */
+import assert from 'node:assert/strict'
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import mysql from 'mysql2/promise'
+
+import {DB_TARS_TABLES} from './schema.js'
+
+function which(cmd: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${cmd}`], {encoding: 'utf8'}).trim() || null
+  } catch {
+    return null
+  }
+}
+
+const mariadbd = which('mariadbd') ?? which('mysqld')
+const installDb = which('mariadb-install-db') ?? which('mysql_install_db')
+
+/** Why a second server cannot be started here, or false when it can. */
+export const noSecondServer: string | false = !mariadbd || !installDb ? 'no mariadbd binary on this machine to start a second server' : false
+
+export async function freePort(): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  const port = (s.address() as {port: number}).port
+  await new Promise((r) => s.close(r))
+  return port
+}
+
+export class MariaDbInstance {
+  private constructor(readonly dir: string, readonly port: number, private readonly server: ChildProcess) {}
+
+  /** Starts a server with a db_tars database (tables of test/helpers/schema.ts and the IP-list column). */
+  static async start(tag: string): Promise<MariaDbInstance> {
+    const dir = mkdtempSync(join(tmpdir(), `tarsnet-${tag}-`))
+    execFileSync(installDb!, ['--no-defaults', `--datadir=${dir}/data`, '--user=root', '--auth-root-authentication-method=normal'], {stdio: 'ignore'})
+    const port = await freePort()
+    const server = spawn(mariadbd!, ['--no-defaults', `--datadir=${dir}/data`, '--user=root', `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${dir}/sock`,
+      `--pid-file=${dir}/pid`, `--log-error=${dir}/err.log`, '--skip-log-bin', '--innodb-buffer-pool-size=16M'], {stdio: 'ignore'})
+    const instance = new MariaDbInstance(dir, port, server)
+    let conn: mysql.Connection | undefined
+    for (let i = 0; i < 150 && !conn; i++) {
+      conn = await mysql.createConnection({host: '127.0.0.1', port, user: 'root', multipleStatements: true}).catch(async () => {
+        await new Promise((r) => setTimeout(r, 200))
+        return undefined
+      })
+    }
+    if (!conn) instance.stop()
+    assert.ok(conn, `the second MariaDB server did not start (see ${dir}/err.log)`)
+    await conn.query('CREATE DATABASE db_tars CHARACTER SET utf8')
+    await conn.query('USE db_tars')
+    for (const ddl of DB_TARS_TABLES) await conn.query(ddl)
+    await conn.query('ALTER TABLE t_node_info ADD COLUMN ip_list varchar(512) DEFAULT NULL')
+    await conn.end()
+    return instance
+  }
+
+  /** mysql://root@127.0.0.1:PORT/db_tars */
+  get url(): string {
+    return `mysql://root@127.0.0.1:${this.port}/db_tars`
+  }
+
+  /** A connection of the test's own to db_tars (not through anything the test cuts). */
+  connect(): Promise<mysql.Connection> {
+    return mysql.createConnection({host: '127.0.0.1', port: this.port, user: 'root', database: 'db_tars'})
+  }
+
+  /** Freezes the server (SIGSTOP): it keeps its sockets, and the kernel still accepts connections, but it says nothing. */
+  freeze(): void {
+    this.server.kill('SIGSTOP')
+  }
+
+  thaw(): void {
+    this.server.kill('SIGCONT')
+  }
+
+  stop(): void {
+    try {
+      this.server.kill('SIGCONT')
+      this.server.kill('SIGKILL')
+    } catch {
+      // already gone
+    }
+    rmSync(this.dir, {recursive: true, force: true})
+  }
+}
