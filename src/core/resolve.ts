@@ -320,7 +320,8 @@ export type Wildcard = {kind: 'ipv4' | 'all'; written: string}
 /**
  * `0.0.0.0` (any spelling of the IPv4 unspecified address), `*` and no -h → the node's IPv4s (TarsCpp's
  * TC_Endpoint::parse turns `*` into 0.0.0.0, and a default-constructed endpoint's host is 0.0.0.0);
- * `::` (any spelling) → all its IPs; anything else (`::ffff:0.0.0.0` included) is a specific host.
+ * `::` (any spelling) → all its IPs; anything else is a specific host. `::ffff:0.0.0.0` is read as the IPv4
+ * address it maps (core/ip), so it is 0.0.0.0 here too: a dual-stack socket bound to it accepts IPv4 only.
  */
 export function wildcardOf(hostText: string | null): Wildcard | null {
   if (hostText === null) return {kind: 'ipv4', written: ''}
