@@ -9,7 +9,7 @@ import {unicodeTerminal} from '../lib/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
 import type {CheckMode, ProbePlan} from '../probe/plan.js'
 import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
-import {bindMap, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
+import {assertLocalAddresses, bindMap, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
 import {changeLine, clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 
 export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'> & {
@@ -32,7 +32,7 @@ All probes run at once (up to --concurrency, by default the open-file limit less
 Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some link down, every node or endpoint still up on at least one network); 2 outage (some node or endpoint up on no network); 3 could not probe (bad input, database unreachable, nothing to probe).`
 
   static override examples = [
-    {description: 'The link matrix of the built-in demo cluster (start its listeners first with `tarsnet demo`)', command: '<%= config.bin %> <%= command.id %> --demo'},
+    {description: 'The link matrix of the built-in demo cluster (start its listeners first, in another terminal, with `tarsnet demo --serve`)', command: '<%= config.bin %> <%= command.id %> --demo'},
     {description: 'Every endpoint of one object, with tars_ping', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj'},
     {description: 'Only network y, port 22 on every node IP, TCP only', command: '<%= config.bin %> <%= command.id %> --network y --port 22 --check tcp'},
     {description: 'Leave from a given source address per network (routing still follows the destination)', command: '<%= config.bin %> <%= command.id %> --bind x=10.10.0.5 --bind y=10.20.0.5'},
@@ -61,7 +61,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     const {flags} = this
     const profile = this.settings().probe.value
     const watchSeconds = flags.watch === undefined ? undefined : Number(flags.watch)
-    if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UserError(`invalid --watch '${flags.watch}': give a number of seconds, e.g. --watch 5`, {code: 'invalid_flag'})
+    if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UserError(`invalid --watch '${flags.watch}': give a number of seconds above 0, e.g. --watch 5`, {code: 'invalid_flag'})
     if (this.args.object !== undefined && !parseObjectName(this.args.object)) {
       throw new UserError(`invalid object name '${this.args.object}': write it as App.Server.Obj`, {code: 'invalid_object'})
     }
@@ -79,6 +79,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
       ports: flags.port, fallbackPorts: profile.ports, configuredNetworks: this.settings().networks.value,
     })
     const bind = bindMap(networks, profile.bind, flags.bind)
+    if (bind) await assertLocalAddresses(bind)
     for (const note of notes) this.notice(note)
     if (plan.targets.length === 0) {
       if (!this.jsonEnabled() && plan.rows.length > 0) this.renderMatrix(plan, buildReport(plan, []))
@@ -209,13 +210,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
           for (const c of changes) this.log(changeLine(c, unicode))
         }
         const wait = Math.max(0, seconds * 1000 - (Date.now() - started))
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait)
-          ac.signal.addEventListener('abort', () => {
-            clearTimeout(t)
-            resolve()
-          }, {once: true})
-        })
+        await sleepUnlessAborted(wait, ac.signal)
       }
     } finally {
       process.off('SIGINT', stop)
@@ -235,4 +230,21 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     const {rows: _rows, ...rest} = final
     return {...rest, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
+}
+
+/**
+ * Waits `ms`, or less when `signal` aborts. The abort listener is removed when the time is up: one left
+ * behind per round was the watch's leak (MaxListenersExceededWarning after 11 rounds, memory growing).
+ */
+function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, {once: true})
+  })
 }

@@ -3,6 +3,8 @@
  * endpoints, read from a store), the source address per network, and the timing options. Shared by
  * `tarsnet probe` and the exporter, which plans again every round without going through the command.
  */
+import {createSocket} from 'node:dgram'
+
 import {normalizeIp} from '../core/ip.js'
 import {assertKnownNetwork, chooseNetworks, type Network, type Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
@@ -85,6 +87,35 @@ export function bindMap(networks: Networks, fromProfile: Record<string, string> 
     map.set(network, ip)
   }
   return map
+}
+
+/**
+ * Every --bind address must be one of this machine's (a socket can be bound to it): probing from an
+ * address the machine does not have fails every link with EADDRNOTAVAIL and looks like a network down.
+ * Bad input, said before any probe (exit 3).
+ */
+export async function assertLocalAddresses(bind: ReadonlyMap<string, string>): Promise<void> {
+  for (const [network, ip] of bind) {
+    const problem = await bindProblem(ip)
+    if (problem !== null) {
+      throw new UserError(`invalid --bind '${network}=${ip}': ${ip} is not an address of this machine (${problem}); give one of its own addresses on network ${network} (see \`tarsnet nodes detect\`)`, {code: 'invalid_bind'})
+    }
+  }
+}
+
+/** Null when a UDP socket can be bound to `ip` (port 0: nothing is sent), else the reason. */
+function bindProblem(ip: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = createSocket(ip.includes(':') ? 'udp6' : 'udp4')
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      socket.close()
+      resolve(error.code ?? error.message)
+    })
+    socket.bind({address: ip, port: 0, exclusive: true}, () => {
+      socket.close()
+      resolve(null)
+    })
+  })
 }
 
 /** Timeout, retries and concurrency: the flag, else the profile's probe setting, else the default. */

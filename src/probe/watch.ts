@@ -120,7 +120,8 @@ export function expandWatchFlag(argv: readonly string[], defaultSeconds = 2): st
       out.push(...argv.slice(i + 1))
       break
     }
-    if (argv[i] === '--watch' && !/^\d+(\.\d+)?$/.test(argv[i + 1] ?? '')) out.push(String(defaultSeconds))
+    // A number, even a negative one, is --watch's value (then refused as such), never an object name.
+    if (argv[i] === '--watch' && !/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(argv[i + 1] ?? '')) out.push(String(defaultSeconds))
   }
   return out
 }

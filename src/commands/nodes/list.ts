@@ -5,6 +5,7 @@ import {assertKnownNetwork, type Network} from '../../core/networks.js'
 import {formatAge, matcher} from '../../core/text.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {renderTable} from '../../lib/table.js'
+import {unicodeTerminal} from '../../lib/terminal.js'
 
 export interface NodesListResult {
   nodes: NodeView[]
@@ -61,11 +62,13 @@ Problems are marked, never hidden: a node missing a network, an IP in no network
     }
     const hasUnnamed = nodes.some((n) => n.ips.some((i) => i.network === null))
     const head = ['NODE', ...networks.map((n) => n.name.toUpperCase()), ...(hasUnnamed ? ['NO NETWORK'] : []), 'STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']
+    // ✘ only where the locale is UTF-8 (probe's rule): under LANG=C it would arrive as mojibake.
+    const missing = unicodeTerminal() ? '✘ missing' : 'X missing'
     const rows = nodes.map((n) => {
       const cells = networks.map((net) => {
         const ips = n.ips.filter((i) => i.network === net.name).map((i) => i.ip)
         if (ips.length > 0) return ips.join('\n')
-        return n.ips.length === 0 ? '' : this.paint('red', '✘ missing')
+        return n.ips.length === 0 ? '' : this.paint('red', missing)
       })
       if (hasUnnamed) cells.push(this.paint('yellow', n.ips.filter((i) => i.network === null).map((i) => i.ip).join('\n')))
       const source = n.ipSource === 'ip_list' ? '' : ` (${n.ipSource})`

@@ -1,0 +1,129 @@
+/**
+ * Issue 9 part B, through the built CLI: probe's bad input (--bind, --watch), the watch's memory, the
+ * SERVICE verdict, the plan, the watch's JSON lines, and what nodes list prints under LANG=C.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {UpListeners} from '../src/lab/listeners.js'
+import {BIN, cliEnv, runCli} from './helpers/cli.js'
+
+const now = new Date().toISOString()
+const labNode = (name: string, ipList: string) => ({nodeName: name, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList})
+
+/** A snapshot file of the given nodes (x = 127.0.51.0/24, y = 127.0.52.0/24) and extra rows. */
+function writeSnapshot(dir: string, nodes: unknown[], extra: Record<string, unknown> = {}): string {
+  const file = join(dir, `snap-${Math.random().toString(36).slice(2)}.json`)
+  writeFileSync(file, JSON.stringify({
+    format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'hardening lab', ipListColumn: 'ip_list', ipListColumnPresent: true,
+    networks: [{name: 'x', cidrs: ['127.0.51.0/24']}, {name: 'y', cidrs: ['127.0.52.0/24']}],
+    nodes, servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [], ...extra,
+  }))
+  return file
+}
+
+/** Runs the CLI until `until` matches its stdout (or it exits), waits `thenWaitMs`, then sends SIGINT; resolves with all output. */
+function runUntil(args: string[], until: RegExp, env: Record<string, string | undefined> = {}, timeoutMs = 60_000, thenWaitMs = 0): Promise<{code: number | null; stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
+    let stdout = ''
+    let stderr = ''
+    let signalled = false
+    const check = () => {
+      if (!signalled && until.test(stdout)) {
+        signalled = true
+        setTimeout(() => child.kill('SIGINT'), thenWaitMs)
+      }
+    }
+    child.stdout.on('data', (d) => {
+      stdout += d
+      check()
+    })
+    child.stderr.on('data', (d) => (stderr += d))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`timed out waiting for ${until}; stdout:\n${stdout}\nstderr:\n${stderr}`))
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr})
+    })
+  })
+}
+
+describe('probe: bad input is one line, exit 3, before any probe', () => {
+  let dir: string
+  let snap: string
+  const up = new UpListeners()
+  let port = 0
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-probe-'))
+    port = (await up.add('127.0.51.1')).port
+    snap = writeSnapshot(dir, [labNode('n1', '127.0.51.1')])
+  })
+  after(async () => {
+    await up.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('--bind to an address this machine does not have names it, exit 3, no probe', async () => {
+    // 192.0.2.1 (TEST-NET-1) is never a local address; nothing is sent to it either way.
+    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--timeout', '300'])
+    assert.equal(r.code, 3, r.stdout + r.stderr)
+    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr)
+    assert.match(r.stderr, /^error: .*--bind 'x=192\.0\.2\.1'.*192\.0\.2\.1 is not an address of this machine/m)
+    assert.equal(r.stdout, '', 'no matrix: nothing was probed')
+    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--json'])
+    assert.equal(json.code, 3)
+    assert.equal(json.json().error.code, 'invalid_bind')
+    // A local address still works (loopback: all of 127.0.0.0/8 is this machine's).
+    const ok = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=127.0.51.9', '--json', '--timeout', '2000'])
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr)
+    assert.equal(ok.json().results[0].sourceIp, '127.0.51.9')
+  })
+
+  it('--watch -1 and --watch 0 are about --watch, not an object name', async () => {
+    for (const bad of ['-1', '0']) {
+      const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--watch', bad])
+      assert.equal(r.code, 3, r.stderr)
+      assert.match(r.stderr, new RegExp(`^error: invalid --watch '${bad}': give a number of seconds above 0, e\\.g\\. --watch 5$`, 'm'))
+      assert.doesNotMatch(r.stderr, /object name/)
+    }
+  })
+
+  it('the help says how to start the demo\'s listeners: tarsnet demo --serve', async () => {
+    const r = await runCli(['probe', '--help'])
+    assert.match(r.stdout, /tarsnet demo --serve/)
+    assert.doesNotMatch(r.stdout, /with `tarsnet demo`\)/)
+  })
+
+  it('--watch for many rounds: no listener leak (no MaxListenersExceededWarning)', async () => {
+    // Rounds of 50 ms for 3 s after the first line: the leak warned after 11 rounds.
+    const r = await runUntil(['probe', '--snapshot', snap, '--port', String(port), '--watch', '0.05', '--timeout', '500'], /watching 1 link/, {}, 60_000, 3000)
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    const rounds = Number(/Watched [\d.]+ s, (\d+) round\(s\)/.exec(r.stdout)?.[1])
+    assert.ok(rounds > 15, `only ${rounds} rounds:\n${r.stdout}`)
+    assert.doesNotMatch(r.stderr, /MaxListenersExceeded|memory leak/, r.stderr)
+  })
+})
+
+describe('nodes list under LANG=C', () => {
+  it('marks a missing network in ASCII when the locale is not UTF-8, with ✘ when it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-lang-'))
+    try {
+      const snap = writeSnapshot(dir, [labNode('n1', '127.0.51.1')])
+      const c = await runCli(['nodes', 'list', '--snapshot', snap], {env: {LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined}})
+      assert.equal(c.code, 0, c.stderr)
+      assert.match(c.stdout, /^n1\s+127\.0\.51\.1\s+X missing\s/m)
+      assert.doesNotMatch(c.stdout, /[^\x00-\x7f]/, 'nothing but ASCII under LANG=C')
+      const utf = await runCli(['nodes', 'list', '--snapshot', snap], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
+      assert.match(utf.stdout, /^n1\s+127\.0\.51\.1\s+✘ missing\s/m)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
