@@ -9,7 +9,7 @@
 //                                    single executable's main script, the program as its asset
 //                                    (scripts/sea.mjs: Node 20's executables run CommonJS only).
 //
-// Every runtime dependency (oclif, mysql2, inquirer, cli-table3) is compiled in: loading hundreds of small
+// Every runtime dependency (oclif, mysql2, inquirer) is compiled in: loading hundreds of small
 // files from node_modules was most of tarsnet's start-up (issue 14), and a built tarsnet then needs no
 // node_modules at all (the npm tarball installs offline). The single file also carries the few fields of
 // package.json oclif reads and the manifest, so it needs nothing beside it.

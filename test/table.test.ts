@@ -19,3 +19,40 @@ describe('tables', () => {
     assert.match(out, /10\.20\.0\.1/) // short columns are not cut
   })
 })
+
+describe('tables never cut a value, and render in linear time (issue 9: defects 6, 7)', () => {
+  const head = ['NODE', 'X', 'Y', 'STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']
+  const squeeze = ['STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']
+  const rows = [
+    ['127.10.0.100 (endpoint_ip)', '127.10.0.100', '127.20.0.100', 'inactive', '60 min ago STALE', '3.0.19', 'fallback, malformed-ip-list, duplicate-ip'],
+    ['10.10.0.7', '10.10.0.7', '10.20.0.7', 'active', '8 s ago', '3.0.19', ''],
+  ]
+
+  it('at 80 columns: state, heartbeat and problems wrap first; every IP and node name is whole', () => {
+    const out = renderTable(head, rows, {width: 80, squeeze})
+    for (const line of out.split('\n')) assert.ok(visibleLength(line) <= 80, `${visibleLength(line)}: ${line}`)
+    for (const value of ['127.10.0.100', '127.20.0.100', '10.10.0.7', '10.20.0.7', '(endpoint_ip)', '3.0.19']) {
+      assert.ok(out.split(/\s+/).includes(value), `${value} is cut:\n${out}`)
+    }
+    assert.match(out, /^10\.10\.0\.7\s+10\.10\.0\.7\s+10\.20\.0\.7\s+active\s+8 s ago\s+3\.0\.19$/m)
+  })
+
+  it('narrower than the names: the row wraps between words and grows wider than asked rather than cut an IP', () => {
+    const out = renderTable(['NODE', 'X'], [['fd00:10::1234:5678 (endpoint_ip)', 'fd00:10::1234:5678']], {width: 30})
+    assert.ok(out.split(/\s+/).filter((w) => w === 'fd00:10::1234:5678').length === 2, out)
+  })
+
+  it('keeps colour codes around every wrapped piece', () => {
+    const red = (s: string) => `\u001B[31m${s}\u001B[39m`
+    const out = renderTable(['NODE', 'PROBLEMS'], [['n1', red('one two three four five six')]], {width: 20, squeeze: ['PROBLEMS']})
+    const pieces = out.split('\n').slice(1)
+    assert.ok(pieces.length > 1)
+    for (const p of pieces) if (p.includes('\u001B')) assert.match(p, /\u001B\[31m[^\u001B]+\u001B\[39m$/)
+  })
+
+  it('50,000 rows fitted to 80 columns render at once (cli-table3 needed minutes: quadratic)', {timeout: 20_000}, () => {
+    const many = Array.from({length: 50_000}, (_, i) => [`10.10.${i >> 8}.${i & 255}`, `10.10.${i >> 8}.${i & 255}`, `10.20.${i >> 8}.${i & 255}`, 'active', `${i % 60} s ago`, '3.0.19', i % 7 === 0 ? 'fallback, no-network' : ''])
+    const out = renderTable(head, many, {width: 80, squeeze})
+    assert.equal(out.split('\n').filter((l) => /^10\.10\./.test(l)).length, 50_000)
+  })
+})

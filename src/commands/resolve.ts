@@ -184,7 +184,7 @@ By default the result is what findObjectById4Any returns (active and inactive): 
           rows.push(row)
         })
       }
-      this.log(renderTable(head, rows))
+      this.log(renderTable(head, rows, {squeeze: ['PROTO', 'TIMEOUT', 'STATE']}))
       this.log('')
     }
     if (views) {

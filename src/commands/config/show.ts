@@ -47,7 +47,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
       locatorSetting(s),
     ]
     if (!this.jsonEnabled()) {
-      this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin])))
+      this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin]), {squeeze: ['FROM']}))
     }
     return {configFile: s.configPath.value, configFileExists: s.configExists, settings, notices: this.notices}
   }

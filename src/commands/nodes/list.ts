@@ -77,7 +77,7 @@ Problems are marked, never hidden: a node missing a network, an IP in no network
       const problems = n.problems.filter((p) => p.code !== 'missing-network' && p.code !== 'stale-heartbeat').map((p) => p.code)
       return [n.name + this.paint('yellow', source), ...cells, state, age, n.tarsVersion, this.paint('yellow', problems.join(', '))]
     })
-    this.log(renderTable(head, rows))
+    this.log(renderTable(head, rows, {squeeze: ['STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']}))
     const counts = networks.map((net) => `${net.name}: ${nodes.filter((n) => n.ips.some((i) => i.network === net.name)).length}/${nodes.length}`)
     const fallback = nodes.filter((n) => n.ipSource !== 'ip_list').length
     this.log('')

@@ -71,7 +71,7 @@ export default class NodesShow extends BaseCommand<typeof NodesShow> {
       a.endpoint,
       a.protocol,
     ]))
-    this.log(renderTable(['SERVER', 'SETTING/PRESENT', 'SERVANT', 'ENDPOINT', 'PROTOCOL'], rows))
+    this.log(renderTable(['SERVER', 'SETTING/PRESENT', 'SERVANT', 'ENDPOINT', 'PROTOCOL'], rows, {squeeze: ['SETTING/PRESENT', 'PROTOCOL']}))
   }
 }
 

@@ -163,7 +163,7 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
       ...(caller ? [r.clientIp ?? '-'] : []),
     ])
     this.log(`${report.query}${report.setId ? ` (${report.setId})` : ''}: ${report.answers.length / Math.max(1, report.registries.length)} object(s) × ${report.registries.length} registry address(es)`)
-    this.log(renderTable(head, rows))
+    this.log(renderTable(head, rows, {squeeze: ['STATUS', 'LATENCY', 'ANSWERED']}))
 
     // Per object, the answers that do not agree, grouped when several addresses say the same.
     const down = new Set(report.registries.filter((r) => r.status !== 'ok').map((r) => `${r.host} ${r.port}`))
