@@ -127,3 +127,49 @@ describe('nodes list under LANG=C', () => {
     }
   })
 })
+
+describe('control characters from the database are escaped in human output, exact in JSON', () => {
+  const hostileName = 'n\u001B[31mred\u0000\u202Eevil'
+  const hostileVersion = '3.0\u001B[2J\u009B2J'
+  const CONTROLS = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
+  let dir: string
+  let snap: string
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-ctl-'))
+    snap = writeSnapshot(dir, [{...labNode(hostileName, '127.0.51.1 \u001B[2J'), tarsVersion: hostileVersion}, labNode('n2', '127.0.51.2,127.0.52.2')])
+  })
+  after(() => rmSync(dir, {recursive: true, force: true}))
+
+  it('nodes list: table and problems show \\x1b, \\0, \\u202e; --json keeps the bytes', async () => {
+    for (const env of [{}, {NO_COLOR: undefined, FORCE_COLOR: '1'}]) {
+      const r = await runCli(['nodes', 'list', '--snapshot', snap], {env})
+      assert.equal(r.code, 0, r.stderr)
+      const withoutOwnColour = r.stdout.replace(/\u001B\[(?:31|32|33|36|39|2|1|22)m/g, '')
+      assert.doesNotMatch(withoutOwnColour, CONTROLS, JSON.stringify(r.stdout))
+      assert.match(withoutOwnColour, /n\\x1b\[31mred\\x00\\u202eevil/)
+      assert.match(withoutOwnColour, /3\.0\\x1b\[2J\\x9b2J/)
+      assert.match(withoutOwnColour, /\\x1b\[2J/, 'the IP-list entry that is not an IP')
+    }
+    const json = (await runCli(['nodes', 'list', '--snapshot', snap, '--json'])).json()
+    const hostile = json.nodes.find((n: {name: string}) => n.name === hostileName)
+    assert.ok(hostile, 'the name is exact in JSON')
+    assert.equal(hostile.tarsVersion, hostileVersion)
+  })
+
+  it('nodes show and its one-line error, probe\'s matrix and verdict lines', async () => {
+    // A name with NUL cannot be an argument: the closest names in the error then name it.
+    const show = await runCli(['nodes', 'show', hostileName.replace('\u0000', ''), '--snapshot', snap])
+    assert.doesNotMatch(show.stdout + show.stderr, CONTROLS, JSON.stringify(show.stdout + show.stderr))
+    assert.match(show.stderr, /did you mean .*n\\x1b\[31mred\\x00\\u202eevil/)
+    const unknown = await runCli(['nodes', 'show', 'zz\u001B[2J', '--snapshot', snap])
+    assert.equal(unknown.code, 1)
+    assert.doesNotMatch(unknown.stderr, CONTROLS)
+    assert.match(unknown.stderr, /^error: .*zz\\x1b\[2J/m)
+    const probe = await runCli(['probe', '--snapshot', snap, '--port', '1', '--timeout', '300', '--retries', '0'])
+    assert.doesNotMatch(probe.stdout + probe.stderr, CONTROLS, JSON.stringify(probe.stdout))
+    assert.match(probe.stdout, /^n\\x1b\[31mred\\x00\\u202eevil\s/m)
+    assert.match(probe.stdout, /: n\\x1b\[31mred\\x00\\u202eevil unreachable/)
+    const json = (await runCli(['probe', '--snapshot', snap, '--port', '1', '--timeout', '300', '--retries', '0', '--json'])).json()
+    assert.ok(json.results.some((r: {node: string}) => r.node === hostileName))
+  })
+})

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {parseObjectName} from '../core/resolve.js'
+import {escapeControl} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {probeFlags} from '../lib/probe-flags.js'
@@ -158,7 +159,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     const model = matrixModel(plan, report, this.glyphs())
     const head = [plan.mode === 'object' ? 'NODE (ENDPOINT)' : 'NODE', ...model.head]
     const rows = model.rows.map((r) => {
-      const label = r.inactive ? `${r.label} ${this.paint('yellow', '(inactive)')}` : r.label
+      const label = r.inactive ? `${escapeControl(r.label)} ${this.paint('yellow', '(inactive)')}` : escapeControl(r.label)
       if (r.note !== null && r.cells.every((c) => c.kind === 'none' || c.kind === 'idle')) {
         return [label, ...r.cells.map((c, i) => (i === 0 ? this.paint('dim', `- ${r.note}`) : c.kind === 'idle' ? this.paint('dim', c.text) : ''))]
       }

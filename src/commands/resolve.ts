@@ -16,7 +16,7 @@ import {
   type ResolveResult,
 } from '../core/resolve.js'
 import type {NodeRow} from '../core/rows.js'
-import {closestNames} from '../core/text.js'
+import {closestNames, escapeControl} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {loadObjectRows} from '../lib/object-loader.js'
@@ -172,7 +172,7 @@ By default the result is what findObjectById4Any returns (active and inactive): 
         n.endpoints.forEach((e, i) => {
           const from = e.expanded ? `${e.expandedFrom || '(no -h)'}${e.fallback ? ` via ${e.ipSource}` : ''}` : e.singleHost ? this.paint('yellow', 'bound to this IP') : this.paint('red', 'not expanded')
           const row = [
-            i === 0 ? n.node : '',
+            i === 0 ? escapeControl(n.node) : '',
             e.network ?? this.paint('yellow', '(none)'),
             hostPort(e.host, e.port),
             e.protocol,

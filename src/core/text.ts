@@ -97,3 +97,44 @@ export function clip(text: string, max = 80): string {
   const shown = head.replace(/[\u0000-\u001F\u007F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
   return s.length > max ? `${shown}… (${s.length} characters)` : shown
 }
+
+/**
+ * Characters that must never reach a terminal as they are: C0 controls (ESC starts a sequence that can
+ * clear the screen or recolour the table, NUL, BEL…), DEL, C1 controls (U+009B is another CSI), and the
+ * bidirectional controls (U+202E turns the rest of a line around) and line separators.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g
+
+/** How a control character is shown: `\x1b`, `\0`… for controls, `\u202e` for the others. */
+function escapeOne(c: string): string {
+  const code = c.codePointAt(0)!
+  if (c === '\n') return '\\n'
+  if (c === '\r') return '\\r'
+  if (c === '\t') return '\\t'
+  return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+}
+
+/** A value from outside (the database, a file) made safe to print: every control character escaped, visibly. */
+export function escapeControl(text: string): string {
+  CONTROL.lastIndex = 0
+  return CONTROL.test(text) ? text.replace(CONTROL, escapeOne) : text
+}
+
+/**
+ * Text about to be printed, made safe: control characters escaped except line breaks and, when `keep`
+ * says so, the colour sequences (SGR, `ESC[…m`) that tarsnet adds itself.
+ */
+export function escapeControlForOutput(text: string, keep: RegExp | null): string {
+  CONTROL.lastIndex = 0
+  if (!CONTROL.test(text)) return text
+  if (keep === null) return text.replace(CONTROL, (c) => (c === '\n' ? c : escapeOne(c)))
+  let out = ''
+  let last = 0
+  keep.lastIndex = 0
+  for (let m = keep.exec(text); m !== null; m = keep.exec(text)) {
+    out += text.slice(last, m.index).replace(CONTROL, (c) => (c === '\n' ? c : escapeOne(c))) + m[0]
+    last = m.index + m[0].length
+  }
+  return out + text.slice(last).replace(CONTROL, (c) => (c === '\n' ? c : escapeOne(c)))
+}

@@ -13,7 +13,7 @@ import type {Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
-import {paint, useColor} from '../lib/terminal.js'
+import {paint, safeForTerminal, useColor} from '../lib/terminal.js'
 import {appendAudit, auditLogPath, openAudit, osUser, redactCommandLine, type AuditEntry, type AuditFile} from '../store/audit-log.js'
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
 import type {Db, MysqlStore} from '../store/mysql-store.js'
@@ -145,7 +145,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
   /** A warning line on stderr (JSON output carries warnings in the result instead). */
   protected warnLine(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'yellow', 'warning:')} ${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'yellow', 'warning:')} ${safeForTerminal(message, false)}\n`)
   }
 
   /** Refuses the plan when any rule refuses, naming every reason. */

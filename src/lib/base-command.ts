@@ -13,7 +13,7 @@ import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
 import {UserError} from '../core/errors.js'
-import {canPrompt, paint, personAtKeyboard, promptOutput, useColor, type Style} from './terminal.js'
+import {canPrompt, paint, personAtKeyboard, promptOutput, safeForTerminal, useColor, type Style} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -93,15 +93,20 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return paint(this.color, style, text)
   }
 
+  /** Human output: control characters from the data are shown escaped, never obeyed (JSON goes through logJson, exact). */
+  public override log(message = '', ...args: unknown[]): void {
+    super.log(typeof message === 'string' ? safeForTerminal(message, this.color) : message, ...args)
+  }
+
   /** A notice: printed on stderr for a person, collected into `notices` for JSON. Each is said once. */
   protected notice(message: string): void {
     if (this.notices.includes(message)) return
     this.notices.push(message)
-    if (!this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'yellow', 'note:')} ${message}\n`)
+    if (!this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'yellow', 'note:')} ${safeForTerminal(message, false)}\n`)
   }
 
   protected verbose(message: string): void {
-    if (this.flags.verbose && !this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'dim', message)}\n`)
+    if (this.flags.verbose && !this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'dim', safeForTerminal(message, false))}\n`)
   }
 
   /** A person is at a terminal and may be asked questions. */
@@ -229,7 +234,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     const debug = this.flags?.debug || process.argv.includes('--debug')
     const known = err instanceof UserError || err.oclif !== undefined
-    process.stderr.write(`${paint(useColor(process.stderr), 'red', 'error:')} ${oneLine(err.message)}\n`)
+    process.stderr.write(`${paint(useColor(process.stderr), 'red', 'error:')} ${safeForTerminal(oneLine(err.message), false)}\n`)
     if (debug) process.stderr.write(`${err.stack ?? ''}\n`)
     else if (!known) process.stderr.write('(an unexpected error: run again with --debug for details)\n')
   }

@@ -9,7 +9,8 @@
  * or an object name is never cut. A table that still does not fit is left wider than the terminal (the
  * terminal wraps the line) rather than lose a character.
  */
-import {terminalWidth, visibleLength} from './terminal.js'
+import {escapeControlForOutput} from '../core/text.js'
+import {ANY_SGR, terminalWidth, visibleLength} from './terminal.js'
 
 export interface TableOptions {
   /** The width to fit (default: the terminal's). */
@@ -42,7 +43,9 @@ export function renderTable(head: string[], rows: string[][], options: TableOpti
   const squeezed = new Set(options.squeeze ?? [])
   const columns: Column[] = head.map((h) => ({natural: visibleLength(h), longestWord: longestWord(h), squeeze: squeezed.has(h)}))
   const cells: string[][][] = rows.map((r) => head.map((_, i) => {
-    const lines = String(r[i] ?? '').split('\n')
+    // Control characters in a cell are shown escaped (they would move the cursor or recolour the table);
+    // colour sequences stay here and are checked once more when the table is printed.
+    const lines = escapeControlForOutput(String(r[i] ?? ''), ANY_SGR).split('\n')
     const c = columns[i]
     for (const line of lines) {
       const n = visibleLength(line)

@@ -2,6 +2,8 @@
 import {openSync} from 'node:fs'
 import tty from 'node:tty'
 
+import {escapeControlForOutput} from '../core/text.js'
+
 /** Prompt only where a person is: stdin and stdout are TTYs and CI is unset (Shopify cli-kit's rule). */
 export function canPrompt(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI
@@ -52,6 +54,21 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
 
 const CODES = {red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22], cyan: [36, 39]} as const
 export type Style = keyof typeof CODES
+
+/** The colour sequences paint() writes, and no others: what may pass to the terminal from tarsnet's own text. */
+// eslint-disable-next-line no-control-regex
+export const OWN_SGR = /\u001B\[(?:31|32|33|36|39|2|1|22)m/g
+// eslint-disable-next-line no-control-regex
+export const ANY_SGR = /\u001B\[[0-9;]*m/g
+
+/**
+ * Text for the terminal (issue 9, defect 9): control characters from the database or a file are shown
+ * escaped (`\x1b[2J`, `\u202e`), never obeyed; line breaks stay, and so do tarsnet's own colours when
+ * colour is on. JSON is never passed through this: it stays exact.
+ */
+export function safeForTerminal(text: string, color: boolean): string {
+  return escapeControlForOutput(text, color ? OWN_SGR : null)
+}
 
 export function paint(enabled: boolean, style: Style, text: string): string {
   if (!enabled || text === '') return text

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {buildNodeView, nodeAddresses, sortNodeViews, type NodeView} from '../../core/nodes.js'
 import {assertKnownNetwork, type Network} from '../../core/networks.js'
-import {formatAge, matcher} from '../../core/text.js'
+import {escapeControl, formatAge, matcher} from '../../core/text.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {renderTable} from '../../lib/table.js'
 import {unicodeTerminal} from '../../lib/terminal.js'
@@ -72,10 +72,11 @@ Problems are marked, never hidden: a node missing a network, an IP in no network
       })
       if (hasUnnamed) cells.push(this.paint('yellow', n.ips.filter((i) => i.network === null).map((i) => i.ip).join('\n')))
       const source = n.ipSource === 'ip_list' ? '' : ` (${n.ipSource})`
-      const state = n.presentState === 'active' ? n.presentState : this.paint('red', n.presentState || '?')
+      const state = n.presentState === 'active' ? n.presentState : this.paint('red', escapeControl(n.presentState || '?'))
       const age = n.heartbeatAgeSeconds === null ? this.paint('red', 'never') : n.stale ? this.paint('red', `${formatAge(n.heartbeatAgeSeconds)} STALE`) : formatAge(n.heartbeatAgeSeconds)
       const problems = n.problems.filter((p) => p.code !== 'missing-network' && p.code !== 'stale-heartbeat').map((p) => p.code)
-      return [n.name + this.paint('yellow', source), ...cells, state, age, n.tarsVersion, this.paint('yellow', problems.join(', '))]
+      // Values from the database are escaped before any colour is added: a name holding ESC[31m must not pass as ours.
+      return [escapeControl(n.name) + this.paint('yellow', source), ...cells, state, age, escapeControl(n.tarsVersion), this.paint('yellow', problems.join(', '))]
     })
     this.log(renderTable(head, rows, {squeeze: ['STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']}))
     const counts = networks.map((net) => `${net.name}: ${nodes.filter((n) => n.ips.some((i) => i.network === net.name)).length}/${nodes.length}`)
