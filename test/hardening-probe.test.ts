@@ -173,3 +173,61 @@ describe('control characters from the database are escaped in human output, exac
     assert.ok(json.results.some((r: {node: string}) => r.node === hostileName))
   })
 })
+
+describe('probe: a port that answers for another servant is a SERVICE verdict, not unreachable', () => {
+  // s1: the built-in (TarsCpp-like) server hosts another servant on x and y: -4 on both.
+  // s2: a TCP listener on x and y that accepts and stays silent: connected, never a tars reply.
+  // s3: up on x (the right servant), -4 on y: degraded, and the line says what y answered.
+  const OBJ = 'Lab.SvcServer.SvcObj'
+  let lab: import('../src/lab/cluster.js').Lab
+  const silent: import('node:net').Socket[] = []
+  const silentServers: import('node:net').Server[] = []
+  let dir: string
+  let snap: string
+  let port = 0
+  before(async () => {
+    const {Lab} = await import('../src/lab/cluster.js')
+    const {closedPort} = await import('../src/lab/listeners.js')
+    port = await closedPort('127.0.51.1')
+    const e = (i: number, net: 'x' | 'y', behaviour: 'tars' | 'up', servant = 'Lab.Other.OtherObj') =>
+      ({node: `s${i}`, network: net, host: `127.0.${net === 'x' ? 51 : 52}.${i}`, port, behaviour, servant, impl: 'builtin' as const})
+    lab = await Lab.start([e(1, 'x', 'tars'), e(1, 'y', 'tars'), e(3, 'x', 'tars', OBJ), e(3, 'y', 'tars')])
+    const {createServer} = await import('node:net')
+    for (const host of ['127.0.51.2', '127.0.52.2']) {
+      const server = createServer((socket) => silent.push(socket))
+      await new Promise<void>((resolve) => server.listen(port, host, resolve))
+      silentServers.push(server)
+    }
+    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-svc-'))
+    const ids = [1, 2, 3]
+    snap = writeSnapshot(dir, ids.map((i) => labNode(`s${i}`, `127.0.51.${i},127.0.52.${i}`)), {
+      servers: ids.map((i) => ({application: 'Lab', serverName: 'SvcServer', nodeName: `s${i}`, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node'})),
+      adapters: ids.map((i) => ({application: 'Lab', serverName: 'SvcServer', nodeName: `s${i}`, adapterName: `${OBJ}Adapter`, endpoint: `tcp -h 0.0.0.0 -p ${port} -t 60000`, servant: OBJ, protocol: 'tars'})),
+    })
+  })
+  after(async () => {
+    await lab?.close()
+    for (const socket of silent) socket.destroy()
+    for (const server of silentServers) server.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('SERVICE lines, counted apart from unreachable nodes, exit 1', async () => {
+    const r = await runCli(['probe', '--snapshot', snap, '--timeout', '800', '--retries', '0'])
+    assert.equal(r.code, 1, r.stdout + r.stderr)
+    assert.match(r.stdout, /^SERVICE: s1 answers on x and y, but for another servant \(-4\)$/m)
+    assert.match(r.stdout, /^SERVICE: s2 answers on x and y, but gives no tars reply$/m)
+    assert.match(r.stdout, /^DEGRADED: s3 reachable only on x \(answers on y, but for another servant \(-4\)\)$/m)
+    assert.doesNotMatch(r.stdout, /unreachable|OUTAGE/)
+    const json = (await runCli(['probe', '--snapshot', snap, '--timeout', '800', '--retries', '0', '--json'])).json()
+    assert.equal(json.verdict, 'service')
+    assert.equal(json.exitCode, 1)
+    assert.deepEqual(json.summary.service, ['s1', 's2'])
+    assert.deepEqual(json.summary.unreachable, [])
+    assert.deepEqual(json.summary.degraded, ['s3'])
+    // The same object probed by name: its endpoints are counted the same way.
+    const object = (await runCli(['probe', OBJ, '--snapshot', snap, '--timeout', '800', '--retries', '0', '--json'])).json()
+    assert.equal(object.verdict, 'service')
+    assert.deepEqual(object.summary.serviceEndpoints, ['s1', 's2'])
+  })
+})

@@ -164,13 +164,18 @@ describe('probe report', () => {
     assert.deepEqual(r.summary.networks.y, {up: 2, total: 3})
   })
 
-  it('a node up on no network: outage, exit 2; a wrong servant counts as down', () => {
+  it('a node up on no network: outage, exit 2; a wrong servant is reachable: SERVICE, counted apart (issue 9: defect 11)', () => {
     const plan = matrix()
     const r = buildReport(plan, fake(plan, (t) => (t.node === '127.10.0.5' ? 'error' : t.node === '127.10.0.3' ? 'refused' : 'up'), -4))
     assert.equal(r.verdict, 'outage')
     assert.equal(r.exitCode, EXIT.outage)
-    assert.deepEqual(r.summary.unreachable, ['127.10.0.3', '127.10.0.5'])
-    assert.ok(r.lines.includes('OUTAGE: 127.10.0.5 unreachable on every network'))
+    assert.deepEqual(r.summary.unreachable, ['127.10.0.3'])
+    assert.deepEqual(r.summary.service, ['127.10.0.5'])
+    assert.ok(r.lines.includes('SERVICE: 127.10.0.5 answers on x and y, but for another servant (-4)'), r.lines.join('\n'))
+    // Alone, a SERVICE verdict exits 1.
+    const alone = buildReport(plan, fake(plan, (t) => (t.node === '127.10.0.5' ? 'error' : 'up'), -4))
+    assert.equal(alone.verdict, 'service')
+    assert.equal(alone.exitCode, 1)
     const five = r.results.find((x) => x.node === '127.10.0.5')!
     assert.equal(five.tarsRet, -4)
     assert.equal(cellText(five, UNICODE_GLYPHS), '✘ other servant (-4)')

@@ -77,7 +77,7 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
         await this.step('Which links are up right now?', 'probe', ['--demo', '--timeout', t])
         await this.step(`And ${DEMO_OBJECT}, with tars_ping:`, 'probe', [DEMO_OBJECT, '--demo', '--timeout', t])
         this.log('')
-        this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here), 2 outage, 3 could not probe.')
+        this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here) or service (a node answering, but not as the servant asked for), 2 outage, 3 could not probe.')
       } finally {
         if (!stopping) {
           await lab.close()

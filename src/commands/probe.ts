@@ -30,7 +30,8 @@ With an object (App.Server.Obj): every expanded endpoint of it, active and inact
 Checks: --check auto (default) sends a real tars_ping where the adapter protocol is tars, a TCP connect elsewhere; tcp and tars force one kind. Servers that check servant names (TarsCpp, TarsGo, TarsJava) answer -4 when the port hosts another servant ("other servant (-4)"); Tars.js servers answer 0 to any name. So when the ping answers 0, a second one on the same connection asks for a servant that cannot exist: -4 means the port checks names and the servant is verified; 0 again means it does not ("up, servant not verified": something speaking Tars listens, not necessarily that servant).
 All probes run at once (up to --concurrency, by default the open-file limit less some headroom), each bounded by --timeout, so a run takes about one timeout however many links there are. --retries repeats a probe only after a timeout or unreachable.
 --bind x=10.10.0.5 makes probes to network x leave from that source address. The kernel still routes by destination: binding picks the source address, not the interface.
-Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some link down, every node or endpoint still up on at least one network); 2 outage (some node or endpoint up on no network); 3 could not probe (bad input, database unreachable, nothing to probe).`
+Verdicts: DEGRADED (a link down, the node up on another network), SERVICE (the node answers, but not as the servant asked for: another servant (-4), not tars, no tars reply; reachable, so not an outage), OUTAGE (up on no network, and not answering).
+Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or service (and no outage); 2 outage (some node or endpoint neither up nor answering on any network); 3 could not probe (bad input, database unreachable, nothing to probe).`
 
   static override examples = [
     {description: 'The link matrix of the built-in demo cluster (start its listeners first, in another terminal, with `tarsnet demo --serve`)', command: '<%= config.bin %> <%= command.id %> --demo'},
@@ -173,7 +174,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded (some lin
     this.renderMatrix(plan, report)
     this.log('')
     this.log(networkLines(report.summary).join('   '))
-    for (const line of report.lines) this.log(this.paint(report.verdict === 'ok' ? 'green' : report.verdict === 'degraded' ? 'yellow' : 'red', line))
+    for (const line of report.lines) this.log(this.paint(report.verdict === 'ok' ? 'green' : report.verdict === 'outage' ? 'red' : 'yellow', line))
     const explained = servantExplanation(report.results)
     if (explained) this.log(this.paint('dim', `note: ${explained}`))
   }

@@ -29,7 +29,7 @@ export function probeMeasurement(report: ProbeReport): Measurement {
     if (!row.active || row.state === 'nothing') continue
     let n = byNode.get(row.node)
     if (!n) byNode.set(row.node, (n = {probed: new Set(), up: new Set()}))
-    for (const net of [...row.upOn, ...row.downOn]) n.probed.add(net)
+    for (const net of [...row.upOn, ...row.downOn, ...row.serviceOn]) n.probed.add(net)
     for (const net of row.upOn) n.up.add(net)
   }
   const nodes: NodeSample[] = [...byNode].map(([node, n]) => ({node, networks: n.probed.size, networksUp: n.up.size}))
@@ -45,6 +45,7 @@ export function probeMeasurement(report: ProbeReport): Measurement {
       // A log line stays a line: the first nodes by name, and how many there are.
       degraded: report.summary.degraded.slice(0, LOG_NODES), degradedCount: report.summary.degraded.length,
       unreachable: report.summary.unreachable.slice(0, LOG_NODES), unreachableCount: report.summary.unreachable.length,
+      service: report.summary.service.slice(0, LOG_NODES), serviceCount: report.summary.service.length,
     },
   }
 }

@@ -6,10 +6,35 @@ import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'
 import {describeTarsRet} from '../tars/ping.js'
 
-export type Verdict = 'ok' | 'degraded' | 'outage'
+export type Verdict = 'ok' | 'degraded' | 'service' | 'outage'
 
-/** Exit codes: 0 every link up, 1 degraded, 2 outage, 3 could not probe. */
-export const EXIT = {ok: 0, degraded: 1, outage: 2, cannotProbe: 3} as const
+/**
+ * Exit codes: 0 every link up, 1 degraded or service (a node that answers, but not as the servant asked
+ * for: reachable, so not an outage; yet no client gets its service there), 2 outage, 3 could not probe.
+ */
+export const EXIT = {ok: 0, degraded: 1, service: 1, outage: 2, cannotProbe: 3} as const
+
+/** Errors that prove the node answered on that port: the network is fine, the service is not. */
+const SERVICE_ERRORS: Record<string, string> = {
+  ETARSNOREPLY: 'but gives no tars reply',
+  ETARSDECODE: 'but not in tars',
+  ETARSCLOSED: 'but closes without a tars reply',
+  ETARSREQID: 'but with a wrong tars reply',
+  // A connection reset after it was accepted (a reset during the handshake is ECONNREFUSED).
+  ECONNRESET: 'but resets the connection without a tars reply',
+}
+
+/**
+ * When a result that is not up still shows the port answering (a tars_ping answered with an error code,
+ * bytes that are not tars, a connection accepted and never answered), what it answered: "but for
+ * another servant (-4)". Null for a link that is down (refused, timeout, unreachable…).
+ */
+export function wrongService(r: Pick<JsonResult, 'status' | 'tarsRet' | 'error'>): string | null {
+  if (r.status === 'up') return null
+  if (r.tarsRet !== null && r.tarsRet !== 0) return r.tarsRet === -4 ? 'but for another servant (-4)' : `but with ${describeTarsRet(r.tarsRet)} (${r.tarsRet})`
+  if (r.status === 'error' && r.error) return SERVICE_ERRORS[r.error.code] ?? null
+  return null
+}
 
 /** The key used for "in no named network" in JSON maps and matrix headings. */
 export const NO_NETWORK = '(none)'
@@ -44,10 +69,12 @@ export interface RowVerdict {
   row: string
   node: string
   active: boolean
-  /** Networks on which this row is up / down. */
+  /** Networks on which this row is up / down (not answering) / answering, but not as the servant asked for. */
   upOn: Array<string | null>
   downOn: Array<string | null>
-  state: 'up' | 'degraded' | 'unreachable' | 'nothing'
+  serviceOn: Array<string | null>
+  /** 'service': up on no network, but answering (for another servant, not tars…) on some: reachable. */
+  state: 'up' | 'degraded' | 'service' | 'unreachable' | 'nothing'
 }
 
 export interface ProbeSummary {
@@ -57,9 +84,12 @@ export interface ProbeSummary {
   degraded: string[]
   /** Nodes up on no network (for an object: a node with an endpoint up on no network). */
   unreachable: string[]
+  /** Nodes up on no network that still answer on some (for another servant, not tars, no tars reply). */
+  service: string[]
   /** For an object only: its degraded / unreachable endpoints, as matrix row keys (node, or node:port). */
   degradedEndpoints?: string[]
   unreachableEndpoints?: string[]
+  serviceEndpoints?: string[]
   /** Rows with nothing to probe (no IP, no port): shown, never counted as down. */
   nothingToProbe: string[]
 }
@@ -109,26 +139,44 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
   const rows: RowVerdict[] = plan.rows.map((row: PlanRow) => {
     const rs = byRow.get(row.key) ?? []
     const upOn = unique(rs.filter((r) => r.status === 'up').map((r) => r.network))
-    const downOn = unique(rs.filter((r) => r.status !== 'up').map((r) => r.network))
-    const state: RowVerdict['state'] = rs.length === 0 ? 'nothing' : upOn.length === 0 ? 'unreachable' : downOn.length > 0 ? 'degraded' : 'up'
-    return {row: row.key, node: row.node, active: row.active, upOn, downOn, state}
+    const serviceOn = unique(rs.filter((r) => wrongService(r) !== null).map((r) => r.network)).filter((n) => !upOn.includes(n))
+    const downOn = unique(rs.filter((r) => r.status !== 'up' && wrongService(r) === null).map((r) => r.network)).filter((n) => !upOn.includes(n) && !serviceOn.includes(n))
+    const state: RowVerdict['state'] = rs.length === 0
+      ? 'nothing'
+      : upOn.length > 0 ? (downOn.length + serviceOn.length > 0 || rs.some((r) => r.status !== 'up') ? 'degraded' : 'up')
+        : serviceOn.length > 0 ? 'service' : 'unreachable'
+    return {row: row.key, node: row.node, active: row.active, upOn, downOn, serviceOn, state}
   })
   const counted = rows.filter((r) => r.active)
   const degraded = counted.filter((r) => r.state === 'degraded')
   const unreachable = counted.filter((r) => r.state === 'unreachable')
+  const service = counted.filter((r) => r.state === 'service')
   // An object with no active endpoint: every client call fails, whatever the inactive ones answer.
   const noActive = plan.mode === 'object' && counted.length === 0
-  const verdict: Verdict = noActive || unreachable.length > 0 ? 'outage' : degraded.length > 0 ? 'degraded' : 'ok'
+  const verdict: Verdict = noActive || unreachable.length > 0 ? 'outage' : service.length > 0 ? 'service' : degraded.length > 0 ? 'degraded' : 'ok'
 
+  // What a row's port answered, per network: "but for another servant (-4)".
+  const answersOf = (r: RowVerdict): string => {
+    const rs = byRow.get(r.row) ?? []
+    const byWhat = new Map<string, Array<string | null>>()
+    for (const n of r.serviceOn) {
+      const what = unique(rs.filter((x) => x.network === n).map(wrongService).filter((w): w is string => w !== null)).join(' and ')
+      byWhat.set(what, [...(byWhat.get(what) ?? []), n])
+    }
+    return [...byWhat].map(([what, nets]) => `answers on ${andList(nets.map(netName))}, ${what}`).join('; ')
+  }
   const lines: string[] = []
   if (noActive) {
     const inactive = rows.length
     lines.push(`OUTAGE: the registry hands clients no active endpoint of ${plan.object ?? 'this object'}${inactive > 0 ? ` (${inactive} inactive ${inactive === 1 ? 'endpoint' : 'endpoints'} shown, not counted)` : ''}`)
   }
   for (const r of unreachable) lines.push(`OUTAGE: ${r.row} unreachable on every network`)
+  for (const r of service) lines.push(`SERVICE: ${r.row} ${answersOf(r)}${r.downOn.length > 0 ? `; down on ${r.downOn.map(netName).join(', ')}` : ''}`)
   for (const r of degraded) {
     const up = r.upOn.map(netName).join(', ')
-    lines.push(`DEGRADED: ${r.row} reachable only on ${up} (down on ${r.downOn.filter((n) => !r.upOn.includes(n)).map(netName).join(', ') || 'another IP of the same network'})`)
+    const down = r.downOn.length > 0 || r.serviceOn.length === 0 ? `down on ${r.downOn.map(netName).join(', ') || 'another IP of the same network'}` : ''
+    const answers = r.serviceOn.length > 0 ? answersOf(r) : ''
+    lines.push(`DEGRADED: ${r.row} reachable only on ${up} (${[down, answers].filter(Boolean).join('; ')})`)
   }
   // OK only when every counted row that was probed is up (rows with nothing to probe are neither).
   const probed = counted.filter((r) => r.state !== 'nothing')
@@ -141,16 +189,19 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
 
   const nodesOf = (rs: RowVerdict[], except: Set<string> = new Set()) => unique(rs.map((r) => r.node)).filter((n) => !except.has(n))
   const unreachableNodes = nodesOf(unreachable)
+  const serviceNodes = nodesOf(service, new Set(unreachableNodes))
   const summary: ProbeSummary = {
     networks,
     // A node with one endpoint unreachable and another degraded is listed as unreachable only.
-    degraded: nodesOf(degraded, new Set(unreachableNodes)),
+    degraded: nodesOf(degraded, new Set([...unreachableNodes, ...serviceNodes])),
     unreachable: unreachableNodes,
+    service: serviceNodes,
     nothingToProbe: rows.filter((r) => r.state === 'nothing').map((r) => r.row),
   }
   if (plan.mode === 'object') {
     summary.degradedEndpoints = degraded.map((r) => r.row)
     summary.unreachableEndpoints = unreachable.map((r) => r.row)
+    summary.serviceEndpoints = service.map((r) => r.row)
   }
 
   return {
@@ -162,6 +213,11 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
     rows,
     exitCode: EXIT[verdict],
   }
+}
+
+/** "x", "x and y", "x, y and z". */
+function andList(xs: string[]): string {
+  return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`
 }
 
 function unique<T>(xs: T[]): T[] {
