@@ -231,3 +231,51 @@ describe('probe: a port that answers for another servant is a SERVICE verdict, n
     assert.deepEqual(object.summary.serviceEndpoints, ['s1', 's2'])
   })
 })
+
+describe('0.0.0.0, multicast and broadcast in an IP list are left out of the expansion and reported', () => {
+  const OBJ = 'Lab.AnyServer.AnyObj'
+  let dir: string
+  let snap: string
+  const up = new UpListeners()
+  let port = 0
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-unusable-'))
+    port = (await up.add('127.0.51.1')).port
+    // 127.0.51.255 is the broadcast address of network x (127.0.51.0/24).
+    snap = writeSnapshot(dir, [labNode('u1', '127.0.51.1,0.0.0.0,224.0.0.1,127.0.51.255,255.255.255.255')], {
+      servers: [{application: 'Lab', serverName: 'AnyServer', nodeName: 'u1', settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node'}],
+      adapters: [{application: 'Lab', serverName: 'AnyServer', nodeName: 'u1', adapterName: `${OBJ}Adapter`, endpoint: `tcp -h 0.0.0.0 -p ${port} -t 60000`, servant: OBJ, protocol: 'not_tars'}],
+    })
+  })
+  after(async () => {
+    await up.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  const expected = [
+    {node: 'u1', ip: '0.0.0.0', kind: 'unspecified'},
+    {node: 'u1', ip: '224.0.0.1', kind: 'multicast'},
+    {node: 'u1', ip: '127.0.51.255', kind: 'broadcast', network: 'x'},
+    {node: 'u1', ip: '255.255.255.255', kind: 'broadcast'},
+  ]
+
+  it('resolve hands out only the usable address, lists the others with their kind, and says so', async () => {
+    const json = (await runCli(['resolve', OBJ, '--snapshot', snap, '--json'])).json()
+    assert.deepEqual(json.active.map((e: {host: string}) => e.host), ['127.0.51.1'])
+    assert.deepEqual(json.unusable, expected)
+    assert.ok(json.warnings.some((w: {code: string}) => w.code === 'unusable-address'))
+    const human = await runCli(['resolve', OBJ, '--snapshot', snap])
+    assert.match(human.stdout + human.stderr, /u1: its IP list holds 0\.0\.0\.0 \(unspecified\), 224\.0\.0\.1 \(multicast\), 127\.0\.51\.255 \(broadcast of x\), 255\.255\.255\.255 \(broadcast\): no client can reach them, left out of the expansion/)
+  })
+
+  it('probe probes only the usable address (matrix and object) and reports the others', async () => {
+    for (const args of [[], [OBJ]]) {
+      const r = await runCli(['probe', ...args, '--snapshot', snap, '--json', '--timeout', '2000'])
+      assert.equal(r.code, 0, r.stdout + r.stderr)
+      const json = r.json()
+      assert.deepEqual(json.results.map((x: {host: string}) => x.host), ['127.0.51.1'])
+      assert.deepEqual(json.unusable, expected)
+      assert.ok(json.notices.some((n: string) => /left out, not probed: 4 addresses in IP lists that no client can reach: u1 0\.0\.0\.0 \(unspecified\)/.test(n)), json.notices.join('\n'))
+    }
+  })
+})

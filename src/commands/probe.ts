@@ -15,6 +15,8 @@ import {changeLine, clock, expandWatchFlag, formatDuration, WatchTracker} from '
 
 export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'> & {
   lines: string[]
+  /** Addresses in IP lists no client can reach (0.0.0.0, multicast, broadcast): not probed. */
+  unusable: ProbePlan['unusable']
   exitCode: number
   timeoutMs: number
   retries: number
@@ -99,7 +101,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     if (!this.jsonEnabled()) this.renderAll(plan, report)
     process.exitCode = report.exitCode
     const {rows: _rows, ...rest} = report
-    return {...rest, timeoutMs, retries, concurrency, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
+    return {...rest, unusable: plan.unusable, timeoutMs, retries, concurrency, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
 
   /** When --prom-file's probe started (set once the file's directory is known to be writable). */
@@ -230,7 +232,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     const final = report ?? buildReport(plan, [])
     process.exitCode = report ? final.exitCode : EXIT.cannotProbe
     const {rows: _rows, ...rest} = final
-    return {...rest, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
+    return {...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
 }
 

@@ -4,7 +4,7 @@
  * A node without a list falls back to endpoint_ip, then node_name when that is an IP: single-network.
  */
 import type {NodeRow} from './rows.js'
-import {normalizeIp} from './ip.js'
+import {ipKind, isBroadcastOf, normalizeIp, parseCidr, parseIp, type Cidr} from './ip.js'
 import type {Networks} from './networks.js'
 import {formatAge, naturalCompare} from './text.js'
 
@@ -172,4 +172,59 @@ export function buildNodeView(row: NodeRow, networks: Networks, nowMs: number): 
 
 export function sortNodeViews<T extends {name: string}>(views: T[]): T[] {
   return views.sort((a, b) => naturalCompare(a.name, b.name))
+}
+
+/** Addresses an IP list may hold that no client can reach: never handed out, never probed. */
+export type UnusableKind = 'unspecified' | 'multicast' | 'broadcast'
+
+export interface UnusableAddress {
+  node: string
+  ip: string
+  kind: UnusableKind
+  /** For the broadcast address of a defined network: that network. */
+  network?: string
+}
+
+const broadcastCidrs = new WeakMap<Networks, Array<{network: string; cidr: Cidr}>>()
+
+/**
+ * A node's IPs split into those a client can use and those it cannot (0.0.0.0 or ::, multicast,
+ * 255.255.255.255 or a defined network's broadcast address): the editing commands refuse to store
+ * them, but a list written by hand or by another tool may hold them, and the registry expansion must
+ * not hand them out (issue 9, defect 16).
+ */
+export function splitUsable(node: string, ips: readonly string[], networks?: Networks): {usable: string[]; unusable: UnusableAddress[]} {
+  let unusable: UnusableAddress[] | null = null
+  let usable: string[] | null = null
+  for (let i = 0; i < ips.length; i++) {
+    const found = unusableKind(ips[i], networks)
+    if (found === null) {
+      usable?.push(ips[i])
+      continue
+    }
+    usable ??= ips.slice(0, i)
+    unusable ??= []
+    unusable.push({node, ip: ips[i], ...found})
+  }
+  return {usable: usable ?? [...ips], unusable: unusable ?? []}
+}
+
+function unusableKind(text: string, networks?: Networks): {kind: UnusableKind; network?: string} | null {
+  const ip = parseIp(text)
+  if (!ip) return null
+  const kind = ipKind(ip)
+  if (kind === 'unspecified' || kind === 'multicast' || kind === 'broadcast') return {kind}
+  if (ip.family !== 4 || !networks || networks.auto) return null
+  let cidrs = broadcastCidrs.get(networks)
+  if (!cidrs) {
+    cidrs = networks.list.flatMap((n) => n.cidrs.map((c) => ({network: n.name, cidr: parseCidr(c)})).filter((c): c is {network: string; cidr: Cidr} => c.cidr !== null))
+    broadcastCidrs.set(networks, cidrs)
+  }
+  const hit = cidrs.find((c) => isBroadcastOf(ip, c.cidr))
+  return hit ? {kind: 'broadcast', network: hit.network} : null
+}
+
+/** "0.0.0.0 (unspecified)", "10.20.255.255 (broadcast of y)". */
+export function describeUnusable(u: UnusableAddress): string {
+  return `${u.ip} (${u.kind}${u.network ? ` of ${u.network}` : ''})`
 }

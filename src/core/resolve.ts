@@ -11,7 +11,7 @@ import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, Re
 import {formatEndpoint, formatProxy, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
 import {parseIp} from './ip.js'
 import type {Networks} from './networks.js'
-import {nodeAddresses, type IpSource} from './nodes.js'
+import {describeUnusable, nodeAddresses, splitUsable, type IpSource, type UnusableAddress} from './nodes.js'
 import {matcher, naturalCompare} from './text.js'
 
 // ---------------------------------------------------------------------------------------------------
@@ -155,6 +155,8 @@ export interface ResolveResult {
   proxy: string | null
   networks: NetworkSummary[]
   warnings: ResolveWarning[]
+  /** Addresses in the object's nodes' IP lists that no client can reach (0.0.0.0, multicast, broadcast): left out of the expansion. */
+  unusable: UnusableAddress[]
   /** With client addresses (--client-node): what a client there is told, one view per address. */
   clientViews?: ClientView[]
 }
@@ -376,6 +378,8 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   }
 
   const candidates: Candidate[] = []
+  const unusable: UnusableAddress[] = []
+  const unusableSeen = new Set<string>()
   for (const row of loaded) {
     let parsed: {endpoint: Endpoint; hostText: string | null}
     try {
@@ -456,10 +460,18 @@ export function resolveObject(input: ResolveInput): ResolveResult {
 
     const nodeRow = nodeRows.get(row.node)
     // An unknown node still falls back to its name when that is an IP.
-    const addresses = nodeAddresses(nodeRow ?? {
+    const listed = nodeAddresses(nodeRow ?? {
       nodeName: row.node, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: '', settingState: '',
       lastHeartbeat: null, lastRegTime: null, tarsVersion: '',
     })
+    // 0.0.0.0, multicast and broadcast addresses in a list are never handed out: left out, and said.
+    const split = splitUsable(row.node, listed.ips, networks)
+    const addresses = split.unusable.length === 0 ? listed : {...listed, ips: split.usable}
+    if (split.unusable.length > 0 && !unusableSeen.has(row.node)) {
+      unusableSeen.add(row.node)
+      unusable.push(...split.unusable)
+      warnings.push({code: 'unusable-address', node: row.node, message: `${row.node}: its IP list holds ${split.unusable.map(describeUnusable).join(', ')}: no client can reach ${split.unusable.length === 1 ? 'it' : 'them'}, left out of the expansion`})
+    }
     const {wildcard, hosts: ips} = expandHosts(parsed.hostText, parsed.endpoint.host, addresses.ips)
     if (!wildcard) {
       // A specific host: kept as is, and flagged, since it cannot fail over to another network.
@@ -546,6 +558,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     proxy: active.length > 0 ? formatProxy(object, active.map(toEndpoint)) : null,
     networks: summaries,
     warnings: filterWarnings(warnings, nodeMatch),
+    unusable: unusable.filter((u) => nodeMatch(u.node)),
   }
   if (input.clients !== undefined) {
     // A client calls InSameSet when it has a set, else InSameGroup, always with its own address.
@@ -567,7 +580,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
  */
 export function clientAddresses(node: NodeRow, networks: Networks): ClientAddress[] {
   const out: ClientAddress[] = []
-  for (const ip of nodeAddresses(node).ips) {
+  for (const ip of splitUsable(node.nodeName, nodeAddresses(node).ips, networks).usable) {
     const network = networks.classify(ip)
     if (!out.some((c) => c.network === network)) out.push({network, clientIp: ip})
   }

@@ -3,7 +3,7 @@
  * ports) or every expanded endpoint of one object. No I/O: rows in, targets out.
  */
 import type {Networks} from '../core/networks.js'
-import {nodeAddresses} from '../core/nodes.js'
+import {describeUnusable, nodeAddresses, splitUsable, type UnusableAddress} from '../core/nodes.js'
 
 import {parseEndpointDetailed} from '../core/endpoint.js'
 import {expandHosts, serverKey, type ResolvedEndpoint, type ResolveResult} from '../core/resolve.js'
@@ -40,7 +40,16 @@ export interface ProbePlan {
   targets: PlanTarget[]
   /** IPs left without a port, per row key: shown as "nothing to probe", never as down. */
   idle: Array<{row: string; network: string | null; host: string}>
+  /** Addresses in IP lists that no client can reach (0.0.0.0, multicast, broadcast): not probed, reported. */
+  unusable: UnusableAddress[]
   notes: string[]
+}
+
+/** The note saying which listed addresses are left out (the first ten, then how many more). */
+export function unusableNote(unusable: readonly UnusableAddress[]): string[] {
+  if (unusable.length === 0) return []
+  const shown = unusable.slice(0, 10).map((u) => `${u.node} ${describeUnusable(u)}`).join(', ')
+  return [`left out, not probed: ${unusable.length === 1 ? 'an address' : `${unusable.length} addresses`} in IP lists that no client can reach: ${shown}${unusable.length > 10 ? `, and ${unusable.length - 10} more` : ''}`]
 }
 
 interface PortInfo {
@@ -141,9 +150,15 @@ export function planMatrix(input: MatrixInput): ProbePlan {
   const classify = memo((ip: string) => input.networks.classify(ip))
   // Each node's IP list is parsed once here, for the servant ports and for the rows.
   const addresses = new Map<NodeRow, string[]>()
+  const unusable: UnusableAddress[] = []
   const addressesOf = (n: NodeRow): string[] => {
     let ips = addresses.get(n)
-    if (ips === undefined) addresses.set(n, (ips = nodeAddresses(n).ips))
+    if (ips === undefined) {
+      // 0.0.0.0, multicast and broadcast addresses in a list are left out (and reported), as resolve does.
+      const split = splitUsable(n.nodeName.trim(), nodeAddresses(n).ips, input.networks)
+      unusable.push(...split.unusable)
+      addresses.set(n, (ips = split.usable))
+    }
     return ips
   }
   const fromServants = input.ports ? null : servantPorts(input, addressesOf)
@@ -190,7 +205,8 @@ export function planMatrix(input: MatrixInput): ProbePlan {
     }
     if (probed === 0) row.nothingToProbe = 'no active servant port (give --port)'
   }
-  return {mode: 'matrix', object: null, columns: columnsOf(input.networks, used, input.network), rows, targets, idle, notes: []}
+  const listed = unusable.filter((u) => nameMatches(u.node))
+  return {mode: 'matrix', object: null, columns: columnsOf(input.networks, used, input.network), rows, targets, idle, unusable: listed, notes: unusableNote(listed)}
 }
 
 /** Every expanded endpoint of one object (active and inactive), from its resolve result. */
@@ -228,7 +244,7 @@ export function planObject(result: ResolveResult, networks: Networks, check: Che
   for (const row of rows.values()) {
     if (!targets.some((t) => t.row === row.key)) row.nothingToProbe = 'no TCP endpoint'
   }
-  return {mode: 'object', object: result.object, columns: columnsOf(networks, used, network), rows: [...rows.values()], targets, idle: [], notes: [...new Set(notes)]}
+  return {mode: 'object', object: result.object, columns: columnsOf(networks, used, network), rows: [...rows.values()], targets, idle: [], unusable: result.unusable, notes: [...new Set(notes), ...unusableNote(result.unusable)]}
 }
 
 function memo<T>(fn: (key: string) => T): (key: string) => T {
