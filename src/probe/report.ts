@@ -5,6 +5,7 @@
 import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'
 import {describeTarsRet} from '../tars/ping.js'
+import {summariseVerdicts} from '../core/verdict-summary.js'
 
 export type Verdict = 'ok' | 'degraded' | 'service' | 'outage'
 
@@ -187,6 +188,14 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
     lines.push(`NOT PROBED: no active ${plan.mode === 'object' ? 'endpoint' : 'node'} had anything to probe`)
   }
 
+  // Thousands of rows down (a switch) would be thousands of lines: past a limit, the fewest that explain them.
+  const summarised = summariseVerdicts({
+    lines,
+    links: json.filter((r) => r.active).map((r) => ({network: r.network, host: r.host, row: r.row, down: r.status !== 'up' && wrongService(r) === null, status: r.status === 'error' ? (r.error?.code ?? 'error') : r.status})),
+    counts: {outage: unreachable.length, service: service.length, degraded: degraded.length},
+    noun: plan.mode === 'object' ? 'endpoint' : 'node',
+  })
+
   const nodesOf = (rs: RowVerdict[], except: Set<string> = new Set()) => unique(rs.map((r) => r.node)).filter((n) => !except.has(n))
   const unreachableNodes = nodesOf(unreachable)
   const serviceNodes = nodesOf(service, new Set(unreachableNodes))
@@ -209,7 +218,7 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
     results: json,
     summary,
     verdict,
-    lines,
+    lines: summarised,
     rows,
     exitCode: EXIT[verdict],
   }
