@@ -279,3 +279,129 @@ describe('0.0.0.0, multicast and broadcast in an IP list are left out of the exp
     }
   })
 })
+
+describe('probe --plan and probe --watch --json (issue 9: wishes)', () => {
+  let dir: string
+  let snap: string
+  let accepted = 0
+  let server: import('node:net').Server
+  const sockets: import('node:net').Socket[] = []
+  let port = 0
+  before(async () => {
+    const {createServer} = await import('node:net')
+    server = createServer((socket) => {
+      accepted++
+      sockets.push(socket)
+      socket.destroy()
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.51.1', resolve))
+    port = (server.address() as import('node:net').AddressInfo).port
+    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-plan-'))
+    snap = writeSnapshot(dir, [labNode('p1', '127.0.51.1,127.0.52.1'), labNode('p2', '')])
+  })
+  after(() => {
+    server.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  it('--plan lists the targets (table and JSON) without sending a packet', async () => {
+    const table = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--port', '22', '--bind', 'y=127.0.52.9', '--plan'])
+    assert.equal(table.code, 0, table.stderr)
+    assert.match(table.stdout, /^NODE\s+NETWORK\s+IP\s+PORTS\s+CHECK\s+SOURCE$/m)
+    assert.match(table.stdout, new RegExp(`^p1\\s+x\\s+127\\.0\\.51\\.1\\s+${port} 22\\s+tcp\\s+-$`, 'm'))
+    assert.match(table.stdout, new RegExp(`^p1\\s+y\\s+127\\.0\\.52\\.1\\s+${port} 22\\s+tcp\\s+127\\.0\\.52\\.9$`, 'm'))
+    assert.match(table.stdout, /2 target\(s\) on 1 node\(s\) would be probed \(nothing was sent\); nothing to probe on 1 row\(s\): p2 \(no IP known\)\./)
+    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--plan', '--json'])
+    assert.equal(json.code, 0)
+    const plan = json.json()
+    assert.deepEqual(plan.targets.map((t: {host: string; ports: number[]; check: string}) => [t.host, t.ports, t.check]), [['127.0.51.1', [port], 'tcp'], ['127.0.52.1', [port], 'tcp']])
+    assert.deepEqual(plan.nothingToProbe, [{row: 'p2', reason: 'no IP known'}])
+    assert.equal(accepted, 0, 'no connection was made')
+  })
+
+  it('--watch --json: one JSON line per round with --every-round, per change and per verdict change, and the summary last', async () => {
+    const {UpListeners} = await import('../src/lab/listeners.js')
+    const up = new UpListeners()
+    const l = await up.add('127.0.51.3')
+    const watchSnap = writeSnapshot(dir, [labNode('w1', '127.0.51.3')])
+    const closed = new Promise<void>((resolve) => {
+      setTimeout(async () => {
+        await up.close()
+        resolve()
+      }, 1500)
+    })
+    try {
+      const r = await runUntil(['probe', '--snapshot', watchSnap, '--port', String(l.port), '--watch', '0.2', '--json', '--every-round', '--timeout', '300', '--retries', '0'], /"type":"verdict"[^\n]*\n(.*\n){2}/)
+      await closed
+      const lines = r.stdout.trim().split('\n').map((x) => JSON.parse(x))
+      assert.equal(lines[0].type, 'round')
+      assert.equal(lines[0].verdict, 'ok')
+      assert.ok(lines.filter((x) => x.type === 'round').length >= 3)
+      const change = lines.find((x) => x.type === 'change')
+      assert.deepEqual({node: change.node, network: change.network, host: change.host, from: change.from, to: change.to}, {node: 'w1', network: 'x', host: '127.0.51.3', from: 'up', to: 'refused'})
+      const verdict = lines.find((x) => x.type === 'verdict')
+      assert.deepEqual([verdict.from, verdict.to, verdict.exitCode], ['ok', 'outage', 2])
+      assert.equal(lines.at(-1).type, 'end')
+      assert.equal(lines.at(-1).verdict, 'outage')
+      assert.equal(r.code, 2)
+    } finally {
+      await up.close()
+    }
+  })
+
+  it('--watch --json without --every-round: the first round, then only changes', async () => {
+    const {UpListeners} = await import('../src/lab/listeners.js')
+    const up = new UpListeners()
+    const l = await up.add('127.0.51.4')
+    const watchSnap = writeSnapshot(dir, [labNode('w2', '127.0.51.4')])
+    try {
+      const r = await runUntil(['probe', '--snapshot', watchSnap, '--port', String(l.port), '--watch', '0.1', '--json', '--timeout', '300'], /"type":"round"/, {}, 60_000, 1500)
+      const lines = r.stdout.trim().split('\n').map((x) => JSON.parse(x))
+      assert.deepEqual(lines.map((x) => x.type), ['round', 'end'])
+      assert.ok(lines[1].rounds > 3)
+      assert.equal(r.code, 0)
+    } finally {
+      await up.close()
+    }
+  })
+})
+
+describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
+  it('a node added to the database is probed from the next reload on, and the reload is a JSON line', async (t) => {
+    const {TestDb, testServerReachable} = await import('./helpers/db.js')
+    if (!(await testServerReachable())) return t.skip('no test database')
+    const db = await TestDb.create()
+    const up = new UpListeners()
+    try {
+      const l = await up.add('127.0.51.7')
+      await db.addNodes([{node_name: 'r1', ip_list: '127.0.51.7'}])
+      const child = spawn(process.execPath, [BIN, 'probe', '--db', db.url, '--networks', 'x=127.0.51.0/24', '--port', String(l.port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      child.stderr.on('data', (d) => (stderr += d))
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+      const waitFor = async (pattern: RegExp) => {
+        const deadline = Date.now() + 30_000
+        while (!pattern.test(stdout)) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${stdout}\n${stderr}`)
+          await new Promise((resolve) => setTimeout(resolve, 25))
+        }
+      }
+      await waitFor(/"type":"round"/)
+      await db.addNodes([{node_name: 'r2', ip_list: '127.0.51.8'}])
+      await waitFor(/"type":"reload"[^\n]*"added":1/)
+      await waitFor(/"type":"round"[^\n]*"links":2/)
+      child.kill('SIGINT')
+      await exited
+      const lines = stdout.trim().split('\n').map((x) => JSON.parse(x))
+      const reload = lines.find((x) => x.type === 'reload' && x.added === 1)
+      assert.deepEqual([reload.links, reload.removed], [2, 0])
+      assert.equal(lines.at(-1).type, 'end')
+      assert.ok(lines.at(-1).results.some((r: {node: string}) => r.node === 'r2'), 'the last round probed the new node')
+    } finally {
+      await up.close()
+      await db.drop()
+    }
+  })
+})

@@ -9,9 +9,9 @@ import {renderTable} from '../lib/table.js'
 import {unicodeTerminal} from '../lib/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
 import type {CheckMode, ProbePlan} from '../probe/plan.js'
-import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
+import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
 import {assertLocalAddresses, bindMap, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
-import {changeLine, clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
+import {changeLine, clock, expandWatchFlag, formatDuration, linkKey, WatchTracker} from '../probe/watch.js'
 
 export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'> & {
   lines: string[]
@@ -42,6 +42,8 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     {description: 'Leave from a given source address per network (routing still follows the destination)', command: '<%= config.bin %> <%= command.id %> --bind x=10.10.0.5 --bind y=10.20.0.5'},
     {description: 'Watch every 5 s; Ctrl-C prints how often each link changed and how long it was down', command: '<%= config.bin %> <%= command.id %> --watch 5'},
     {description: 'As a monitoring check: JSON, exit 0/1/2/3', command: '<%= config.bin %> <%= command.id %> --json --timeout 500'},
+    {description: 'What would be probed, without sending a packet', command: '<%= config.bin %> <%= command.id %> --plan'},
+    {description: 'Watch as JSON lines (changes, verdict changes, every round), re-reading the node list every 30 rounds', command: '<%= config.bin %> <%= command.id %> --watch 10 --json --every-round --reload 30'},
   ]
 
   static override args = {
@@ -50,7 +52,10 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
 
   static override flags = {
     ...probeFlags,
-    watch: Flags.string({summary: 'Probe again every SECONDS (default 2) until Ctrl-C. On a terminal the matrix is redrawn in place; otherwise one stamped line per change.', helpValue: '[SECONDS]', exclusive: ['json', 'prom-file']}),
+    watch: Flags.string({summary: 'Probe again every SECONDS (default 2) until Ctrl-C. On a terminal the matrix is redrawn in place; otherwise one stamped line per change; with --json one JSON line per change (and per verdict change).', helpValue: '[SECONDS]', exclusive: ['prom-file', 'plan']}),
+    'every-round': Flags.boolean({summary: 'With --watch --json: also one JSON line per round (the verdict and per-network counts), not only per change.', dependsOn: ['watch']}),
+    reload: Flags.integer({summary: 'With --watch: read the node list (nodes, IPs, servants) again every N rounds.', helpValue: 'N', min: 1, dependsOn: ['watch']}),
+    plan: Flags.boolean({summary: 'Show the targets that would be probed (node, network, IP, ports, check, source address), without sending a packet.', exclusive: ['watch', 'prom-file']}),
     'prom-file': Flags.string({summary: 'Also write the results as Prometheus metrics to FILE, atomically (for node_exporter\'s textfile collector); written with tarsnet_probe_success 0 when the probe cannot run.', helpValue: 'FILE'}),
   }
 
@@ -78,10 +83,11 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
 
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
-    const {plan, networks, notes} = await planProbe(store, {
+    const request = {
       object: this.args.object, check: flags.check as CheckMode, network: flags.network, node: flags.node,
       ports: flags.port, fallbackPorts: profile.ports, configuredNetworks: this.settings().networks.value,
-    })
+    }
+    const {plan, networks, notes} = await planProbe(store, request)
     const bind = bindMap(networks, profile.bind, flags.bind)
     if (bind) await assertLocalAddresses(bind)
     for (const note of notes) this.notice(note)
@@ -91,7 +97,15 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     }
     const options: ProbeOptions = {timeoutMs, retries, concurrency, bind}
 
-    if (watchSeconds !== undefined) return this.watch(plan, options, watchSeconds)
+    if (flags.plan) return this.showPlan(plan, options) as unknown as ProbeCommandResult
+    if (watchSeconds !== undefined) {
+      const replan = async () => {
+        const next = await planProbe(store, request)
+        for (const note of next.notes) this.notice(note)
+        return {plan: next.plan, bind: bindMap(next.networks, profile.bind, flags.bind)}
+      }
+      return this.watch(plan, options, watchSeconds, {everyRound: flags['every-round'], reloadEvery: flags.reload, replan})
+    }
 
     const started = Date.now()
     const results = await this.withProgress(plan.targets.length, (onProgress) => probeTargets(plan.targets, {...options, onProgress}))
@@ -181,11 +195,48 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     if (explained) this.log(this.paint('dim', `note: ${explained}`))
   }
 
-  /** --watch: probe every `seconds` until Ctrl-C, then summarise each link's changes and downtime. */
-  private async watch(plan: ProbePlan, options: ProbeOptions, seconds: number): Promise<ProbeCommandResult> {
+  /** --plan: the targets, as a table or JSON; nothing is sent. */
+  private showPlan(plan: ProbePlan, options: ProbeOptions): ProbePlanResult {
+    const sourceOf = (network: string | null) => (network === null ? null : options.bind?.get(network) ?? null)
+    const targets = plan.targets.map((t) => ({
+      row: t.row, node: t.node, network: t.network, host: t.host, ports: t.ports, check: t.check,
+      servants: t.servants?.map((x) => x ?? null) ?? (t.servant === undefined ? null : [t.servant]), active: t.active, sourceIp: sourceOf(t.network),
+    }))
+    if (!this.jsonEnabled()) {
+      if (plan.object) this.log(plan.object)
+      this.log(renderTable(['NODE', 'NETWORK', 'IP', 'PORTS', 'CHECK', 'SOURCE'], targets.map((t) => [
+        `${escapeControl(t.row)}${t.active ? '' : ` ${this.paint('yellow', '(inactive)')}`}`, t.network ?? NO_NETWORK, t.host, t.ports.join(' '),
+        t.check === 'tars' ? `tars_ping ${escapeControl((t.servants ?? []).filter((x) => x !== null).join(' '))}`.trimEnd() : 'tcp', t.sourceIp ?? '-',
+      ]), {squeeze: ['CHECK', 'SOURCE']}))
+      const idle = plan.rows.filter((r) => r.nothingToProbe !== null)
+      this.log('')
+      this.log(`${targets.length} target(s) on ${new Set(targets.map((t) => t.node)).size} node(s) would be probed (nothing was sent)${idle.length > 0 ? `; nothing to probe on ${idle.length} row(s): ${idle.slice(0, 10).map((r) => `${escapeControl(r.label)} (${r.nothingToProbe})`).join(', ')}${idle.length > 10 ? ', …' : ''}` : ''}.`)
+    }
+    return {object: plan.object, targets, idle: plan.idle, nothingToProbe: plan.rows.filter((r) => r.nothingToProbe !== null).map((r) => ({row: r.key, reason: r.nothingToProbe})), unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, notices: this.notices, ...this.sourceJson()}
+  }
+
+  /** --watch --json: every line of output is one JSON object (the final summary too). */
+  private jsonLines = false
+
+  public override logJson(json: unknown): void {
+    if (this.jsonLines) process.stdout.write(JSON.stringify(json) + '\n')
+    else super.logJson(json)
+  }
+
+  /**
+   * --watch: probe every `seconds` until Ctrl-C, then summarise each link's changes and downtime. With
+   * --json, one JSON line per link change and per verdict change (and per round with --every-round);
+   * with --reload N, the node list is read again every N rounds.
+   */
+  private async watch(initial: ProbePlan, initialOptions: ProbeOptions, seconds: number, more: WatchOptions): Promise<ProbeCommandResult> {
     const tracker = new WatchTracker()
-    const tty = Boolean(process.stdout.isTTY)
+    const json = this.jsonEnabled()
+    this.jsonLines = json
+    const tty = Boolean(process.stdout.isTTY) && !json
     const unicode = unicodeTerminal()
+    const line = (object: Record<string, unknown>) => process.stdout.write(JSON.stringify(object) + '\n')
+    let plan = initial
+    let options = initialOptions
     const ac = new AbortController()
     const stop = () => ac.abort()
     process.once('SIGINT', stop)
@@ -194,14 +245,43 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     let wallMs = 0
     try {
       while (!ac.signal.aborted) {
+        if (more.reloadEvery !== undefined && tracker.rounds > 0 && tracker.rounds % more.reloadEvery === 0) {
+          try {
+            const before = new Set(plan.targets.map((t) => linkKey({row: t.row, network: t.network, host: t.host})))
+            const next = await more.replan()
+            if (next.bind) await assertLocalAddresses(next.bind)
+            const after = new Set(next.plan.targets.map((t) => linkKey({row: t.row, network: t.network, host: t.host})))
+            const added = [...after].filter((k) => !before.has(k)).length
+            const removed = [...before].filter((k) => !after.has(k)).length
+            if (next.plan.targets.length > 0) {
+              plan = next.plan
+              options = {...options, bind: next.bind}
+            }
+            const at = Date.now()
+            if (json) line({type: 'reload', time: new Date(at).toISOString(), round: tracker.rounds, links: plan.targets.length, added, removed})
+            else if (!tty && (added > 0 || removed > 0)) this.log(`${clock(at)} node list re-read: ${plan.targets.length} link(s), ${added} added, ${removed} removed`)
+          } catch (error) {
+            // A database gone for a moment: keep watching what was planned, and say so.
+            this.notice(`could not re-read the node list (${(error as Error).message}); watching the links planned before`)
+          }
+        }
         const started = Date.now()
         const results = await probeTargets(plan.targets, {...options, signal: ac.signal})
         if (ac.signal.aborted) break
         wallMs = Date.now() - started
+        const previous = report
         report = buildReport(plan, results)
         const now = Date.now()
         const changes = tracker.update(report.results, now)
-        if (tty) {
+        const verdictChanged = previous !== undefined && previous.verdict !== report.verdict
+        if (json) {
+          const time = new Date(now).toISOString()
+          for (const c of changes) line({type: 'change', time, link: c.link, node: c.node, network: c.network, host: c.host, from: c.from, to: c.to})
+          if (verdictChanged) line({type: 'verdict', time, from: previous.verdict, to: report.verdict, exitCode: report.exitCode, lines: report.lines})
+          if (tracker.rounds === 1 || more.everyRound) {
+            line({type: 'round', time, round: tracker.rounds, links: plan.targets.length, verdict: report.verdict, exitCode: report.exitCode, networks: report.summary.networks, lines: report.lines, wallMs})
+          }
+        } else if (tty) {
           process.stdout.write('\u001B[H\u001B[2J')
           this.log(`${clock(now)}  every ${seconds} s, round ${tracker.rounds} (Ctrl-C to stop)`)
           this.renderAll(plan, report)
@@ -212,6 +292,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
           if (explained) this.log(`note: ${explained}`)
         } else {
           for (const c of changes) this.log(changeLine(c, unicode))
+          if (verdictChanged) this.log(`${clock(now)} verdict ${previous.verdict} ${unicode ? '→' : '->'} ${report.verdict}`)
         }
         const wait = Math.max(0, seconds * 1000 - (Date.now() - started))
         await sleepUnlessAborted(wait, ac.signal)
@@ -222,18 +303,41 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     }
     const now = Date.now()
     const stats = tracker.stats(now)
+    const eventful = stats.filter((s) => s.changes > 0 || s.downMs > 0)
+    const final = report ?? buildReport(plan, [])
+    process.exitCode = report ? final.exitCode : EXIT.cannotProbe
+    if (json) {
+      // The last line: the watch's summary, and the last round's report.
+      const {rows: _rows, ...rest} = final
+      return {type: 'end', watchedMs: tracker.elapsed(now), rounds: tracker.rounds, links: eventful, ...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as unknown as ProbeCommandResult
+    }
     this.log('')
     this.log(`Watched ${formatDuration(tracker.elapsed(now))}, ${tracker.rounds} round(s).`)
-    const eventful = stats.filter((s) => s.changes > 0 || s.downMs > 0)
     if (eventful.length === 0) this.log('No link changed state.')
     else {
       this.log(renderTable(['LINK', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [`${s.node} ${s.network ?? '(none)'} ${s.host}`, String(s.changes), formatDuration(s.downMs), s.status])))
     }
-    const final = report ?? buildReport(plan, [])
-    process.exitCode = report ? final.exitCode : EXIT.cannotProbe
     const {rows: _rows, ...rest} = final
     return {...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
+}
+
+interface WatchOptions {
+  everyRound: boolean
+  reloadEvery: number | undefined
+  replan: () => Promise<{plan: ProbePlan; bind: Map<string, string> | undefined}>
+}
+
+export interface ProbePlanResult {
+  object: string | null
+  targets: Array<{row: string; node: string; network: string | null; host: string; ports: number[]; check: 'tcp' | 'tars'; servants: Array<string | null> | null; active: boolean; sourceIp: string | null}>
+  idle: ProbePlan['idle']
+  nothingToProbe: Array<{row: string; reason: string | null}>
+  unusable: ProbePlan['unusable']
+  timeoutMs: number
+  retries: number
+  concurrency: number
+  notices: string[]
 }
 
 /**
