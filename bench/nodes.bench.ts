@@ -2,8 +2,11 @@
  * `tarsnet nodes list --json` on 5,000 nodes × 3 networks against the mariadb client running the same
  * SELECT (start-up against `node -e 0` is in startup.bench.ts); and the database host race (issue 9,
  * defect 17): `nodes list` whose first database host drops SYNs, against the same with a healthy first host.
+ * And the table (issue 9, defect 6): `nodes list` as a table at 80 columns, 5,000 and 50,000 nodes, against
+ * `--json` of the same rows (aim: within 2×; cli-table3 took 312 s at 50,000 nodes); TARSNET_BENCH_TABLE_ONLY=1 runs
+ * only these.
  */
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -13,8 +16,39 @@ import {measure, runOnce, TARSNET, type BenchRow, type Measure} from './lib.js'
 
 const NODES = 5000
 
-export default async function bench(): Promise<BenchRow[]> {
+/** `nodes list` as a table (80 columns) against `nodes list --json`, from a snapshot of `count` nodes × 2 networks. */
+export async function tableCases(counts: number[]): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
+  const dir = mkdtempSync(join(tmpdir(), 'tarsnet-table-bench-'))
+  try {
+    for (const count of counts) {
+      const now = Date.now()
+      const nodes = Array.from({length: count}, (_, i) => {
+        const n = `10.10.${(i >> 8) & 255}.${i & 255}`
+        const y = i % 11 === 0 ? '' : `,10.20.${(i >> 8) & 255}.${i & 255}`
+        // A few rows with long problems, stale heartbeats and an entry that is not an IP: what wraps at 80 columns.
+        return {nodeName: n, nodeObj: '', endpointIp: n, endpointPort: 0, presentState: i % 13 === 0 ? 'inactive' : 'active', settingState: 'active', lastHeartbeat: new Date(now - (i % 400) * 1000).toISOString(), lastRegTime: new Date(now).toISOString(), tarsVersion: '3.0.19', ipList: `${n}${y}${i % 17 === 0 ? ',garbage' : ''}`}
+      })
+      const snap = join(dir, `nodes-${count}.json`)
+      writeFileSync(snap, JSON.stringify({format: 'tarsnet-snapshot', version: 1, takenAt: new Date(now).toISOString(), source: 'table bench', ipListColumn: 'ip_list', ipListColumnPresent: true, networks: [{name: 'x', cidrs: ['10.10.0.0/16']}, {name: 'y', cidrs: ['10.20.0.0/16']}], nodes, servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: []}))
+      const env = {...process.env, COLUMNS: '80'}
+      rows.push({
+        name: `nodes list (table, 80 columns): ${count.toLocaleString('en-US')} nodes × 2 networks`,
+        tarsnet: await measure(process.execPath, [TARSNET, 'nodes', 'list', '--snapshot', snap], {runs: 3, env}),
+        reference: {name: '--json', ...(await measure(process.execPath, [TARSNET, 'nodes', 'list', '--snapshot', snap, '--json'], {runs: 3, env}))},
+        note: 'the same rows read and classified; the table is fitted to 80 columns (states, ages, problems wrapped); aim ≤ 2×',
+      })
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+  return rows
+}
+
+export default async function bench(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [...(await tableCases([5000, 50_000]))]
+  // TARSNET_BENCH_TABLE_ONLY=1: the tables alone (no database needed).
+  if (process.env.TARSNET_BENCH_TABLE_ONLY) return rows
   const db = await TestDb.create()
   try {
     for (let start = 0; start < NODES; start += 1000) {

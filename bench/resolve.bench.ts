@@ -5,8 +5,12 @@
  * keys it, with each node's IP list. db_tars (TarsFramework deploy/framework/sql/db_tars.sql) has no index on
  * t_adapter_conf.servant, so both read it with a full scan; the last row shows what an index would change.
  */
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {TestDb, TEST_SERVER} from '../test/helpers/db.js'
-import {runOnce, TARSNET, type BenchRow, type Measure} from './lib.js'
+import {measure, runOnce, TARSNET, type BenchRow, type Measure} from './lib.js'
 
 const NODES = 5000
 const SERVERS = 5000
@@ -48,7 +52,40 @@ async function serverMs(db: TestDb, sql: string): Promise<number> {
   return times.sort((x, y) => x - y)[2]
 }
 
+/**
+ * resolve's table on one object of 100,000 endpoints (50,000 nodes × 2 networks, bound to 0.0.0.0), at 80
+ * columns, against `--json` of the same object (issue 9, defect 6: with cli-table3 it never finished).
+ */
+async function bigTable(): Promise<BenchRow> {
+  const dir = mkdtempSync(join(tmpdir(), 'tarsnet-resolve-table-bench-'))
+  try {
+    const count = 50_000
+    const now = new Date().toISOString()
+    const names = Array.from({length: count}, (_, i) => `10.10.${(i >> 8) & 255}.${i & 255}`)
+    const snap = join(dir, 'big.json')
+    writeFileSync(snap, JSON.stringify({
+      format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'resolve table bench', ipListColumn: 'ip_list', ipListColumnPresent: true,
+      networks: [{name: 'x', cidrs: ['10.10.0.0/16']}, {name: 'y', cidrs: ['10.20.0.0/16']}],
+      nodes: names.map((n) => ({nodeName: n, nodeObj: '', endpointIp: n, endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: `${n},${n.replace('10.10.', '10.20.')}`})),
+      servers: names.map((n) => ({application: 'Big', serverName: 'FanServer', nodeName: n, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_cpp'})),
+      adapters: names.map((n) => ({application: 'Big', serverName: 'FanServer', nodeName: n, adapterName: 'Big.FanServer.FanObjAdapter', endpoint: 'tcp -h 0.0.0.0 -p 20000 -t 60000', servant: 'Big.FanServer.FanObj', protocol: 'tars'})),
+      registry: [], groupRules: [], groupPriorities: [],
+    }))
+    const env = {...process.env, COLUMNS: '80'}
+    return {
+      name: 'resolve (table, 80 columns): one object of 100,000 endpoints (50,000 nodes × 2 networks)',
+      tarsnet: await measure(process.execPath, [TARSNET, 'resolve', 'Big.FanServer.FanObj', '--snapshot', snap], {runs: 3, env}),
+      reference: {name: '--json', ...(await measure(process.execPath, [TARSNET, 'resolve', 'Big.FanServer.FanObj', '--snapshot', snap, '--json'], {runs: 3, env}))},
+      note: 'the same resolution; the table has a row per endpoint, fitted to 80 columns',
+    }
+  } finally {
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
+
 export default async function bench(): Promise<BenchRow[]> {
+  if (process.env.TARSNET_BENCH_TABLE_ONLY) return [await bigTable()]
+  const table = await bigTable()
   const db = await TestDb.create()
   const small = await TestDb.create()
   try {
@@ -84,6 +121,7 @@ export default async function bench(): Promise<BenchRow[]> {
       const [big3, withKey] = await sideBySide(resolve(db.url), resolve(indexed.url))
       const keyMs = await serverMs(indexed, scan)
       return [
+        table,
         {
           name: `resolve --json: 1 object in ${NODES} nodes, ${SERVERS * NODES_PER_SERVER} adapter rows (no index on servant, as db_tars ships)`,
           tarsnet: big,

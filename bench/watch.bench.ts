@@ -1,0 +1,107 @@
+/**
+ * `tarsnet probe --watch` on 2,000 loopback links (1,000 nodes × networks x and y; 30% dropped, 20%
+ * refused, the rest up), a round every 2 s, for 5 minutes (TARSNET_BENCH_WATCH_SECONDS shortens it).
+ * Measured: the watching process's resident memory after its first round, each minute, and at the end,
+ * which must stay flat (issue 9, defect 12: an abort listener leaked per round, 5,000 links grew from
+ * 119 to 206 MB in 2 minutes). The reference is the same process's own RSS after the first round: the
+ * memory ratio is end / start. Also the rounds done, against the rounds the interval allows.
+ */
+import {spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {createInterface} from 'node:readline'
+
+import {DroppingListeners, UpListeners} from '../src/lab/listeners.js'
+import {TARSNET, type BenchRow} from './lib.js'
+
+const LINKS = 2000
+const PORT = 21200
+const EVERY_S = 2
+const DURATION_S = Number(process.env.TARSNET_BENCH_WATCH_SECONDS ?? 300)
+
+type Want = 'up' | 'refused' | 'timeout'
+
+function lab(): Array<{node: string; host: string; want: Want}> {
+  const out: Array<{node: string; host: string; want: Want}> = []
+  for (let k = 0; k < LINKS / 2; k++) {
+    const a = Math.floor(k / 250)
+    const b = (k % 250) + 1
+    for (const [i, net] of [[2 * k, 121], [2 * k + 1, 122]] as const) {
+      const r = i % 10
+      out.push({node: `127.121.${a}.${b}`, host: `127.${net}.${a}.${b}`, want: r < 3 ? 'timeout' : r < 5 ? 'refused' : 'up'})
+    }
+  }
+  return out
+}
+
+function snapshot(ls: ReturnType<typeof lab>): unknown {
+  const nodes = [...new Set(ls.map((l) => l.node))]
+  const ipsOf = new Map<string, string[]>()
+  for (const l of ls) ipsOf.set(l.node, [...(ipsOf.get(l.node) ?? []), l.host])
+  const now = new Date().toISOString()
+  return {
+    format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'watch benchmark', ipListColumn: 'ip_list', ipListColumnPresent: true,
+    networks: [{name: 'x', cidrs: ['127.121.0.0/16']}, {name: 'y', cidrs: ['127.122.0.0/16']}],
+    nodes: nodes.map((n) => ({nodeName: n, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: ipsOf.get(n)!.join(',')})),
+    servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [],
+  }
+}
+
+/** Resident memory of a process, MB (Linux /proc). */
+function rssMb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m ? Number(m[1]) / 1024 : Number.NaN
+}
+
+export default async function bench(): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tarsnet-watch-bench-'))
+  const ls = lab()
+  const up = new UpListeners()
+  const drop = new DroppingListeners()
+  try {
+    for (const l of ls) if (l.want === 'up') await up.add(l.host, PORT)
+    await drop.add(ls.filter((l) => l.want === 'timeout').map((l) => ({host: l.host, port: PORT})))
+    const snap = join(dir, 'snapshot.json')
+    writeFileSync(snap, JSON.stringify(snapshot(ls)))
+    // --json --every-round: one line per round, so the bench knows when each round ends.
+    const child = spawn(process.execPath, [TARSNET, 'probe', '--snapshot', snap, '--port', String(PORT), '--check', 'tcp', '--timeout', '1000', '--retries', '0', '--watch', String(EVERY_S), '--json', '--every-round'], {stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr!.on('data', (d) => (stderr += d))
+    let rounds = 0
+    let firstRound: () => void = () => {}
+    const first = new Promise<void>((resolve) => (firstRound = resolve))
+    createInterface({input: child.stdout!}).on('line', (line) => {
+      if (line.includes('"type":"round"')) {
+        rounds++
+        if (rounds === 1) firstRound()
+      }
+    })
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    await first
+    const rssStart = rssMb(child.pid!)
+    const begun = Date.now()
+    const perMinute: number[] = []
+    process.stderr.write(`watch bench: ${LINKS} links every ${EVERY_S} s for ${DURATION_S} s; RSS after the first round ${rssStart.toFixed(1)} MB\n`)
+    let rssEnd = rssStart
+    while (Date.now() - begun < DURATION_S * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      rssEnd = rssMb(child.pid!)
+      if (Date.now() - begun >= (perMinute.length + 1) * 60_000) perMinute.push(rssEnd)
+    }
+    const roundsDone = rounds
+    child.kill('SIGINT')
+    await exited
+    if (/MaxListenersExceeded|memory leak/.test(stderr)) throw new Error(`the watch warned of a leak:\n${stderr}`)
+    return [{
+      name: `probe --watch ${EVERY_S}: ${LINKS} loopback links (30% dropped, 20% refused) for ${DURATION_S} s, resident memory at the end against after the first round`,
+      tarsnet: {wallMs: DURATION_S * 1000, peakRssMb: rssEnd},
+      reference: {name: '1st round', wallMs: DURATION_S * 1000, peakRssMb: rssStart},
+      note: `${roundsDone} rounds (the interval allows ${Math.floor(DURATION_S / EVERY_S)}); RSS ${rssStart.toFixed(1)} MB after the first round${perMinute.length > 0 ? `, ${perMinute.map((m) => m.toFixed(1)).join(', ')} MB each minute` : ''}, ${rssEnd.toFixed(1)} MB at the end`,
+    }]
+  } finally {
+    await up.close()
+    await drop.close()
+    rmSync(dir, {recursive: true, force: true})
+  }
+}
