@@ -86,6 +86,12 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
     assert.equal(ok.json().results[0].sourceIp, '127.0.51.9')
   })
 
+  it('the exporter refuses the same --bind before its first round', async () => {
+    const r = await runCli(['exporter', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--listen', '127.0.0.1:0'], {timeoutMs: 30_000})
+    assert.notEqual(r.code, 0)
+    assert.match(r.stderr, /^error: .*192\.0\.2\.1 is not an address of this machine/m)
+  })
+
   it('--watch -1 and --watch 0 are about --watch, not an object name', async () => {
     for (const bad of ['-1', '0']) {
       const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--watch', bad])

@@ -72,7 +72,7 @@ describe('nodes list on a real db_tars', () => {
   })
 
   it('renders a table with a column per network and the markers', async () => {
-    const r = await runCli(['nodes', 'list', '--db', db.url, '--networks', NETWORKS])
+    const r = await runCli(['nodes', 'list', '--db', db.url, '--networks', NETWORKS], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
     assert.equal(r.code, 0, r.stderr)
     const lines = r.stdout.split('\n')
     assert.match(lines[0], /^NODE\s+X\s+Y\s+NO NETWORK\s+STATE\s+HEARTBEAT\s+VERSION\s+PROBLEMS/)

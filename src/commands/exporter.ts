@@ -10,7 +10,8 @@ import {probeFlags} from '../lib/probe-flags.js'
 import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
 import {RoundWorker} from '../exporter/rounds.js'
 import {MetricsServer, type Health} from '../exporter/server.js'
-import {probeTiming} from '../probe/request.js'
+import {assertLocalAddresses, probeTiming} from '../probe/request.js'
+import {normalizeIp} from '../core/ip.js'
 import type {CheckMode} from '../probe/plan.js'
 
 export const DEFAULT_INTERVAL_SECONDS = 30
@@ -66,6 +67,14 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     }
     const profileProbe = settings.probe.value
     const timing = probeTiming(flags, profileProbe)
+    // A --bind address this machine does not have is bad input, said before the first round (as in probe).
+    const binds = new Map<string, string>(Object.entries(profileProbe.bind ?? {}))
+    for (const spec of flags.bind ?? []) {
+      const eq = spec.indexOf('=')
+      const ip = normalizeIp(spec.slice(eq + 1).trim())
+      if (eq > 0 && ip) binds.set(spec.slice(0, eq).trim(), ip)
+    }
+    if (binds.size > 0) await assertLocalAddresses(binds)
 
     const worker = new RoundWorker({
       source: this.storeSource(),
