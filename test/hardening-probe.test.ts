@@ -274,6 +274,13 @@ describe('0.0.0.0, multicast and broadcast in an IP list are left out of the exp
     assert.match(human.stdout + human.stderr, /u1: its IP list holds 0\.0\.0\.0 \(unspecified\), 224\.0\.0\.1 \(multicast\), 127\.0\.51\.255 \(broadcast of x\), 255\.255\.255\.255 \(broadcast\): no client can reach them, left out of the expansion/)
   })
 
+  it('nodes list marks them as a problem', async () => {
+    const json = (await runCli(['nodes', 'list', '--snapshot', snap, '--json'])).json()
+    assert.deepEqual(json.nodes[0].problems.filter((p: {code: string}) => p.code === 'unusable-ip').map((p: {ip: string}) => p.ip), ['0.0.0.0', '224.0.0.1', '127.0.51.255', '255.255.255.255'])
+    const table = await runCli(['nodes', 'list', '--snapshot', snap])
+    assert.match(table.stdout, /unusable-ip/)
+  })
+
   it('probe probes only the usable address (matrix and object) and reports the others', async () => {
     for (const args of [[], [OBJ]]) {
       const r = await runCli(['probe', ...args, '--snapshot', snap, '--json', '--timeout', '2000'])

@@ -8,7 +8,7 @@ import {probeFlags} from '../lib/probe-flags.js'
 import {renderTable} from '../lib/table.js'
 import {unicodeTerminal} from '../lib/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
-import type {CheckMode, ProbePlan} from '../probe/plan.js'
+import {planListing, type CheckMode, type PlanListing, type ProbePlan} from '../probe/plan.js'
 import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
 import {assertLocalAddresses, bindMap, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
 import {changeLine, clock, expandWatchFlag, formatDuration, linkKey, WatchTracker} from '../probe/watch.js'
@@ -197,11 +197,8 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
 
   /** --plan: the targets, as a table or JSON; nothing is sent. */
   private showPlan(plan: ProbePlan, options: ProbeOptions): ProbePlanResult {
-    const sourceOf = (network: string | null) => (network === null ? null : options.bind?.get(network) ?? null)
-    const targets = plan.targets.map((t) => ({
-      row: t.row, node: t.node, network: t.network, host: t.host, ports: t.ports, check: t.check,
-      servants: t.servants?.map((x) => x ?? null) ?? (t.servant === undefined ? null : [t.servant]), active: t.active, sourceIp: sourceOf(t.network),
-    }))
+    const listing = planListing(plan, options.bind)
+    const {targets} = listing
     if (!this.jsonEnabled()) {
       if (plan.object) this.log(plan.object)
       this.log(renderTable(['NODE', 'NETWORK', 'IP', 'PORTS', 'CHECK', 'SOURCE'], targets.map((t) => [
@@ -212,7 +209,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       this.log('')
       this.log(`${targets.length} target(s) on ${new Set(targets.map((t) => t.node)).size} node(s) would be probed (nothing was sent)${idle.length > 0 ? `; nothing to probe on ${idle.length} row(s): ${idle.slice(0, 10).map((r) => `${escapeControl(r.label)} (${r.nothingToProbe})`).join(', ')}${idle.length > 10 ? ', …' : ''}` : ''}.`)
     }
-    return {object: plan.object, targets, idle: plan.idle, nothingToProbe: plan.rows.filter((r) => r.nothingToProbe !== null).map((r) => ({row: r.key, reason: r.nothingToProbe})), unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, notices: this.notices, ...this.sourceJson()}
+    return {...listing, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, notices: this.notices, ...this.sourceJson()}
   }
 
   /** --watch --json: every line of output is one JSON object (the final summary too). */
@@ -328,12 +325,7 @@ interface WatchOptions {
   replan: () => Promise<{plan: ProbePlan; bind: Map<string, string> | undefined}>
 }
 
-export interface ProbePlanResult {
-  object: string | null
-  targets: Array<{row: string; node: string; network: string | null; host: string; ports: number[]; check: 'tcp' | 'tars'; servants: Array<string | null> | null; active: boolean; sourceIp: string | null}>
-  idle: ProbePlan['idle']
-  nothingToProbe: Array<{row: string; reason: string | null}>
-  unusable: ProbePlan['unusable']
+export interface ProbePlanResult extends PlanListing {
   timeoutMs: number
   retries: number
   concurrency: number

@@ -93,6 +93,7 @@ export type ProblemCode =
   | 'no-network'
   | 'stale-heartbeat'
   | 'no-heartbeat'
+  | 'unusable-ip'
 
 export interface NodeProblem {
   code: ProblemCode
@@ -141,6 +142,9 @@ export function buildNodeView(row: NodeRow, networks: Networks, nowMs: number): 
   }
   for (const {ip, network} of ips) {
     if (network === null) problems.push({code: 'no-network', message: `${ip} is in no defined network`, ip})
+  }
+  for (const u of splitUsable(row.nodeName, addresses.ips, networks).unusable) {
+    problems.push({code: 'unusable-ip', message: `${describeUnusable(u)} is no address a client can reach: resolve and probe leave it out`, ip: u.ip})
   }
   if (!networks.auto && ips.length > 0) {
     for (const n of networks.list) {

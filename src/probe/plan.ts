@@ -247,6 +247,29 @@ export function planObject(result: ResolveResult, networks: Networks, check: Che
   return {mode: 'object', object: result.object, columns: columnsOf(networks, used, network), rows: [...rows.values()], targets, idle: [], unusable: result.unusable, notes: [...new Set(notes), ...unusableNote(result.unusable)]}
 }
 
+/** What `probe --plan` shows: every target with the source address it would leave from, and the rows left idle. */
+export interface PlanListing {
+  object: string | null
+  targets: Array<{row: string; node: string; network: string | null; host: string; ports: number[]; check: CheckKind; servants: Array<string | null> | null; active: boolean; sourceIp: string | null}>
+  idle: ProbePlan['idle']
+  nothingToProbe: Array<{row: string; reason: string}>
+  unusable: UnusableAddress[]
+}
+
+export function planListing(plan: ProbePlan, bind: ReadonlyMap<string, string> | undefined): PlanListing {
+  return {
+    object: plan.object,
+    targets: plan.targets.map((t) => ({
+      row: t.row, node: t.node, network: t.network, host: t.host, ports: t.ports, check: t.check,
+      servants: t.servants?.map((x) => x ?? null) ?? (t.servant === undefined ? null : [t.servant]), active: t.active,
+      sourceIp: t.network === null ? null : bind?.get(t.network) ?? null,
+    })),
+    idle: plan.idle,
+    nothingToProbe: plan.rows.flatMap((r) => (r.nothingToProbe === null ? [] : [{row: r.key, reason: r.nothingToProbe}])),
+    unusable: plan.unusable,
+  }
+}
+
 function memo<T>(fn: (key: string) => T): (key: string) => T {
   const cache = new Map<string, T>()
   return (key) => {
