@@ -173,8 +173,8 @@ export function roundLogLine(round: Round): string {
   const duration = `${((round.endedAtMs - round.startedAtMs) / 1000).toFixed(1)} s`
   const parts = round.collectors.map((c) => {
     if (c.ok) return `${c.name}: ${c.measurement!.summary}`
-    // Measured this round, and failed all the same (the mesh reached no node): what it measured says why.
-    if (measuredIn(round, c)) return `${c.name} FAILED: ${c.error} (${c.measurement!.summary})`
+    // Measured this round, and failed all the same (the mesh reached no node): the reason says it all.
+    if (measuredIn(round, c)) return `${c.name} FAILED: ${c.error}`
     const served = c.measuredAtMs === null ? 'nothing to serve yet' : `serving the links of ${Math.round((round.endedAtMs - c.measuredAtMs) / 1000)} s ago`
     return `${c.name} FAILED: ${c.error} (${served})`
   })
