@@ -7,7 +7,7 @@
 import {NO_NETWORK} from '../core/mesh-culprits.js'
 import {foldNodeSet} from '../core/nodeset.js'
 import {verdictLine, ASCII} from '../mesh/report.js'
-import {nothingToMesh, planMeshRequest, type MeshRequest} from '../mesh/request.js'
+import {nothingToMesh, planMeshRequest, type MeshRequest, type PlannedMesh} from '../mesh/request.js'
 import {MeshSession, type MeshRoundResult} from '../mesh/run.js'
 import type {SshConfig} from '../ssh/fanout.js'
 import type {Store} from '../store/types.js'
@@ -90,7 +90,7 @@ export class MeshCollector implements Collector {
   async collect(signal: AbortSignal): Promise<Measurement> {
     const {request} = this.options
     const store = await this.options.openStore()
-    let planned
+    let planned: PlannedMesh
     try {
       planned = await planMeshRequest(store, request)
     } finally {
