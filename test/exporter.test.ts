@@ -240,6 +240,16 @@ describe('tarsnet exporter: bad input, the profile\'s exporter keys', () => {
     }
   })
 
+  it('SSH flags without --mesh, or a missing ssh config with it, are one clear line', async () => {
+    const without = await runCli(['exporter', '--demo', '--ssh-user', 'tars'])
+    assert.equal(without.code, 1)
+    assert.equal(without.stderr, 'error: --ssh-user applies only with --mesh: add --mesh, or leave it out\n')
+    const missing = join(dir, 'no-ssh-config')
+    const withMesh = await runCli(['exporter', '--demo', '--mesh', '--ssh-config', missing])
+    assert.equal(withMesh.code, 3)
+    assert.equal(withMesh.stderr, `error: ssh config file ${missing} (--ssh-config) does not exist or is not a file: give the path of an ssh_config file\n`)
+  })
+
   it('an address in use is one clear line', async () => {
     const blocker = net.createServer()
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
