@@ -10,6 +10,9 @@ import {bindMap, type ProbeRequest} from '../probe/request.js'
 import type {ProbeOptions} from '../probe/engine.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
+import type {MeshRequest} from '../mesh/request.js'
+import type {SshConfig} from '../ssh/fanout.js'
+import {MeshCollector} from './mesh-collector.js'
 import {buildRegistry, promClient} from './metrics.js'
 import {ProbeCollector} from './probe-collector.js'
 import {roundForLog, runRound, type Collector, type Round} from './round.js'
@@ -20,6 +23,8 @@ export interface WorkerConfig {
   timing: Omit<ProbeOptions, 'bind' | 'signal' | 'onProgress'>
   /** Source addresses per network: the profile's probe.bind and the --bind flags. */
   bind: {profile?: Record<string, string>; flags?: string[]}
+  /** --mesh: every round also runs the mesh over SSH (checked settings: the binary and config file exist). */
+  mesh?: {request: MeshRequest; ssh: Omit<SshConfig, 'controlDir' | 'controlPersistS'>; timeoutMs: number; retries: number; intervalSeconds: number}
 }
 
 export type ToWorker = {type: 'round'} | {type: 'stop'}
@@ -29,7 +34,7 @@ export type FromWorker =
   | {type: 'note'; message: string}
   | {type: 'stopped'}
 
-/** The collectors of a round: the probe from this host. `tarsnet mesh` and `tarsnet check` plug in here. */
+/** The collectors of a round: the probe from this host, and with --mesh the mesh over SSH. `tarsnet check` plugs in here. */
 export function collectorsFor(config: WorkerConfig, note: (message: string) => void): Collector[] {
   let firstOpen = true
   const openStore = async (): Promise<Store> => {
@@ -43,7 +48,7 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
     }
     return store
   }
-  return [
+  const collectors: Collector[] = [
     new ProbeCollector({
       request: config.request,
       openStore,
@@ -52,6 +57,10 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
       onNotes: (notes) => notes.forEach(note),
     }),
   ]
+  if (config.mesh) {
+    collectors.push(new MeshCollector({...config.mesh, openStore, onNotes: (notes) => notes.forEach(note)}))
+  }
+  return collectors
 }
 
 /** The worker thread's entry (started through lib/runtime.ts startProgramWorker). */
@@ -74,8 +83,11 @@ export async function workerMain(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') {
       stop.abort()
-      send({type: 'stopped'})
-      port.close()
+      // The mesh's SSH connections end before the thread does (a killed exporter leaves them to ControlPersist).
+      void Promise.all(collectors.map((c) => c.close?.().catch(() => {}))).then(() => {
+        send({type: 'stopped'})
+        port.close()
+      })
       return
     }
     void (async () => {
