@@ -15,7 +15,8 @@ import {createInterface} from 'node:readline'
 import {DroppingListeners, UpListeners} from '../src/lab/listeners.js'
 import {TARSNET, type BenchRow} from './lib.js'
 
-const LINKS = 2000
+/** TARSNET_BENCH_WATCH_LINKS: more links (even, at most 64,000), e.g. the 5,000. */
+const LINKS = Number(process.env.TARSNET_BENCH_WATCH_LINKS ?? 2000)
 const PORT = 21200
 const EVERY_S = 2
 const DURATION_S = Number(process.env.TARSNET_BENCH_WATCH_SECONDS ?? 300)

@@ -85,8 +85,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.cachedSettings
   }
 
+  private colorDecided?: boolean
+
+  /** Decided once: a table of 50,000 rows paints hundreds of thousands of cells, and oclif's jsonEnabled() reads argv and env each time. */
   protected get color(): boolean {
-    return !this.jsonEnabled() && useColor()
+    this.colorDecided ??= !this.jsonEnabled() && useColor()
+    return this.colorDecided
   }
 
   protected paint(style: Style, text: string): string {

@@ -78,6 +78,10 @@ export function paint(enabled: boolean, style: Style, text: string): string {
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001B\[[0-9;]*m/g
+// eslint-disable-next-line no-control-regex
+const NOT_PLAIN = /[\u001B\uD800-\uDFFF]/
 export function visibleLength(text: string): number {
+  // Most cells are plain (no colour, no surrogate pairs): their length is their width. Tables measure every cell.
+  if (!NOT_PLAIN.test(text)) return text.length
   return [...text.replace(ANSI, '')].length
 }
