@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {parseObjectName} from '../core/resolve.js'
 import {UserError} from '../core/errors.js'
 import {BaseCommand} from '../lib/base-command.js'
+import {sleepUnlessAborted} from '../lib/abortable-sleep.js'
 import {renderTable} from '../lib/table.js'
 import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
 import {unicodeTerminal} from '../lib/terminal.js'
@@ -65,7 +66,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const {flags} = this
     const probeProfile = this.settings().probe.value
     const watchSeconds = flags.watch === undefined ? undefined : Number(flags.watch)
-    if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UserError(`invalid --watch '${flags.watch}': give a number of seconds, e.g. --watch 5`, {code: 'invalid_flag'})
+    if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UserError(`invalid --watch '${flags.watch}': give a number of seconds above 0, e.g. --watch 5`, {code: 'invalid_flag'})
     if (this.args.object !== undefined && !parseObjectName(this.args.object)) {
       throw new UserError(`invalid object name '${this.args.object}': write it as App.Server.Obj`, {code: 'invalid_object'})
     }
@@ -250,13 +251,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
           for (const line of lines) this.log(line)
         }
         const wait = Math.max(0, seconds * 1000 - (Date.now() - started))
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, wait)
-          ac.signal.addEventListener('abort', () => {
-            clearTimeout(t)
-            resolve()
-          }, {once: true})
-        })
+        await sleepUnlessAborted(wait, ac.signal)
       }
     } finally {
       process.off('SIGINT', stop)

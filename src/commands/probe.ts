@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {parseObjectName} from '../core/resolve.js'
 import {escapeControl} from '../core/text.js'
+import {sleepUnlessAborted} from '../lib/abortable-sleep.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {probeFlags} from '../lib/probe-flags.js'
@@ -330,21 +331,4 @@ export interface ProbePlanResult extends PlanListing {
   retries: number
   concurrency: number
   notices: string[]
-}
-
-/**
- * Waits `ms`, or less when `signal` aborts. The abort listener is removed when the time is up: one left
- * behind per round was the watch's leak (MaxListenersExceededWarning after 11 rounds, memory growing).
- */
-function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve()
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, {once: true})
-  })
 }
