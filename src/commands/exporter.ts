@@ -26,7 +26,7 @@ export interface ExporterResult {
 export default class Exporter extends BaseCommand<typeof Exporter> {
   static override summary = 'Serve the link matrix to Prometheus: probe every interval, serve the last complete round at /metrics.'
   static override description = `A long-running process for the plant's monitoring: every --interval seconds it probes every node × network from this host (exactly as \`tarsnet probe\` does, with the same flags), and serves the last complete round at http://HOST:PORT/metrics in the Prometheus text format, plus /healthz. Scrapes never start a probe, and two rounds never run at once.
-Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets.
+Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets. With --findings: tarsnet_check_findings {severity} (critical, warning, info; always all three), the readiness check of \`tarsnet check\` run every round (--check stays the probe's check mode, as in \`tarsnet probe\`).
 The rows are read afresh every round. When the database cannot be read, the round fails: the last good round's links stay served, with tarsnet_probe_success 0. One line per round on stderr (JSON lines with --json). SIGTERM or SIGINT stops it cleanly.
 Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "interval": 30}), then ${DEFAULT_LISTEN} and ${DEFAULT_INTERVAL_SECONDS} s. The alert rules, a Grafana dashboard and a systemd unit are in contrib/.`
 
@@ -34,6 +34,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     {description: 'Serve on the default address, probing every 30 s', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Every 10 s, on all interfaces, TCP connects only, 500 ms per probe', command: '<%= config.bin %> <%= command.id %> --listen :9731 --interval 10 --check tcp --timeout 500'},
     {description: 'Watch one object\'s endpoints instead of the node matrix', command: '<%= config.bin %> <%= command.id %> tars.tarsregistry.QueryObj'},
+    {description: 'Also export the readiness check\'s findings per severity', command: '<%= config.bin %> <%= command.id %> --findings'},
   ]
 
   static override args = {
@@ -44,6 +45,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     listen: Flags.string({summary: `HOST:PORT to serve /metrics and /healthz on (default ${DEFAULT_LISTEN}, or the profile's exporter.listen); [::1]:9731 for IPv6, :9731 for every interface.`}),
     interval: Flags.integer({summary: `Seconds between the starts of two rounds (default ${DEFAULT_INTERVAL_SECONDS}, or the profile's exporter.interval).`, min: 1}),
     ...probeFlags,
+    findings: Flags.boolean({summary: 'Also run the readiness check (`tarsnet check`) every round and export tarsnet_check_findings{severity} (critical, warning, info). --node and --network scope it too.'}),
   }
 
   /** Notices said once each, on stderr, as JSON lines with --json (stdout is for the final result). */
@@ -71,6 +73,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       request: {object, check: flags.check as CheckMode, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value},
       timing,
       bind: {profile: profileProbe.bind, flags: flags.bind},
+      ...(flags.findings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
     }, (message) => this.notice(message))
 
     const startedAt = Date.now()

@@ -11,6 +11,7 @@ import type {ProbeOptions} from '../probe/engine.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
 import {buildRegistry, promClient} from './metrics.js'
+import {CheckCollector} from './check-collector.js'
 import {ProbeCollector} from './probe-collector.js'
 import {roundForLog, runRound, type Collector, type Round} from './round.js'
 
@@ -20,6 +21,8 @@ export interface WorkerConfig {
   timing: Omit<ProbeOptions, 'bind' | 'signal' | 'onProgress'>
   /** Source addresses per network: the profile's probe.bind and the --bind flags. */
   bind: {profile?: Record<string, string>; flags?: string[]}
+  /** Also run the readiness check each round (exporter --findings), within this scope. */
+  check?: {nodes?: string[]; network?: string}
 }
 
 export type ToWorker = {type: 'round'} | {type: 'stop'}
@@ -43,7 +46,7 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
     }
     return store
   }
-  return [
+  const collectors: Collector[] = [
     new ProbeCollector({
       request: config.request,
       openStore,
@@ -52,6 +55,8 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
       onNotes: (notes) => notes.forEach(note),
     }),
   ]
+  if (config.check) collectors.push(new CheckCollector({openStore, configuredNetworks: config.request.configuredNetworks, scope: config.check}))
+  return collectors
 }
 
 /** The worker thread's entry (started through lib/runtime.ts startProgramWorker). */
