@@ -21,6 +21,8 @@ export type Cut =
   | {kind: 'ip'; node: string; ip: string}
   /** One endpoint, IP and port (an object's endpoint found down by `probe OBJECT`). */
   | {kind: 'endpoint'; node: string; ip: string; port: number}
+  /** One node-to-node link found down by mesh while others reach that IP: it matters to raft pairs only. */
+  | {kind: 'link'; from: string; node: string; ip: string}
 
 export type ImpactStatus = 'ok' | 'degraded' | 'down'
 export type ImpactVerdict = 'ok' | 'degraded' | 'outage'
@@ -83,6 +85,7 @@ export function cutText(cut: Cut): string {
     case 'node': return cut.node
     case 'ip': return `${cut.node}@${cut.ip}`
     case 'endpoint': return `${cut.node}@${hostPort(cut.ip, cut.port)}`
+    case 'link': return `${cut.from}->${cut.node}@${cut.ip}`
   }
 }
 
@@ -142,17 +145,32 @@ export function cutsFromProbe(json: unknown, file: string): Cut[] {
   return dedupe(cuts)
 }
 
-/** The cuts of a saved `mesh --json` result: the target IP of every link found down (from any node). */
+/**
+ * The cuts of a saved `mesh --json` result. Clients are the other nodes: an IP that no node reached
+ * (every link measured to it is down) is cut for everyone; a link down while other nodes reach that IP
+ * is cut between that pair only (it matters to raft pairs, not to clients elsewhere).
+ */
 export function cutsFromMesh(json: unknown, file: string): Cut[] {
   if (!isObject(json) || !Array.isArray(json.links)) throw malformed('--from-mesh', file, isObject(json) && 'error' in json ? 'holds a mesh run that failed (an "error"), not its links' : 'not a mesh result (no "links" list)')
-  const cuts: Cut[] = []
+  const byTarget = new Map<string, {node: string; ip: string; up: boolean; down: string[]}>()
   json.links.forEach((l: unknown, i: number) => {
     if (!isObject(l) || typeof l.from !== 'string' || typeof l.to !== 'string' || typeof l.host !== 'string' || typeof l.status !== 'string') {
       throw malformed('--from-mesh', file, `link ${i + 1} is not a mesh link (from, to, host, status)`)
     }
-    if (l.status === 'up') return
-    cuts.push({kind: 'ip', node: l.to.trim(), ip: normalizeIp(l.host) ?? l.host})
+    const node = l.to.trim()
+    const ip = normalizeIp(l.host) ?? l.host
+    const key = `${node}\u0000${ip}`
+    let t = byTarget.get(key)
+    if (!t) byTarget.set(key, (t = {node, ip, up: false, down: []}))
+    if (l.status === 'up') t.up = true
+    else t.down.push(l.from.trim())
   })
+  const cuts: Cut[] = []
+  for (const t of byTarget.values()) {
+    if (t.down.length === 0) continue
+    if (!t.up) cuts.push({kind: 'ip', node: t.node, ip: t.ip})
+    else for (const from of t.down) cuts.push({kind: 'link', from, node: t.node, ip: t.ip})
+  }
   return dedupe(cuts)
 }
 
@@ -176,7 +194,7 @@ function cutPredicate(cuts: readonly Cut[]): (ep: ResolvedEndpoint) => boolean {
     else if (c.kind === 'node') nodes.add(c.node)
     else if (c.kind === 'interface') keys.add(`n\u0000${c.node}\u0000${c.network}`)
     else if (c.kind === 'ip') keys.add(`i\u0000${c.node}\u0000${c.ip}`)
-    else keys.add(`e\u0000${c.node}\u0000${c.ip}\u0000${c.port}`)
+    else if (c.kind === 'endpoint') keys.add(`e\u0000${c.node}\u0000${c.ip}\u0000${c.port}`)
   }
   return (ep) =>
     nodes.has(ep.node)
@@ -206,7 +224,7 @@ function objectImpact(object: string, active: readonly ResolvedEndpoint[], gone:
 }
 
 /** The object's nodes as a raft group: who can talk over the networks of their active endpoints, before and after. */
-function raftImpact(object: string, all: readonly ResolvedEndpoint[], gone: (ep: ResolvedEndpoint) => boolean): RaftImpact {
+function raftImpact(object: string, all: readonly ResolvedEndpoint[], gone: (ep: ResolvedEndpoint) => boolean, cutLinks: ReadonlySet<string>): RaftImpact {
   const members = [...new Set(all.map((e) => e.node))].sort(naturalCompare)
   const netsOf = (pred: (ep: ResolvedEndpoint) => boolean) => {
     const m = new Map<string, Set<string>>(members.map((n) => [n, new Set<string>()]))
@@ -221,7 +239,7 @@ function raftImpact(object: string, all: readonly ResolvedEndpoint[], gone: (ep:
     for (const a of members) for (const b of members) {
       if (a === b) continue
       for (const net of new Set([...had.get(a)!, ...had.get(b)!])) {
-        const ok = up.get(a)!.has(net) && up.get(b)!.has(net)
+        const ok = up.get(a)!.has(net) && up.get(b)!.has(net) && (up === had || !cutLinks.has(`${a}\u0000${b}\u0000${net}`))
         out.push({from: a, to: b, network: net, host: '', port: 0, status: ok ? 'up' : 'unreachable', latencyMs: null, error: null})
       }
     }
@@ -262,9 +280,16 @@ export function runImpact(view: ClusterView, cuts: readonly Cut[], options: Impa
     const {object: _o, ...rest} = objectImpact(REGISTRY_OBJECT, view.resolved(REGISTRY_OBJECT).active, gone)
     if (!rest.alreadyDown) registry = rest
   }
+  // Pair cuts (from mesh) by network: a → b on the network of b's IP.
+  const cutLinks = new Set<string>()
+  for (const c of cuts) {
+    if (c.kind !== 'link') continue
+    const net = view.networks.classify(c.ip)
+    if (net !== null) cutLinks.add(`${c.from}\u0000${c.node}\u0000${net}`)
+  }
   const raft = [...new Set(options.raft ?? [])].map((o) => {
     const r = view.resolved(o)
-    return raftImpact(o, [...r.active, ...r.inactive], gone)
+    return raftImpact(o, [...r.active, ...r.inactive], gone, cutLinks)
   })
 
   const affected = objects.filter((o) => !o.alreadyDown)
