@@ -171,27 +171,15 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
     })
   }
 
-  // Which objects run on which node (for scoping node findings by --object).
-  const objectsOn = new Map<string, Set<string>>()
-  const activeOn = new Map<string, Set<string>>()
-  for (const object of view.objects) {
-    const r = view.resolved(object)
-    for (const ep of [...r.active, ...r.inactive]) {
-      let set = objectsOn.get(ep.node)
-      if (!set) objectsOn.set(ep.node, (set = new Set()))
-      set.add(object)
-      if (ep.active) {
-        let a = activeOn.get(ep.node)
-        if (!a) activeOn.set(ep.node, (a = new Set()))
-        a.add(object)
-      }
-    }
-  }
-  const objectsOf = (node: string) => [...(objectsOn.get(node) ?? [])]
-
-  // --- Nodes
-  if (networks.auto) {
-    add('networks-not-configured', `no networks are configured: IPs are grouped by /24 and /64, so missing networks cannot be judged`, {}, {nodes: [...view.nodes.keys()], objects: view.objects, networks: allNetworks})
+  // Which objects run on which node (for scoping node findings by --object): filled by the object pass.
+  // (r.nodes names each node once per object, so plain lists stay free of repeats.)
+  const objectsOn = new Map<string, string[]>()
+  const activeOn = new Map<string, string[]>()
+  const objectsOf = (node: string) => objectsOn.get(node) ?? []
+  const note = (map: Map<string, string[]>, node: string, object: string) => {
+    const list = map.get(node)
+    if (list) list.push(object)
+    else map.set(node, [object])
   }
   // Networks the nodes have (each counted once per node): a node lacks one its peers have.
   const holders = new Map<string, number>()
@@ -199,53 +187,15 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
     if (n.addresses.source !== 'ip_list') continue
     for (const net of n.networks) holders.set(net, (holders.get(net) ?? 0) + 1)
   }
-  const byIp = new Map<string, string[]>()
-  for (const n of [...view.nodes.values()].sort((a, b) => naturalCompare(a.name, b.name))) {
-    const {name, addresses} = n
-    if (addresses.source === 'none') {
-      add('node-no-ip', `${name} has no IP list, no endpoint_ip, and its name is not an IP: no address known`, {node: name}, {objects: objectsOf(name), networks: allNetworks})
-      continue
-    }
-    if (addresses.source !== 'ip_list') {
-      // Its real IPs are unknown, not known to be missing: one finding, not one per network.
-      add('node-fallback', `${name} has no IP list: using its ${addresses.source} ${addresses.ips[0]} (one network)`, {node: name, ip: addresses.ips[0]}, {objects: objectsOf(name), networks: allNetworks})
-    } else if (!networks.auto) {
-      for (const net of allNetworks) {
-        if (!n.networks.has(net) && (holders.get(net) ?? 0) > 0) {
-          add('node-missing-network', `${name} has no IP on network ${net} (${holders.get(net)} other node${holders.get(net) === 1 ? ' has' : 's have'} one)`, {node: name, network: net}, {objects: objectsOf(name)})
-        }
-      }
-    }
-    for (const ip of addresses.ips) {
-      const list = byIp.get(ip)
-      if (list) list.push(name)
-      else byIp.set(ip, [name])
-      if (!networks.auto && networks.classify(ip) === null) {
-        add('ip-no-network', `${name}: ${ip} is in no defined network (${allNetworks.join(', ')})`, {node: name, ip}, {objects: objectsOf(name), networks: []})
-      }
-    }
-  }
-  for (const [ip, names] of byIp) {
-    if (names.length < 2) continue
-    const network = networks.classify(ip)
-    add('duplicate-ip', `${ip} is listed by ${names.length} nodes: ${names.join(', ')}`, {node: names[0], ip, ...(network ? {network} : {})}, {nodes: names, objects: names.flatMap(objectsOf)})
-  }
-  // Stale heartbeats, one finding per node with active servants.
-  for (const [name, objects] of activeOn) {
-    const n = view.nodes.get(name)
-    if (!n) continue
-    const hb = n.row.lastHeartbeat
-    const age = hb ? Math.max(0, Math.round((nowMs - Date.parse(hb)) / 1000)) : null
-    if (age !== null && age <= STALE_HEARTBEAT_SECONDS) continue
-    const list = [...objects].sort(naturalCompare)
-    const when = age === null ? 'never sent a heartbeat' : `last heartbeat ${formatAge(age)}`
-    add('stale-node-servants', `${name} ${when} yet has ${list.length} active servant${list.length === 1 ? '' : 's'} (${clipList(list)}): the registry will mark them inactive`, {node: name}, {objects: list, networks: allNetworks})
-  }
 
   // --- Objects
   let registryFound = false
   for (const object of view.objects) {
     const r = view.resolved(object)
+    for (const n of r.nodes) {
+      note(objectsOn, n.node, object)
+      if (n.endpoints.some((e) => e.active)) note(activeOn, n.node, object)
+    }
     const isRegistry = object === REGISTRY_OBJECT
     const nodesOf = [...new Set([...r.active, ...r.inactive].map((e) => e.node))]
     const about = {nodes: nodesOf, objects: [object]}
@@ -312,6 +262,53 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
       }
     }
   }
+  // --- Nodes
+  if (networks.auto) {
+    add('networks-not-configured', `no networks are configured: IPs are grouped by /24 and /64, so missing networks cannot be judged`, {}, {nodes: [...view.nodes.keys()], objects: view.objects, networks: allNetworks})
+  }
+  const byIp = new Map<string, string[]>()
+  for (const n of [...view.nodes.values()].sort((a, b) => naturalCompare(a.name, b.name))) {
+    const {name, addresses} = n
+    if (addresses.source === 'none') {
+      add('node-no-ip', `${name} has no IP list, no endpoint_ip, and its name is not an IP: no address known`, {node: name}, {objects: objectsOf(name), networks: allNetworks})
+      continue
+    }
+    if (addresses.source !== 'ip_list') {
+      // Its real IPs are unknown, not known to be missing: one finding, not one per network.
+      add('node-fallback', `${name} has no IP list: using its ${addresses.source} ${addresses.ips[0]} (one network)`, {node: name, ip: addresses.ips[0]}, {objects: objectsOf(name), networks: allNetworks})
+    } else if (!networks.auto) {
+      for (const net of allNetworks) {
+        if (!n.networks.has(net) && (holders.get(net) ?? 0) > 0) {
+          add('node-missing-network', `${name} has no IP on network ${net} (${holders.get(net)} other node${holders.get(net) === 1 ? ' has' : 's have'} one)`, {node: name, network: net}, {objects: objectsOf(name)})
+        }
+      }
+    }
+    for (const ip of addresses.ips) {
+      const list = byIp.get(ip)
+      if (list) list.push(name)
+      else byIp.set(ip, [name])
+      if (!networks.auto && networks.classify(ip) === null) {
+        add('ip-no-network', `${name}: ${ip} is in no defined network (${allNetworks.join(', ')})`, {node: name, ip}, {objects: objectsOf(name), networks: []})
+      }
+    }
+  }
+  for (const [ip, names] of byIp) {
+    if (names.length < 2) continue
+    const network = networks.classify(ip)
+    add('duplicate-ip', `${ip} is listed by ${names.length} nodes: ${names.join(', ')}`, {node: names[0], ip, ...(network ? {network} : {})}, {nodes: names, objects: names.flatMap(objectsOf)})
+  }
+  // Stale heartbeats, one finding per node with active servants.
+  for (const [name, objects] of activeOn) {
+    const n = view.nodes.get(name)
+    if (!n) continue
+    const hb = n.row.lastHeartbeat
+    const age = hb ? Math.max(0, Math.round((nowMs - Date.parse(hb)) / 1000)) : null
+    if (age !== null && age <= STALE_HEARTBEAT_SECONDS) continue
+    const list = [...objects].sort(naturalCompare)
+    const when = age === null ? 'never sent a heartbeat' : `last heartbeat ${formatAge(age)}`
+    add('stale-node-servants', `${name} ${when} yet has ${list.length} active servant${list.length === 1 ? '' : 's'} (${clipList(list)}): the registry will mark them inactive`, {node: name}, {objects: list, networks: allNetworks})
+  }
+
   if (!registryFound) {
     add('registry-not-found', `no active ${REGISTRY_OBJECT} in the database: the registry's networks cannot be judged`, {object: REGISTRY_OBJECT}, {nodes: [...view.nodes.keys()], objects: [REGISTRY_OBJECT], networks: allNetworks})
   }

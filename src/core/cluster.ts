@@ -37,7 +37,11 @@ export interface ClusterView {
   nodes: Map<string, ClusterNode>
   /** Every object (servant) name, sorted. */
   objects: string[]
-  /** An object's full registry answer (findObjectById4Any, no filters), resolved on first use and kept. */
+  /**
+   * An object's full registry answer (findObjectById4Any, no filters), computed on each call: callers
+   * walk the objects once, and keeping thousands of answers alive costs more in garbage collection than
+   * resolving again.
+   */
   resolved(object: string): ResolveResult
 }
 
@@ -57,19 +61,13 @@ export function clusterView(rows: ClusterRows, networks: Networks): ClusterView 
     nodes.set(row.nodeName.trim(), {name: row.nodeName.trim(), row, addresses, networks: nets, hasIpv4, hasIpv6})
   }
   const index = indexObjects(rows)
-  const cache = new Map<string, ResolveResult>()
   return {
     networks,
     nodes,
     objects: index.objects,
     resolved(object) {
-      let result = cache.get(object)
-      if (!result) {
-        const data = index.get(object)
-        result = resolveObject({object, rows: data.rows, nodes: data.nodes, networks, groups: rows.groups})
-        cache.set(object, result)
-      }
-      return result
+      const data = index.get(object)
+      return resolveObject({object, rows: data.rows, nodes: data.nodes, networks, groups: rows.groups})
     },
   }
 }
