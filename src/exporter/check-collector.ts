@@ -39,7 +39,8 @@ export class CheckCollector implements Collector {
     for (const f of result.findings) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1)
     const codes = [...byCode].sort((a, b) => b[1] - a[1]).slice(0, LOG_CODES)
     return {
-      targets: result.checked.nodes + result.checked.objects,
+      // tarsnet_probe_targets counts links probed: the check probes none.
+      targets: 0,
       links: [],
       nodes: [],
       findings,
