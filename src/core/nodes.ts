@@ -74,16 +74,15 @@ export interface NodeAddresses {
 }
 
 /**
- * Answers already computed, per row object: resolving every object of a cluster asks for the same node's
- * addresses once per servant it hosts. Rows are never changed in place (an edit builds new rows), and the
- * answer is frozen so no caller can change it for the next.
+ * Answers already computed, per row object: resolving every object of a cluster (check, impact) asks for
+ * the same node's addresses once per servant it hosts. The IP list is frozen so no caller can change it for
+ * the next; a row whose fields changed since is computed afresh.
  */
 const addressCache = new WeakMap<NodeRow, {addresses: NodeAddresses; ipList: NodeRow['ipList']; endpointIp: string; nodeName: string}>()
 
 /** A node's IPs in order of preference, and where they came from. */
 export function nodeAddresses(row: NodeRow): NodeAddresses {
   let known = addressCache.get(row)
-  // A row changed in place since (the fields the answer depends on) is computed afresh.
   if (known === undefined || known.ipList !== row.ipList || known.endpointIp !== row.endpointIp || known.nodeName !== row.nodeName) {
     const addresses = computeAddresses(row)
     Object.freeze(addresses.ips)
