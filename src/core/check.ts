@@ -197,7 +197,7 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
       if (n.endpoints.some((e) => e.active)) note(activeOn, n.node, object)
     }
     const isRegistry = object === REGISTRY_OBJECT
-    const nodesOf = [...new Set([...r.active, ...r.inactive].map((e) => e.node))]
+    const nodesOf = r.nodes.map((n) => n.node)
     const about = {nodes: nodesOf, objects: [object]}
     const said = new Set<string>()
     const once = (key: string): boolean => {
@@ -248,8 +248,10 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
     }
 
     function wildcardFinding(ep: ResolvedEndpoint): void {
+      // Judged once per node and host as written (an expanded wildcard repeats it on every IP).
+      if (ep.origin !== 't_adapter_conf' || !once(`w:${ep.node}:${ep.expandedFrom ?? ep.host}`)) return
       const node = view.nodes.get(ep.node)
-      if (!node || ep.origin !== 't_adapter_conf') return
+      if (!node) return
       const wildcard = ep.expandedFrom !== null ? wildcardOf(ep.expandedFrom === '' ? null : ep.expandedFrom) : ep.singleHost ? null : wildcardOf(ep.host)
       if (!wildcard) return
       if (wildcard.kind === 'all' && !node.hasIpv6 && once(`v6:${ep.node}`)) {

@@ -213,6 +213,7 @@ function groupTables(groups: ResolveInput['groups']): GroupTables {
 
 /** getGroupId: the exact IP, else its `a.b.c.*` form (IPv4 only); -1 when in no group. */
 function groupIdOf(tables: GroupTables, ip: string): number {
+  if (tables.byIp.size === 0) return -1 // no IDC grouping at all: nothing to parse the address for
   const exact = tables.byIp.get(ip)
   if (exact !== undefined) return exact
   const parsed = parseIp(ip)
