@@ -184,23 +184,25 @@ function dedupe(cuts: Cut[]): Cut[] {
   })
 }
 
-/** Cuts as one predicate on an endpoint: is it gone? */
+/** Cuts as one predicate on an endpoint: is it gone? (Keys are only built for the kinds of cut there are.) */
 function cutPredicate(cuts: readonly Cut[]): (ep: ResolvedEndpoint) => boolean {
   const networks = new Set<string>()
   const nodes = new Set<string>()
-  const keys = new Set<string>()
+  const interfaces = new Set<string>()
+  const ips = new Set<string>()
+  const endpoints = new Set<string>()
   for (const c of cuts) {
     if (c.kind === 'network') networks.add(c.network)
     else if (c.kind === 'node') nodes.add(c.node)
-    else if (c.kind === 'interface') keys.add(`n\u0000${c.node}\u0000${c.network}`)
-    else if (c.kind === 'ip') keys.add(`i\u0000${c.node}\u0000${c.ip}`)
-    else if (c.kind === 'endpoint') keys.add(`e\u0000${c.node}\u0000${c.ip}\u0000${c.port}`)
+    else if (c.kind === 'interface') interfaces.add(`${c.node}\u0000${c.network}`)
+    else if (c.kind === 'ip') ips.add(`${c.node}\u0000${c.ip}`)
+    else if (c.kind === 'endpoint') endpoints.add(`${c.node}\u0000${c.ip}\u0000${c.port}`)
   }
   return (ep) =>
     nodes.has(ep.node)
-    || (ep.network !== null && (networks.has(ep.network) || keys.has(`n\u0000${ep.node}\u0000${ep.network}`)))
-    || keys.has(`i\u0000${ep.node}\u0000${ep.host}`)
-    || keys.has(`e\u0000${ep.node}\u0000${ep.host}\u0000${ep.port}`)
+    || (ep.network !== null && (networks.has(ep.network) || (interfaces.size > 0 && interfaces.has(`${ep.node}\u0000${ep.network}`))))
+    || (ips.size > 0 && ips.has(`${ep.node}\u0000${ep.host}`))
+    || (endpoints.size > 0 && endpoints.has(`${ep.node}\u0000${ep.host}\u0000${ep.port}`))
 }
 
 function count(eps: readonly ResolvedEndpoint[]): EndpointCount {
