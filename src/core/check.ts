@@ -221,7 +221,16 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
         add('servant-bound-to-ip', `${object} on ${ep.node} is bound to ${hostPort(ep.host, ep.port)} only: no second network`, {node: ep.node, object, ip: ep.host, ...(ep.network ? {network: ep.network} : {})}, {networks: allNetworks})
       }
     }
-    for (const ep of [...r.active, ...r.inactive]) wildcardFinding(ep)
+    // Wildcards are judged once per node and host as written (an expanded one repeats it on every IP).
+    for (const n of r.nodes) {
+      const judged: Array<string | null> = []
+      for (const ep of n.endpoints) {
+        const written = ep.expandedFrom ?? ep.host
+        if (judged.includes(written)) continue
+        judged.push(written)
+        wildcardFinding(ep)
+      }
+    }
     if (r.active.length === 0) {
       if (!isRegistry) add('object-no-active-endpoint', `${object} has no active endpoint (${r.inactive.length} inactive): nothing to judge`, {object}, {...about, networks: allNetworks})
       continue
@@ -248,10 +257,8 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
     }
 
     function wildcardFinding(ep: ResolvedEndpoint): void {
-      // Judged once per node and host as written (an expanded wildcard repeats it on every IP).
-      if (ep.origin !== 't_adapter_conf' || !once(`w:${ep.node}:${ep.expandedFrom ?? ep.host}`)) return
       const node = view.nodes.get(ep.node)
-      if (!node) return
+      if (!node || ep.origin !== 't_adapter_conf') return
       const wildcard = ep.expandedFrom !== null ? wildcardOf(ep.expandedFrom === '' ? null : ep.expandedFrom) : ep.singleHost ? null : wildcardOf(ep.host)
       if (!wildcard) return
       if (wildcard.kind === 'all' && !node.hasIpv6 && once(`v6:${ep.node}`)) {

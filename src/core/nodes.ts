@@ -75,7 +75,7 @@ export interface NodeAddresses {
 
 /**
  * Answers already computed, per row object: resolving every object of a cluster (check, impact) asks for
- * the same node's addresses once per servant it hosts. The IP list is frozen so no caller can change it for
+ * the same node's addresses once per servant it hosts. The answer is frozen so no caller can change it for
  * the next; a row whose fields changed since is computed afresh.
  */
 const addressCache = new WeakMap<NodeRow, {addresses: NodeAddresses; ipList: NodeRow['ipList']; endpointIp: string; nodeName: string}>()
@@ -86,10 +86,11 @@ export function nodeAddresses(row: NodeRow): NodeAddresses {
   if (known === undefined || known.ipList !== row.ipList || known.endpointIp !== row.endpointIp || known.nodeName !== row.nodeName) {
     const addresses = computeAddresses(row)
     Object.freeze(addresses.ips)
+    Object.freeze(addresses)
     known = {addresses, ipList: row.ipList, endpointIp: row.endpointIp, nodeName: row.nodeName}
     addressCache.set(row, known)
   }
-  return {...known.addresses}
+  return known.addresses
 }
 
 function computeAddresses(row: NodeRow): NodeAddresses {
