@@ -48,7 +48,7 @@ export interface ObjectImpact {
   before: EndpointCount
   after: EndpointCount
   lost: LostEndpoint[]
-  /** After the cut, every active endpoint left is on one node / one network (redundancy gone). */
+  /** Every active endpoint left is on one node / one network, and was not before the cut (redundancy gone). */
   singleNode: boolean
   singleNetwork: boolean
   /** It had no active endpoint before the cut either: not the cut's doing. */
