@@ -11,12 +11,13 @@
  *
  * `--version` is answered here, before the program is compiled at all.
  */
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import vm from 'node:vm'
 
 import {tarsnetDirs} from './lib/dirs.js'
+import {ensureDirectory} from './lib/safe-fs.js'
 import {versionLine} from './lib/version.js'
 import type {Launch, PackageJson} from './main.js'
 
@@ -77,7 +78,7 @@ function writeCache(file: string, script: vm.Script, key: string): void {
   try {
     const dir = dirname(file)
     // Owner only: V8 runs what this file holds (the same trust as ~/.bashrc, and as Node 22's own cache).
-    mkdirSync(dir, {recursive: true, mode: 0o700})
+    ensureDirectory(dir)
     const tmp = `${file}.${process.pid}.tmp`
     writeFileSync(tmp, script.createCachedData(), {mode: 0o600})
     renameSync(tmp, file)

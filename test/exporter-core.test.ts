@@ -1,7 +1,8 @@
 /**
  * The exporter's pure parts: the listen address, the profile's exporter keys, a round of collectors
  * (a failing one keeps its last good measurement), plain round data → Prometheus text (links from any
- * source, findings), and a probe report → samples.
+ * source, findings), a probe report → samples, and a mesh round → samples (sources, culprits, a round
+ * that reached no node).
  */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
@@ -10,7 +11,10 @@ import {parseListenAddress} from '../src/core/listen.js'
 import {namedNetworks} from '../src/core/networks.js'
 import {buildRegistry, promClient} from '../src/exporter/metrics.js'
 import {probeMeasurement} from '../src/exporter/probe-collector.js'
-import {roundLogLine, runRound, type Collector, type Measurement, type Round} from '../src/exporter/round.js'
+import type {MeshLink} from '../src/core/mesh-culprits.js'
+import {meshMeasurement} from '../src/exporter/mesh-collector.js'
+import {roundLogJson, roundLogLine, runRound, type Collector, type Measurement, type Round} from '../src/exporter/round.js'
+import type {MeshRoundResult, MeshSource} from '../src/mesh/run.js'
 import {exporterSettings} from '../src/lib/config.js'
 import {planMatrix} from '../src/probe/plan.js'
 import {buildReport} from '../src/probe/report.js'
@@ -163,5 +167,75 @@ describe('exporter: a probe report → samples', () => {
     assert.equal(m.nodes.some((n) => n.node === '127.10.0.6'), false, 'a node with nothing to probe has no redundancy figures')
     assert.match(m.summary, /^8 links, 7 up \(x: 5\/5 up, y: 2\/3 up\); DEGRADED: 127\.10\.0\.2 reachable only on x \(down on y\)$/)
     assert.equal(m.details.verdict, 'degraded')
+  })
+})
+
+describe('exporter: a mesh round → samples, metrics and log lines', () => {
+  const source = (node: string, status: MeshSource['status'], error: string | null = null): MeshSource =>
+    ({node, sshHost: status === 'ok' ? `10.10.0.${node.slice(1)}` : null, sshNetwork: status === 'ok' ? 'x' : null, status, tool: status === 'ok' ? 'bash' : null, error, sshFailures: [], probes: 4})
+  const link = (from: string, to: string, network: string, status: MeshLink['status']): MeshLink =>
+    ({from, to, network, host: `10.${network === 'x' ? 10 : 20}.0.${to.slice(1)}`, port: 19386, status, latencyMs: status === 'up' ? 0.42 : null, error: status === 'up' ? null : 'no answer within 500 ms'})
+  // n1 ↔ n2 fail each other on x (one link culprit); n3's sshd does not answer; n4 has nothing to probe from.
+  const links = [link('n1', 'n2', 'x', 'timeout'), link('n1', 'n2', 'y', 'up'), link('n2', 'n1', 'x', 'timeout'), link('n2', 'n1', 'y', 'up'), link('n1', 'n3', 'x', 'up'), link('n2', 'n3', 'y', 'up')]
+  const result = (over: Partial<MeshRoundResult> = {}): MeshRoundResult => ({
+    object: null, links, pairs: [],
+    sources: [source('n1', 'ok'), source('n2', 'ok'), source('n3', 'unreachable', 'ssh: connect to host 10.20.0.3 port 22: Connection timed out'), {...source('n4', 'idle', 'nothing to probe from this node'), probes: 0}],
+    culprits: [{kind: 'link', network: 'x', nodes: ['n1', 'n2'], message: 'link n1 ↔ n2 on x: both work with their other peers there (an ACL or a route between them)', failedLinks: 2}],
+    summary: {networks: {x: {up: 1, total: 3}, y: {up: 3, total: 3}}, pairs: {ok: 1, degraded: 1, cut: 0, unknown: 0}, failedLinks: 2, unreachableSources: ['n3']},
+    verdict: 'degraded', exitCode: 1, wallMs: 900, measured: true, ...over,
+  })
+
+  it('links carry the source node; sources (not idle ones) and culprits become series; a log line names what SSH could not reach', async () => {
+    const m = meshMeasurement(result())
+    assert.deepEqual(m.links.map((l) => `${l.source}>${l.node} ${l.network} ${l.ip}:${l.port} ${l.up ? 1 : 0} ${l.latencySeconds}`), [
+      'n1>n2 x 10.10.0.2:19386 0 null', 'n1>n2 y 10.20.0.2:19386 1 0.00042', 'n2>n1 x 10.10.0.1:19386 0 null',
+      'n2>n1 y 10.20.0.1:19386 1 0.00042', 'n1>n3 x 10.10.0.3:19386 1 0.00042', 'n2>n3 y 10.20.0.3:19386 1 0.00042',
+    ])
+    assert.deepEqual(m.nodes, [], 'no tarsnet_node_* series: those are the local view')
+    assert.deepEqual(m.meshSources, [{source: 'n1', up: true}, {source: 'n2', up: true}, {source: 'n3', up: false}])
+    assert.deepEqual(m.culprits, [{kind: 'link', node: 'n1', network: 'x', peer: 'n2', failedLinks: 2}])
+    assert.equal(m.failed, undefined)
+    assert.equal(m.targets, 6)
+    assert.equal(m.summary, '6 links, 4 up (x: 1/3 up, y: 3/3 up); SSH 2/3 nodes (n3: ssh: connect to host 10.20.0.3 port 22: Connection timed out); DEGRADED: 2 links down, every pair still up on some network; not measured from n3; culprits: link n1 ↔ n2 on x: both work with their other peers there (an ACL or a route between them)')
+    assert.deepEqual(m.details.sourcesDown, [{node: 'n3', status: 'unreachable', error: 'ssh: connect to host 10.20.0.3 port 22: Connection timed out'}])
+
+    const round = await runRound([{name: 'mesh', collect: async () => m}], null, new AbortController().signal)
+    assert.equal(round.success, true, 'one node not reached over SSH does not fail the round')
+    assert.match(roundLogLine(round), /round 1 ok in \d+\.\d s; mesh: 6 links, 4 up .*SSH 2\/3 nodes \(n3: ssh: connect/)
+    const text = await buildRegistry(await promClient(), round).metrics()
+    const samples = parseMetrics(text)
+    assert.deepEqual(valuesBy(samples, 'tarsnet_mesh_source_up', (l) => l.source), {n1: 1, n2: 1, n3: 0})
+    assert.deepEqual(samples.filter((s) => s.name === 'tarsnet_mesh_culprit_links').map((s) => [s.labels, s.value]), [[{kind: 'link', node: 'n1', network: 'x', peer: 'n2'}, 2]])
+    assert.match(text, /^# HELP tarsnet_mesh_source_up Whether the mesh ran on this source node/m)
+    assert.match(text, /^# TYPE tarsnet_mesh_culprit_links gauge$/m)
+    // Without a mesh collector there is no mesh series at all.
+    assert.doesNotMatch(await buildRegistry(await promClient(), await runRound([{name: 'probe', collect: async () => measurement()}], null, new AbortController().signal)).metrics(), /tarsnet_mesh_/)
+  })
+
+  it('a mesh round that reached no node: served as measured (every source down, no links), and the round fails with why', async () => {
+    const none = meshMeasurement(result({
+      links: [], culprits: [], verdict: 'degraded', measured: false,
+      sources: [source('n1', 'unreachable', 'Permission denied (publickey).'), source('n2', 'unreachable', 'Permission denied (publickey).')],
+      summary: {networks: {}, pairs: {ok: 0, degraded: 0, cut: 0, unknown: 1}, failedLinks: 0, unreachableSources: ['n1', 'n2']},
+    }))
+    assert.equal(none.failed, 'no node answered over SSH (n1: Permission denied (publickey).; n2: Permission denied (publickey).): check the SSH settings and that this host can `ssh` to a node')
+    let clock = 5_000_000
+    const now = () => (clock += 100)
+    const good: Collector = {name: 'mesh', collect: async () => meshMeasurement(result())}
+    const r1 = await runRound([good], null, new AbortController().signal, now)
+    const r2 = await runRound([{name: 'mesh', collect: async () => none}], r1, new AbortController().signal, now)
+    assert.equal(r2.success, false)
+    assert.equal(r2.collectors[0].error, none.failed)
+    assert.equal(r2.collectors[0].measurement, none, 'this round\'s measurement, not the last good one: its sources are down now')
+    assert.ok(r2.collectors[0].measuredAtMs! > r1.endedAtMs)
+    assert.match(roundLogLine(r2), /round 2 failed in \d+\.\d s; mesh FAILED: no node answered over SSH \(n1: Permission denied \(publickey\)\.; n2: Permission denied \(publickey\)\.\): check the SSH settings and that this host can `ssh` to a node$/)
+    assert.equal(roundLogJson(r2).collectors instanceof Array && (roundLogJson(r2).collectors as Array<Record<string, unknown>>)[0].sourcesDownCount, 2)
+    const samples = parseMetrics(await buildRegistry(await promClient(), r2).metrics())
+    assert.deepEqual(valuesBy(samples, 'tarsnet_mesh_source_up', (l) => l.source), {n1: 0, n2: 0})
+    assert.equal(samples.filter((s) => s.name === 'tarsnet_link_up').length, 0)
+    assert.equal(samples.find((s) => s.name === 'tarsnet_probe_success')?.value, 0)
+    // And a collector that throws after it: the last measurement (this failed one) stays served.
+    const r3 = await runRound([{name: 'mesh', collect: async () => { throw new Error('cannot reach the database') }}], r2, new AbortController().signal, now)
+    assert.match(roundLogLine(r3), /mesh FAILED: cannot reach the database \(serving the links of \d+ s ago\)$/)
   })
 })

@@ -22,7 +22,7 @@ describe('mesh: the profile\'s ssh settings', () => {
   it('a bad value is one line naming the profile, the key and the value; exit 3', async () => {
     const r = await runCli(['mesh', '--demo', '--config', config({timeout: 'abc'})])
     assert.equal(r.code, 3)
-    assert.equal(r.stderr, 'error: invalid profile plant1: ssh.timeout "abc": give whole seconds from 1 to 600, e.g. 5\n')
+    assert.match(r.stderr, /^error: profile "plant1" in \/.*\.json: ssh\.timeout is "abc" \(a string\): expected a whole number from 1 to 600 \(seconds\)\n$/)
     const option = await runCli(['mesh', '--demo', '--config', config({options: ['StrictHostKeyChecking=no']}), '--json'])
     assert.equal(option.code, 3)
     assert.match(option.json().error.message, /^invalid profile plant1 ssh\.options 'StrictHostKeyChecking=no': tarsnet never turns host-key checking off/)

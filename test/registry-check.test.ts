@@ -266,7 +266,7 @@ describe('tarsnet registry check', () => {
     assert.equal(fromEnv.code, 0)
     const broken = await check([OBJ, '--config', config, '--profile', 'broken'])
     assert.equal(broken.code, 3)
-    assert.match(broken.stderr, /^error: invalid locator \(profile broken in .*config\.json\): "locator" must be a string/)
+    assert.match(broken.stderr, /^error: profile "broken" in .*config\.json: locator is 17890: expected a client locator string/)
     const shown = await runCli(['config', 'show', '--config', config, '--json'])
     assert.deepEqual(shown.json().settings.find((x: any) => x.name === 'registry locator'), {name: 'registry locator', value: loc(at('B')), origin: `profile p in ${config}`})
   })

@@ -6,6 +6,7 @@ import {parseObjectName} from '../core/resolve.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {exporterSettings} from '../lib/config.js'
 import {probeFlags} from '../lib/probe-flags.js'
+import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
 import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
 import {RoundWorker} from '../exporter/rounds.js'
 import {MetricsServer, type Health} from '../exporter/server.js'
@@ -13,6 +14,8 @@ import {probeTiming} from '../probe/request.js'
 import type {CheckMode} from '../probe/plan.js'
 
 export const DEFAULT_INTERVAL_SECONDS = 30
+/** How long a stopping exporter waits for its round worker: the mesh's SSH connections are closed in it (at most 5 s). */
+const STOP_GRACE_MS = 10_000
 
 export interface ExporterResult {
   listen: string
@@ -24,9 +27,10 @@ export interface ExporterResult {
 }
 
 export default class Exporter extends BaseCommand<typeof Exporter> {
-  static override summary = 'Serve the link matrix to Prometheus: probe every interval, serve the last complete round at /metrics.'
+  static override summary = 'Serve the link matrix to Prometheus: probe every interval (and with --mesh, the mesh over SSH), serve the last complete round at /metrics.'
   static override description = `A long-running process for the plant's monitoring: every --interval seconds it probes every node × network from this host (exactly as \`tarsnet probe\` does, with the same flags), and serves the last complete round at http://HOST:PORT/metrics in the Prometheus text format, plus /healthz. Scrapes never start a probe, and two rounds never run at once.
-Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets. With --findings: tarsnet_check_findings {severity} (critical, warning, info; always all three), the readiness check of \`tarsnet check\` run every round (--check stays the probe's check mode, as in \`tarsnet probe\`).
+With --mesh, each round also runs the mesh (exactly as \`tarsnet mesh\` does: every node probes every other node over your own SSH, with the same SSH flags and the profile's ssh keys), keeping one SSH connection per node open between rounds; its links are tarsnet_link_up{source="<node>"}. A node that cannot be reached over SSH is tarsnet_mesh_source_up 0 and the round goes on; a mesh that reaches no node at all fails the round.
+Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets; with --mesh, tarsnet_mesh_source_up {source} and tarsnet_mesh_culprit_links {kind, node, network, peer}; with --findings, tarsnet_check_findings {severity} (critical, warning, info; always all three), the readiness check of \`tarsnet check\` run every round (--check stays the probe's check mode, as in \`tarsnet probe\`).
 The rows are read afresh every round. When the database cannot be read, the round fails: the last good round's links stay served, with tarsnet_probe_success 0. One line per round on stderr (JSON lines with --json). SIGTERM or SIGINT stops it cleanly.
 Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "interval": 30}), then ${DEFAULT_LISTEN} and ${DEFAULT_INTERVAL_SECONDS} s. The alert rules, a Grafana dashboard and a systemd unit are in contrib/.`
 
@@ -34,6 +38,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     {description: 'Serve on the default address, probing every 30 s', command: '<%= config.bin %> <%= command.id %>'},
     {description: 'Every 10 s, on all interfaces, TCP connects only, 500 ms per probe', command: '<%= config.bin %> <%= command.id %> --listen :9731 --interval 10 --check tcp --timeout 500'},
     {description: 'Watch one object\'s endpoints instead of the node matrix', command: '<%= config.bin %> <%= command.id %> tars.tarsregistry.QueryObj'},
+    {description: 'Also the view from the nodes: the mesh over SSH every minute', command: '<%= config.bin %> <%= command.id %> --mesh --interval 60 --ssh-user tars --ssh-option ProxyJump=bastion'},
     {description: 'Also export the readiness check\'s findings per severity', command: '<%= config.bin %> <%= command.id %> --findings'},
   ]
 
@@ -45,6 +50,8 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     listen: Flags.string({summary: `HOST:PORT to serve /metrics and /healthz on (default ${DEFAULT_LISTEN}, or the profile's exporter.listen); [::1]:9731 for IPv6, :9731 for every interface.`}),
     interval: Flags.integer({summary: `Seconds between the starts of two rounds (default ${DEFAULT_INTERVAL_SECONDS}, or the profile's exporter.interval).`, min: 1}),
     ...probeFlags,
+    mesh: Flags.boolean({summary: 'Each round also runs the mesh over SSH (as `tarsnet mesh`): every node probes every other node; its links carry source=<node>.'}),
+    ...sshFlags,
     findings: Flags.boolean({summary: 'Also run the readiness check (`tarsnet check`) every round and export tarsnet_check_findings{severity} (critical, warning, info). --node and --network scope it too.'}),
   }
 
@@ -67,12 +74,20 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     }
     const profileProbe = settings.probe.value
     const timing = probeTiming(flags, profileProbe)
+    const sshGiven = (['ssh-config', 'ssh-user', 'ssh-option', 'ssh-timeout', 'fanout'] as const).filter((f) => flags[f] !== undefined)
+    if (!flags.mesh && sshGiven.length > 0) {
+      throw new UserError(`--${sshGiven[0]} applies only with --mesh: add --mesh, or leave it out`, {code: 'invalid_flag'})
+    }
+    const ssh = flags.mesh ? resolveSshConfig(flags, settings.profile, settings.profileName.value) : undefined
+    if (ssh) this.verbose(sshConfigLine(ssh))
+    const request = {object, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value}
 
     const worker = new RoundWorker({
       source: this.storeSource(),
-      request: {object, check: flags.check as CheckMode, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value},
+      request: {...request, check: flags.check as CheckMode},
       timing,
       bind: {profile: profileProbe.bind, flags: flags.bind},
+      ...(ssh ? {mesh: {request, ssh, timeoutMs: timing.timeoutMs, retries: timing.retries, intervalSeconds}} : {}),
       ...(flags.findings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
     }, (message) => this.notice(message))
 
@@ -102,7 +117,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       bound = await server.listen(listen)
       server.publish(await worker.ready())
     } catch (error) {
-      await Promise.all([server.close(), worker.stop()])
+      await Promise.all([server.close(), worker.stop(STOP_GRACE_MS)])
       throw error
     }
 
@@ -111,8 +126,8 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     process.on('SIGTERM', onSignal)
     process.on('SIGINT', onSignal)
     this.logLine(
-      `${new Date().toISOString()} serving ${bound.url}, probing every ${intervalSeconds} s${object ? ` the endpoints of ${object}` : ''}`,
-      {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, retries: timing.retries},
+      `${new Date().toISOString()} serving ${bound.url}, probing every ${intervalSeconds} s${object ? ` the endpoints of ${object}` : ''}${ssh ? ', with the mesh over SSH' : ''}`,
+      {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, retries: timing.retries, mesh: Boolean(ssh)},
     )
     try {
       while (!stop.signal.aborted) {
@@ -129,7 +144,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     } finally {
       process.off('SIGTERM', onSignal)
       process.off('SIGINT', onSignal)
-      await Promise.all([server.close(), worker.stop()])
+      await Promise.all([server.close(), worker.stop(STOP_GRACE_MS)])
     }
     this.logLine(`${new Date().toISOString()} stopped after ${last?.number ?? 0} round(s)`, {event: 'stop', rounds: last?.number ?? 0})
     return {listen: bound.url, intervalSeconds, rounds: last?.number ?? 0, lastRound: last ? roundLogJson(last) : null, notices: this.notices}

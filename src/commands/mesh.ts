@@ -1,22 +1,18 @@
 import {Args, Flags} from '@oclif/core'
 
-import {assertKnownNetwork, type Networks} from '../core/networks.js'
-import {nodeAddresses} from '../core/nodes.js'
-import {parseObjectName, resolveObject} from '../core/resolve.js'
+import {parseObjectName} from '../core/resolve.js'
 import {UserError} from '../core/errors.js'
 import {BaseCommand} from '../lib/base-command.js'
-import {sshSettingsOf} from '../lib/config.js'
-import {loadObjectRows} from '../lib/object-loader.js'
 import {renderTable} from '../lib/table.js'
+import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
 import {unicodeTerminal} from '../lib/terminal.js'
-import {planMesh, planMeshObject, probesFrom, type MeshPlan} from '../mesh/plan.js'
+import type {MeshPlan} from '../mesh/plan.js'
 import {ASCII, culpritLines, matrixLines, pairLines, raftLines, sourceLines, UNICODE, verdictLine, type Glyphs, type Tone} from '../mesh/report.js'
-import {DEFAULT_FANOUT, DEFAULT_SSH_TIMEOUT_S, MESH_EXIT, MeshSession, type MeshRoundResult, type MeshSource} from '../mesh/run.js'
+import {nothingToMesh, planMeshRequest} from '../mesh/request.js'
+import {MESH_EXIT, MeshSession, type MeshRoundResult, type MeshSource} from '../mesh/run.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS} from '../probe/engine.js'
 import {clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 import type {SshConfig} from '../ssh/fanout.js'
-import {checkSshConfigFile, checkSshOption, checkSshUser, findSshBinary} from '../ssh/options.js'
-import type {Store} from '../store/types.js'
 
 export type MeshCommandResult = Omit<MeshRoundResult, 'measured'> & {
   timeoutMs: number
@@ -53,12 +49,9 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     port: Flags.integer({summary: 'Probe this port on every node IP (repeatable) instead of the servants\' ports.', multiple: true, min: 1, max: 65535}),
     timeout: Flags.integer({summary: `Milliseconds per probe on the node (default ${DEFAULT_TIMEOUT_MS}, or the profile's probe.timeoutMs).`, min: 1, max: 600_000}),
     retries: Flags.integer({summary: `Extra tries after a timeout or unreachable (default ${DEFAULT_RETRIES}, or the profile's probe.retries); never after refused.`, min: 0, max: 10}),
-    'ssh-config': Flags.string({summary: 'ssh config file (passed as ssh -F; profile ssh.configFile).', helpGroup: 'SSH'}),
-    'ssh-user': Flags.string({summary: 'Log in as this user (ssh -l; profile ssh.user).', helpGroup: 'SSH'}),
-    'ssh-option': Flags.string({summary: 'KEY=VALUE passed as ssh -o (repeatable; profile ssh.options).', multiple: true, helpGroup: 'SSH'}),
-    'ssh-timeout': Flags.integer({summary: `SSH connect timeout per IP, seconds (default ${DEFAULT_SSH_TIMEOUT_S}; profile ssh.timeout).`, min: 1, max: 600, helpGroup: 'SSH'}),
-    fanout: Flags.integer({summary: `SSH sessions at once (default ${DEFAULT_FANOUT}; profile ssh.fanout).`, min: 1, max: 1024, helpGroup: 'SSH'}),
-    watch: Flags.string({summary: 'Run again every SECONDS (default 2) until Ctrl-C, reusing SSH connections; changes are printed as they happen.', helpValue: '[SECONDS]', exclusive: ['json']}),
+    ...sshFlags,
+    watch: Flags.string({summary: 'Run again every SECONDS (default 2) until Ctrl-C, reusing SSH connections; changes are printed as they happen.', helpValue: '[SECONDS]', exclusive: ['json', 'prom-file']}),
+    'prom-file': Flags.string({summary: 'Also write the results as Prometheus metrics to FILE, atomically (for node_exporter\'s textfile collector); written with tarsnet_probe_success 0 when the mesh cannot run.', helpValue: 'FILE'}),
   }
 
   protected override errorExitCode = MESH_EXIT.cannotRun
@@ -78,19 +71,24 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     }
     const timeoutMs = flags.timeout ?? probeProfile.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const retries = flags.retries ?? probeProfile.retries ?? DEFAULT_RETRIES
-    const ssh = this.sshConfig()
+    const settings = this.settings()
+    const ssh = resolveSshConfig(flags, settings.profile, settings.profileName.value)
+    this.verbose(sshConfigLine(ssh))
+    if (flags['prom-file'] !== undefined) {
+      const {checkWritableDirectory} = await import('../lib/atomic-file.js')
+      checkWritableDirectory(flags['prom-file'], '--prom-file')
+      this.promStartedAt = Date.now()
+    }
 
     const store = await this.openStore()
-    const plan = await this.plan(store)
-    for (const note of plan.notes) this.notice(note)
-    if (plan.nodes.length < 2 || plan.nodes.every((n) => probesFrom(plan, n).length === 0)) {
-      throw new UserError(
-        plan.nodes.length < 2
-          ? `nothing to probe: a mesh needs two nodes, ${plan.nodes.length === 0 ? 'none' : `only ${plan.nodes[0].name}`} ${plan.mode === 'object' ? 'serves it' : 'matches'}${flags.node || flags.network ? ' --node/--network' : ''}`
-          : 'nothing to probe: no node has a port to probe on a network another node shares (no active servants there): give --port N',
-        {code: 'nothing_to_probe', exitCode: MESH_EXIT.cannotRun},
-      )
-    }
+    await this.noteMissingIpListColumn(store)
+    const {plan, notes} = await planMeshRequest(store, {
+      object: this.args.object, network: flags.network, node: flags.node, ports: flags.port,
+      fallbackPorts: probeProfile.ports, configuredNetworks: settings.networks.value,
+    })
+    for (const note of notes) this.notice(note)
+    const nothing = nothingToMesh(plan, Boolean(flags.node || flags.network))
+    if (nothing) throw nothing
     if (watchSeconds !== undefined) return this.watch(plan, {timeoutMs, retries, ssh}, watchSeconds)
 
     const session = new MeshSession({timeoutMs, retries, ssh, reuse: false, onSource: this.progress(plan)})
@@ -101,50 +99,41 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
       this.clearProgress()
       await session.close()
     }
+    if (flags['prom-file'] !== undefined) await this.writePromFile(flags['prom-file'], result)
     this.requireMeasured(result)
     if (!this.jsonEnabled()) this.renderAll(plan, result)
     process.exitCode = result.exitCode
     return this.json(result, timeoutMs, retries, ssh.fanout)
   }
 
-  /** The SSH settings: flags, then the profile, then defaults; the binary and config file must exist. */
-  private sshConfig(): SshConfig {
-    const {flags} = this
-    const settings = this.settings()
-    const profileName = settings.profileName.value
-    const fromProfile = sshSettingsOf(settings.profile, profileName)
-    const binary = findSshBinary()
-    const configFile = flags['ssh-config'] !== undefined
-      ? checkSshConfigFile(flags['ssh-config'], '--ssh-config')
-      : fromProfile.configFile !== undefined ? checkSshConfigFile(fromProfile.configFile, `profile ${profileName} ssh.configFile`) : undefined
-    const user = flags['ssh-user'] !== undefined
-      ? checkSshUser(flags['ssh-user'], '--ssh-user')
-      : fromProfile.user !== undefined ? checkSshUser(fromProfile.user, `profile ${profileName} ssh.user`) : undefined
-    const options = flags['ssh-option'] !== undefined
-      ? flags['ssh-option'].map((o) => checkSshOption(o, '--ssh-option'))
-      : fromProfile.options.map((o) => checkSshOption(o, `profile ${profileName} ssh.options`))
-    const connectTimeoutS = flags['ssh-timeout'] ?? fromProfile.timeout ?? DEFAULT_SSH_TIMEOUT_S
-    const fanout = flags.fanout ?? fromProfile.fanout ?? DEFAULT_FANOUT
-    this.verbose(`ssh: ${binary}${configFile ? ` -F ${configFile}` : ''}${user ? ` -l ${user}` : ''}${options.map((o) => ` -o ${o}`).join('')}, connect timeout ${connectTimeoutS} s, ${fanout} at once`)
-    return {binary, configFile, user, options, connectTimeoutS, fanout}
+  /** When --prom-file's mesh started (set once the file's directory is known to be writable); its file written. */
+  private promStartedAt: number | undefined
+  private promWritten = false
+
+  /**
+   * --prom-file: the round's metrics, atomically; a round that reached no node writes its sources as down
+   * and tarsnet_probe_success 0; a mesh that could not run at all (catch) writes tarsnet_probe_success 0.
+   */
+  private async writePromFile(file: string, outcome: MeshRoundResult | {error: unknown}): Promise<void> {
+    const [{meshMeasurement}, {singleRound}, {renderMetrics}, {writeFileAtomic}] = await Promise.all([
+      import('../exporter/mesh-collector.js'), import('../exporter/round.js'), import('../exporter/metrics.js'), import('../lib/atomic-file.js'),
+    ])
+    const measured = 'error' in outcome ? outcome : {measurement: meshMeasurement(outcome)}
+    const {text} = await renderMetrics(singleRound('mesh', measured, this.promStartedAt ?? Date.now(), Date.now()))
+    this.promWritten = true
+    writeFileAtomic(file, text, '--prom-file')
+    this.verbose(`metrics written to ${file}`)
   }
 
-  private async plan(store: Store): Promise<MeshPlan> {
-    const {flags} = this
-    const object = this.args.object
-    await this.noteMissingIpListColumn(store)
-    if (object === undefined) {
-      const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
-      const networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
-      assertKnownNetwork(networks, flags.network)
-      return planMesh({nodes, servers, adapters, networks, ports: flags.port, fallbackPorts: this.settings().probe.value.ports, network: flags.network, node: flags.node})
+  /** A mesh that could not run still says so in --prom-file (tarsnet_probe_success 0), then fails as usual. */
+  public override async catch(err: Error & {oclif?: {exit?: number}}): Promise<void> {
+    const file = this.flags?.['prom-file']
+    if (file !== undefined && this.promStartedAt !== undefined && !this.promWritten && !(err instanceof UserError && err.code === 'prom_file_unwritable')) {
+      await this.writePromFile(file, {error: err}).catch((error: unknown) => {
+        process.stderr.write(`error: ${(error as Error).message}\n`)
+      })
     }
-    const {rows, nodes} = await loadObjectRows(store, object)
-    const networks: Networks = this.networksFor(() => nodes.flatMap((n) => nodeAddresses(n).ips))
-    assertKnownNetwork(networks, flags.network)
-    const result = resolveObject({object, rows, nodes, networks, groups: await store.loadGroups(), filters: {}})
-    if (flags.port) this.notice('--port is ignored with an object: its endpoints carry their own ports')
-    return planMeshObject(result, nodes, networks, {network: flags.network, node: flags.node})
+    return super.catch(err)
   }
 
   /** Nothing measured at all (no node answered over SSH, or none could probe): exit 3 with why. */

@@ -5,7 +5,7 @@
  */
 import type {Registry} from 'prom-client'
 
-import type {LinkSample, NodeSample, Round} from './round.js'
+import type {CulpritSample, LinkSample, MeshSourceSample, NodeSample, Round} from './round.js'
 
 type PromClient = typeof import('prom-client')
 
@@ -29,6 +29,8 @@ export const HELP = {
   probeTimestamp: 'When the links shown were probed: the end of the last round that worked, in Unix seconds.',
   probeTargets: 'Links probed in the round shown.',
   checkFindings: 'Findings of the readiness check, by severity.',
+  meshSourceUp: 'Whether the mesh ran on this source node in the last mesh round: 1 it was reached over SSH and probed its peers; 0 it could not be reached over SSH on any of its IPs, or could not probe (no bash with timeout, nc or python3 there). While 0, its own links (tarsnet_link_up{source="<node>"}) are absent: not measured, not down.',
+  meshCulpritLinks: 'The fewest explanations of the failed node-to-node links in the last mesh round, as tarsnet mesh names them; the value is how many failed links the culprit explains. kind: network (every link on it fails: a switch), node (no peer reaches it on any network: cut off), node-network (no peer reaches it on that network: its NIC, cable or switch port), node-outbound (it reaches no peer on that network, peers reach it), link (node and peer fail each other on that network: an ACL, a route). Labels that do not apply are empty.',
 }
 
 /** The registry holding one round's metrics; null (no round finished yet) gives only tarsnet_probe_success 0. */
@@ -62,6 +64,16 @@ export function buildRegistry(prom: PromClient, round: Round | null): Registry {
   const measuredAt = served.map((c) => c.measuredAtMs!)
   if (measuredAt.length > 0) gauge('tarsnet_probe_timestamp_seconds', HELP.probeTimestamp).set(Math.min(...measuredAt) / 1000)
   gauge('tarsnet_probe_targets', HELP.probeTargets).set(served.reduce((sum, c) => sum + c.measurement!.targets, 0))
+
+  // The mesh: its sources and culprits, only when a mesh collector served something.
+  const meshSources: MeshSourceSample[] = served.flatMap((c) => c.measurement!.meshSources ?? [])
+  const culprits: CulpritSample[] = served.flatMap((c) => c.measurement!.culprits ?? [])
+  if (served.some((c) => c.measurement!.meshSources !== undefined)) {
+    const sourceUp = gauge('tarsnet_mesh_source_up', HELP.meshSourceUp, ['source'])
+    for (const m of meshSources) sourceUp.set({source: m.source}, m.up ? 1 : 0)
+    const culpritLinks = gauge('tarsnet_mesh_culprit_links', HELP.meshCulpritLinks, ['kind', 'node', 'network', 'peer'])
+    for (const c of culprits) culpritLinks.set({kind: c.kind, node: c.node, network: c.network, peer: c.peer}, c.failedLinks)
+  }
 
   const findings = served.filter((c) => c.measurement!.findings !== undefined)
   if (findings.length > 0) {

@@ -29,12 +29,38 @@ export interface NodeSample {
   networksUp: number
 }
 
+/** A mesh source node: whether the mesh could run on it (reached over SSH, and probed its peers). */
+export interface MeshSourceSample {
+  source: string
+  up: boolean
+}
+
+/** One culprit of the mesh (core/mesh-culprits): the broken thing, and how many failed links it explains. */
+export interface CulpritSample {
+  kind: string
+  /** '' where the kind has none: a network has no node; a node cut off has no network. */
+  node: string
+  network: string
+  /** The second node of a one-link culprit; '' otherwise. */
+  peer: string
+  failedLinks: number
+}
+
 /** What one collector measured in one round. */
 export interface Measurement {
   /** Targets probed (the links below, or the checks made). */
   targets: number
   links: LinkSample[]
   nodes: NodeSample[]
+  /** The mesh's source nodes (the mesh collector and `mesh --prom-file`). */
+  meshSources?: MeshSourceSample[]
+  /** The mesh's culprits. */
+  culprits?: CulpritSample[]
+  /**
+   * Set when the collector measured, but its round still failed (the mesh reached no node over SSH): the
+   * measurement is served (it says what is down), and the round is marked failed with this reason.
+   */
+  failed?: string
   /** Findings per severity, for a collector that checks (tarsnet check). */
   findings?: Record<string, number>
   /** One line for people, for the round's log line: "8 links, 5 up (x 3/4, y 2/4); outage: n3". */
@@ -48,6 +74,8 @@ export interface Collector {
   readonly name: string
   /** Measures once; throws when it cannot (the database is gone, nothing to probe). */
   collect(signal: AbortSignal): Promise<Measurement>
+  /** Releases what it keeps between rounds (the mesh's SSH connections); called once when the exporter stops. */
+  close?(): Promise<void>
 }
 
 export interface CollectorState {
@@ -91,7 +119,8 @@ export async function runRound(collectors: readonly Collector[], previous: Round
     try {
       const measurement = await c.collect(signal)
       const ended = now()
-      return {name: c.name, ok: true, error: null, durationMs: ended - started, measurement, measuredAtMs: ended}
+      const failed = measurement.failed ?? null
+      return {name: c.name, ok: failed === null, error: failed, durationMs: ended - started, measurement, measuredAtMs: ended}
     } catch (error) {
       const last = previous?.collectors.find((p) => p.name === c.name)
       return {name: c.name, ok: false, error: errorLine(error), durationMs: now() - started, measurement: last?.measurement ?? null, measuredAtMs: last?.measuredAtMs ?? null}
@@ -108,19 +137,20 @@ export async function runRound(collectors: readonly Collector[], previous: Round
 
 /** A round made of one measurement (or its failure): `probe --prom-file` writes one. */
 export function singleRound(name: string, outcome: {measurement: Measurement} | {error: unknown}, startedAtMs: number, endedAtMs: number): Round {
-  const ok = 'measurement' in outcome
+  const measurement = 'measurement' in outcome ? outcome.measurement : null
+  const error = measurement ? measurement.failed ?? null : errorLine((outcome as {error: unknown}).error)
   return {
     number: 1,
     startedAtMs,
     endedAtMs,
-    success: ok,
+    success: error === null,
     collectors: [{
       name,
-      ok,
-      error: ok ? null : errorLine(outcome.error),
+      ok: error === null,
+      error,
       durationMs: endedAtMs - startedAtMs,
-      measurement: ok ? outcome.measurement : null,
-      measuredAtMs: ok ? endedAtMs : null,
+      measurement,
+      measuredAtMs: measurement ? endedAtMs : null,
     }],
   }
 }
@@ -129,8 +159,13 @@ export function singleRound(name: string, outcome: {measurement: Measurement} | 
 export function roundForLog(round: Round): Round {
   return {
     ...round,
-    collectors: round.collectors.map((c) => ({...c, measurement: c.measurement && {...c.measurement, links: [], nodes: [], findings: undefined}})),
+    collectors: round.collectors.map((c) => ({...c, measurement: c.measurement && {...c.measurement, links: [], nodes: [], meshSources: undefined, culprits: undefined, findings: undefined}})),
   }
+}
+
+/** Whether the collector's measurement was taken in this round (not one served from an earlier round). */
+function measuredIn(round: Round, c: CollectorState): boolean {
+  return c.measurement !== null && c.measuredAtMs !== null && c.measuredAtMs >= round.startedAtMs
 }
 
 /** The round's log line for people: "round 3 ok in 1.2 s: probe: 8 links, 5 up …". */
@@ -138,6 +173,8 @@ export function roundLogLine(round: Round): string {
   const duration = `${((round.endedAtMs - round.startedAtMs) / 1000).toFixed(1)} s`
   const parts = round.collectors.map((c) => {
     if (c.ok) return `${c.name}: ${c.measurement!.summary}`
+    // Measured this round, and failed all the same (the mesh reached no node): the reason says it all.
+    if (measuredIn(round, c)) return `${c.name} FAILED: ${c.error}`
     const served = c.measuredAtMs === null ? 'nothing to serve yet' : `serving the links of ${Math.round((round.endedAtMs - c.measuredAtMs) / 1000)} s ago`
     return `${c.name} FAILED: ${c.error} (${served})`
   })
@@ -157,7 +194,7 @@ export function roundLogJson(round: Round): Record<string, unknown> {
       error: c.error,
       durationSeconds: c.durationMs / 1000,
       measuredAt: c.measuredAtMs === null ? null : new Date(c.measuredAtMs).toISOString(),
-      ...(c.ok ? c.measurement!.details : {}),
+      ...(c.ok || measuredIn(round, c) ? c.measurement!.details : {}),
     })),
   }
 }

@@ -10,6 +10,9 @@ import {bindMap, type ProbeRequest} from '../probe/request.js'
 import type {ProbeOptions} from '../probe/engine.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
+import type {MeshRequest} from '../mesh/request.js'
+import type {SshConfig} from '../ssh/fanout.js'
+import {MeshCollector} from './mesh-collector.js'
 import {buildRegistry, promClient} from './metrics.js'
 import {CheckCollector} from './check-collector.js'
 import {ProbeCollector} from './probe-collector.js'
@@ -21,6 +24,8 @@ export interface WorkerConfig {
   timing: Omit<ProbeOptions, 'bind' | 'signal' | 'onProgress'>
   /** Source addresses per network: the profile's probe.bind and the --bind flags. */
   bind: {profile?: Record<string, string>; flags?: string[]}
+  /** --mesh: every round also runs the mesh over SSH (checked settings: the binary and config file exist). */
+  mesh?: {request: MeshRequest; ssh: Omit<SshConfig, 'controlDir' | 'controlPersistS'>; timeoutMs: number; retries: number; intervalSeconds: number}
   /** Also run the readiness check each round (exporter --findings), within this scope. */
   check?: {nodes?: string[]; network?: string}
 }
@@ -32,7 +37,7 @@ export type FromWorker =
   | {type: 'note'; message: string}
   | {type: 'stopped'}
 
-/** The collectors of a round: the probe from this host. `tarsnet mesh` and `tarsnet check` plug in here. */
+/** The collectors of a round: the probe from this host, with --mesh the mesh over SSH, with --findings the readiness check. */
 export function collectorsFor(config: WorkerConfig, note: (message: string) => void): Collector[] {
   let firstOpen = true
   const openStore = async (): Promise<Store> => {
@@ -55,6 +60,9 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
       onNotes: (notes) => notes.forEach(note),
     }),
   ]
+  if (config.mesh) {
+    collectors.push(new MeshCollector({...config.mesh, openStore, onNotes: (notes) => notes.forEach(note)}))
+  }
   if (config.check) collectors.push(new CheckCollector({openStore, configuredNetworks: config.request.configuredNetworks, scope: config.check}))
   return collectors
 }
@@ -79,8 +87,11 @@ export async function workerMain(): Promise<void> {
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') {
       stop.abort()
-      send({type: 'stopped'})
-      port.close()
+      // The mesh's SSH connections end before the thread does (a killed exporter leaves them to ControlPersist).
+      void Promise.all(collectors.map((c) => c.close?.().catch(() => {}))).then(() => {
+        send({type: 'stopped'})
+        port.close()
+      })
       return
     }
     void (async () => {

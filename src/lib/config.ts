@@ -229,11 +229,8 @@ export const PROFILE_CHECKS: Checks<Profile> = {
   locator: (value, key) => {
     const expected = 'a client locator string such as "tars.tarsregistry.QueryObj@tcp -h 10.10.0.2 -p 17890"'
     const locator = text({max: 4096, expected})(value, key, () => {})
-    try {
-      parseLocator(locator, key)
-    } catch {
-      throw new BadValue(key, value, expected)
-    }
+    // The parser's own reason (no port, no endpoint…) says more than the grammar does.
+    parseLocator(locator, key)
     return locator
   },
   // As `exporter --listen` and `--interval`.

@@ -7,8 +7,9 @@
  * servant list (nodes list, probe, snapshot save, resolve's picker…) from a database or a snapshot file,
  * those names replace the cached ones. Never the demo's; never a reason for a command to fail.
  */
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
+import {ensureDirectory} from '../lib/safe-fs.js'
 
 import type {Snapshot, Store} from './types.js'
 
@@ -98,7 +99,7 @@ export class NamesSeen {
         nodes: [...new Set(this.nodes ?? old?.nodes ?? [])].sort(),
         objects: [...new Set(this.objects ?? old?.objects ?? [])].sort(),
       }
-      mkdirSync(dirname(path), {recursive: true})
+      ensureDirectory(dirname(path))
       const tmp = `${path}.${process.pid}.tmp`
       writeFileSync(tmp, JSON.stringify(cache) + '\n', {mode: 0o600})
       renameSync(tmp, path)
