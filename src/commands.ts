@@ -6,10 +6,12 @@
  * Ids are the file's path under src/commands/ with ':' for '/', so `tarsnet nodes list` is 'nodes:list'.
  */
 import Autocomplete from './commands/autocomplete.js'
+import Check from './commands/check.js'
 import ConfigShow from './commands/config/show.js'
 import DbMigrate from './commands/db/migrate.js'
 import Demo from './commands/demo.js'
 import Exporter from './commands/exporter.js'
+import Impact from './commands/impact.js'
 import Init from './commands/init.js'
 import Mesh from './commands/mesh.js'
 import NodesAddIp from './commands/nodes/add-ip.js'
@@ -28,10 +30,12 @@ import SnapshotSave from './commands/snapshot/save.js'
 
 export const commands = {
   autocomplete: Autocomplete,
+  check: Check,
   'config:show': ConfigShow,
   'db:migrate': DbMigrate,
   demo: Demo,
   exporter: Exporter,
+  impact: Impact,
   init: Init,
   mesh: Mesh,
   'nodes:add-ip': NodesAddIp,

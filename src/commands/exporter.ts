@@ -32,7 +32,7 @@ export default class Exporter extends BaseCommand<typeof Exporter> {
   static override summary = 'Serve the link matrix to Prometheus: probe every interval (and with --mesh, the mesh over SSH), serve the last complete round at /metrics.'
   static override description = `A long-running process for the plant's monitoring: every --interval seconds it probes every node × network from this host (exactly as \`tarsnet probe\` does, with the same flags), and serves the last complete round at http://HOST:PORT/metrics in the Prometheus text format, plus /healthz. Scrapes never start a probe, and two rounds never run at once.
 With --mesh, each round also runs the mesh (exactly as \`tarsnet mesh\` does: every node probes every other node over your own SSH, with the same SSH flags and the profile's ssh keys), keeping one SSH connection per node open between rounds; its links are tarsnet_link_up{source="<node>"}. A node that cannot be reached over SSH is tarsnet_mesh_source_up 0 and the round goes on; a mesh that reaches no node at all fails the round.
-Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets; with --mesh, tarsnet_mesh_source_up {source} and tarsnet_mesh_culprit_links {kind, node, network, peer}.
+Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets; with --mesh, tarsnet_mesh_source_up {source} and tarsnet_mesh_culprit_links {kind, node, network, peer}; with --findings, tarsnet_check_findings {severity} (critical, warning, info; always all three), the readiness check of \`tarsnet check\` run every round (--check stays the probe's check mode, as in \`tarsnet probe\`).
 The rows are read afresh every round. When the database cannot be read, the round fails: the last good round's links stay served, with tarsnet_probe_success 0. One line per round on stderr (JSON lines with --json). SIGTERM or SIGINT stops it cleanly.
 Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "interval": 30}), then ${DEFAULT_LISTEN} and ${DEFAULT_INTERVAL_SECONDS} s. The alert rules, a Grafana dashboard and a systemd unit are in contrib/.`
 
@@ -41,6 +41,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     {description: 'Every 10 s, on all interfaces, TCP connects only, 500 ms per probe', command: '<%= config.bin %> <%= command.id %> --listen :9731 --interval 10 --check tcp --timeout 500'},
     {description: 'Watch one object\'s endpoints instead of the node matrix', command: '<%= config.bin %> <%= command.id %> tars.tarsregistry.QueryObj'},
     {description: 'Also the view from the nodes: the mesh over SSH every minute', command: '<%= config.bin %> <%= command.id %> --mesh --interval 60 --ssh-user tars --ssh-option ProxyJump=bastion'},
+    {description: 'Also export the readiness check\'s findings per severity', command: '<%= config.bin %> <%= command.id %> --findings'},
   ]
 
   static override args = {
@@ -53,6 +54,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     ...probeFlags,
     mesh: Flags.boolean({summary: 'Each round also runs the mesh over SSH (as `tarsnet mesh`): every node probes every other node; its links carry source=<node>.'}),
     ...sshFlags,
+    findings: Flags.boolean({summary: 'Also run the readiness check (`tarsnet check`) every round and export tarsnet_check_findings{severity} (critical, warning, info). --node and --network scope it too.'}),
   }
 
   /** Notices said once each, on stderr, as JSON lines with --json (stdout is for the final result). */
@@ -96,6 +98,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       timing,
       bind: {profile: profileProbe.bind, flags: flags.bind},
       ...(ssh ? {mesh: {request, ssh, timeoutMs: timing.timeoutMs, retries: timing.retries, intervalSeconds}} : {}),
+      ...(flags.findings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
     }, (message) => this.notice(message))
 
     const startedAt = Date.now()

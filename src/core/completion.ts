@@ -57,6 +57,7 @@ const VALUE_KIND: Record<string, 'node' | 'object' | 'network' | 'profile' | 'fi
   node: 'node',
   write: 'node',
   object: 'object',
+  raft: 'object',
   network: 'network',
   missing: 'network',
   profile: 'profile',
@@ -64,6 +65,8 @@ const VALUE_KIND: Record<string, 'node' | 'object' | 'network' | 'profile' | 'fi
   config: 'file',
   output: 'file',
   file: 'file',
+  'from-probe': 'file',
+  'from-mesh': 'file',
 }
 
 const firstLine = (text: string | undefined): string => (text ?? '').split('\n')[0].trim()

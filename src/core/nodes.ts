@@ -73,8 +73,27 @@ export interface NodeAddresses {
   parsed: ParsedIpList | null
 }
 
+/**
+ * Answers already computed, per row object: resolving every object of a cluster (check, impact) asks for
+ * the same node's addresses once per servant it hosts. The answer is frozen so no caller can change it for
+ * the next; a row whose fields changed since is computed afresh.
+ */
+const addressCache = new WeakMap<NodeRow, {addresses: NodeAddresses; ipList: NodeRow['ipList']; endpointIp: string; nodeName: string}>()
+
 /** A node's IPs in order of preference, and where they came from. */
 export function nodeAddresses(row: NodeRow): NodeAddresses {
+  let known = addressCache.get(row)
+  if (known === undefined || known.ipList !== row.ipList || known.endpointIp !== row.endpointIp || known.nodeName !== row.nodeName) {
+    const addresses = computeAddresses(row)
+    Object.freeze(addresses.ips)
+    Object.freeze(addresses)
+    known = {addresses, ipList: row.ipList, endpointIp: row.endpointIp, nodeName: row.nodeName}
+    addressCache.set(row, known)
+  }
+  return known.addresses
+}
+
+function computeAddresses(row: NodeRow): NodeAddresses {
   const parsed = row.ipList === undefined ? null : parseIpList(row.ipList)
   if (parsed && parsed.ips.length > 0) return {ips: parsed.ips, source: 'ip_list', parsed}
   const endpointIp = normalizeIp(row.endpointIp ?? '')

@@ -2,7 +2,7 @@
  * Every object's rows at once, from whole tables (for `registry check --all`): what the store's
  * loadObject reads for one object, grouped in memory instead of one query per object. Pure.
  */
-import {locatorHost, parseObjectName} from './resolve.js'
+import {collationKey, locatorHost, parseObjectName} from './resolve.js'
 import type {AdapterRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from './rows.js'
 import {naturalCompare} from './text.js'
 
@@ -20,15 +20,20 @@ export interface ObjectIndex {
 }
 
 /** MySQL's collation matches keys regardless of case and trailing spaces. */
-const key = (...parts: string[]) => parts.map((p) => p.toLowerCase().replace(/ +$/, '')).join('\u0000')
+const key = (application: string, serverName: string) => `${collationKey(application)}\u0000${collationKey(serverName)}`
 
 export function indexObjects(tables: {nodes: NodeRow[]; servers: ServerRow[]; adapters: AdapterRow[]; registry: RegistryRow[]}): ObjectIndex {
   const adaptersByServant = new Map<string, AdapterRow[]>()
+  // The (application, server_name) pairs each servant's adapters hang on, keyed once here rather than per lookup.
+  const pairsByServant = new Map<string, Set<string>>()
   for (const a of tables.adapters) {
     if (a.servant === '') continue
     const list = adaptersByServant.get(a.servant)
     if (list) list.push(a)
     else adaptersByServant.set(a.servant, [a])
+    let pairs = pairsByServant.get(a.servant)
+    if (!pairs) pairsByServant.set(a.servant, (pairs = new Set()))
+    pairs.add(key(a.application, a.serverName))
   }
   const serversByPair = new Map<string, ServerRow[]>()
   for (const s of tables.servers) {
@@ -52,10 +57,9 @@ export function indexObjects(tables: {nodes: NodeRow[]; servers: ServerRow[]; ad
       const adapters = adaptersByServant.get(object) ?? []
       const registry = registryByServant.get(object) ?? []
       // The server rows of the object's own App.Server and of every server one of its adapters hangs on.
-      const pairs = new Set<string>()
+      const pairs = new Set<string>(pairsByServant.get(object))
       const name = parseObjectName(object)
       if (name) pairs.add(key(name.application, name.serverName))
-      for (const a of adapters) pairs.add(key(a.application, a.serverName))
       const servers = [...pairs].flatMap((p) => serversByPair.get(p) ?? [])
       const names = new Set([...servers, ...adapters].map((r) => r.nodeName.trim()))
       for (const r of registry) names.add(locatorHost(r))

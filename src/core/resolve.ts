@@ -215,6 +215,7 @@ function groupTables(groups: ResolveInput['groups']): GroupTables {
 
 /** getGroupId: the exact IP, else its `a.b.c.*` form (IPv4 only); -1 when in no group. */
 function groupIdOf(tables: GroupTables, ip: string): number {
+  if (tables.byIp.size === 0) return -1 // no IDC grouping at all: nothing to parse the address for
   const exact = tables.byIp.get(ip)
   if (exact !== undefined) return exact
   const parsed = parseIp(ip)
@@ -239,13 +240,18 @@ interface LoadedRow extends Pick<ServerRow, ServerState> {
   origin: ResolvedEndpoint['origin']
 }
 
+/** A key part as MySQL's utf8_general_ci matches it: case and trailing spaces ignored. */
+export function collationKey(s: string): string {
+  const lower = s.toLowerCase()
+  return lower.endsWith(' ') ? lower.replace(/ +$/, '') : lower
+}
+
 /**
  * The join key of a server row (application, server_name, node_name). The RIGHT JOIN runs in MySQL:
  * utf8_general_ci ignores case and trailing spaces when matching keys. Shared by the stores and the prober.
  */
 export function serverKey(application: string, serverName: string, nodeName: string): string {
-  const k = (s: string) => s.toLowerCase().replace(/ +$/, '')
-  return `${k(application)}\u0000${k(serverName)}\u0000${k(nodeName)}`
+  return `${collationKey(application)}\u0000${collationKey(serverName)}\u0000${collationKey(nodeName)}`
 }
 
 /** The locator_id is `host:port` of the registry's QueryObj; its host names the registry's node. */
@@ -336,12 +342,13 @@ export function wildcardOf(hostText: string | null): Wildcard | null {
 /**
  * The registry expansion of one endpoint host (DESIGN §2), shared by resolve and probe: a wildcard
  * becomes the node's IPs it listens on, in list order (possibly none); a specific host stays itself.
- * `hostText` is the host as written (null: no -h), `host` the parsed endpoint's host.
+ * `hostText` is the host as written (null: no -h), `host` the parsed endpoint's host; `nodeIps` are canonical
+ * addresses (nodeAddresses), so one without a colon is IPv4.
  */
 export function expandHosts(hostText: string | null, host: string, nodeIps: readonly string[]): {wildcard: Wildcard | null; hosts: string[]} {
   const wildcard = wildcardOf(hostText)
   if (!wildcard) return {wildcard: null, hosts: [host]}
-  return {wildcard, hosts: wildcard.kind === 'all' ? [...nodeIps] : nodeIps.filter((ip) => parseIp(ip)?.family === 4)}
+  return {wildcard, hosts: wildcard.kind === 'all' ? [...nodeIps] : nodeIps.filter((ip) => !ip.includes(':') || parseIp(ip)?.family === 4)}
 }
 
 interface SetInfo {

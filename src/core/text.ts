@@ -1,25 +1,49 @@
 /** Small text helpers shared by every command: natural order, globs, "did you mean". */
 
-const CHUNK = /(\d+)|(\D+)/g
+const isDigit = (c: number): boolean => c >= 48 && c <= 57
 
-/** Natural order: "10.10.0.9" before "10.10.0.10", "node2" before "node10". */
+/** Where the run of digits (or of non-digits) starting at `from` ends. */
+function chunkEnd(s: string, from: number): number {
+  const digits = isDigit(s.charCodeAt(from))
+  let i = from + 1
+  while (i < s.length && isDigit(s.charCodeAt(i)) === digits) i++
+  return i
+}
+
+function chunkCount(s: string, from: number): number {
+  let n = 0
+  for (let i = from; i < s.length; i = chunkEnd(s, i)) n++
+  return n
+}
+
+/**
+ * Natural order: "10.10.0.9" before "10.10.0.10", "node2" before "node10". Runs of digits compare as
+ * numbers (equal numbers: the shorter spelling first), other runs as strings, then the one with fewer runs
+ * first. Walked in place, without splitting: sorting a whole cluster's names calls it millions of times.
+ */
 export function naturalCompare(a: string, b: string): number {
-  const ca = a.match(CHUNK) ?? []
-  const cb = b.match(CHUNK) ?? []
-  for (let i = 0; i < Math.min(ca.length, cb.length); i++) {
-    const x = ca[i]
-    const y = cb[i]
-    if (x === y) continue
-    const nx = /^\d/.test(x)
-    const ny = /^\d/.test(y)
-    if (nx && ny) {
-      const d = Number(x) - Number(y)
-      if (d !== 0) return d
-      return x.length - y.length
+  if (a === b) return 0
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const ea = chunkEnd(a, i)
+    const eb = chunkEnd(b, j)
+    let same = ea - i === eb - j
+    for (let k = 0; same && k < ea - i; k++) same = a.charCodeAt(i + k) === b.charCodeAt(j + k)
+    if (!same) {
+      const x = a.slice(i, ea)
+      const y = b.slice(j, eb)
+      if (isDigit(x.charCodeAt(0)) && isDigit(y.charCodeAt(0))) {
+        const d = Number(x) - Number(y)
+        if (d !== 0) return d
+        return x.length - y.length
+      }
+      return x < y ? -1 : 1
     }
-    return x < y ? -1 : 1
+    i = ea
+    j = eb
   }
-  return ca.length - cb.length
+  return chunkCount(a, i) - chunkCount(b, j)
 }
 
 /** A shell-style glob (`*`, `?`, `[abc]`) as an anchored, case-insensitive RegExp. */

@@ -14,6 +14,7 @@ import type {MeshRequest} from '../mesh/request.js'
 import type {SshConfig} from '../ssh/fanout.js'
 import {MeshCollector} from './mesh-collector.js'
 import {buildRegistry, promClient} from './metrics.js'
+import {CheckCollector} from './check-collector.js'
 import {ProbeCollector} from './probe-collector.js'
 import {roundForLog, runRound, type Collector, type Round} from './round.js'
 
@@ -25,6 +26,8 @@ export interface WorkerConfig {
   bind: {profile?: Record<string, string>; flags?: string[]}
   /** --mesh: every round also runs the mesh over SSH (checked settings: the binary and config file exist). */
   mesh?: {request: MeshRequest; ssh: Omit<SshConfig, 'controlDir' | 'controlPersistS'>; timeoutMs: number; retries: number; intervalSeconds: number}
+  /** Also run the readiness check each round (exporter --findings), within this scope. */
+  check?: {nodes?: string[]; network?: string}
 }
 
 export type ToWorker = {type: 'round'} | {type: 'stop'}
@@ -34,7 +37,7 @@ export type FromWorker =
   | {type: 'note'; message: string}
   | {type: 'stopped'}
 
-/** The collectors of a round: the probe from this host, and with --mesh the mesh over SSH. `tarsnet check` plugs in here. */
+/** The collectors of a round: the probe from this host, with --mesh the mesh over SSH, with --findings the readiness check. */
 export function collectorsFor(config: WorkerConfig, note: (message: string) => void): Collector[] {
   let firstOpen = true
   const openStore = async (): Promise<Store> => {
@@ -60,6 +63,7 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
   if (config.mesh) {
     collectors.push(new MeshCollector({...config.mesh, openStore, onNotes: (notes) => notes.forEach(note)}))
   }
+  if (config.check) collectors.push(new CheckCollector({openStore, configuredNetworks: config.request.configuredNetworks, scope: config.check}))
   return collectors
 }
 

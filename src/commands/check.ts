@@ -1,0 +1,76 @@
+import {Flags} from '@oclif/core'
+
+import {CODES, SEVERITIES, explainCode, runCheck, type CheckResult, type Finding} from '../core/check.js'
+import {assertKnownNetwork} from '../core/networks.js'
+import {BaseCommand} from '../lib/base-command.js'
+import {loadCluster} from '../lib/cluster-loader.js'
+import {renderTable} from '../lib/table.js'
+
+export type CheckCommandResult =
+  | (CheckResult & {scope: {nodes: string[]; object: string | null; network: string | null}; notices: string[]})
+  | ReturnType<typeof explainCode>
+
+export default class Check extends BaseCommand<typeof Check> {
+  static override summary = 'Is the cluster really multi-network? Every broken promise of the design, by severity, with what to do.'
+  static override description = `Reads the nodes, servers, adapters and registry rows once and resolves every object as the registry would (as \`tarsnet resolve\` does), then reports what breaks the multi-network design: nodes missing a network, servants bound to one IP, objects or the registry reachable on one network, duplicate IPs (critical); nodes on the fallback, IPs in no network, objects on one node, active servants on stale nodes, wildcards of the wrong IP family (warning); what could not be judged (info). Nothing is said about what is fine.
+--node, --object and --network keep the findings about what is in scope (a cluster-wide finding such as the registry's only when the registry's node is in scope).
+Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 could not run. \`tarsnet check --explain CODE\` says why a finding matters and what to do.`
+
+  static override examples = [
+    {description: 'Check the built-in demo cluster', command: '<%= config.bin %> <%= command.id %> --demo'},
+    {description: 'Only the nodes of one rack, as JSON (for CI or cron)', command: '<%= config.bin %> <%= command.id %> --node \'10.10.1.*\' --json'},
+    {description: 'What a finding means and what to do', command: '<%= config.bin %> <%= command.id %> --explain servant-bound-to-ip'},
+  ]
+
+  static override flags = {
+    node: Flags.string({summary: 'Only findings about nodes matching this glob (repeatable).', multiple: true}),
+    object: Flags.string({summary: 'Only findings about objects matching this glob (e.g. \'Plant.*\').'}),
+    network: Flags.string({summary: 'Only findings about this network.'}),
+    explain: Flags.string({summary: 'Say what a finding code means and what to do about it, then exit.'}),
+  }
+
+  protected override errorExitCode = 3
+
+  async run(): Promise<CheckCommandResult> {
+    const {flags} = this
+    if (flags.explain !== undefined) {
+      const info = explainCode(flags.explain.trim())
+      if (!this.jsonEnabled()) {
+        this.log(`${info.code} (${info.severity}): ${info.title}`)
+        this.log('')
+        this.log(info.explain)
+        this.log('')
+        this.log(`What to do: ${info.todo}`)
+      }
+      return info
+    }
+    const store = await this.openStore()
+    await this.noteMissingIpListColumn(store)
+    const {view, networks, nowMs} = await loadCluster(store, this.settings().networks.value)
+    assertKnownNetwork(networks, flags.network)
+    const result = runCheck(view, nowMs, {nodes: flags.node, object: flags.object, network: flags.network})
+    if (!this.jsonEnabled()) this.render(result)
+    process.exitCode = result.exitCode
+    return {...result, scope: {nodes: flags.node ?? [], object: flags.object ?? null, network: flags.network ?? null}, notices: this.notices, ...this.sourceJson()}
+  }
+
+  private render(result: CheckResult): void {
+    const {checked, counts} = result
+    const what = `${checked.nodes} node${checked.nodes === 1 ? '' : 's'}, ${checked.objects} object${checked.objects === 1 ? '' : 's'}, networks ${checked.networks.join(', ') || '(none)'}`
+    if (result.findings.length === 0) {
+      this.log(`${this.paint('green', 'No findings')}: ${what}.`)
+      return
+    }
+    const tone = {critical: 'red', warning: 'yellow', info: 'dim'} as const
+    for (const severity of SEVERITIES) {
+      const list = result.findings.filter((f) => f.severity === severity)
+      if (list.length === 0) continue
+      this.log(this.paint(tone[severity], `${severity.toUpperCase()} (${list.length})`))
+      this.log(renderTable(['CODE', 'NODE', 'OBJECT', 'NETWORK', 'FINDING'], list.map((f: Finding) => [f.code, f.node ?? '', f.object ?? '', f.network ?? '', f.message])))
+      this.log('What to do:')
+      for (const code of new Set(list.map((f) => f.code))) this.log(`  ${code}: ${CODES[code].todo}`)
+      this.log('')
+    }
+    this.log(`${counts.critical} critical, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, ${counts.info} info on ${what}. \`tarsnet check --explain CODE\` for more.`)
+  }
+}

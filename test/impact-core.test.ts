@@ -1,0 +1,57 @@
+/**
+ * The pure parts of `impact` that the database scenarios do not reach: how cut names are read (IPv6 node
+ * names, a name that is both a network and a node), and how saved probe and mesh results become cuts.
+ */
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {clusterView} from '../src/core/cluster.js'
+import {UserError} from '../src/core/errors.js'
+import {cutsFromMesh, cutsFromProbe, parseCuts} from '../src/core/impact.js'
+import {namedNetworks} from '../src/core/networks.js'
+import type {NodeRow} from '../src/core/rows.js'
+
+const node = (nodeName: string, ipList: string): NodeRow => ({nodeName, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: null, lastRegTime: null, tarsVersion: '', ipList})
+const networks = namedNetworks([{name: 'x', cidrs: ['10.10.0.0/16', 'fd00:10::/64']}, {name: 'y', cidrs: ['10.20.0.0/16', 'fd00:20::/64']}])
+const view = clusterView({nodes: [node('n1', '10.10.0.1,10.20.0.1'), node('fd00:10::3', 'fd00:10::3,fd00:20::3'), node('y', '10.10.0.9')], servers: [], adapters: [], registry: []}, networks)
+
+describe('impact cuts', () => {
+  it('reads networks, nodes (IPv6 names too) and NODE:NETWORK; a name that is a network and a node is the network', () => {
+    assert.deepEqual(parseCuts(['x', 'n1', 'n1:y', 'fd00:10::3', 'fd00:10::3:y', 'y'], view), [
+      {kind: 'network', network: 'x'},
+      {kind: 'node', node: 'n1'},
+      {kind: 'interface', node: 'n1', network: 'y'},
+      {kind: 'node', node: 'fd00:10::3'},
+      {kind: 'interface', node: 'fd00:10::3', network: 'y'},
+      {kind: 'network', network: 'y'},
+    ])
+    // Repeats are one cut.
+    assert.equal(parseCuts(['x', ' x '], view).length, 1)
+  })
+
+  it('names every unknown cut in one error, exit 3', () => {
+    assert.throws(() => parseCuts(['n1:z', 'n2', 'n2:x'], view), (e: unknown) =>
+      e instanceof UserError && e.exitCode === 3 && e.message.includes("'n1:z' (no network z), 'n2' (no network or node of that name), 'n2:x' (no node n2)"))
+  })
+
+  it('from a probe: a matrix probe cuts IPs, an object probe cuts endpoints; inactive and up results cut nothing', () => {
+    const results = [
+      {node: 'n1', host: '10.20.0.1', port: 7, status: 'timeout', active: true},
+      {node: 'n1', host: '10.10.0.1', port: 7, status: 'up', active: true},
+      {node: 'n1', host: '10.10.0.1', port: 8, status: 'refused', active: false},
+    ]
+    assert.deepEqual(cutsFromProbe({object: null, results}, 'f'), [{kind: 'ip', node: 'n1', ip: '10.20.0.1'}])
+    assert.deepEqual(cutsFromProbe({object: 'A.B.C', results}, 'f'), [{kind: 'endpoint', node: 'n1', ip: '10.20.0.1', port: 7}])
+    assert.throws(() => cutsFromProbe({error: {code: 'x', message: 'y', exitCode: 3}}, 'p.json'), /--from-probe p\.json: holds a probe that failed/)
+  })
+
+  it('from a mesh: an IP no node reached is cut; a link down while others reach the IP cuts that pair only', () => {
+    const link = (from: string, to: string, host: string, status: string) => ({from, to, network: null, host, port: 7, status, latencyMs: null, error: null})
+    const cuts = cutsFromMesh({links: [
+      link('n1', 'n2', '10.20.0.2', 'timeout'), link('n3', 'n2', '10.20.0.2', 'refused'),
+      link('n1', 'n3', '10.10.0.3', 'unreachable'), link('n2', 'n3', '10.10.0.3', 'up'),
+      link('n2', 'n1', '10.10.0.1', 'up'),
+    ]}, 'm.json')
+    assert.deepEqual(cuts, [{kind: 'ip', node: 'n2', ip: '10.20.0.2'}, {kind: 'link', from: 'n1', node: 'n3', ip: '10.10.0.3'}])
+  })
+})
