@@ -257,6 +257,10 @@ describe('tarsnet demo', () => {
     assert.match(r.stdout, /== Which IPs does each node have/)
     assert.match(r.stdout, /== Where does Plant\.ControlServer\.ControlObj really live\?/)
     assert.match(r.stdout, /^DEGRADED: 127\.10\.0\.2 reachable only on x \(down on y\)$/m)
+    // The readiness check and the what-if run inside the tour, whatever their own exit codes (2 and 1).
+    assert.match(r.stdout, /^5 critical, 4 warnings, 1 info on 6 nodes, 6 objects, networks x, y\./m)
+    assert.match(r.stdout, /== What would a dead network y take down\?\n\$ tarsnet impact --demo --cut y\nCut: y/)
+    assert.match(r.stdout, /^DEGRADED: 0 down, 3 degraded .* of 6 objects$/m)
     assert.match(r.stdout, /Demo cluster stopped\.$/m)
     // Everything is closed again: the demo's ports refuse.
     const after = await runCli(['probe', '--demo', '--json', '--timeout', '300', '--retries', '0', '--node', '127.10.0.1'])

@@ -76,8 +76,10 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
         await this.step(`Where does ${DEMO_OBJECT} really live?`, 'resolve', [DEMO_OBJECT, '--demo'])
         await this.step('Which links are up right now?', 'probe', ['--demo', '--timeout', t])
         await this.step(`And ${DEMO_OBJECT}, with tars_ping:`, 'probe', [DEMO_OBJECT, '--demo', '--timeout', t])
+        await this.step('Is the cluster really dual-network? (what would break at the next failure)', 'check', ['--demo'])
+        await this.step('What would a dead network y take down?', 'impact', ['--demo', '--cut', 'y'])
         this.log('')
-        this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here) or service (a node answering, but not as the servant asked for), 2 outage, 3 could not probe.')
+        this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here) or service (a node answering, but not as the servant asked for), 2 outage, 3 could not probe. check and impact use the same scale.')
       } finally {
         if (!stopping) {
           await lab.close()
