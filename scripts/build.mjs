@@ -40,7 +40,12 @@ const common = {
 
 /** The program: everything, one CommonJS file (modules are initialised on first use, not at start). */
 async function program() {
-  const out = await esbuild.build({...common, entryPoints: ['src/main.ts'], write: false, outfile: 'tarsnet.cjs'})
+  const out = await esbuild.build({...common, entryPoints: ['src/main.ts'], write: false, outfile: 'tarsnet.cjs', metafile: true})
+  // src/boot.ts compiles the program with vm.Script, where an import() left in it (of a module not bundled,
+  // e.g. a built-in) runs through vm's USE_MAIN_CONTEXT_DEFAULT_LOADER, and every Node from 20 to 24 then
+  // prints "ExperimentalWarning: vm.USE_MAIN_CONTEXT_DEFAULT_LOADER…" on the command's stderr.
+  const dynamic = Object.values(out.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path))
+  if (dynamic.length > 0) throw new Error(`import() of ${dynamic.join(', ')} stays in the program (not bundled): import it statically, or Node prints an ExperimentalWarning when it runs`)
   return out.outputFiles[0].text
 }
 
@@ -53,9 +58,10 @@ async function bootScript(globalName) {
 const mb = (file) => `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`
 
 if (mode === 'install') {
+  const code = await program()
   rmSync(`${root}dist`, {recursive: true, force: true})
   mkdirSync(`${root}dist`)
-  writeFileSync(`${root}dist/tarsnet.cjs`, await program())
+  writeFileSync(`${root}dist/tarsnet.cjs`, code)
   await esbuild.build({...common, entryPoints: ['src/boot.ts'], outfile: 'dist/boot.cjs'})
   writeFileSync(`${root}dist/commands.js`, [
     '// The command list (src/commands.ts) for oclif\'s explicit discovery (package.json oclif.commands),',

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict'
 import {execFileSync, spawn} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {dirname, join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {commands} from '../src/commands.js'
@@ -64,6 +64,7 @@ function shippedFormSuite(name: string, setup: () => {tarsnet: string[]; env: Re
       const [mine, install] = await Promise.all([cli(['--version']), runCli(['--version'])])
       assert.equal(mine.code, 0, mine.stderr)
       assert.equal(mine.stdout, install.stdout)
+      assert.ok(mine.stdout.includes(` node-${process.version}`), `runs on (or carries) the Node the tests run under: ${mine.stdout}`)
       const help = await cli(['--help'])
       assert.equal(help.code, 0, help.stderr)
       for (const topic of ['nodes', 'config', 'db', 'snapshot', 'autocomplete', 'demo', 'probe', 'resolve', 'init']) assert.match(help.stdout, new RegExp(`^  ${topic} `, 'm'))
@@ -191,10 +192,12 @@ describe('the npm tarball', () => {
     const install = await run(['npm', 'install', '-g', '--offline', '--no-audit', '--no-fund', '--prefix', prefix, '--cache', join(dir, 'empty-cache'), join(dir, tgz)], {...process.env, npm_config_registry: 'http://127.0.0.1:9/'} as Record<string, string>, dir, 120_000)
     assert.equal(install.code, 0, install.stdout + install.stderr)
     const bin = join(prefix, 'bin', 'tarsnet')
-    const env = {...baseEnv(join(dir, 'home'), process.env.PATH ?? ''), npm_config_registry: ''}
+    // `#!/usr/bin/env node` finds the Node the tests run under first (CI runs this file under 20, 22 and 24).
+    const env = {...baseEnv(join(dir, 'home'), `${dirname(process.execPath)}:${process.env.PATH ?? ''}`), npm_config_registry: ''}
     const version = await run([bin, '--version'], env, dir)
     assert.equal(version.code, 0, version.stderr)
     assert.match(version.stdout, /^tarsnet\/\d+\.\d+\.\d+ /)
+    assert.ok(version.stdout.includes(` node-${process.version}`), version.stdout)
     const list = await run([bin, 'nodes', 'list', '--demo', '--json'], env, dir)
     assert.equal(list.code, 0, list.stderr)
     assert.equal((JSON.parse(list.stdout) as {nodes: unknown[]}).nodes.length > 0, true)

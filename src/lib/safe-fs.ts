@@ -48,8 +48,17 @@ export function ensureDirectory(dir: string): void {
     try {
       mkdirSync(d, {mode: 0o700})
     } catch (error) {
+      // Another tarsnet made it since we looked (two edits at once both creating the audit log's directory).
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && isDirectory(d)) continue
       throw new Error(`cannot create the directory ${d}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
     }
   }
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}

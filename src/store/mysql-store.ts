@@ -3,6 +3,7 @@
  * indexed queries (never one per node), and turns driver errors into one clear line each.
  * mysql2 is imported lazily so that commands which do not touch a database start fast.
  */
+import {readFileSync} from 'node:fs'
 import type {Connection, ConnectionOptions, RowDataPacket} from 'mysql2/promise'
 
 import {type DbHost, type DbUrl, formatHost} from '../lib/db-url.js'
@@ -91,7 +92,7 @@ export async function connectFirst(options: ConnectOptions): Promise<Connected> 
   let ca: string | undefined
   if (url.tls !== 'off' && url.sslCa) {
     try {
-      ca = (await import('node:fs')).readFileSync(url.sslCa, 'utf8')
+      ca = readFileSync(url.sslCa, 'utf8')
     } catch (error) {
       throw new UserError(`cannot read the CA file ssl-ca=${url.sslCa}: ${(error as {code?: string}).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {code: 'invalid_db_url'})
     }

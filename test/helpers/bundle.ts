@@ -4,7 +4,7 @@
  * ALONE into a fresh directory, the way an operator carries them to a jump host.
  */
 import {execFileSync} from 'node:child_process'
-import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
@@ -19,8 +19,11 @@ export const SEA_SUPPORTED = major > 20 || (major === 20 && minor >= 12)
 
 const newer = (file: string, than: string[]) => existsSync(file) && than.every((t) => statSync(file).mtimeMs >= statSync(t).mtimeMs)
 
-/** Runs `build` unless `out` is newer than `inputs`, under a lock dir so two test files never build at once. */
-function buildOnce(out: string, inputs: string[], build: () => void): string {
+/**
+ * Runs `build` unless `out` is newer than `inputs` (and `current()` says it still fits), under a lock dir so
+ * two test files never build at once.
+ */
+function buildOnce(out: string, inputs: string[], build: () => void, current: () => boolean = () => true): string {
   const lock = join(ROOT, 'bundle', '.build-lock')
   mkdirSync(dirname(lock), {recursive: true})
   const deadline = Date.now() + 180_000
@@ -34,7 +37,7 @@ function buildOnce(out: string, inputs: string[], build: () => void): string {
     }
   }
   try {
-    if (!newer(out, inputs)) build()
+    if (!newer(out, inputs) || !current()) build()
   } finally {
     rmSync(lock, {recursive: true, force: true})
   }
@@ -47,11 +50,16 @@ export function builtBundle(): string {
   })
 }
 
+/** Which Node the executable carries: one built by another Node (tests run under 20, 22, 24) is built again. */
+const EXECUTABLE_NODE = join(ROOT, 'bundle', 'tarsnet.node-version')
+
 export function builtExecutable(): string {
   const bundle = builtBundle()
+  const builtWith = () => (existsSync(EXECUTABLE_NODE) ? readFileSync(EXECUTABLE_NODE, 'utf8') : '')
   return buildOnce(EXECUTABLE, [bundle], () => {
     execFileSync(process.execPath, [join(ROOT, 'scripts', 'sea.mjs')], {cwd: ROOT, stdio: 'ignore'})
-  })
+    writeFileSync(EXECUTABLE_NODE, process.version)
+  }, () => builtWith() === process.version)
 }
 
 /** A fresh directory under the system temp dir holding only `file`; asserts no node_modules is above it. */
