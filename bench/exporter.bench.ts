@@ -15,7 +15,7 @@ import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {DroppingListeners, UpListeners} from '../src/lab/listeners.js'
-import {measure, TARSNET, type BenchRow} from './lib.js'
+import {loopbackLinks, loopbackSnapshot, measure, TARSNET, type BenchRow, type LoopbackLink} from './lib.js'
 
 const LINKS = 2000
 const PORT = 21100
@@ -23,34 +23,15 @@ const INTERVAL_S = 10
 const SCRAPE_EVERY_MS = 250
 const DURATION_S = Number(process.env.TARSNET_BENCH_EXPORTER_SECONDS ?? 600)
 
-type Want = 'up' | 'refused' | 'timeout'
+const NET = 111
 
-function lab(): Array<{node: string; host: string; want: Want}> {
-  const out: Array<{node: string; host: string; want: Want}> = []
-  for (let k = 0; k < LINKS / 2; k++) {
-    const a = Math.floor(k / 250)
-    const b = (k % 250) + 1
-    for (const [i, net] of [[2 * k, 111], [2 * k + 1, 112]] as const) {
-      const r = i % 10
-      out.push({node: `127.111.${a}.${b}`, host: `127.${net}.${a}.${b}`, want: r < 3 ? 'timeout' : r < 5 ? 'refused' : 'up'})
-    }
-  }
-  return out
-}
-
-function snapshot(ls: ReturnType<typeof lab>): unknown {
-  const nodes = [...new Set(ls.map((l) => l.node))]
-  const ipsOf = new Map<string, string[]>()
-  for (const l of ls) ipsOf.set(l.node, [...(ipsOf.get(l.node) ?? []), l.host])
-  const now = new Date().toISOString()
-  return {
-    format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'exporter benchmark', ipListColumn: 'ip_list', ipListColumnPresent: true,
-    networks: [{name: 'x', cidrs: ['127.111.0.0/16']}, {name: 'y', cidrs: ['127.112.0.0/16']}],
-    nodes: nodes.map((n) => ({nodeName: n, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: ipsOf.get(n)!.join(',')})),
-    servers: nodes.map((n) => ({application: 'Bench', serverName: 'EchoServer', nodeName: n, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_cpp'})),
-    adapters: nodes.map((n) => ({application: 'Bench', serverName: 'EchoServer', nodeName: n, adapterName: 'Bench.EchoServer.EchoObjAdapter', endpoint: `tcp -h 0.0.0.0 -p ${PORT} -t 60000`, servant: 'Bench.EchoServer.EchoObj', protocol: 'not_tars'})),
-    registry: [], groupRules: [], groupPriorities: [],
-  }
+/** The links, and the snapshot whose every node runs one non-tars servant on PORT. */
+function lab(): {links: LoopbackLink[]; snapshot: Record<string, unknown>} {
+  const links = loopbackLinks(LINKS, NET)
+  const {nodes, snapshot} = loopbackSnapshot(links, NET, 'exporter benchmark')
+  snapshot.servers = nodes.map((n) => ({application: 'Bench', serverName: 'EchoServer', nodeName: n, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_cpp'}))
+  snapshot.adapters = nodes.map((n) => ({application: 'Bench', serverName: 'EchoServer', nodeName: n, adapterName: 'Bench.EchoServer.EchoObjAdapter', endpoint: `tcp -h 0.0.0.0 -p ${PORT} -t 60000`, servant: 'Bench.EchoServer.EchoObj', protocol: 'not_tars'}))
+  return {links, snapshot}
 }
 
 /** Resident memory of a process, MB (Linux /proc). */
@@ -92,7 +73,7 @@ function startAndWait(cmd: string, args: string[], pattern: RegExp): Promise<{ch
 
 export default async function bench(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tarsnet-exporter-bench-'))
-  const ls = lab()
+  const {links: ls, snapshot} = lab()
   const up = new UpListeners()
   const drop = new DroppingListeners()
   let exporter: ChildProcess | undefined
@@ -101,7 +82,7 @@ export default async function bench(): Promise<BenchRow[]> {
     for (const l of ls) if (l.want === 'up') await up.add(l.host, PORT)
     await drop.add(ls.filter((l) => l.want === 'timeout').map((l) => ({host: l.host, port: PORT})))
     const snap = join(dir, 'snapshot.json')
-    writeFileSync(snap, JSON.stringify(snapshot(ls)))
+    writeFileSync(snap, JSON.stringify(snapshot))
     const probeArgs = ['--snapshot', snap, '--check', 'tcp', '--timeout', '1000', '--retries', '0']
 
     // One probe of the same links: the reference for a round's time and the exporter's memory.

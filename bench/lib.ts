@@ -86,3 +86,44 @@ export async function measureInterleaved(cases: Case[], runs = 11): Promise<Map<
   }
   return out
 }
+
+/** A loopback link and what the benchmark's listeners make it answer. */
+export interface LoopbackLink {
+  node: string
+  host: string
+  want: 'up' | 'refused' | 'timeout'
+}
+
+/**
+ * `links` loopback links, two per node: x on 127.NET.a.b, y on 127.NET+1.a.b (the node named after its x
+ * address); 30% time out, 20% refuse, the rest answer.
+ */
+export function loopbackLinks(links: number, net: number): LoopbackLink[] {
+  const out: LoopbackLink[] = []
+  for (let k = 0; k < links / 2; k++) {
+    const a = Math.floor(k / 250)
+    const b = (k % 250) + 1
+    for (const [i, n] of [[2 * k, net], [2 * k + 1, net + 1]] as const) {
+      const r = i % 10
+      out.push({node: `127.${net}.${a}.${b}`, host: `127.${n}.${a}.${b}`, want: r < 3 ? 'timeout' : r < 5 ? 'refused' : 'up'})
+    }
+  }
+  return out
+}
+
+/** A snapshot of those links' nodes (networks x and y, IP lists in link order), with no servers yet. */
+export function loopbackSnapshot(links: LoopbackLink[], net: number, source: string): {nodes: string[]; snapshot: Record<string, unknown>} {
+  const nodes = [...new Set(links.map((l) => l.node))]
+  const ipsOf = new Map<string, string[]>()
+  for (const l of links) ipsOf.set(l.node, [...(ipsOf.get(l.node) ?? []), l.host])
+  const now = new Date().toISOString()
+  return {
+    nodes,
+    snapshot: {
+      format: 'tarsnet-snapshot', version: 1, takenAt: now, source, ipListColumn: 'ip_list', ipListColumnPresent: true,
+      networks: [{name: 'x', cidrs: [`127.${net}.0.0/16`]}, {name: 'y', cidrs: [`127.${net + 1}.0.0/16`]}],
+      nodes: nodes.map((n) => ({nodeName: n, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: ipsOf.get(n)!.join(',')})),
+      servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [],
+    },
+  }
+}

@@ -13,7 +13,7 @@ import {join} from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {DroppingListeners, UpListeners} from '../src/lab/listeners.js'
-import {TARSNET, type BenchRow} from './lib.js'
+import {loopbackLinks, loopbackSnapshot, TARSNET, type BenchRow} from './lib.js'
 
 /** TARSNET_BENCH_WATCH_LINKS: more links (even, at most 64,000), e.g. the issue's 5,000. */
 const LINKS = Number(process.env.TARSNET_BENCH_WATCH_LINKS ?? 2000)
@@ -21,33 +21,7 @@ const PORT = 21200
 const EVERY_S = 2
 const DURATION_S = Number(process.env.TARSNET_BENCH_WATCH_SECONDS ?? 300)
 
-type Want = 'up' | 'refused' | 'timeout'
-
-function lab(): Array<{node: string; host: string; want: Want}> {
-  const out: Array<{node: string; host: string; want: Want}> = []
-  for (let k = 0; k < LINKS / 2; k++) {
-    const a = Math.floor(k / 250)
-    const b = (k % 250) + 1
-    for (const [i, net] of [[2 * k, 121], [2 * k + 1, 122]] as const) {
-      const r = i % 10
-      out.push({node: `127.121.${a}.${b}`, host: `127.${net}.${a}.${b}`, want: r < 3 ? 'timeout' : r < 5 ? 'refused' : 'up'})
-    }
-  }
-  return out
-}
-
-function snapshot(ls: ReturnType<typeof lab>): unknown {
-  const nodes = [...new Set(ls.map((l) => l.node))]
-  const ipsOf = new Map<string, string[]>()
-  for (const l of ls) ipsOf.set(l.node, [...(ipsOf.get(l.node) ?? []), l.host])
-  const now = new Date().toISOString()
-  return {
-    format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'watch benchmark', ipListColumn: 'ip_list', ipListColumnPresent: true,
-    networks: [{name: 'x', cidrs: ['127.121.0.0/16']}, {name: 'y', cidrs: ['127.122.0.0/16']}],
-    nodes: nodes.map((n) => ({nodeName: n, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: ipsOf.get(n)!.join(',')})),
-    servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [],
-  }
-}
+const NET = 121
 
 /** Resident memory of a process, MB (Linux /proc). */
 function rssMb(pid: number): number {
@@ -57,14 +31,14 @@ function rssMb(pid: number): number {
 
 export default async function bench(): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tarsnet-watch-bench-'))
-  const ls = lab()
+  const ls = loopbackLinks(LINKS, NET)
   const up = new UpListeners()
   const drop = new DroppingListeners()
   try {
     for (const l of ls) if (l.want === 'up') await up.add(l.host, PORT)
     await drop.add(ls.filter((l) => l.want === 'timeout').map((l) => ({host: l.host, port: PORT})))
     const snap = join(dir, 'snapshot.json')
-    writeFileSync(snap, JSON.stringify(snapshot(ls)))
+    writeFileSync(snap, JSON.stringify(loopbackSnapshot(ls, NET, 'watch benchmark').snapshot))
     // --json --every-round: one line per round, so the bench knows when each round ends.
     const child = spawn(process.execPath, [TARSNET, 'probe', '--snapshot', snap, '--port', String(PORT), '--check', 'tcp', '--timeout', '1000', '--retries', '0', '--watch', String(EVERY_S), '--json', '--every-round'], {stdio: ['ignore', 'pipe', 'pipe']})
     let stderr = ''

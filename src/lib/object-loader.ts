@@ -1,11 +1,13 @@
 /**
  * Loading one object's rows for `resolve` and `probe OBJECT`: its adapter, server and registry rows, a
  * clear error (with the closest names) for an unknown object, and only the object's own nodes — through
- * node_name's unique key, since a cluster has thousands.
+ * node_name's unique key, since a cluster has thousands. Also what a probe or mesh run reads (loadRunScope).
  */
-import {locatorHost, parseObjectName} from '../core/resolve.js'
+import {assertKnownNetwork, chooseNetworks, type Network, type Networks} from '../core/networks.js'
+import {nodeAddresses} from '../core/nodes.js'
+import {locatorHost, parseObjectName, resolveObject, type ResolveFilters, type ResolveResult} from '../core/resolve.js'
 import {closestNames} from '../core/text.js'
-import type {NodeRow, ObjectRows} from '../core/rows.js'
+import type {AdapterRow, NodeRow, ObjectRows, ServerRow} from '../core/rows.js'
 import type {Store} from '../store/types.js'
 import {UserError} from '../core/errors.js'
 
@@ -36,4 +38,29 @@ export async function loadObjectRows(store: Store, objectName: string): Promise<
   }
   const nodes = await store.loadNodes([...objectNodeNames(rows)])
   return {rows, nodes}
+}
+
+/** What a probe or mesh run reads: every node and adapter (the node matrix), or one object resolved. */
+export type RunScope =
+  | {kind: 'matrix'; nodes: NodeRow[]; servers: ServerRow[]; adapters: AdapterRow[]; networks: Networks}
+  | {kind: 'object'; nodes: NodeRow[]; result: ResolveResult; networks: Networks}
+
+/**
+ * Reads the rows a probe or mesh run needs and the networks they are judged by (the configured ones, else the
+ * store's saved ones, else grouped from the nodes' IPs); `--network` must name one of them.
+ */
+export async function loadRunScope(store: Store, request: {object?: string; network?: string; configuredNetworks: Network[]}, objectFilters: ResolveFilters): Promise<RunScope> {
+  const networksOf = (nodes: NodeRow[]): Networks => {
+    const networks = chooseNetworks(request.configuredNetworks, store.savedNetworks, () => nodes.flatMap((n) => nodeAddresses(n).ips))
+    assertKnownNetwork(networks, request.network)
+    return networks
+  }
+  if (request.object === undefined) {
+    const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
+    return {kind: 'matrix', nodes, servers, adapters, networks: networksOf(nodes)}
+  }
+  const {rows, nodes} = await loadObjectRows(store, request.object)
+  const networks = networksOf(nodes)
+  const result = resolveObject({object: request.object, rows, nodes, networks, groups: await store.loadGroups(), filters: objectFilters})
+  return {kind: 'object', nodes, result, networks}
 }

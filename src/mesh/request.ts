@@ -3,11 +3,9 @@
  * one object's mesh (plan.ts). Shared by `tarsnet mesh` and the exporter's mesh collector, which plans
  * again every round without going through the command (as probe/request.ts does for the probe).
  */
-import {assertKnownNetwork, chooseNetworks, type Network, type Networks} from '../core/networks.js'
-import {nodeAddresses} from '../core/nodes.js'
-import {resolveObject} from '../core/resolve.js'
+import type {Network, Networks} from '../core/networks.js'
 import {UserError} from '../core/errors.js'
-import {loadObjectRows} from '../lib/object-loader.js'
+import {loadRunScope} from '../lib/object-loader.js'
 import type {Store} from '../store/types.js'
 import {planMesh, planMeshObject, probesFrom, type MeshPlan} from './plan.js'
 import {MESH_EXIT} from './run.js'
@@ -34,20 +32,14 @@ export interface PlannedMesh {
 
 /** Reads the rows the request needs from `store` and plans the mesh. */
 export async function planMeshRequest(store: Store, request: MeshRequest): Promise<PlannedMesh> {
-  const networksOf = (nodes: Array<Parameters<typeof nodeAddresses>[0]>): Networks =>
-    chooseNetworks(request.configuredNetworks, store.savedNetworks, () => nodes.flatMap((n) => nodeAddresses(n).ips))
-  if (request.object === undefined) {
-    const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
-    const networks = networksOf(nodes)
-    assertKnownNetwork(networks, request.network)
-    const plan = planMesh({nodes, servers, adapters, networks, ports: request.ports, fallbackPorts: request.fallbackPorts, network: request.network, node: request.node})
+  // An object's endpoints are resolved unfiltered: --node/--network pick the mesh's pairs, not the endpoints.
+  const scope = await loadRunScope(store, request, {})
+  const {networks} = scope
+  if (scope.kind === 'matrix') {
+    const plan = planMesh({...scope, ports: request.ports, fallbackPorts: request.fallbackPorts, network: request.network, node: request.node})
     return {plan, networks, notes: plan.notes}
   }
-  const {rows, nodes} = await loadObjectRows(store, request.object)
-  const networks = networksOf(nodes)
-  assertKnownNetwork(networks, request.network)
-  const result = resolveObject({object: request.object, rows, nodes, networks, groups: await store.loadGroups(), filters: {}})
-  const plan = planMeshObject(result, nodes, networks, {network: request.network, node: request.node})
+  const plan = planMeshObject(scope.result, scope.nodes, networks, {network: request.network, node: request.node})
   const notes = [...plan.notes]
   if (request.ports) notes.push('--port is ignored with an object: its endpoints carry their own ports')
   return {plan, networks, notes}

@@ -6,11 +6,9 @@
 import {createSocket} from 'node:dgram'
 
 import {normalizeIp} from '../core/ip.js'
-import {assertKnownNetwork, chooseNetworks, type Network, type Networks} from '../core/networks.js'
-import {nodeAddresses} from '../core/nodes.js'
-import {resolveObject} from '../core/resolve.js'
+import type {Network, Networks} from '../core/networks.js'
 import {UserError} from '../core/errors.js'
-import {loadObjectRows} from '../lib/object-loader.js'
+import {loadRunScope} from '../lib/object-loader.js'
 import type {Store} from '../store/types.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, type ProbeOptions} from './engine.js'
 import {planMatrix, planObject, type CheckMode, type ProbePlan} from './plan.js'
@@ -39,20 +37,13 @@ export interface PlannedProbe {
 
 /** Reads the rows the request needs from `store` and plans the probe. */
 export async function planProbe(store: Store, request: ProbeRequest): Promise<PlannedProbe> {
-  const networksOf = (nodes: Array<Parameters<typeof nodeAddresses>[0]>): Networks =>
-    chooseNetworks(request.configuredNetworks, store.savedNetworks, () => nodes.flatMap((n) => nodeAddresses(n).ips))
-  if (request.object === undefined) {
-    const [nodes, {servers, adapters}] = await Promise.all([store.loadNodes(), store.loadAllAdapters()])
-    const networks = networksOf(nodes)
-    assertKnownNetwork(networks, request.network)
-    const plan = planMatrix({nodes, servers, adapters, networks, ports: request.ports, fallbackPorts: request.fallbackPorts, check: request.check, network: request.network, node: request.node})
+  const scope = await loadRunScope(store, request, {network: request.network, node: request.node})
+  const {networks} = scope
+  if (scope.kind === 'matrix') {
+    const plan = planMatrix({...scope, ports: request.ports, fallbackPorts: request.fallbackPorts, check: request.check, network: request.network, node: request.node})
     return {plan, networks, notes: plan.notes}
   }
-  const {rows, nodes} = await loadObjectRows(store, request.object)
-  const networks = networksOf(nodes)
-  assertKnownNetwork(networks, request.network)
-  const result = resolveObject({object: request.object, rows, nodes, networks, groups: await store.loadGroups(), filters: {network: request.network, node: request.node}})
-  const plan = planObject(result, networks, request.check, request.network)
+  const plan = planObject(scope.result, networks, request.check, request.network)
   const notes = [...plan.notes]
   if (request.ports) notes.push('--port is ignored with an object: its endpoints carry their own ports')
   return {plan, networks, notes}
