@@ -61,6 +61,16 @@ describe('completion engine (core/completion)', () => {
     assert.equal(values(['snapshot', 'save', '-o', '']), '__files__')
     assert.equal(values(['nodes', 'import', '']), '__files__')
   })
+
+  it('never offers a name holding a control character (issue 9, defect 9: the shell would print it as it is)', () => {
+    const hostile: CompletionSources = {...sources, nodes: () => ['h\u001B[31mred', 'h1', 'h\u202Eevil', 'h\nfake'], objects: () => ['A.B.C\u0000', 'A.B.D']}
+    const offered = (words: string[]) => {
+      const r = completeLine(words, manifest.commands, topics, hostile)
+      return r.files ? '__files__' : r.candidates.map((c) => c.value)
+    }
+    assert.deepEqual(offered(['nodes', 'show', 'h']), ['h1'])
+    assert.deepEqual(offered(['resolve', 'A.']), ['A.B.D'])
+  })
 })
 
 describe('tarsnet autocomplete', () => {

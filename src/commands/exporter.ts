@@ -4,7 +4,7 @@ import {DEFAULT_LISTEN, parseListenAddress, type ListenAddress} from '../core/li
 import {UserError} from '../core/errors.js'
 import {parseObjectName} from '../core/resolve.js'
 import {BaseCommand} from '../lib/base-command.js'
-import {safeForTerminal} from '../lib/terminal.js'
+import {forTerminal} from '../lib/terminal.js'
 import {exporterSettings} from '../lib/config.js'
 import {probeFlags} from '../lib/probe-flags.js'
 import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
@@ -172,7 +172,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
 
   /** One log line on stderr: text for people, or a JSON object per line with --json. */
   private logLine(text: string, json: Record<string, unknown>): void {
-    process.stderr.write(this.jsonEnabled() ? `${JSON.stringify({time: new Date().toISOString(), ...json})}\n` : `${safeForTerminal(text, false)}\n`)
+    process.stderr.write(this.jsonEnabled() ? `${JSON.stringify({time: new Date().toISOString(), ...json})}\n` : `${forTerminal(text, false)}\n`)
   }
 }
 

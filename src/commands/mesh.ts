@@ -6,7 +6,7 @@ import {BaseCommand} from '../lib/base-command.js'
 import {sleepUnlessAborted} from '../lib/abortable-sleep.js'
 import {renderTable} from '../lib/table.js'
 import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
-import {unicodeTerminal} from '../lib/terminal.js'
+import {stderrLine, unicodeTerminal} from '../lib/terminal.js'
 import type {MeshPlan} from '../mesh/plan.js'
 import {ASCII, culpritLines, matrixLines, pairLines, raftLines, sourceLines, UNICODE, verdictLine, type Glyphs, type Tone} from '../mesh/report.js'
 import {nothingToMesh, planMeshRequest} from '../mesh/request.js'
@@ -131,7 +131,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const file = this.flags?.['prom-file']
     if (file !== undefined && this.promStartedAt !== undefined && !this.promWritten && !(err instanceof UserError && err.code === 'prom_file_unwritable')) {
       await this.writePromFile(file, {error: err}).catch((error: unknown) => {
-        process.stderr.write(`error: ${(error as Error).message}\n`)
+        stderrLine('red', 'error:', (error as Error).message)
       })
     }
     return super.catch(err)

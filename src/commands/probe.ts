@@ -7,7 +7,7 @@ import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
 import {probeFlags} from '../lib/probe-flags.js'
 import {renderTable} from '../lib/table.js'
-import {unicodeTerminal} from '../lib/terminal.js'
+import {stderrLine, unicodeTerminal} from '../lib/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
 import {planListing, type CheckMode, type PlanListing, type ProbePlan} from '../probe/plan.js'
 import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
@@ -138,7 +138,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     const file = this.flags?.['prom-file']
     if (file !== undefined && this.promStartedAt !== undefined && !(err instanceof UserError && err.code === 'prom_file_unwritable')) {
       await this.writePromFile(file, {error: err}).catch((error: unknown) => {
-        process.stderr.write(`error: ${(error as Error).message}\n`)
+        stderrLine('red', 'error:', (error as Error).message)
       })
     }
     return super.catch(err)

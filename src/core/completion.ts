@@ -6,6 +6,8 @@
  * asked only when the cursor is where such a value goes.
  */
 
+import {escapeControl} from './text.js'
+
 export interface CompletionFlag {
   name: string
   char?: string
@@ -185,7 +187,8 @@ function flagValues(flag: CompletionFlag, sources: CompletionSources, line: Line
 }
 
 function valuesOfKind(kind: (typeof VALUE_KIND)[string] | undefined, sources: CompletionSources, line: LineSource): Candidate[] | 'files' {
-  const plain = (names: string[], description: string) => names.map((value) => ({value, description}))
+  // A name holding a control character is no completion (the shell would print it as it is, and it cannot be typed).
+  const plain = (names: string[], description: string) => names.filter((value) => escapeControl(value) === value).map((value) => ({value, description}))
   switch (kind) {
     case 'file': return 'files'
     case 'profile': return plain(sources.profiles(), 'profile')

@@ -146,19 +146,10 @@ export function escapeControl(text: string): string {
 }
 
 /**
- * Text about to be printed, made safe: control characters escaped except line breaks and, when `keep`
- * says so, the colour sequences (SGR, `ESC[…m`) that tarsnet adds itself.
+ * Text about to be printed, made safe: every control character escaped except line breaks (tarsnet's own
+ * colour is not made of control characters until the very end: see lib/terminal.ts, forTerminal).
  */
-export function escapeControlForOutput(text: string, keep: RegExp | null): string {
+export function escapeControlForOutput(text: string): string {
   CONTROL.lastIndex = 0
-  if (!CONTROL.test(text)) return text
-  if (keep === null) return text.replace(CONTROL, (c) => (c === '\n' ? c : escapeOne(c)))
-  let out = ''
-  let last = 0
-  keep.lastIndex = 0
-  for (let m = keep.exec(text); m !== null; m = keep.exec(text)) {
-    out += text.slice(last, m.index).replace(CONTROL, (c) => (c === '\n' ? c : escapeOne(c))) + m[0]
-    last = m.index + m[0].length
-  }
-  return out + text.slice(last).replace(CONTROL, (c) => (c === '\n' ? c : escapeOne(c)))
+  return CONTROL.test(text) ? text.replace(CONTROL, (c) => (c === '\n' ? c : escapeOne(c))) : text
 }

@@ -11,9 +11,10 @@ import {Flags, type Command} from '@oclif/core'
 import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type NodePlan, type NodeState, type WarnCode} from '../core/ip-list-edit.js'
 import type {Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
+import {escapeControl} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
-import {paint, safeForTerminal, useColor} from '../lib/terminal.js'
+import {paint, stderrLine, useColor} from '../lib/terminal.js'
 import {appendAudit, auditLogPath, openAudit, osUser, redactCommandLine, type AuditEntry, type AuditFile} from '../store/audit-log.js'
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
 import type {Db, MysqlStore} from '../store/mysql-store.js'
@@ -145,7 +146,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
   /** A warning line on stderr (JSON output carries warnings in the result instead). */
   protected warnLine(message: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'yellow', 'warning:')} ${safeForTerminal(message, false)}\n`)
+    if (!this.jsonEnabled()) stderrLine('yellow', 'warning:', message)
   }
 
   /** Refuses the plan when any rule refuses, naming every reason. */
@@ -271,9 +272,10 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     }
     const {confirm, input} = await import('@inquirer/prompts')
     if (ask.typed !== undefined) {
-      const typed = await input({message: ask.question})
-      if (typed.trim() !== ask.typed) throw new UserError(`not applied, nothing written: "${typed.trim()}" is not ${ask.typed}`, {code: 'not_confirmed'})
-    } else if (!(await confirm({message: ask.question, default: false}))) {
+      // Inquirer draws the question: a node name in it is shown escaped, and may be typed as shown.
+      const typed = await input({message: escapeControl(ask.question)})
+      if (typed.trim() !== ask.typed && typed.trim() !== escapeControl(ask.typed)) throw new UserError(`not applied, nothing written: "${typed.trim()}" is not ${ask.typed}`, {code: 'not_confirmed'})
+    } else if (!(await confirm({message: escapeControl(ask.question), default: false}))) {
       throw new UserError('not applied, nothing written: cancelled', {code: 'not_confirmed'})
     }
   }

@@ -3,6 +3,8 @@
  * notices, prompts where a person is, and error rendering (one line on stderr, no stack unless --debug).
  * Modelled on Salesforce's SfCommand: commands stay thin and return one result object.
  */
+import {format} from 'node:util'
+
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {chooseNetworks, type Networks} from '../core/networks.js'
@@ -13,7 +15,7 @@ import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {parseDbUrl, redactDbUrl} from './db-url.js'
 import {UserError} from '../core/errors.js'
-import {canPrompt, paint, personAtKeyboard, promptOutput, safeForTerminal, useColor, type Style} from './terminal.js'
+import {canPrompt, forTerminal, paint, personAtKeyboard, promptOutput, stderrLine, useColor, type Style} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -93,24 +95,29 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return this.colorDecided
   }
 
+  /** `text` in a style, when colour is on (marked: this.log turns the marks into colour). */
   protected paint(style: Style, text: string): string {
     return paint(this.color, style, text)
   }
 
-  /** Human output: control characters from the data are shown escaped, never obeyed (JSON goes through logJson, exact). */
+  /**
+   * Human output, the only way to stdout for a person: control characters (from the database, a file,
+   * anywhere) are shown escaped, never obeyed; only paint()'s marks become colour (JSON goes through
+   * logJson, exact).
+   */
   public override log(message = '', ...args: unknown[]): void {
-    super.log(typeof message === 'string' ? safeForTerminal(message, this.color) : message, ...args)
+    super.log(forTerminal(typeof message === 'string' && args.length === 0 ? message : format(message, ...args), this.color))
   }
 
   /** A notice: printed on stderr for a person, collected into `notices` for JSON. Each is said once. */
   protected notice(message: string): void {
     if (this.notices.includes(message)) return
     this.notices.push(message)
-    if (!this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'yellow', 'note:')} ${safeForTerminal(message, false)}\n`)
+    if (!this.jsonEnabled()) stderrLine('yellow', 'note:', message)
   }
 
   protected verbose(message: string): void {
-    if (this.flags.verbose && !this.jsonEnabled()) process.stderr.write(`${paint(useColor(process.stderr), 'dim', safeForTerminal(message, false))}\n`)
+    if (this.flags.verbose && !this.jsonEnabled()) stderrLine('dim', message, '')
   }
 
   /** A person is at a terminal and may be asked questions. */
@@ -238,7 +245,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     const debug = this.flags?.debug || process.argv.includes('--debug')
     const known = err instanceof UserError || err.oclif !== undefined
-    process.stderr.write(`${paint(useColor(process.stderr), 'red', 'error:')} ${safeForTerminal(oneLine(err.message), false)}\n`)
+    stderrLine('red', 'error:', oneLine(err.message))
     if (debug) process.stderr.write(`${err.stack ?? ''}\n`)
     else if (!known) process.stderr.write('(an unexpected error: run again with --debug for details)\n')
   }

@@ -10,7 +10,7 @@
  * terminal wraps the line) rather than lose a character.
  */
 import {escapeControlForOutput} from '../core/text.js'
-import {ANY_SGR, terminalWidth, visibleLength} from './terminal.js'
+import {PAINT_MARK, terminalWidth, visibleLength} from './terminal.js'
 
 export interface TableOptions {
   /** The width to fit (default: the terminal's). */
@@ -23,12 +23,10 @@ const GAP = '  '
 /** A squeezed column keeps at least this many characters (or its heading's width, if narrower). */
 const MIN_SQUEEZED = 6
 
-// eslint-disable-next-line no-control-regex
-const SGR = /\u001B\[[0-9;]*m/
-// eslint-disable-next-line no-control-regex
-const LEADING_SGR = /^(?:\u001B\[[0-9;]*m)+/
-// eslint-disable-next-line no-control-regex
-const TRAILING_SGR = /(?:\u001B\[[0-9;]*m)+$/
+/** paint()'s marks (zero width): around a cell, kept on every wrapped piece; inside a word, never split. */
+const LEADING_MARKS = new RegExp(`^(?:${PAINT_MARK})+`)
+const TRAILING_MARKS = new RegExp(`(?:${PAINT_MARK})+$`)
+const MARK_OR_CHAR = new RegExp(`${PAINT_MARK}|[\\s\\S]`, 'gu')
 
 interface Column {
   natural: number
@@ -43,9 +41,9 @@ export function renderTable(head: string[], rows: string[][], options: TableOpti
   const squeezed = new Set(options.squeeze ?? [])
   const columns: Column[] = head.map((h) => ({natural: visibleLength(h), longestWord: longestWord(h), squeeze: squeezed.has(h)}))
   const cells: string[][][] = rows.map((r) => head.map((_, i) => {
-    // Control characters in a cell are shown escaped (they would move the cursor or recolour the table);
-    // colour sequences stay here and are checked once more when the table is printed.
-    const lines = escapeControlForOutput(String(r[i] ?? ''), ANY_SGR).split('\n')
+    // Control characters in a cell are shown escaped (they would move the cursor or recolour the table),
+    // before it is measured: `\x1b[31m` takes eight columns. Only paint()'s marks are colour.
+    const lines = escapeControlForOutput(String(r[i] ?? '')).split('\n')
     const c = columns[i]
     for (const line of lines) {
       const n = visibleLength(line)
@@ -117,7 +115,7 @@ function fit(columns: Column[], head: string[], room: number): number[] {
 function longestWord(text: string): number {
   let longest = 0
   for (const word of text.split(' ')) {
-    const n = SGR.test(word) ? visibleLength(word) : [...word].length
+    const n = visibleLength(word)
     if (n > longest) longest = n
   }
   return longest
@@ -125,14 +123,14 @@ function longestWord(text: string): number {
 
 /**
  * One line of a cell wrapped to `width`: between words; a word longer than the width is broken only
- * where `breakWords` (squeezed columns), else kept whole. Colour codes around the line are kept on
+ * where `breakWords` (squeezed columns), else kept whole. Colour marks around the line are kept on
  * every piece.
  */
 function wrapLine(line: string, width: number, breakWords: boolean): string[] {
   if (visibleLength(line) <= width) return [line]
-  const open = LEADING_SGR.exec(line)?.[0] ?? ''
+  const open = LEADING_MARKS.exec(line)?.[0] ?? ''
   const rest = line.slice(open.length)
-  const close = TRAILING_SGR.exec(rest)?.[0] ?? ''
+  const close = TRAILING_MARKS.exec(rest)?.[0] ?? ''
   const inner = rest.slice(0, rest.length - close.length)
   const pieces: string[] = []
   let current = ''
@@ -144,17 +142,33 @@ function wrapLine(line: string, width: number, breakWords: boolean): string[] {
   }
   for (const word of inner.split(' ')) {
     if (word === '') continue
-    const chars = [...word]
-    if (currentLength > 0 && currentLength + 1 + chars.length <= width) {
+    const length = visibleLength(word)
+    if (currentLength > 0 && currentLength + 1 + length <= width) {
       current += ' ' + word
-      currentLength += 1 + chars.length
+      currentLength += 1 + length
       continue
     }
     push()
-    let from = 0
-    if (breakWords) for (; chars.length - from > width; from += width) pieces.push(chars.slice(from, from + width).join(''))
-    current = from === 0 ? word : chars.slice(from).join('')
-    currentLength = chars.length - from
+    if (!breakWords || length <= width) {
+      current = word
+      currentLength = length
+      continue
+    }
+    // Broken every `width` characters; a mark inside the word (zero width) is never cut.
+    let piece = ''
+    let pieceLength = 0
+    for (const atom of word.includes('\uE000') ? word.match(MARK_OR_CHAR)! : [...word]) {
+      const w = atom.length > 2 ? 0 : 1 // a mark is longer than any one character
+      if (pieceLength + w > width) {
+        pieces.push(piece)
+        piece = ''
+        pieceLength = 0
+      }
+      piece += atom
+      pieceLength += w
+    }
+    current = piece
+    currentLength = pieceLength
   }
   push()
   return pieces.length === 0 ? [line] : pieces.map((p) => open + p + close)

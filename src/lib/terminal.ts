@@ -55,33 +55,51 @@ export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): numb
 const CODES = {red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22], cyan: [36, 39]} as const
 export type Style = keyof typeof CODES
 
-/** The colour sequences paint() writes, and no others: what may pass to the terminal from tarsnet's own text. */
-// eslint-disable-next-line no-control-regex
-export const OWN_SGR = /\u001B\[(?:31|32|33|36|39|2|1|22)m/g
-// eslint-disable-next-line no-control-regex
-export const ANY_SGR = /\u001B\[[0-9;]*m/g
-
-/**
- * Text for the terminal (issue 9, defect 9): control characters from the database or a file are shown
- * escaped (`\x1b[2J`, `\u202e`), never obeyed; line breaks stay, and so do tarsnet's own colours when
- * colour is on. JSON is never passed through this: it stays exact.
+/*
+ * Colour without trusting the text (issue 9, defect 9). Text from the database or a file may hold any
+ * character, colour codes included, and reaches the screen inside tarsnet's own lines and table cells: at
+ * print time a colour code of ours and one from a node name look the same. So paint() does not write colour
+ * codes: it writes marks, private-use characters around a number chosen at random when the process starts
+ * (data written before cannot hold it), and forTerminal(), the one way to the screen, escapes every control
+ * character of the text (data cannot colour, move, clear or reverse anything) and only then turns the marks
+ * into colour codes, or drops them when colour is off.
  */
-export function safeForTerminal(text: string, color: boolean): string {
-  return escapeControlForOutput(text, color ? OWN_SGR : null)
-}
+const NONCE = Array.from(globalThis.crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(16).padStart(8, '0')).join('')
+const mark = (code: number): string => `\uE000${NONCE}${code}\uE001`
+/** One paint mark (the SGR number in group 1), as a RegExp source: the table finds them around its cells. */
+export const PAINT_MARK = `\uE000${NONCE}(\\d{1,2})\uE001`
+const MARKS = new RegExp(PAINT_MARK, 'g')
 
+/** `text` in a style, when `enabled`: marked, turned into colour by forTerminal. */
 export function paint(enabled: boolean, style: Style, text: string): string {
   if (!enabled || text === '') return text
   const [open, close] = CODES[style]
-  return `\u001B[${open}m${text}\u001B[${close}m`
+  return `${mark(open)}${text}${mark(close)}`
 }
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001B\[[0-9;]*m/g
-// eslint-disable-next-line no-control-regex
-const NOT_PLAIN = /[\u001B\uD800-\uDFFF]/
+/**
+ * Text for the terminal: control characters shown escaped (`\x1b[2J`, `\x00`, `\u202e`), never obeyed,
+ * line breaks kept; then paint()'s marks become colour codes (`color`) or nothing. Every line a person sees
+ * goes through here (the commands' log, notices, errors); JSON never does: it stays exact.
+ */
+export function forTerminal(text: string, color: boolean): string {
+  const escaped = escapeControlForOutput(text)
+  if (!escaped.includes('\uE000')) return escaped
+  MARKS.lastIndex = 0
+  return escaped.replace(MARKS, (_m, code: string) => (color ? `\u001B[${code}m` : ''))
+}
+
+/** A line on stderr for a person: `prefix` in `style` (when stderr takes colour), then `message`, made safe. */
+export function stderrLine(style: Style, prefix: string, message: string): void {
+  const color = useColor(process.stderr)
+  process.stderr.write(`${forTerminal(`${paint(color, style, prefix)}${prefix && message ? ' ' : ''}${message}`, color)}\n`)
+}
+
+const NOT_PLAIN = /[\uE000\uD800-\uDFFF]/
+/** The width of text on the screen: paint marks take none; a character outside the BMP takes one. */
 export function visibleLength(text: string): number {
   // Most cells are plain (no colour, no surrogate pairs): their length is their width. Tables measure every cell.
   if (!NOT_PLAIN.test(text)) return text.length
-  return [...text.replace(ANSI, '')].length
+  MARKS.lastIndex = 0
+  return [...text.replace(MARKS, '')].length
 }

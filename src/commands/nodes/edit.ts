@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {checkIp, findNode, moveIp, planEdits, type NodeState} from '../../core/ip-list-edit.js'
-import {naturalCompare} from '../../core/text.js'
+import {escapeControl, naturalCompare} from '../../core/text.js'
 import {EditCommand, listFlags, writeFlags, type EditResult, type EditSession} from '../../edit/edit-command.js'
 import {UserError} from '../../core/errors.js'
 import {renderTable} from '../../lib/table.js'
@@ -44,7 +44,7 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
         ? renderTable(['#', 'IP', 'NETWORK'], list.map((ip, i) => [String(i + 1), ip, net(ip)]))
         : `${state.name} has no IP list${state.effective.length > 0 ? ` (using its ${state.source} ${state.effective.join(', ')})` : ''}.`)
       const action = await select<Action>({
-        message: `${state.name}: what now?`,
+        message: `${escapeControl(state.name)}: what now?`,
         choices: [
           {name: 'Add an IP', value: 'add'},
           {name: 'Remove an IP', value: 'remove', disabled: list.length === 0 ? '(the list is empty)' : false},
@@ -73,21 +73,21 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
         if (checked.warning) this.warnLine(checked.warning.message)
         const ip = checked.ip!
         const at = list.length === 0 ? 1 : await select<number>({
-          message: `Where does ${ip} (${net(ip)}) go?`,
+          message: escapeControl(`Where does ${ip} (${net(ip)}) go?`),
           choices: [
-            {name: `First (preferred), before ${list[0]}`, value: 1},
-            ...list.map((x, i) => ({name: `After ${x}`, value: i + 2})),
+            {name: escapeControl(`First (preferred), before ${list[0]}`), value: 1},
+            ...list.map((x, i) => ({name: escapeControl(`After ${x}`), value: i + 2})),
           ],
           default: list.length + 1,
         })
         list.splice(at - 1, 0, ip)
       } else if (action === 'remove') {
-        const ip = await select<string>({message: 'Remove which IP?', choices: list.map((x) => ({name: `${x} (${net(x)})`, value: x}))})
+        const ip = await select<string>({message: 'Remove which IP?', choices: list.map((x) => ({name: escapeControl(`${x} (${net(x)})`), value: x}))})
         list = list.filter((x) => x !== ip)
       } else if (action === 'move') {
-        const from = await select<number>({message: 'Move which IP?', choices: list.map((x, i) => ({name: `${i + 1}. ${x} (${net(x)})`, value: i + 1}))})
+        const from = await select<number>({message: 'Move which IP?', choices: list.map((x, i) => ({name: escapeControl(`${i + 1}. ${x} (${net(x)})`), value: i + 1}))})
         const to = await select<number>({
-          message: `Move ${list[from - 1]} to which position?`,
+          message: escapeControl(`Move ${list[from - 1]} to which position?`),
           choices: list.map((x, i) => ({name: `${i + 1}${i === 0 ? ' (first, preferred)' : ''}${i + 1 === from ? ' (where it is)' : ''}`, value: i + 1})),
           default: from,
         })
@@ -105,6 +105,7 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
     }
   }
 
+  /** The picker (inquirer draws it: names are escaped here, as this.log would). */
   private async pickNode(session: EditSession, search: typeof import('@inquirer/prompts').search): Promise<NodeState> {
     if (this.args.node) {
       const found = findNode(this.args.node, session.states)
@@ -115,7 +116,7 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
     const sorted = [...session.states].sort((a, b) => naturalCompare(a.name, b.name))
     const label = (n: NodeState) => {
       const ips = n.effective.map((ip) => `${ip} (${session.networks.classify(ip) ?? 'no network'})`).join(', ')
-      return `${n.name}  ${ips || '(no IPs)'}${n.source !== 'ip_list' && n.effective.length > 0 ? ` [${n.source}]` : ''}`
+      return escapeControl(`${n.name}  ${ips || '(no IPs)'}${n.source !== 'ip_list' && n.effective.length > 0 ? ` [${n.source}]` : ''}`)
     }
     const name = await search<string>({
       message: 'Node (type to filter):',
