@@ -180,7 +180,12 @@ export function tryParseEndpoint(input: string, options: ParseOptions = {}): Par
 
 /** TC_Endpoint::toString: fixed order, zero/unset options left out, IPv6 hosts bare. */
 export function formatEndpoint(ep: Endpoint): string {
-  let s = `${ep.protocol} -h ${ep.host} -p ${ep.port}`
+  return `${ep.protocol} -h ${ep.host}${formatEndpointTail(ep)}`
+}
+
+/** What formatEndpoint writes after the host (` -p 10000 -t 60000`…): the same for every host one wildcard expands to. */
+export function formatEndpointTail(ep: Omit<Endpoint, 'protocol' | 'host'>): string {
+  let s = ` -p ${ep.port}`
   if (ep.timeout !== 0) s += ` -t ${ep.timeout}`
   if (ep.grid !== 0) s += ` -g ${ep.grid}`
   if (ep.qos !== 0) s += ` -q ${ep.qos}`

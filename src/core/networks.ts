@@ -73,17 +73,26 @@ export function namedNetworks(list: Network[]): Networks {
   }
   // Longest prefix first, so the most specific CIDR wins when definitions overlap.
   parsed.sort((a, b) => b.cidr.prefix - a.cidr.prefix)
+  // Resolving a whole cluster classifies each node IP once per endpoint (hundreds of thousands of times):
+  // answers are remembered per text, up to a bound, past which the memo starts over.
+  const known = new Map<string, string | null>()
   return {
     list,
     auto: false,
     classify(ipText: string) {
+      const hit = known.get(ipText)
+      if (hit !== undefined) return hit
       const ip = parseIp(ipText)
-      if (!ip) return null
-      for (const {name, cidr} of parsed) if (cidrContains(cidr, ip)) return name
-      return null
+      let found: string | null = null
+      if (ip) for (const {name, cidr} of parsed) if (cidrContains(cidr, ip)) { found = name; break }
+      if (known.size >= CLASSIFY_MEMO_LIMIT) known.clear()
+      known.set(ipText, found)
+      return found
     },
   }
 }
+
+const CLASSIFY_MEMO_LIMIT = 200_000
 
 /**
  * The networks to classify IPs with: the configured ones, else those saved with a snapshot, else one

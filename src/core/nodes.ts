@@ -232,6 +232,22 @@ export function splitUsable(node: string, ips: readonly string[], networks?: Net
   return {usable: usable ?? [...ips], unusable: unusable ?? []}
 }
 
+const splitCache = new WeakMap<NodeAddresses, {node: string; networks: Networks; split: {usable: string[]; unusable: UnusableAddress[]}}>()
+
+/**
+ * splitUsable of a node's addresses (as nodeAddresses returns them), remembered per addresses object and
+ * networks: resolving a whole cluster asks once per servant the node hosts. The answer is frozen.
+ */
+export function splitUsableAddresses(node: string, addresses: NodeAddresses, networks: Networks): {usable: string[]; unusable: UnusableAddress[]} {
+  const known = splitCache.get(addresses)
+  if (known && known.node === node && known.networks === networks) return known.split
+  const split = splitUsable(node, addresses.ips, networks)
+  Object.freeze(split.usable)
+  Object.freeze(split.unusable)
+  if (Object.isFrozen(addresses)) splitCache.set(addresses, {node, networks, split: Object.freeze(split)})
+  return split
+}
+
 function unusableKind(text: string, networks?: Networks): {kind: UnusableKind; network?: string} | null {
   const ip = parseIp(text)
   if (!ip) return null

@@ -35,6 +35,14 @@ export function indexObjects(tables: {nodes: NodeRow[]; servers: ServerRow[]; ad
     if (!pairs) pairsByServant.set(a.servant, (pairs = new Set()))
     pairs.add(key(a.application, a.serverName))
   }
+  // Each servant's adapters in the order resolve lists them (node names in natural order), so that its own
+  // sort finds them sorted: the node names are ranked once here instead of compared per object.
+  const rank = new Map<string, number>()
+  for (const a of tables.adapters) rank.set(a.nodeName.trim(), 0)
+  ;[...rank.keys()].sort(naturalCompare).forEach((name, i) => rank.set(name, i))
+  for (const list of adaptersByServant.values()) {
+    list.sort((a, b) => rank.get(a.nodeName.trim())! - rank.get(b.nodeName.trim())! || naturalCompare(a.adapterName, b.adapterName))
+  }
   const serversByPair = new Map<string, ServerRow[]>()
   for (const s of tables.servers) {
     const k = key(s.application, s.serverName)

@@ -8,10 +8,10 @@
  */
 import {UserError} from './errors.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from './rows.js'
-import {formatEndpoint, formatProxy, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
+import {formatEndpoint, formatEndpointTail, formatProxy, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
 import {parseIp} from './ip.js'
 import type {Networks} from './networks.js'
-import {describeUnusable, nodeAddresses, splitUsable, type IpSource, type UnusableAddress} from './nodes.js'
+import {describeUnusable, nodeAddresses, splitUsable, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
 import {matcher, naturalCompare} from './text.js'
 
 // ---------------------------------------------------------------------------------------------------
@@ -195,6 +195,17 @@ function strtoInt(s: string): number {
   return m ? Number(m[1]) : 0
 }
 
+const groupTablesMemo = new WeakMap<NonNullable<ResolveInput['groups']>, GroupTables>()
+const NO_GROUPS = groupTables(undefined)
+
+/** groupTables, built once per groups object: resolving a whole cluster passes the same one for every object. */
+function groupTablesOf(groups: ResolveInput['groups']): GroupTables {
+  if (!groups) return NO_GROUPS
+  let tables = groupTablesMemo.get(groups)
+  if (!tables) groupTablesMemo.set(groups, (tables = groupTables(groups)))
+  return tables
+}
+
 function groupTables(groups: ResolveInput['groups']): GroupTables {
   const byIp = new Map<string, number>()
   const byName = new Map<string, number>()
@@ -346,7 +357,11 @@ export function wildcardOf(hostText: string | null): Wildcard | null {
  * addresses (nodeAddresses), so one without a colon is IPv4.
  */
 export function expandHosts(hostText: string | null, host: string, nodeIps: readonly string[]): {wildcard: Wildcard | null; hosts: string[]} {
-  const wildcard = wildcardOf(hostText)
+  return expandWildcard(wildcardOf(hostText), host, nodeIps)
+}
+
+/** expandHosts with the host text already read as a wildcard (or not). */
+function expandWildcard(wildcard: Wildcard | null, host: string, nodeIps: readonly string[]): {wildcard: Wildcard | null; hosts: string[]} {
   if (!wildcard) return {wildcard: null, hosts: [host]}
   return {wildcard, hosts: wildcard.kind === 'all' ? [...nodeIps] : nodeIps.filter((ip) => !ip.includes(':') || parseIp(ip)?.family === 4)}
 }
@@ -357,6 +372,15 @@ interface SetInfo {
   name: string
   area: string
   id: string
+}
+
+/** An endpoint string as parsed once per resolution, with its host read as a wildcard or not. */
+interface ParsedSource {
+  endpoint: Endpoint
+  hostText: string | null
+  wildcard: Wildcard | null
+  /** formatEndpointTail of what is handed out (grid and qos 0). */
+  tail: string
 }
 
 interface Candidate {
@@ -371,7 +395,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   const mode = input.mode ?? {kind: 'any'}
   const skipped: SkippedRow[] = []
   const warnings: ResolveWarning[] = []
-  const tables = groupTables(input.groups)
+  const tables = groupTablesOf(input.groups)
   const nodeRows = new Map<string, NodeRow>()
   for (const n of input.nodes) nodeRows.set(n.nodeName.trim(), n)
 
@@ -387,11 +411,20 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   const candidates: Candidate[] = []
   const unusable: UnusableAddress[] = []
   const unusableSeen = new Set<string>()
+  // The servers of one object usually share one endpoint string (0.0.0.0 and a port) over all their nodes:
+  // each distinct string is parsed once. The parsed endpoint is only ever read (base() copies it).
+  const parsedBySource = new Map<string, ParsedSource>()
   for (const row of loaded) {
-    let parsed: {endpoint: Endpoint; hostText: string | null}
+    let parsed: ParsedSource
     try {
-      // A default-constructed TC_Endpoint has host 0.0.0.0, so the registry reads a missing -h as that.
-      parsed = parseEndpointDetailed(row.source, {missingHost: '0.0.0.0'})
+      const seen = parsedBySource.get(row.source)
+      if (seen) parsed = seen
+      else {
+        // A default-constructed TC_Endpoint has host 0.0.0.0, so the registry reads a missing -h as that.
+        const detailed = parseEndpointDetailed(row.source, {missingHost: '0.0.0.0'})
+        parsed = {...detailed, wildcard: wildcardOf(detailed.hostText), tail: formatEndpointTail({...detailed.endpoint, grid: 0, qos: 0})}
+        parsedBySource.set(row.source, parsed)
+      }
     } catch (error) {
       if (!(error instanceof EndpointParseError)) throw error
       skipped.push({node: row.node, adapter: row.adapter, endpoint: row.source, code: 'unparsable', reason: `endpoint does not parse: ${error.reason}`})
@@ -429,37 +462,40 @@ export function resolveObject(input: ResolveInput): ResolveResult {
       })
     }
 
+    // What every endpoint of this row shares, computed once per row rather than per expanded address.
+    const handed = parsed.endpoint
+    const setId = enableSet ? `${row.setName}.${row.setArea}.${row.setGroup}` : ''
+    const ipGroup = row.ipGroupName.trim()
+    const groupEnabled = row.enableGroup.toLowerCase() === 'y'
     const base = (host: string, expandedFrom: string | null, ipSource: IpSource | null, fallback: boolean, singleHost: boolean): ResolvedEndpoint => {
-      // DbHandle::loadObjectIdCache copies host, port, timeout, transport, weight, weight type and auth:
-      // grid and qos stay 0 whatever the string says.
-      const ep: Endpoint = {...parsed.endpoint, host, grid: 0, qos: 0}
-      const ipGroup = row.ipGroupName.trim()
       const groupRealId = ipGroup === '' ? groupIdOf(tables, host) : (tables.byName.get(ipGroup) ?? -1)
       return {
         node: row.node,
         nodeName: row.nodeName,
         network: networks.classify(host),
         host,
-        port: ep.port,
-        protocol: ep.protocol,
-        timeout: ep.timeout,
+        port: handed.port,
+        protocol: handed.protocol,
+        timeout: handed.timeout,
         active,
         expanded: expandedFrom !== null,
         expandedFrom,
         source: row.source,
-        endpoint: formatEndpoint(ep),
-        grid: ep.grid,
-        qos: ep.qos,
-        weight: ep.weight,
-        weightType: ep.weightType,
-        authType: ep.authType,
+        endpoint: `${handed.protocol} -h ${host}${parsed.tail}`,
+        // DbHandle::loadObjectIdCache copies host, port, timeout, transport, weight, weight type and auth:
+        // grid and qos stay 0 whatever the string says.
+        grid: 0,
+        qos: 0,
+        weight: handed.weight,
+        weightType: handed.weightType,
+        authType: handed.authType,
         adapter: row.adapter,
         adapterProtocol: row.adapterProtocol,
         ipSource,
         fallback,
         singleHost,
-        setId: enableSet ? `${row.setName}.${row.setArea}.${row.setGroup}` : '',
-        groupWorkId: row.enableGroup.toLowerCase() === 'y' ? groupRealId : -1,
+        setId,
+        groupWorkId: groupEnabled ? groupRealId : -1,
         groupRealId,
         origin: row.origin,
       }
@@ -472,14 +508,14 @@ export function resolveObject(input: ResolveInput): ResolveResult {
       lastHeartbeat: null, lastRegTime: null, tarsVersion: '',
     })
     // 0.0.0.0, multicast and broadcast addresses in a list are never handed out: left out, and said.
-    const split = splitUsable(row.node, listed.ips, networks)
+    const split = splitUsableAddresses(row.node, listed, networks)
     const addresses = split.unusable.length === 0 ? listed : {...listed, ips: split.usable}
     if (split.unusable.length > 0 && !unusableSeen.has(row.node)) {
       unusableSeen.add(row.node)
       unusable.push(...split.unusable)
       warnings.push({code: 'unusable-address', node: row.node, message: `${row.node}: its IP list holds ${split.unusable.map(describeUnusable).join(', ')}: no client can reach ${split.unusable.length === 1 ? 'it' : 'them'}, left out of the expansion`})
     }
-    const {wildcard, hosts: ips} = expandHosts(parsed.hostText, parsed.endpoint.host, addresses.ips)
+    const {wildcard, hosts: ips} = expandWildcard(parsed.wildcard, parsed.endpoint.host, addresses.ips)
     if (!wildcard) {
       // A specific host: kept as is, and flagged, since it cannot fail over to another network.
       const host = ips[0]
@@ -624,29 +660,39 @@ function nodeEntries(object: string, endpoints: ResolvedEndpoint[]): NodeEntry[]
     .sort((a, b) => naturalCompare(a[0], b[0]))
     .map(([node, eps]) => ({
       node,
-      proxy: formatProxy(object, eps.map(toEndpoint)),
+      // formatProxy over these endpoints: each one's `endpoint` is already its formatEndpoint.
+      proxy: `${object}@${eps.map((e) => e.endpoint).join(':')}`,
       active: eps.some((e) => e.active),
       endpoints: eps,
     }))
 }
 
 function networkSummaries(networks: Networks, nodes: NodeEntry[], only: string | undefined): NetworkSummary[] {
-  const present = new Set(nodes.flatMap((n) => n.endpoints.map((e) => e.network)))
+  // One pass over the endpoints (this runs once per object of a whole cluster in check and impact).
+  const tally = new Map<string | null, {endpoints: number; active: number; nodes: Set<string>}>()
+  for (const n of nodes) {
+    for (const e of n.endpoints) {
+      let t = tally.get(e.network)
+      if (!t) tally.set(e.network, (t = {endpoints: 0, active: 0, nodes: new Set()}))
+      t.endpoints++
+      if (e.active) t.active++
+      t.nodes.add(n.node)
+    }
+  }
   let names: Array<string | null>
   if (only !== undefined) names = [only]
-  else if (networks.auto) names = [...present].filter((n): n is string => n !== null).sort(naturalCompare)
+  else if (networks.auto) names = [...tally.keys()].filter((n): n is string => n !== null).sort(naturalCompare)
   else names = networks.list.map((n) => n.name)
-  if (only === undefined && present.has(null)) names.push(null)
+  if (only === undefined && tally.has(null)) names.push(null)
   return names.map((network) => {
-    const onNet = nodes.filter((n) => n.endpoints.some((e) => e.network === network))
-    const eps = nodes.flatMap((n) => n.endpoints.filter((e) => e.network === network))
+    const t = tally.get(network)
     // "Missing" only means something for configured networks: every node should be on each of them.
-    const missing = network === null || networks.auto ? [] : nodes.filter((n) => !onNet.includes(n)).map((n) => n.node)
+    const missing = network === null || networks.auto ? [] : nodes.filter((n) => !t?.nodes.has(n.node)).map((n) => n.node)
     return {
       network,
-      endpoints: eps.length,
-      activeEndpoints: eps.filter((e) => e.active).length,
-      nodes: onNet.map((n) => n.node),
+      endpoints: t?.endpoints ?? 0,
+      activeEndpoints: t?.active ?? 0,
+      nodes: nodes.filter((n) => t?.nodes.has(n.node)).map((n) => n.node),
       missingNodes: missing,
     }
   })
