@@ -92,6 +92,47 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
     assert.match(r.stderr, /^error: .*192\.0\.2\.1 is not an address of this machine/m)
   })
 
+  /** A config file whose default profile "lab" has the given probe.bind. */
+  function bindConfig(name: string, bind: Record<string, string>): string {
+    const file = join(dir, name)
+    writeFileSync(file, JSON.stringify({defaultProfile: 'lab', profiles: {lab: {probe: {bind}}}}), {mode: 0o600})
+    return file
+  }
+
+  it('a profile probe.bind to an address this machine does not have names the profile, file, key and value, exit 3, no probe', async () => {
+    const cfg = bindConfig('bind-foreign.json', {x: '192.0.2.1'})
+    const pattern = /^error: profile "lab" in \S*bind-foreign\.json: probe\.bind\.x is "192\.0\.2\.1" \(a string\): expected one of this machine's own addresses for network x: 192\.0\.2\.1 is not an address of this machine \(/m
+    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--timeout', '300'])
+    assert.equal(r.code, 3, r.stdout + r.stderr)
+    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr)
+    assert.match(r.stderr, pattern)
+    assert.doesNotMatch(r.stderr, /--bind/, 'no --bind was given')
+    assert.equal(r.stdout, '', 'no matrix: nothing was probed')
+    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--json'])
+    assert.equal(json.code, 3)
+    assert.equal(json.json().error.code, 'invalid_bind')
+    // A --bind flag for the same network wins over the profile: the profile's address is not in force.
+    const flagWins = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--bind', 'x=127.0.51.9', '--json', '--timeout', '2000'])
+    assert.equal(flagWins.code, 0, flagWins.stdout + flagWins.stderr)
+    // The exporter says the same before its first round.
+    const exporter = await runCli(['exporter', '--snapshot', snap, '--port', String(port), '--config', cfg, '--listen', '127.0.0.1:0'], {timeoutMs: 30_000})
+    assert.notEqual(exporter.code, 0)
+    assert.match(exporter.stderr, pattern)
+  })
+
+  it('a profile probe.bind naming an unknown network is worded as every bad profile value', async () => {
+    const cfg = bindConfig('bind-network.json', {z: '127.0.51.9'})
+    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--timeout', '300'])
+    assert.equal(r.code, 3, r.stdout + r.stderr)
+    assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr)
+    assert.match(r.stderr, /^error: profile "lab" in \S*bind-network\.json: probe\.bind\.z is "127\.0\.51\.9" \(a string\): expected a source address for one of the networks \(x, y\): there is no network "z"$/m)
+    assert.equal(r.stdout, '')
+    // The flag keeps its own wording.
+    const flag = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'z=127.0.51.9'])
+    assert.equal(flag.code, 3)
+    assert.match(flag.stderr, /^error: invalid --bind 'z=127\.0\.51\.9': unknown network "z"; the networks are x, y$/m)
+  })
+
   it('--watch -1 and --watch 0 are about --watch, not an object name', async () => {
     for (const bad of ['-1', '0']) {
       const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--watch', bad])

@@ -5,14 +5,13 @@ import {UserError} from '../core/errors.js'
 import {parseObjectName} from '../core/resolve.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {forTerminal} from '../lib/terminal.js'
-import {exporterSettings} from '../lib/config.js'
+import {exporterSettings, profileWhere} from '../lib/config.js'
 import {probeFlags} from '../lib/probe-flags.js'
 import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
 import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
 import {RoundWorker} from '../exporter/rounds.js'
 import {MetricsServer, type Health} from '../exporter/server.js'
-import {assertLocalAddresses, probeTiming} from '../probe/request.js'
-import {normalizeIp} from '../core/ip.js'
+import {assertLocalAddresses, bindSpecs, probeTiming} from '../probe/request.js'
 import type {CheckMode} from '../probe/plan.js'
 
 export const DEFAULT_INTERVAL_SECONDS = 30
@@ -77,13 +76,8 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     const profileProbe = settings.probe.value
     const timing = probeTiming(flags, profileProbe)
     // A --bind address this machine does not have is bad input, said before the first round (as in probe).
-    const binds = new Map<string, string>(Object.entries(profileProbe.bind ?? {}))
-    for (const spec of flags.bind ?? []) {
-      const eq = spec.indexOf('=')
-      const ip = normalizeIp(spec.slice(eq + 1).trim())
-      if (eq > 0 && ip) binds.set(spec.slice(0, eq).trim(), ip)
-    }
-    if (binds.size > 0) await assertLocalAddresses(binds)
+    const profileBind = profileProbe.bind ? {values: profileProbe.bind, where: profileWhere(settings.profileName.value, settings.configPath.value)} : undefined
+    await assertLocalAddresses(bindSpecs(profileBind, flags.bind))
     const sshGiven = (['ssh-config', 'ssh-user', 'ssh-option', 'ssh-timeout', 'fanout'] as const).filter((f) => flags[f] !== undefined)
     if (!flags.mesh && sshGiven.length > 0) {
       throw new UserError(`--${sshGiven[0]} applies only with --mesh: add --mesh, or leave it out`, {code: 'invalid_flag'})
@@ -96,7 +90,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       source: this.storeSource(),
       request: {...request, check: flags.check as CheckMode},
       timing,
-      bind: {profile: profileProbe.bind, flags: flags.bind},
+      bind: {profile: profileBind, flags: flags.bind},
       ...(ssh ? {mesh: {request, ssh, timeoutMs: timing.timeoutMs, retries: timing.retries, intervalSeconds}} : {}),
       ...(flags.findings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
     }, (message) => this.notice(message))

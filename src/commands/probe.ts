@@ -4,6 +4,7 @@ import {parseObjectName} from '../core/resolve.js'
 import {escapeControl} from '../core/text.js'
 import {sleepUnlessAborted} from '../lib/abortable-sleep.js'
 import {BaseCommand} from '../lib/base-command.js'
+import {profileWhere} from '../lib/config.js'
 import {UserError} from '../core/errors.js'
 import {probeFlags} from '../lib/probe-flags.js'
 import {renderTable} from '../lib/table.js'
@@ -11,7 +12,7 @@ import {stderrLine, unicodeTerminal} from '../lib/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
 import {planListing, type CheckMode, type PlanListing, type ProbePlan} from '../probe/plan.js'
 import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
-import {assertLocalAddresses, bindMap, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
+import {assertLocalAddresses, bindMap, bindSpecs, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
 import {changeLine, clock, expandWatchFlag, formatDuration, linkKey, WatchTracker} from '../probe/watch.js'
 
 export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'> & {
@@ -89,8 +90,10 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       ports: flags.port, fallbackPorts: profile.ports, configuredNetworks: this.settings().networks.value,
     }
     const {plan, networks, notes} = await planProbe(store, request)
-    const bind = bindMap(networks, profile.bind, flags.bind)
-    if (bind) await assertLocalAddresses(bind)
+    const settings = this.settings()
+    const binds = bindSpecs(profile.bind ? {values: profile.bind, where: profileWhere(settings.profileName.value, settings.configPath.value)} : undefined, flags.bind)
+    const bind = bindMap(networks, binds)
+    if (bind) await assertLocalAddresses(binds)
     for (const note of notes) this.notice(note)
     if (plan.targets.length === 0) {
       if (!this.jsonEnabled() && plan.rows.length > 0) this.renderMatrix(plan, buildReport(plan, []))
@@ -103,7 +106,9 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       const replan = async () => {
         const next = await planProbe(store, request)
         for (const note of next.notes) this.notice(note)
-        return {plan: next.plan, bind: bindMap(next.networks, profile.bind, flags.bind)}
+        const bind = bindMap(next.networks, binds)
+        if (bind) await assertLocalAddresses(binds)
+        return {plan: next.plan, bind}
       }
       return this.watch(plan, options, watchSeconds, {everyRound: flags['every-round'], reloadEvery: flags.reload, replan})
     }
@@ -247,7 +252,6 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
           try {
             const before = new Set(plan.targets.map((t) => linkKey({row: t.row, network: t.network, host: t.host})))
             const next = await more.replan()
-            if (next.bind) await assertLocalAddresses(next.bind)
             const after = new Set(next.plan.targets.map((t) => linkKey({row: t.row, network: t.network, host: t.host})))
             const added = [...after].filter((k) => !before.has(k)).length
             const removed = [...before].filter((k) => !after.has(k)).length

@@ -6,7 +6,7 @@
  */
 import {parentPort, workerData} from 'node:worker_threads'
 
-import {bindMap, type ProbeRequest} from '../probe/request.js'
+import {bindMap, bindSpecs, type ProfileBind, type ProbeRequest} from '../probe/request.js'
 import type {ProbeOptions} from '../probe/engine.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
@@ -23,7 +23,7 @@ export interface WorkerConfig {
   request: ProbeRequest
   timing: Omit<ProbeOptions, 'bind' | 'signal' | 'onProgress'>
   /** Source addresses per network: the profile's probe.bind and the --bind flags. */
-  bind: {profile?: Record<string, string>; flags?: string[]}
+  bind: {profile?: ProfileBind; flags?: string[]}
   /** --mesh: every round also runs the mesh over SSH (checked settings: the binary and config file exist). */
   mesh?: {request: MeshRequest; ssh: Omit<SshConfig, 'controlDir' | 'controlPersistS'>; timeoutMs: number; retries: number; intervalSeconds: number}
   /** Also run the readiness check each round (exporter --findings), within this scope. */
@@ -56,7 +56,7 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
       request: config.request,
       openStore,
       timing: config.timing,
-      bind: (networks) => bindMap(networks, config.bind.profile, config.bind.flags),
+      bind: (networks) => bindMap(networks, bindSpecs(config.bind.profile, config.bind.flags)),
       onNotes: (notes) => notes.forEach(note),
     }),
   ]

@@ -310,15 +310,27 @@ function describe(value: unknown): string {
   return shown
 }
 
+/** How a message names a profile: `profile "plant" in /etc/tarsnet/config.json`. */
+export function profileWhere(profileName: string, configPath: string): string {
+  return `profile "${clip(profileName, 40)}" in ${configPath}`
+}
+
+/**
+ * The operator's one line for a bad profile value, as every profile check words it:
+ * `profile "plant" in FILE: probe.timeoutMs is "1000" (a string): expected …`. Also for checks that can
+ * only run later (a probe.bind address this machine does not have, a network that does not exist).
+ */
+export function badProfileValue(where: string, key: string, value: unknown, expected: string, code = 'invalid_config'): UserError {
+  return new UserError(`${where}: ${key} is ${describe(value)}: expected ${expected}`, {code})
+}
+
 /** Checks a profile as found in the file; throws the operator's one line for the first bad value. */
 export function checkProfile(raw: Record<string, unknown>, profileName: string, configPath: string, warn: (message: string) => void): Profile {
-  const where = `profile "${clip(profileName, 40)}" in ${configPath}`
+  const where = profileWhere(profileName, configPath)
   try {
     return checkKeys(raw, PROFILE_CHECKS, '', (message) => warn(`${where}: ${message}`))
   } catch (error) {
-    if (error instanceof BadValue) {
-      throw new UserError(`${where}: ${error.key} is ${describe(error.value)}: expected ${error.expected}`, {code: 'invalid_config'})
-    }
+    if (error instanceof BadValue) throw badProfileValue(where, error.key, error.value, error.expected)
     if (error instanceof UserError) {
       throw new UserError(error.message.includes(configPath) ? error.message : `${where}: ${error.message}`, {code: 'invalid_config'})
     }

@@ -8,6 +8,7 @@ import {createSocket} from 'node:dgram'
 import {normalizeIp} from '../core/ip.js'
 import type {Network, Networks} from '../core/networks.js'
 import {UserError} from '../core/errors.js'
+import {badProfileValue} from '../lib/config.js'
 import {loadRunScope} from '../lib/object-loader.js'
 import type {Store} from '../store/types.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, type ProbeOptions} from './engine.js'
@@ -59,37 +60,79 @@ export function nothingToProbe(plan: ProbePlan, filtered: boolean): UserError {
   )
 }
 
-/** --bind x=IP (and the profile's probe.bind): source address per network; undefined when none. */
-export function bindMap(networks: Networks, fromProfile: Record<string, string> | undefined, fromFlags: string[] | undefined): Map<string, string> | undefined {
-  const specs: Array<[string, string, string]> = Object.entries(fromProfile ?? {}).map(([n, ip]) => [n, ip, 'profile probe.bind'])
+/** The profile's probe.bind, with where the profile is (`profileWhere`), so that a bad value can be named as config errors name it. */
+export interface ProfileBind {
+  values: Record<string, string>
+  /** `profile "plant" in /etc/tarsnet/config.json` */
+  where: string
+}
+
+/** One source address asked for: from a --bind flag (as typed) or from the profile's probe.bind. */
+export interface BindSpec {
+  network: string
+  ipText: string
+  /** The flag as typed, or the profile it came from (`profileWhere`). */
+  from: {flag: string} | {profile: string}
+}
+
+/** The --bind flags and the profile's probe.bind, as specs (the flags last: they win). Throws for a flag that is not NETWORK=IP. */
+export function bindSpecs(profile: ProfileBind | undefined, fromFlags: string[] | undefined): BindSpec[] {
+  const specs: BindSpec[] = Object.entries(profile?.values ?? {}).map(([network, ipText]) => ({network, ipText, from: {profile: profile!.where}}))
   for (const spec of fromFlags ?? []) {
     const eq = spec.indexOf('=')
     if (eq <= 0) throw new UserError(`invalid --bind '${spec}': write NETWORK=IP, e.g. --bind x=10.10.0.5`, {code: 'invalid_bind'})
-    specs.push([spec.slice(0, eq).trim(), spec.slice(eq + 1).trim(), '--bind'])
+    specs.push({network: spec.slice(0, eq).trim(), ipText: spec.slice(eq + 1).trim(), from: {flag: spec}})
   }
+  return specs
+}
+
+/**
+ * A bad source address, named where it came from: `invalid --bind 'x=IP': …` for a flag; for the profile,
+ * the profile, its file, the key and the value, as every other bad profile value is named.
+ */
+function bindError(spec: BindSpec, problem: {expected: string; flag: string}): UserError {
+  if ('profile' in spec.from) return badProfileValue(spec.from.profile, `probe.bind.${spec.network}`, spec.ipText, problem.expected, 'invalid_bind')
+  return new UserError(`invalid --bind '${spec.network}=${spec.ipText}': ${problem.flag}`, {code: 'invalid_bind'})
+}
+
+/** Source address per network (--bind x=IP and the profile's probe.bind); undefined when none. */
+export function bindMap(networks: Networks, specs: readonly BindSpec[]): Map<string, string> | undefined {
   if (specs.length === 0) return undefined
+  const names = networks.list.map((n) => n.name)
   const map = new Map<string, string>()
-  for (const [network, ipText, origin] of specs) {
-    if (!networks.list.some((n) => n.name === network)) {
-      throw new UserError(`invalid ${origin} '${network}=${ipText}': unknown network "${network}"; the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'invalid_bind'})
+  for (const spec of specs) {
+    const {network, ipText} = spec
+    if (!names.includes(network)) {
+      throw bindError(spec, {
+        expected: `a source address for one of the networks (${names.join(', ') || 'none'}): there is no network "${network}"`,
+        flag: `unknown network "${network}"; the networks are ${names.join(', ') || '(none)'}`,
+      })
     }
     const ip = normalizeIp(ipText)
-    if (!ip) throw new UserError(`invalid ${origin} '${network}=${ipText}': "${ipText}" is not an IP address`, {code: 'invalid_bind'})
+    if (!ip) throw bindError(spec, {expected: 'an IP address', flag: `"${ipText}" is not an IP address`})
     map.set(network, ip)
   }
   return map
 }
 
 /**
- * Every --bind address must be one of this machine's (a socket can be bound to it): probing from an
- * address the machine does not have fails every link with EADDRNOTAVAIL and looks like a network down.
- * Bad input, said before any probe (exit 3).
+ * Every source address in force (the last spec for each network) must be one of this machine's (a socket
+ * can be bound to it): probing from an address the machine does not have fails every link with
+ * EADDRNOTAVAIL and looks like a network down. Bad input, said before any probe (exit 3), naming where
+ * the address came from. A spec that is not an IP is left to `bindMap`.
  */
-export async function assertLocalAddresses(bind: ReadonlyMap<string, string>): Promise<void> {
-  for (const [network, ip] of bind) {
+export async function assertLocalAddresses(specs: readonly BindSpec[]): Promise<void> {
+  const inForce = new Map<string, BindSpec>()
+  for (const spec of specs) inForce.set(spec.network, spec)
+  for (const spec of inForce.values()) {
+    const ip = normalizeIp(spec.ipText)
+    if (!ip) continue
     const problem = await bindProblem(ip)
     if (problem !== null) {
-      throw new UserError(`invalid --bind '${network}=${ip}': ${ip} is not an address of this machine (${problem}); give one of its own addresses on network ${network} (see \`tarsnet nodes detect\`)`, {code: 'invalid_bind'})
+      throw bindError(spec, {
+        expected: `one of this machine's own addresses for network ${spec.network}: ${ip} is not an address of this machine (${problem}; see \`tarsnet nodes detect\`)`,
+        flag: `${ip} is not an address of this machine (${problem}); give one of its own addresses on network ${spec.network} (see \`tarsnet nodes detect\`)`,
+      })
     }
   }
 }
