@@ -1,6 +1,7 @@
 // Hostile input, systematically (issue 9): property-based tests with fast-check for the parsers that take
-// input from outside — the IP-list reader, the CSV/JSON import reader, the snapshot loader and the profile
-// loader. Random and mutated inputs may only ever give a result or our own error (UserError, or the
+// input from outside — the endpoint grammar (endpoints, lists, proxy strings, locators), the IP-list
+// reader, the CSV/JSON import reader, the snapshot loader and the profile loader (the TARS decoder's are in
+// properties-wire.test.ts). Random and mutated inputs may only ever give a result or our own error (UserError, or the
 // reader's own list of reasons): never a TypeError, never a hang (each test has a time limit), never an
 // output out of proportion to the input, never a message that echoes a whole hostile value. Where a
 // writer exists, parse → write → parse is the identity.
@@ -14,11 +15,14 @@ import {describe, it} from 'node:test'
 
 import fc from 'fast-check'
 
+import {EndpointParseError, formatEndpoint, formatProxy, parseEndpoint, parseEndpointList, parseProxy, PROTOCOLS, splitEndpoints, type Endpoint} from '../src/core/endpoint.js'
 import {UserError} from '../src/core/errors.js'
 import {normalizeIp} from '../src/core/ip.js'
 import {checkIp} from '../src/core/ip-list-edit.js'
+import {parseLocator} from '../src/core/locator.js'
 import {parseCsv, parseImport, parseJson, type ImportEntry} from '../src/core/ip-list-import.js'
 import {namedNetworks} from '../src/core/networks.js'
+import {wildcardOf} from '../src/core/resolve.js'
 import {buildNodeView, formatIpList, ipListTokens, parseIpList} from '../src/core/nodes.js'
 import {checkProfile, resolveSettings, writeConfigFile, type Profile} from '../src/lib/config.js'
 import {demoSnapshot, validateSnapshot} from '../src/store/snapshot-store.js'
@@ -107,6 +111,239 @@ function mutatedDocument(doc: unknown, depth = 4): fc.Arbitrary<unknown> {
     return out
   })
 }
+
+// --- the endpoint grammar ------------------------------------------------------------------------
+
+const INT32_MAX = 2_147_483_647
+const UINT32_MAX = 4_294_967_295
+/** One parse of a few kilobytes takes well under a millisecond; this is a hang, not a slow machine. */
+const MAX_PARSE_MS = 1000
+
+/** Runs a parser on hostile text: a value or EndpointParseError (one line, its reason no longer than the text allows), quickly. */
+function parsesSafely<T>(text: string, parse: (t: string) => T): T | EndpointParseError {
+  const started = performance.now()
+  try {
+    return parse(text)
+  } catch (error) {
+    if (!(error instanceof EndpointParseError)) throw error
+    assert.doesNotMatch(error.reason, /[\n\r]/, 'one line')
+    assert.doesNotMatch(error.message, /[\n\r]/, 'one line')
+    assert.ok(error.reason.length <= text.length + 100, `reason of ${error.reason.length} characters for ${text.length}: ${error.reason.slice(0, 200)}`)
+    return error
+  } finally {
+    const ms = performance.now() - started
+    assert.ok(ms < MAX_PARSE_MS, `${ms.toFixed(0)} ms for ${text.length} characters`)
+  }
+}
+
+/** What any endpoint that parsed must look like, whatever the text was. */
+function assertSaneEndpoint(ep: Endpoint): void {
+  assert.ok(PROTOCOLS.includes(ep.protocol))
+  assert.ok(ep.host !== '' && !/[ \t\n\r]/.test(ep.host), JSON.stringify(ep.host))
+  assert.ok(Number.isInteger(ep.port) && ep.port >= 0 && ep.port <= 65_535)
+  for (const n of [ep.timeout, ep.grid, ep.qos, ep.weight]) assert.ok(Number.isSafeInteger(n) && n >= -1 && n <= INT32_MAX, String(n))
+  assert.ok(Number.isSafeInteger(ep.weightType) && ep.weightType >= 0 && ep.weightType <= UINT32_MAX)
+  if (ep.weightType !== 0) assert.ok(ep.weight >= 0 && ep.weight <= 100)
+  assert.ok(ep.authType === 0 || ep.authType === 1)
+}
+
+// The list splitter cuts wherever tcp, udp or ssl begins, even inside a host name (as upstream does, see
+// endpoint.test.ts): the hosts of endpoints meant to come back whole do not contain those words.
+const hostName = fc.domain().filter((h) => !/tcp|udp|ssl/.test(h))
+const endpointHost = fc.oneof(ipv4, ipv6, hostName)
+const int32 = fc.oneof(fc.constant(0), fc.integer({min: 1, max: 100_000}), fc.integer({min: 0, max: INT32_MAX}))
+
+/**
+ * An endpoint as TC_Endpoint::parse can give it and TC_Endpoint::toString writes it back: values a string
+ * can spell (no option value may start with '-', so nothing is negative but the unset weight -1), a
+ * timeout other than 0 and a weight other than 0 (toString leaves out `-t 0` and `-w 0`, which then read
+ * back as 3000 and the unset weight, upstream too), a weight of at most 100 when a weight type is set.
+ */
+const validEndpoint: fc.Arbitrary<Endpoint> = fc.record({
+  protocol: fc.constantFrom(...PROTOCOLS),
+  host: endpointHost,
+  port: fc.integer({min: 0, max: 65_535}),
+  timeout: fc.oneof(fc.constant(3000), fc.integer({min: 1, max: INT32_MAX})),
+  grid: int32,
+  qos: int32,
+  weight: fc.oneof(fc.constant(-1), fc.integer({min: 1, max: INT32_MAX})),
+  weightType: fc.oneof(fc.constant(0), fc.integer({min: 1, max: 3}), fc.integer({min: 1, max: UINT32_MAX})),
+  authType: fc.constantFrom(0, 1),
+}).map((e): Endpoint => ({
+  protocol: e.protocol, host: e.host, port: e.port, timeout: e.timeout, grid: e.grid, qos: e.qos,
+  weight: e.weightType === 0 ? e.weight : e.weight === -1 ? 100 : Math.min(e.weight, 100), weightType: e.weightType, authType: e.authType,
+}))
+
+/** A number as a person may write it: `+80`, `080`. */
+const spelledNumber = (n: number) => fc.constantFrom(String(n), `+${n}`, `0${n}`, `+00${n}`)
+const delimiter = fc.constantFrom(' ', '  ', '\t', ' \t ', '\n', '\r\n')
+
+/**
+ * Another spelling of `ep`: the options in any order, numbers with signs and leading zeros, any
+ * delimiters, options repeated (the last wins), unknown options with a value (TarsGo's -b) ignored, `-h *`
+ * for 0.0.0.0, -w left out where it is implied (100 with a weight type), -t left out where it is 3000.
+ */
+function spelled(ep: Endpoint): fc.Arbitrary<string> {
+  const options: Array<fc.Arbitrary<string[]>> = [
+    fc.constantFrom(ep.host === '0.0.0.0' ? '*' : ep.host, ep.host).map((h) => ['-h', h]),
+    spelledNumber(ep.port).map((v) => ['-p', v]),
+    ep.timeout === 3000 ? fc.constantFrom([], ['-t', '3000']) : spelledNumber(ep.timeout).map((v) => ['-t', v]),
+    spelledNumber(ep.grid).map((v) => ['-g', v]),
+    spelledNumber(ep.qos).map((v) => ['-q', v]),
+    ep.weight === -1 ? fc.constant([]) : ep.weight === 100 && ep.weightType !== 0 ? fc.constantFrom([], ['-w', '100'], ['-w', '250']) : spelledNumber(ep.weight).map((v) => ['-w', v]),
+    spelledNumber(ep.weightType).map((v) => ['-v', v]),
+    fc.constant(['-e', String(ep.authType)]),
+    fc.constantFrom([], ['-b', '1'], ['-x', 'anything']),
+  ]
+  return fc.tuple(fc.tuple(...options), fc.nat(), fc.boolean(), fc.array(delimiter, {minLength: 40, maxLength: 40})).map(([opts, seed, decoy, delims]) => {
+    // A permutation from the seed (fast-check shrinks it like any number).
+    const order = opts.map((o, i) => ({o, k: (seed * (i + 7919)) % 104_729})).sort((a, b) => a.k - b.k).map((x) => x.o)
+    // An earlier -p that the real one overrides.
+    const words = [ep.protocol, ...(decoy ? ['-p', '1'] : []), ...order.flat()]
+    return delims[0].replace(/\S/g, '') + words.map((w, i) => w + (i < words.length - 1 ? delims[(i + 1) % delims.length] : '')).join('')
+  })
+}
+
+const objectName = fc.oneof(
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,12}\.[A-Za-z][A-Za-z0-9_]{0,12}\.[A-Za-z][A-Za-z0-9_]{0,12}$/),
+  // Anything without '@' or '#' (they end the object) and without spaces at its ends (the string is trimmed).
+  fc.string({minLength: 1, maxLength: 30}).filter((o) => !/[@#]/.test(o) && o.trim() === o && o !== ''),
+)
+const endpointSeparator = fc.constantFrom(':', ' : ', ': ', ' :', '::')
+
+/** Text for the endpoint parsers: random, mutated endpoints, lists and proxy strings, and long runs. */
+const endpointText = fc.oneof(
+  hostileText,
+  fc.string({unit: fc.constantFrom(...'tcpudsl -hpgqwvebt*:@#0123456789.+\n'), maxLength: 300}),
+  mutated(validEndpoint.map(formatEndpoint)),
+  mutated(validEndpoint.chain(spelled)),
+  mutated(fc.tuple(objectName, fc.array(validEndpoint, {minLength: 1, maxLength: 4})).map(([o, eps]) => formatProxy(o, eps))),
+  fc.tuple(fc.constantFrom('tcp', 'tcp -h a -p 1:', ' -p ', '::', '-h ', '@', '9'), fc.integer({min: 100, max: 3000})).map(([unit, n]) => unit.repeat(n)),
+)
+
+describe('properties: the endpoint grammar', () => {
+  it('any text into parseEndpoint gives an endpoint or our own error, quickly; what parses is sane', LIMIT, () => {
+    fc.assert(fc.property(endpointText, fc.constantFrom(undefined, '0.0.0.0'), (text, missingHost) => {
+      const r = parsesSafely(text, (t) => parseEndpoint(t, {missingHost}))
+      if (!(r instanceof EndpointParseError)) assertSaneEndpoint(r)
+    }), {numRuns: RUNS})
+  })
+
+  it('any text into splitEndpoints / parseEndpointList: pieces from the text, each parsed alone; only our own error', LIMIT, () => {
+    fc.assert(fc.property(endpointText, (text) => {
+      const pieces = parsesSafely(text, splitEndpoints)
+      assert.ok(Array.isArray(pieces))
+      let total = 0
+      for (const piece of pieces) {
+        assert.ok(PROTOCOLS.some((w) => piece.startsWith(w)), piece)
+        assert.ok(text.includes(piece))
+        assert.equal(piece, piece.replace(/^[ :]+|[ :]+$/g, ''), 'trimmed of spaces and ":"')
+        total += piece.length
+      }
+      assert.ok(total <= text.length)
+      const list = parsesSafely(text, parseEndpointList)
+      if (list instanceof EndpointParseError) assert.ok(pieces.some((p) => parsesSafely(p, parseEndpoint) instanceof EndpointParseError))
+      else {
+        assert.deepEqual(list, pieces.map((p) => parseEndpoint(p)))
+        list.forEach(assertSaneEndpoint)
+      }
+    }), {numRuns: RUNS})
+  })
+
+  it('any text into parseProxy gives an object and its endpoints, or our own error', LIMIT, () => {
+    fc.assert(fc.property(fc.oneof(endpointText, fc.tuple(objectName, endpointText).map(([o, t]) => `${o}@${t}`)), (text) => {
+      const r = parsesSafely(text, parseProxy)
+      if (r instanceof EndpointParseError) return
+      assert.ok(r.object !== '' && !r.object.includes('@') && !r.object.includes('#'))
+      if (!text.includes('@')) assert.deepEqual(r.endpoints, [])
+      else assert.ok(r.endpoints.length > 0)
+      r.endpoints.forEach(assertSaneEndpoint)
+    }), {numRuns: RUNS})
+  })
+
+  it('any text into parseLocator gives a locator, or one short line of our own (UserError), quickly', LIMIT, () => {
+    const locatorText = fc.oneof(
+      endpointText,
+      fc.tuple(objectName, endpointText).map(([o, t]) => `${o}@${t}`),
+      fc.string({minLength: 1000, maxLength: 9000}),
+      fc.tuple(fc.constantFrom('tars.tarsregistry.QueryObj@tcp -h ', 'Q@tcp -h a -p ', 'Q ', ''), fc.string({minLength: 500, maxLength: 9000})).map(([a, b]) => a + b),
+    )
+    fc.assert(fc.property(locatorText, (text) => {
+      const started = performance.now()
+      const r = ownErrorOnly(() => parseLocator(text, 'profile plant'))
+      assert.ok(performance.now() - started < MAX_PARSE_MS)
+      if (r instanceof UserError) {
+        assert.match(r.message, /^invalid locator \(profile plant\): /)
+        assert.equal(r.code, 'invalid_locator')
+        return
+      }
+      assert.ok(r.servant !== '' && !/\s/.test(r.servant))
+      const seen = new Set<string>()
+      for (const a of r.addresses) {
+        assert.ok(a.port >= 1 && a.port <= 65_535)
+        assert.equal(wildcardOf(a.host), null)
+        const key = `${a.host.toLowerCase()} ${a.port}`
+        assert.ok(!seen.has(key), 'each address once')
+        seen.add(key)
+      }
+    }), {numRuns: RUNS})
+  })
+
+  it('format → parse is the identity for valid endpoints (tcp/udp/ssl, IPv4/IPv6/names, -p -t -g -q -w -v -e), and every spelling parses the same', LIMIT, () => {
+    fc.assert(fc.property(validEndpoint.chain((ep) => fc.tuple(fc.constant(ep), spelled(ep))), ([ep, text]) => {
+      const written = formatEndpoint(ep)
+      assert.deepEqual(parseEndpoint(written), ep)
+      assert.deepEqual(parseEndpoint(text), ep, text)
+      assert.equal(formatEndpoint(parseEndpoint(text)), written)
+      // Alone in a list, with the separators' leftovers around it.
+      assert.deepEqual(parseEndpointList(`: ${written} :`), [ep])
+    }), {numRuns: RUNS})
+  })
+
+  it('parse → format → parse: whatever parses comes back the same, but for what toString leaves out, and settles', LIMIT, () => {
+    fc.assert(fc.property(endpointText, (text) => {
+      const r = parsesSafely(text, (t) => parseEndpoint(t))
+      if (r instanceof EndpointParseError) return
+      const again = parseEndpoint(formatEndpoint(r))
+      // toString leaves out -t 0 and a weight of 0 (upstream too): they read back as 3000 and the unset
+      // weight (-1, or 100 with a weight type). Everything else comes back as it was.
+      assert.deepEqual({...again, timeout: 0, weight: 0}, {...r, timeout: 0, weight: 0})
+      if (r.timeout !== 0) assert.equal(again.timeout, r.timeout)
+      if (r.weight !== 0) assert.equal(again.weight, r.weight)
+      // Written once more, it is a fixed point.
+      const settled = formatEndpoint(again)
+      assert.equal(formatEndpoint(parseEndpoint(settled)), settled)
+      assert.deepEqual(parseEndpoint(settled), again)
+    }), {numRuns: RUNS})
+  })
+
+  it('format → parse is the identity for proxy strings Obj@ep:ep, and for the locators among them', LIMIT, () => {
+    const proxy = fc.tuple(objectName, fc.array(validEndpoint, {minLength: 1, maxLength: 5}), endpointSeparator)
+    fc.assert(fc.property(proxy, ([object, endpoints, sep]) => {
+      const written = formatProxy(object, endpoints)
+      assert.deepEqual(parseProxy(written), {object, endpoints})
+      // Any separator between the endpoints, and a trailing one, read the same.
+      assert.deepEqual(parseProxy(`${object}@${endpoints.map(formatEndpoint).join(sep)}${sep}`), {object, endpoints})
+      assert.equal(formatProxy(parseProxy(written).object, parseProxy(written).endpoints), written)
+      // A locator: the TCP endpoints with an address to connect to, each address once, in order.
+      const tcp = endpoints.filter((e) => e.protocol === 'tcp' && e.port !== 0 && wildcardOf(e.host) === null)
+      if (tcp.length === 0 || /\s/.test(object)) return
+      const locator = parseLocator(formatProxy(object, tcp))
+      const expected: Array<{host: string; port: number}> = []
+      for (const e of tcp) {
+        const host = normalizeIp(e.host) ?? e.host
+        if (!expected.some((a) => a.host.toLowerCase() === host.toLowerCase() && a.port === e.port)) expected.push({host, port: e.port})
+      }
+      assert.deepEqual(locator, {servant: object, addresses: expected})
+    }), {numRuns: RUNS})
+  })
+
+  it('an object alone (no @) is a proxy with no endpoints', LIMIT, () => {
+    fc.assert(fc.property(objectName, (object) => {
+      assert.deepEqual(parseProxy(formatProxy(object, [])), {object, endpoints: []})
+    }), {numRuns: Math.ceil(RUNS / 3)})
+  })
+})
 
 // --- the IP-list reader ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@
 import {UserError} from './errors.js'
 import {EndpointParseError, parseProxy} from './endpoint.js'
 import {normalizeIp} from './ip.js'
+import {clip} from './text.js'
 import {wildcardOf} from './resolve.js'
 
 export interface LocatorAddress {
@@ -25,7 +26,8 @@ const MAX_LOCATOR_LENGTH = 8192
 
 /**
  * Parses a locator string; `origin` names where it came from (`--locator`, `profile plant1`) in the
- * one-line error. Every address must be a TCP endpoint with a host to connect to and a port.
+ * one-line error (what it quotes of the text is clipped, control characters escaped). Every address must
+ * be a TCP endpoint with a host to connect to and a port.
  */
 export function parseLocator(text: string, origin = '--locator'): Locator {
   const bad = (why: string): never => {
@@ -34,21 +36,21 @@ export function parseLocator(text: string, origin = '--locator'): Locator {
   const trimmed = text.trim()
   if (trimmed === '') bad('it is empty')
   if (trimmed.length > MAX_LOCATOR_LENGTH) bad(`it is ${trimmed.length} characters long`)
-  if (!trimmed.includes('@')) bad(`'${trimmed}' has no '@' between the object and its endpoints`)
+  if (!trimmed.includes('@')) bad(`'${clip(trimmed, 80)}' has no '@' between the object and its endpoints`)
   let proxy
   try {
     proxy = parseProxy(trimmed)
   } catch (error) {
-    if (error instanceof EndpointParseError) bad(error.reason)
+    if (error instanceof EndpointParseError) bad(clip(error.reason, 200))
     throw error
   }
-  if (/\s/.test(proxy.object)) bad(`the object '${proxy.object}' contains spaces`)
+  if (/\s/.test(proxy.object)) bad(`the object '${clip(proxy.object, 80)}' contains spaces`)
   const addresses: LocatorAddress[] = []
   const seen = new Set<string>()
   for (const ep of proxy.endpoints) {
-    const where = `${ep.protocol} -h ${ep.host} -p ${ep.port}`
+    const where = `${ep.protocol} -h ${clip(ep.host, 80)} -p ${ep.port}`
     if (ep.protocol !== 'tcp') bad(`'${where}': only tcp endpoints can be asked (${ep.protocol} is not supported)`)
-    if (wildcardOf(ep.host) !== null) bad(`'${where}': ${ep.host} is not an address to connect to`)
+    if (wildcardOf(ep.host) !== null) bad(`'${where}': ${clip(ep.host, 80)} is not an address to connect to`)
     if (ep.port === 0) bad(`'${where}' has no port`)
     const host = normalizeIp(ep.host) ?? ep.host
     const key = `${host.toLowerCase()} ${ep.port}`
