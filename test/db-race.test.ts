@@ -102,3 +102,15 @@ describe('racing the database hosts', () => {
     assert.deepEqual(orderHosts(hosts).map((h) => h.host), ['10.10.0.2', '10.20.0.2', 'fd00::2'])
   })
 })
+
+describe('the help says the hosts are raced', () => {
+  it('--db: raced, 250 ms, the first to answer; never "tried in order"', async () => {
+    for (const command of [['nodes', 'list'], ['probe']]) {
+      const r = await runCli([...command, '--help'])
+      assert.equal(r.code, 0, r.stderr)
+      const help = r.stdout.replace(/\s+/g, ' ')
+      assert.match(help, /--db=<value>.* the hosts are raced \(the next starts when one has not answered within 250 ms\), the first to answer is used/)
+      assert.doesNotMatch(help, /tried in order/i)
+    }
+  })
+})

@@ -13,7 +13,7 @@ import {NamesSeen, namesCachePath} from '../store/names-cache.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
-import {parseDbUrl, redactDbUrl} from './db-url.js'
+import {HOST_RACE_DELAY_MS, parseDbUrl, redactDbUrl} from './db-url.js'
 import {UserError} from '../core/errors.js'
 import {canPrompt, forTerminal, paint, personAtKeyboard, promptOutput, stderrLine, useColor, type Style} from './terminal.js'
 
@@ -25,7 +25,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   static override baseFlags = {
     db: Flags.string({
-      summary: 'Database URL: mysql://user[:password]@host1[:port][,host2[:port]]/db_tars[?ssl=true]. Hosts are tried in order.',
+      summary: `Database URL: mysql://user[:password]@host1[:port][,host2[:port]]/db_tars[?ssl=true]. Give its address on each network: the hosts are raced (the next starts when one has not answered within ${HOST_RACE_DELAY_MS} ms), the first to answer is used.`,
       helpGroup: 'SOURCE',
     }),
     'db-timeout': Flags.integer({summary: 'Seconds to wait for each database host to answer.', helpGroup: 'SOURCE', min: 1}),

@@ -1,10 +1,15 @@
 /**
  * The database URL: mysql://user[:password]@host1[:port][,host2[:port]…]/db_tars[?options].
- * Several hosts are tried in order (the database may answer only on the other network).
+ * Several hosts (the database's address on each network: it may answer only on the other one) are raced,
+ * RFC 8305 style (store/mysql-store.ts connectFirst): the next is started when one has not answered within
+ * HOST_RACE_DELAY_MS or has failed, and the first to answer is used.
  * Options: ssl=true|required (TLS, certificate verified), ssl=skip-verify (TLS, not verified),
  * ssl-ca=/path/ca.pem, charset=… . The password is never part of any message.
  */
 import {UserError} from '../core/errors.js'
+
+/** How long a host may take to answer before the next one is started too (RFC 8305's Connection Attempt Delay). */
+export const HOST_RACE_DELAY_MS = 250
 
 export interface DbHost {
   host: string

@@ -6,7 +6,7 @@
 import {readFileSync} from 'node:fs'
 import type {Connection, ConnectionOptions, RowDataPacket} from 'mysql2/promise'
 
-import {type DbHost, type DbUrl, formatHost} from '../lib/db-url.js'
+import {type DbHost, type DbUrl, formatHost, HOST_RACE_DELAY_MS} from '../lib/db-url.js'
 import {UserError} from '../core/errors.js'
 import type {RecentChange} from '../core/registry-compare.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
@@ -21,8 +21,7 @@ export interface ConnectOptions {
   preferredHosts?: string[]
 }
 
-/** How long a host may take to answer before the next one is started too (RFC 8305's Connection Attempt Delay). */
-export const HOST_RACE_DELAY_MS = 250
+export {HOST_RACE_DELAY_MS}
 
 /** A host that did not give us the connection, and why. */
 export interface HostFailure {
