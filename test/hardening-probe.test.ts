@@ -3,7 +3,7 @@
  * SERVICE verdict, the plan, the watch's JSON lines, and what nodes list prints under LANG=C.
  */
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -140,6 +140,38 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
       assert.match(r.stderr, new RegExp(`^error: invalid --watch '${bad}': give a number of seconds above 0, e\\.g\\. --watch 5$`, 'm'))
       assert.doesNotMatch(r.stderr, /object name/)
     }
+  })
+
+  it('flags that do not go together: one line each saying what to do, exit 3, before anything is read', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--plan', '--watch'], /^error: --plan and --watch do not go together: --plan shows the targets once without probing; drop --watch to see the plan, or --plan to watch$/],
+      [['--watch', '5', '--plan'], /^error: --plan and --watch do not go together/],
+      [['--plan', '--prom-file', join(dir, 'p.prom')], /^error: --plan and --prom-file do not go together: .*drop one of them$/],
+      [['--watch', '--prom-file', join(dir, 'p.prom')], /^error: --watch and --prom-file do not go together: .*`tarsnet exporter`$/],
+      [['--every-round'], /^error: --every-round applies only with --watch --json \(one JSON line per round\): add --watch --json, or leave it out$/],
+      [['--reload', '2'], /^error: --reload applies only with --watch .*: add --watch, or leave it out$/],
+    ]
+    for (const [flags, pattern] of cases) {
+      // A database that would fail loudly if it were read: the flags are refused first.
+      const r = await runCli(['probe', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--port', String(port), ...flags])
+      assert.equal(r.code, 3, `${flags.join(' ')}: ${r.stderr}`)
+      const lines = r.stderr.trim().split('\n')
+      assert.equal(lines.length, 1, r.stderr)
+      assert.match(lines[0], pattern)
+      assert.doesNotMatch(r.stderr, /cannot also be provided|The following error/)
+    }
+    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--plan', '--watch', '--json'])
+    assert.equal(json.code, 3)
+    assert.deepEqual([json.json().error.code, json.json().error.message.split(':')[0]], ['invalid_flag', '--plan and --watch do not go together'])
+  })
+
+  it('--every-round without --json is an error (it is a JSON-lines option), not accepted and ignored', async () => {
+    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--watch', '0.2', '--every-round'], {timeoutMs: 10_000})
+    assert.equal(r.code, 3, r.stdout + r.stderr)
+    assert.match(r.stderr, /^error: --every-round applies only with --watch --json \(one JSON line per round\): add --json, or leave it out$/m)
+    assert.equal(r.stdout, '', 'no watch started')
+    const help = await runCli(['probe', '--help'])
+    assert.match(help.stdout.replace(/\s+/g, ' '), /--every-round With --watch --json only \(an error otherwise\)/)
   })
 
   it('the help says how to start the demo\'s listeners: tarsnet demo --serve', async () => {
@@ -426,10 +458,13 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
     if (!(await testServerReachable())) return t.skip('no test database')
     const db = await TestDb.create()
     const up = new UpListeners()
+    // Killed whatever happens: a watch left running would keep the test process alive.
+    let running: ChildProcess | undefined
     try {
       const l = await up.add('127.0.51.7')
       await db.addNodes([{node_name: 'r1', ip_list: '127.0.51.7'}])
       const child = spawn(process.execPath, [BIN, 'probe', '--db', db.url, '--networks', 'x=127.0.51.0/24', '--port', String(l.port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+      running = child
       let stdout = ''
       let stderr = ''
       child.stdout.on('data', (d) => (stdout += d))
@@ -454,7 +489,62 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
       assert.equal(lines.at(-1).type, 'end')
       assert.ok(lines.at(-1).results.some((r: {node: string}) => r.node === 'r2'), 'the last round probed the new node')
     } finally {
+      running?.kill('SIGKILL')
       await up.close()
+      await db.drop()
+    }
+  })
+
+  it('a reload that fails is a JSON line as it happens, and the watch goes on with the links it had', async (t) => {
+    const {TestDb, testServerReachable} = await import('./helpers/db.js')
+    if (!(await testServerReachable())) return t.skip('no test database')
+    const db = await TestDb.create()
+    const up = new UpListeners()
+    // Killed whatever happens: a watch left running would keep the test process alive.
+    let running: ChildProcess | undefined
+    try {
+      const l = await up.add('127.0.51.7')
+      await db.addNodes([{node_name: 'r1', ip_list: '127.0.51.7'}])
+      const child = spawn(process.execPath, [BIN, 'probe', '--db', db.url, '--networks', 'x=127.0.51.0/24', '--port', String(l.port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+      running = child
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d) => (stdout += d))
+      child.stderr.on('data', (d) => (stderr += d))
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+      const waitFor = async (pattern: RegExp) => {
+        const deadline = Date.now() + 30_000
+        while (!pattern.test(stdout)) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${stdout}\n${stderr}`)
+          await new Promise((resolve) => setTimeout(resolve, 25))
+        }
+      }
+      await waitFor(/"type":"round"/)
+      // The node list cannot be read: the table is gone for a while.
+      await db.query('RENAME TABLE t_node_info TO t_node_info_away')
+      await waitFor(/"type":"reload"[^\n]*"ok":false/)
+      const failedAt = stdout.length
+      await waitFor(/"type":"reload"[^\n]*"ok":false[^]*"type":"round"/)
+      await db.query('RENAME TABLE t_node_info_away TO t_node_info')
+      await waitFor(/"type":"reload"[^\n]*"ok":true/)
+      child.kill('SIGINT')
+      await exited
+      const lines = stdout.trim().split('\n').map((x) => JSON.parse(x))
+      const failed = lines.find((x) => x.type === 'reload' && x.ok === false)
+      assert.deepEqual(Object.keys(failed), ['type', 'time', 'round', 'ok', 'error', 'links'])
+      assert.equal(failed.links, 1, 'still watching the link it had')
+      assert.match(failed.error, /t_node_info/)
+      assert.ok(Number.isFinite(Date.parse(failed.time)))
+      // Rounds go on after the failure, with the link planned before, and it is still up.
+      const after = stdout.slice(failedAt).trim().split('\n').map((x) => JSON.parse(x))
+      const round = after.find((x) => x.type === 'round')
+      assert.deepEqual([round.links, round.verdict], [1, 'ok'])
+      assert.equal(lines.at(-1).type, 'end')
+      assert.ok(lines.at(-1).notices.some((n: string) => /could not re-read the node list/.test(n)))
+    } finally {
+      running?.kill('SIGKILL')
+      await up.close()
+      await db.query('RENAME TABLE t_node_info_away TO t_node_info').catch(() => {})
       await db.drop()
     }
   })

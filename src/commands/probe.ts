@@ -54,10 +54,11 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
 
   static override flags = {
     ...probeFlags,
-    watch: Flags.string({summary: 'Probe again every SECONDS (default 2) until Ctrl-C. On a terminal the matrix is redrawn in place; otherwise one stamped line per change; with --json one JSON line per change (and per verdict change).', helpValue: '[SECONDS]', exclusive: ['prom-file', 'plan']}),
-    'every-round': Flags.boolean({summary: 'With --watch --json: also one JSON line per round (the verdict and per-network counts), not only per change.', dependsOn: ['watch']}),
-    reload: Flags.integer({summary: 'With --watch: read the node list (nodes, IPs, servants) again every N rounds.', helpValue: 'N', min: 1, dependsOn: ['watch']}),
-    plan: Flags.boolean({summary: 'Show the targets that would be probed (node, network, IP, ports, check, source address), without sending a packet.', exclusive: ['watch', 'prom-file']}),
+    // Which flags go together is checked in run() (flagConflict), to say it in one line with what to do.
+    watch: Flags.string({summary: 'Probe again every SECONDS (default 2) until Ctrl-C. On a terminal the matrix is redrawn in place; otherwise one stamped line per change; with --json one JSON line per change (and per verdict change). Not with --plan or --prom-file.', helpValue: '[SECONDS]'}),
+    'every-round': Flags.boolean({summary: 'With --watch --json only (an error otherwise): also one JSON line per round (the verdict and per-network counts), not only per change. The human output has no per-round line: on a terminal the matrix is redrawn every round anyway.'}),
+    reload: Flags.integer({summary: 'With --watch: read the node list (nodes, IPs, servants) again every N rounds; when it cannot be read, the watch goes on with the links it has (with --json, a reload line with "ok": false says why).', helpValue: 'N', min: 1}),
+    plan: Flags.boolean({summary: 'Show the targets that would be probed (node, network, IP, ports, check, source address), without sending a packet. Not with --watch or --prom-file.'}),
     'prom-file': Flags.string({summary: 'Also write the results as Prometheus metrics to FILE, atomically (for node_exporter\'s textfile collector); written with tarsnet_probe_success 0 when the probe cannot run.', helpValue: 'FILE'}),
   }
 
@@ -70,6 +71,8 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
 
   async run(): Promise<ProbeCommandResult> {
     const {flags} = this
+    const conflict = flagConflict(flags, this.jsonEnabled())
+    if (conflict) throw new UserError(conflict, {code: 'invalid_flag'})
     const profile = this.settings().probe.value
     const watchSeconds = flags.watch === undefined ? undefined : Number(flags.watch)
     if (watchSeconds !== undefined && !(watchSeconds > 0)) throw new UserError(`invalid --watch '${flags.watch}': give a number of seconds above 0, e.g. --watch 5`, {code: 'invalid_flag'})
@@ -260,11 +263,13 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
               options = {...options, bind: next.bind}
             }
             const at = Date.now()
-            if (json) line({type: 'reload', time: new Date(at).toISOString(), round: tracker.rounds, links: plan.targets.length, added, removed})
+            if (json) line({type: 'reload', time: new Date(at).toISOString(), round: tracker.rounds, ok: true, links: plan.targets.length, added, removed})
             else if (!tty && (added > 0 || removed > 0)) this.log(`${clock(at)} node list re-read: ${plan.targets.length} link(s), ${added} added, ${removed} removed`)
           } catch (error) {
-            // A database gone for a moment: keep watching what was planned, and say so.
-            this.notice(`could not re-read the node list (${(error as Error).message}); watching the links planned before`)
+            // A database gone for a moment: keep watching what was planned, and say so (with --json, as it happens).
+            const message = (error as Error).message
+            if (json) line({type: 'reload', time: new Date().toISOString(), round: tracker.rounds, ok: false, error: message, links: plan.targets.length})
+            this.notice(`could not re-read the node list (${message}); watching the links planned before`)
           }
         }
         const started = Date.now()
@@ -322,6 +327,20 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     const {rows: _rows, ...rest} = final
     return {...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
+}
+
+/**
+ * Flags that do not go together, as one line saying what to do (null: none). Checked before anything is
+ * read, as oclif's own checks would be, but in tarsnet's words rather than oclif's two-part ones.
+ */
+export function flagConflict(flags: {watch?: string; plan?: boolean; 'prom-file'?: string; 'every-round'?: boolean; reload?: number}, json: boolean): string | null {
+  const watch = flags.watch !== undefined
+  if (flags.plan && watch) return '--plan and --watch do not go together: --plan shows the targets once without probing; drop --watch to see the plan, or --plan to watch'
+  if (flags.plan && flags['prom-file'] !== undefined) return '--plan and --prom-file do not go together: --plan probes nothing, so there are no metrics to write; drop one of them'
+  if (watch && flags['prom-file'] !== undefined) return '--watch and --prom-file do not go together: --prom-file writes one probe\'s metrics; drop --watch (and run the probe from a timer), or serve them continuously with `tarsnet exporter`'
+  if (flags['every-round'] && !(watch && json)) return `--every-round applies only with --watch --json (one JSON line per round): add ${watch ? '--json' : json ? '--watch' : '--watch --json'}, or leave it out`
+  if (flags.reload !== undefined && !watch) return '--reload applies only with --watch (the node list is re-read every N rounds of the watch): add --watch, or leave it out'
+  return null
 }
 
 interface WatchOptions {
