@@ -160,6 +160,15 @@ describe('resolve against MariaDB', () => {
     assert.doesNotMatch(r.stderr, /at .*\.js/)
   })
 
+  it('the help says what the registry expansion does: 0.0.0.0, * and no -h to the IPv4 addresses, :: to all (issue 8, item 4)', async () => {
+    const r = await runCli(['resolve', '--help'])
+    assert.equal(r.code, 0, r.stderr)
+    const help = r.stdout.replace(/\s+/g, ' ')
+    assert.match(help, /a server bound to 0\.0\.0\.0 is listed once per IPv4 address of its node, and so is one with -h \* or with no -h \(both are 0\.0\.0\.0: IPv4 only/)
+    assert.match(help, /a server bound to :: once per address, IPv4 and IPv6/)
+    assert.doesNotMatch(help, /\* or no -h: once per address/)
+  })
+
   it('a malformed name is rejected before any query (even with no database)', async () => {
     const r = await runCli(['resolve', 'App.Srv', '--db', 'mysql://root@127.0.0.1:1/db_tars'])
     assert.equal(r.code, 1)
