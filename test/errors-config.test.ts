@@ -67,6 +67,21 @@ describe('errors: one line, non-zero, never the password', () => {
     await db.drop()
   })
 
+  it('flags that do not go together: one line per pair, by name, never a value (the --db password)', async () => {
+    const r = await runCli(['nodes', 'list', '--db', 'mysql://u:Hunter2secret@127.0.0.1/db_tars', '--demo'])
+    assert.equal(r.code, 1)
+    assert.equal(r.stderr.trim(), 'error: --db and --demo do not go together: give only one of them')
+    const json = await runCli(['nodes', 'list', '--db', 'mysql://u:Hunter2secret@127.0.0.1/db_tars', '--demo', '--json'])
+    assert.doesNotMatch(json.stdout + json.stderr, /Hunter2secret/)
+    assert.equal(JSON.parse(json.stdout).error.message, '--db and --demo do not go together: give only one of them')
+    const two = await runCli(['resolve', 'A.B.Obj', '--demo', '--client-ip', '10.0.0.1', '--client-node', 'n1'])
+    assert.equal(two.stderr.trim(), 'error: --client-ip and --client-node do not go together: give only one of them')
+    // A mistyped flag carrying a URL: oclif names it, the password is masked.
+    const typo = await runCli(['nodes', 'list', '--dbb', 'mysql://u:Hunter2secret@127.0.0.1/db_tars'])
+    assert.doesNotMatch(typo.stdout + typo.stderr, /Hunter2secret/)
+    assert.equal(typo.stderr.trim().split('\n').length, 1)
+  })
+
   it('every host unreachable: lists each host and its error', async () => {
     const r = await runCli(['nodes', 'list', '--db', `mysql://root:hunter2@127.0.0.1:1,127.0.0.1:${silentPort}/db_tars`, '--db-timeout', '1'])
     assertOneLineError(r, new RegExp(`cannot reach the database: 127\\.0\\.0\\.1:1 \\(connection refused\\), 127\\.0\\.0\\.1:${silentPort} \\(no answer within 1 s\\)`))

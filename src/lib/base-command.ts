@@ -263,11 +263,35 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** Error messages are one line: oclif's parser errors span several, with "See more help" tails. */
-function oneLine(message: string): string {
-  return message
+/**
+ * Error messages are one line: oclif's parser errors span several, with "See more help" tails. Its flag
+ * validation errors say each conflict twice and echo the values (a --db URL with its password): said once
+ * per pair here, by flag name only. A password in any URL left in a message is masked.
+ */
+export function oneLine(message: string): string {
+  const lines = message
     .split('\n')
-    .map((l) => l.trim())
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
     .filter((l) => l !== '' && !l.startsWith('See more help'))
-    .join(' ')
+  let text: string
+  if (lines.length > 1 && /^The following errors? occurred:$/.test(lines[0])) {
+    const said = new Set<string>()
+    const reasons: string[] = []
+    for (const line of lines.slice(1)) {
+      const conflict = /^--([\w-]+)(?:=[\s\S]*?)? cannot also be provided when using --([\w-]+)$/.exec(line)
+      if (conflict) {
+        const [a, b] = [conflict[1], conflict[2]]
+        const pair = [a, b].sort().join(' ')
+        if (said.has(pair)) continue
+        said.add(pair)
+        reasons.push(`--${a} and --${b} do not go together: give only one of them`)
+      } else {
+        reasons.push(line.replace(/--([\w-]+)=\S+/g, '--$1'))
+      }
+    }
+    text = reasons.join('; ')
+  } else {
+    text = lines.join(' ')
+  }
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, '$1***@')
 }
