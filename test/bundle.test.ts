@@ -88,11 +88,13 @@ function shippedFormSuite(name: string, setup: () => {tarsnet: string[]; env: Re
       }
     })
 
-    it('runs the demo tour: its servants on loopback, the dropping listeners child, one link cut', async () => {
+    it('runs the demo tour: its servants and registry on loopback, the dropping listeners child, one link cut', async () => {
       const r = await cli(['demo', '--timeout', '500'], 120_000)
       assert.equal(r.code, 0, r.stdout + r.stderr)
       assert.match(r.stdout, /DEGRADED: 127\.10\.0\.2 reachable only on x \(down on y\)/)
       assert.match(r.stdout, /127\.10\.0\.2\s+(✔|OK) [\d.]+ ms\s+(✘|X) timeout/)
+      // The demo's registry replica (our QueryF servant) runs from the shipped program too.
+      assert.match(r.stdout, /^OK: every registry address hands out what the database says$/m)
       assert.match(r.stdout, /Demo cluster stopped\./)
     })
 

@@ -28,6 +28,27 @@ async function waitForOutput(text: () => string, pattern: RegExp, timeoutMs = 30
   }
 }
 
+const DEMO_OBJECT = 'Plant.ControlServer.ControlObj'
+
+/** The demo's registry ports are free again: nothing accepts on them, and registry check --demo finds no registry. */
+async function assertRegistriesClosed(): Promise<void> {
+  const net = await import('node:net')
+  for (const host of ['127.10.0.1', '127.10.0.3']) {
+    const code = await new Promise<string>((resolve) => {
+      const s = net.connect({host, port: 17890})
+      s.once('connect', () => {
+        s.destroy()
+        resolve('connected')
+      })
+      s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
+    })
+    assert.equal(code, 'ECONNREFUSED', `${host}:17890 is closed`)
+  }
+  const r = await runCli(['registry', 'check', '--demo', '--all', '--json', '--timeout', '300'])
+  assert.equal(r.code, 2, r.stdout + r.stderr)
+  assert.equal(r.json().registries[0].status, 'refused')
+}
+
 describe('tarsnet probe against a lab cluster', () => {
   let lab: Lab
   let dir: string
@@ -256,6 +277,12 @@ describe('tarsnet demo', () => {
     assert.match(r.stdout, /Demo cluster up: .*cut: 127\.10\.0\.2 on y/)
     assert.match(r.stdout, /== Which IPs does each node have/)
     assert.match(r.stdout, /== Where does Plant\.ControlServer\.ControlObj really live\?/)
+    // The demo's registry answers, after resolve: every object agrees with what resolve computes.
+    const at = (title: string) => r.stdout.indexOf(`== ${title}`)
+    assert.ok(at('Where does') < at('Does the live registry') && at('Does the live registry') < at('Which links are up'), 'registry check comes after resolve, before probe')
+    assert.match(r.stdout, /\n== Does the live registry hand clients the same, for every object\?\n\$ tarsnet registry check --demo --all\nfindObjectById4Any: 6 object\(s\) × 1 registry address\(es\)\n/)
+    assert.match(r.stdout, /^127\.10\.0\.1:17890\s+x\s+ok\s+[\d.]+ ms\s+6\/6$/m)
+    assert.match(r.stdout, /^OK: every registry address hands out what the database says\n\n== Which links are up right now\?/m)
     assert.match(r.stdout, /^DEGRADED: 127\.10\.0\.2 reachable only on x \(down on y\)$/m)
     // The readiness check and the what-if run inside the tour, whatever their own exit codes (2 and 1).
     assert.match(r.stdout, /^5 critical, 4 warnings, 1 info on 6 nodes, 6 objects, networks x, y\./m)
@@ -265,6 +292,7 @@ describe('tarsnet demo', () => {
     // Everything is closed again: the demo's ports refuse.
     const after = await runCli(['probe', '--demo', '--json', '--timeout', '300', '--retries', '0', '--node', '127.10.0.1'])
     assert.ok(after.json().results.every((x: {status: string}) => x.status === 'refused'))
+    await assertRegistriesClosed()
   })
 
   it('Ctrl-C during the tour stops the cluster (no stopped child left holding the ports): the next demo starts', async () => {
@@ -319,5 +347,69 @@ describe('tarsnet demo', () => {
     // And its ports are free once more.
     const after = await runCli(['probe', '--demo', '--json', '--timeout', '300', '--retries', '0', '--node', '127.10.0.2'])
     assert.ok(after.json().results.every((x: {status: string}) => x.status === 'refused'), after.stdout)
+  })
+
+  it('demo --serve runs a registry: registry check --demo --all and resolve --live agree; an old replica named by --locator is unexpanded; Ctrl-C frees its ports', async () => {
+    const {spawn} = await import('node:child_process')
+    const {BIN} = await import('./helpers/cli.js')
+    const env = {...process.env, NO_COLOR: '1', CI: 'true'}
+    const serve = spawn(process.execPath, [BIN, 'demo', '--serve'], {env, stdio: ['ignore', 'pipe', 'pipe']})
+    let served = ''
+    serve.stdout.on('data', (d) => (served += d))
+    serve.stderr.on('data', (d) => (served += d))
+    const serveExited = new Promise((resolve) => serve.on('exit', (code, signal) => resolve(code ?? signal)))
+    try {
+      await waitForOutput(() => served, /Demo cluster up|could not start/)
+      assert.match(served, /^Demo cluster up: .*, the registry on 127\.10\.0\.1:17890; cut: 127\.10\.0\.2 on y\.$/m)
+      await waitForOutput(() => served, /Serving until Ctrl-C/)
+
+      // A profile's or TARSNET_LOCATOR's registries are the real cluster's: --demo asks the demo's own.
+      const elsewhere = {TARSNET_LOCATOR: 'tars.tarsregistry.QueryObj@tcp -h 127.0.0.9 -p 9'}
+      const check = await runCli(['registry', 'check', '--demo', '--all', '--json'], {env: elsewhere})
+      assert.equal(check.code, 0, check.stdout + check.stderr)
+      const report = check.json()
+      assert.equal(report.verdict, 'ok')
+      assert.equal(report.exitCode, 0)
+      assert.deepEqual(report.registries.map((r: {host: string; port: number; network: string; status: string}) => [r.host, r.port, r.network, r.status]), [['127.10.0.1', 17890, 'x', 'ok']])
+      assert.equal(report.answers.length, 6)
+      for (const a of report.answers) assert.equal(a.verdict, 'agrees', JSON.stringify(a))
+      const control = report.answers.find((a: {object: string}) => a.object === DEMO_OBJECT)
+      // Expanded, as a multi-network registry hands it out: both networks of 127.10.0.1 and 127.10.0.2.
+      assert.deepEqual(control.active.map((e: {host: string}) => e.host).sort(), ['127.10.0.1', '127.10.0.2', '127.10.0.3', '127.20.0.1', '127.20.0.2'])
+
+      // The caller-relative questions agree too (answered for this machine's address).
+      for (const q of [['--set', 'plant.sz.1'], ['--group']]) {
+        const r = await runCli(['registry', 'check', '--demo', '--all', '--json', ...q])
+        assert.equal(r.code, 0, r.stdout + r.stderr)
+        assert.equal(r.json().verdict, 'ok', q.join(' '))
+      }
+
+      const live = await runCli(['resolve', DEMO_OBJECT, '--demo', '--live'], {env: elsewhere})
+      assert.equal(live.code, 0, live.stderr)
+      assert.match(live.stdout, /^Live registries: all 1 registry address agree with the database$/m)
+
+      // The old open-source replica, reached only through a client's locator: 0.0.0.0 as stored.
+      const old = await runCli(['registry', 'check', '--demo', '--all', '--json', '--locator', 'tars.tarsregistry.QueryObj@tcp -h 127.10.0.1 -p 17890:tcp -h 127.10.0.3 -p 17890'])
+      assert.equal(old.code, 1, old.stdout + old.stderr)
+      const oldReport = old.json()
+      assert.equal(oldReport.verdict, 'differs')
+      const unexpanded = oldReport.answers.filter((a: {verdict: string}) => a.verdict !== 'agrees')
+      assert.deepEqual(unexpanded.map((a: {host: string; object: string; verdict: string}) => [a.host, a.object, a.verdict]).sort(), [
+        ['127.10.0.3', 'Plant.AlarmServer.AlarmObj', 'unexpanded'],
+        ['127.10.0.3', DEMO_OBJECT, 'unexpanded'],
+        ['127.10.0.3', 'Plant.HistoryServer.HistoryObj', 'unexpanded'],
+      ])
+      assert.deepEqual(oldReport.answers.find((a: {host: string; object: string}) => a.host === '127.10.0.3' && a.object === DEMO_OBJECT).active.map((e: {host: string; port: number}) => `${e.host}:${e.port}`), ['0.0.0.0:20001', '0.0.0.0:20001', '0.0.0.0:20001'])
+
+      // A second demo finds the registry's port taken, and says which ports.
+      const second = await runCli(['demo', '--serve'])
+      assert.equal(second.code, 1)
+      assert.match(second.stderr, /^error: could not start the demo cluster: its ports \(.*17890 on 127\.10\.0\.1.*\) are in use/)
+    } finally {
+      serve.kill('SIGINT')
+    }
+    assert.equal(await serveExited, 0, served) // Ctrl-C is --serve's normal way out
+    assert.match(served, /Demo cluster stopped\./)
+    await assertRegistriesClosed()
   })
 })

@@ -1,11 +1,14 @@
 /**
- * A lab cluster on loopback: the listeners a snapshot's servants would have, with some links cut.
+ * A lab cluster on loopback: the listeners a snapshot's servants would have, with some links cut, and
+ * optionally its registry (answering QueryF from the same rows: store-registry.ts).
  * Used by `tarsnet demo`, the probe tests and the benchmark.
  */
 import {namedNetworks} from '../core/networks.js'
 import {servantPorts} from '../probe/plan.js'
-import type {Snapshot} from '../store/types.js'
+import type {Snapshot, Store} from '../store/types.js'
 import {DroppingListeners, UpListeners} from './listeners.js'
+import type {RegistryReplica} from './registry-server.js'
+import {startStoreRegistry, type StoreRegistryOptions} from './store-registry.js'
 import {startBuiltinServant, startTarsJsServant, type RunningServant} from './tars-server.js'
 
 export type Behaviour = 'up' | 'tars' | 'refused' | 'drop'
@@ -47,15 +50,25 @@ export function labEntries(snapshot: Snapshot & {networks?: Array<{name: string;
   return out
 }
 
+/** A registry replica answering from `store`'s rows (see store-registry.ts for the options). */
+export interface LabRegistry extends StoreRegistryOptions {
+  store: Store
+}
+
 export class Lab {
   private readonly up = new UpListeners()
   private readonly drop = new DroppingListeners()
   private readonly servants: RunningServant[] = []
+  /** The registry replicas started with `registries`, in order. */
+  readonly registries: RegistryReplica[] = []
 
   private constructor(readonly entries: LabEntry[]) {}
 
-  /** Starts every entry's listener. `tarsImpl`: Tars.js (tests) or the built-in responder (demo). */
-  static async start(entries: LabEntry[], options: {tarsImpl?: 'tars.js' | 'builtin'} = {}): Promise<Lab> {
+  /**
+   * Starts every entry's listener, then each registry. `tarsImpl`: Tars.js (tests) or the built-in responder
+   * (demo). On any failure (a port in use: EADDRINUSE) everything started is closed again.
+   */
+  static async start(entries: LabEntry[], options: {tarsImpl?: 'tars.js' | 'builtin'; registries?: LabRegistry[]} = {}): Promise<Lab> {
     const lab = new Lab(entries)
     try {
       for (const e of entries) {
@@ -65,6 +78,7 @@ export class Lab {
       }
       const dropped = entries.filter((e) => e.behaviour === 'drop')
       if (dropped.length > 0) await lab.drop.add(dropped.map((e) => ({host: e.host, port: e.port})))
+      for (const {store, ...registry} of options.registries ?? []) lab.registries.push(...(await startStoreRegistry(store, registry)))
     } catch (error) {
       await lab.close()
       throw error
@@ -73,6 +87,6 @@ export class Lab {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.up.close(), this.drop.close(), ...this.servants.splice(0).map((s) => s.close())])
+    await Promise.all([this.up.close(), this.drop.close(), ...this.servants.splice(0).map((s) => s.close()), ...this.registries.splice(0).map((r) => r.close())])
   }
 }

@@ -1,6 +1,7 @@
 /**
  * A registry replica for the lab: a QueryF servant on loopback, built on our own codec, answering from
- * the data a test gives it — and, on request, the ways a real one goes wrong: unexpanded answers, a stale
+ * the data a test gives it (or from a function of the question and the caller, as the demo's registry
+ * does: lab/store-registry.ts) — and, on request, the ways a real one goes wrong: unexpanded answers, a stale
  * cache (data older than the database's: give it, or keep it with setObjects), -1 for an object it does
  * not know, malformed bytes, a huge length prefix, a connection closed mid-question, or no answer at all. One replica may listen on several addresses (the same
  * registry reached over two networks); every request is recorded with the caller's address.
@@ -8,7 +9,7 @@
 import net from 'node:net'
 
 import {decodeRequestBody, encodeResponseFrame, frameStatus} from '../tars/ping.js'
-import {decodeQueryArgs, encodeQueryAnswer, isQueryFunction, REGISTRY_QUERY_OBJ, type EndpointF, type QueryArgs} from '../tars/queryf.js'
+import {decodeQueryArgs, encodeQueryAnswer, isQueryFunction, REGISTRY_QUERY_OBJ, type EndpointF, type QueryArgs, type QueryFunction} from '../tars/queryf.js'
 import {TarsType, TarsWriter} from '../tars/codec.js'
 import {assertLoopback, closedPort, type Listening} from './listeners.js'
 
@@ -50,6 +51,14 @@ export interface ReplicaRequest {
   localAddress: string
 }
 
+/** A question as the replica received it: what `answers` computes an answer for. */
+export interface ReplicaQuestion {
+  fn: QueryFunction
+  args: QueryArgs
+  /** The caller's address (the registry answers InSameGroup and InSameSet relative to it). */
+  clientIp: string
+}
+
 export interface ReplicaOptions {
   /** Loopback addresses to listen on, all on the same port. */
   hosts: string[]
@@ -57,6 +66,11 @@ export interface ReplicaOptions {
   port?: number
   servant?: string
   objects?: Record<string, ReplicaObject>
+  /**
+   * Computes the answer per question instead of `objects` (per function, set id and caller, as a real
+   * registry does); undefined for an object it does not know (answered `unknownRet`).
+   */
+  answers?: (question: ReplicaQuestion) => ReplicaObject | undefined
   behaviour?: ReplicaBehaviour
   /** Behaviour for some objects only (the others follow `behaviour`). */
   objectBehaviour?: Record<string, ReplicaBehaviour>
@@ -66,6 +80,8 @@ export interface ReplicaOptions {
   nodeName?: boolean
   /** Answer this many ms late, every answer at once, as a registry across a network would (default 0). */
   delayMs?: number
+  /** Keep every request in `requests` (default true; false for a replica that runs for hours, as the demo's). */
+  record?: boolean
 }
 
 const NO_SERVANT = -4
@@ -77,11 +93,13 @@ export class RegistryReplica {
   /** Connections accepted, per listening address. */
   readonly connections = new Map<string, number>()
   objects: Map<string, ReplicaObject>
+  answers: ((question: ReplicaQuestion) => ReplicaObject | undefined) | undefined
   behaviour: ReplicaBehaviour
   objectBehaviour: Map<string, ReplicaBehaviour>
   unknownRet: number
   nodeName: boolean
   delayMs: number
+  private readonly record: boolean
   private readonly servers: net.Server[] = []
   private readonly sockets = new Set<net.Socket>()
 
@@ -91,11 +109,13 @@ export class RegistryReplica {
   ) {
     this.servant = options.servant ?? REGISTRY_QUERY_OBJ
     this.objects = new Map(Object.entries(options.objects ?? {}))
+    this.answers = options.answers
     this.behaviour = options.behaviour ?? 'answer'
     this.objectBehaviour = new Map(Object.entries(options.objectBehaviour ?? {}))
     this.unknownRet = options.unknownRet ?? -1
     this.nodeName = options.nodeName ?? true
     this.delayMs = options.delayMs ?? 0
+    this.record = options.record ?? true
   }
 
   static async start(options: ReplicaOptions): Promise<RegistryReplica> {
@@ -180,7 +200,8 @@ export class RegistryReplica {
   private answer(req: ReturnType<typeof decodeRequestBody>, socket: net.Socket, localHost: string): Buffer | null | 'close' {
     const fn = req.sFuncName
     const args = isQueryFunction(fn) ? safeArgs(fn, Buffer.from(req.sBuffer)) : null
-    this.requests.push({fn, args, requestId: req.iRequestId, servant: req.sServantName, context: req.context, clientIp: socket.remoteAddress ?? '', localAddress: localHost})
+    const clientIp = socket.remoteAddress ?? ''
+    if (this.record) this.requests.push({fn, args, requestId: req.iRequestId, servant: req.sServantName, context: req.context, clientIp, localAddress: localHost})
     const reply = (iRet: number, sBuffer?: Buffer) => encodeResponseFrame({iVersion: req.iVersion, iRequestId: req.iRequestId, iMessageType: req.iMessageType, iRet, sBuffer})
     if (req.sServantName !== this.servant) return reply(NO_SERVANT)
     if (!isQueryFunction(fn) || args === null) return reply(NO_FUNCTION)
@@ -207,7 +228,7 @@ export class RegistryReplica {
         return reply(0, Buffer.concat([w.toBuffer(), Buffer.from([0x0a, 0x06])]))
       }
       default: {
-        const data = this.objects.get(args.id)
+        const data = this.answers ? this.answers({fn, args, clientIp}) : this.objects.get(args.id)
         const as = behaviour === 'unexpanded' ? unexpand : (eps: EndpointF[]) => eps
         const answer = data
           ? {ret: data.ret ?? 0, active: as(data.active), inactive: fn === 'findObjectById' ? [] : as(data.inactive)}

@@ -469,12 +469,15 @@ export function resolveSettings({flags, env, configDir, allowUnknownProfile, all
 /**
  * The registry locator for `registry check` and `resolve --live`: the flag, else TARSNET_LOCATOR, else
  * the profile's `locator`; undefined when none is set (the registry's own rows are used then). A value
- * that is not a locator string is a clear error naming where it came from.
+ * that is not a locator string is a clear error naming where it came from. With `demo` (reading the
+ * built-in demo cluster) only the flag counts: the others name the real cluster's registries, which are
+ * never asked about the demo's objects.
  */
-export function resolveLocator(input: {flag?: string; env: NodeJS.ProcessEnv; settings: Pick<Settings, 'profile' | 'profileName' | 'configPath'>}): Setting<string> | undefined {
+export function resolveLocator(input: {flag?: string; env: NodeJS.ProcessEnv; settings: Pick<Settings, 'profile' | 'profileName' | 'configPath'>; demo?: boolean}): Setting<string> | undefined {
   const {flag, env, settings} = input
   let setting: Setting<string> | undefined
   if (flag !== undefined) setting = {value: flag, origin: '--locator'}
+  else if (input.demo) return undefined
   else if (env.TARSNET_LOCATOR) setting = {value: env.TARSNET_LOCATOR, origin: 'env TARSNET_LOCATOR'}
   else if (settings.profile.locator !== undefined) {
     const value: unknown = settings.profile.locator

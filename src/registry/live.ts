@@ -39,7 +39,7 @@ export interface LiveInput {
 
 export async function liveSummary(input: LiveInput): Promise<LiveSummary> {
   const notes: string[] = []
-  const setting = resolveLocator({env: process.env, settings: input.settings})
+  const setting = resolveLocator({env: process.env, settings: input.settings, demo: input.store.info.kind === 'demo'})
   let servant: string
   let addresses
   if (setting) {

@@ -24,7 +24,7 @@ export default class RegistryCheck extends BaseCommand<typeof RegistryCheck> {
   unexpanded  the registry hands out 0.0.0.0 / :: where the database expands to the nodes' IPs (a registry without multi-network support: clients cannot fail over);
   differs     anything else: what is missing and extra is listed, with a hint when a row of the object changed less than 300 s ago (the registry reloads changed rows every 10 s, all rows every 300 s).
 Addresses that answer the same question differently are named.
-Which registries: --locator (a client's locator string), else the profile's "locator" (or TARSNET_LOCATOR), else tars.tarsregistry.QueryObj's own rows in the database (t_registry_info, expanded per network). With a locator the database may be down: the answers are then compared with each other only.
+Which registries: --locator (a client's locator string), else the profile's "locator" (or TARSNET_LOCATOR; neither with --demo, whose registry is the demo's own: run \`tarsnet demo --serve\`), else tars.tarsregistry.QueryObj's own rows in the database (t_registry_info, expanded per network). With a locator the database may be down: the answers are then compared with each other only.
 --set asks findObjectByIdInSameSet; --group asks findObjectByIdInSameGroup, which the registry answers for the caller's address — this machine's address on each connection (shown as the caller).
 One connection per address; the questions are pipelined on it (--concurrency in flight), each bounded by --timeout.
 Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addresses disagree, or an address did not answer while another did; 2 no registry address answered; 3 could not run (bad locator, unknown object, database down with no locator).`
@@ -66,7 +66,7 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
     if (!flags.all && objects.length === 0) throw new UserError('missing argument OBJECT: give one or more objects, e.g. `tarsnet registry check App.Server.Obj`, or --all', {code: 'missing_argument'})
     if (flags.set !== undefined) parseSetId(flags.set)
     const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
-    const locatorSetting = resolveLocator({flag: flags.locator, env: process.env, settings: this.settings()})
+    const locatorSetting = resolveLocator({flag: flags.locator, env: process.env, settings: this.settings(), demo: flags.demo})
     const locator = locatorSetting ? parseLocator(locatorSetting.value, locatorSetting.origin) : undefined
     if (locatorSetting) this.verbose(`locator from ${locatorSetting.origin}`)
 
