@@ -9,6 +9,14 @@ module.enableCompileCache?.()
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const program = `${root}dist/tarsnet.cjs`
-const {size, mtimeMs} = statSync(program)
+let stat
+try {
+  stat = statSync(program)
+} catch {
+  // A source checkout that was never built (npm ci builds it; so does npm run build).
+  process.stderr.write(`error: tarsnet is not built: ${program} is missing. Run \`npm ci\` (or \`npm run build\`) in ${root}\n`)
+  process.exit(3)
+}
+const {size, mtimeMs} = stat
 const {boot} = module.createRequire(import.meta.url)('../dist/boot.cjs')
 await boot({source: () => readFileSync(program, 'utf8'), filename: program, key: `install-${size}-${Math.round(mtimeMs)}`, launch: {kind: 'install', root}})
