@@ -149,6 +149,14 @@ describe('tarsnet check against a real database', () => {
     assert.deepEqual(y.found, ['node-missing-network n3  y '])
     const x = await codes('--network', 'x', '--node', 'n3')
     assert.deepEqual(x, {code: 0, found: []})
+    // A finding that names the network missing is about that network only: the registry missing y is not
+    // a finding about x.
+    const n1x = await codes('--network', 'x', '--node', 'n1')
+    assert.ok(!n1x.found.some((f) => f.startsWith('registry-few-networks')), n1x.found.join('; '))
+    const n1y = await codes('--network', 'y', '--node', 'n1')
+    assert.ok(n1y.found.includes('registry-few-networks n1 tars.tarsregistry.QueryObj y '))
+    const onX = await cli('--network', 'x', '--json')
+    for (const f of onX.json().findings as F[]) assert.ok(f.network === undefined || f.network === 'x', `${f.code} is about ${f.network}`)
   })
 
   it('with no networks configured: the missing-network findings cannot be judged, which is said (info)', async () => {

@@ -241,12 +241,12 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
     if (!networks.auto && missing.length > 0) {
       if (isRegistry) {
         for (const net of missing) {
-          add('registry-few-networks', `the registry (${REGISTRY_OBJECT}) is reachable on ${onNets.size === 0 ? 'no named network' : [...onNets].join(', ')} only: not on ${net}, which ${holders.get(net)} node(s) have`, {object, network: net, ...(nodesOf.length === 1 ? {node: nodesOf[0]} : {})}, {...about, networks: allNetworks})
+          add('registry-few-networks', `the registry (${REGISTRY_OBJECT}) is reachable on ${onNets.size === 0 ? 'no named network' : [...onNets].join(', ')} only: not on ${net}, which ${holders.get(net)} node(s) have`, {object, network: net, ...(nodesOf.length === 1 ? {node: nodesOf[0]} : {})}, {...about, networks: [net]})
         }
       } else if (onNets.size === 1) {
         const on = [...onNets][0]
         for (const net of missing) {
-          add('object-single-network', `${object}: all ${r.active.length} active endpoint${r.active.length === 1 ? '' : 's'} on network ${on}, none on ${net}`, {object, network: net}, {...about, networks: allNetworks})
+          add('object-single-network', `${object}: all ${r.active.length} active endpoint${r.active.length === 1 ? '' : 's'} on network ${on}, none on ${net}`, {object, network: net}, {...about, networks: [net]})
         }
       }
     }
