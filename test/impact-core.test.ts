@@ -7,7 +7,7 @@ import {describe, it} from 'node:test'
 
 import {clusterView} from '../src/core/cluster.js'
 import {UserError} from '../src/core/errors.js'
-import {cutsFromMesh, cutsFromProbe, parseCuts} from '../src/core/impact.js'
+import {cutsFromMesh, cutsFromProbe, parseCuts, runImpact} from '../src/core/impact.js'
 import {namedNetworks} from '../src/core/networks.js'
 import type {NodeRow} from '../src/core/rows.js'
 
@@ -53,5 +53,28 @@ describe('impact cuts', () => {
       link('n2', 'n1', '10.10.0.1', 'up'),
     ]}, 'm.json')
     assert.deepEqual(cuts, [{kind: 'ip', node: 'n2', ip: '10.20.0.2'}, {kind: 'link', from: 'n1', node: 'n3', ip: '10.10.0.3'}])
+  })
+})
+
+describe('impact raft verdict', () => {
+  const server = (nodeName: string, presentState: string) => ({application: 'App', serverName: 'R', nodeName, settingState: 'active', presentState, flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_cpp'})
+  const adapter = (nodeName: string) => ({application: 'App', serverName: 'R', nodeName, adapterName: 'App.R.ObjAdapter', endpoint: 'tcp -h 0.0.0.0 -p 9000', servant: 'App.R.Obj', protocol: 'tars'})
+  // n1 on x only, n2 on y only, n3's servant inactive: no two members share a network, so no quorum even before a cut.
+  const raftView = clusterView({
+    nodes: [node('n1', '10.10.0.1'), node('n2', '10.20.0.2'), node('n3', '10.10.0.3,10.20.0.3'), node('n4', '10.10.0.4,10.20.0.4')],
+    servers: [server('n1', 'active'), server('n2', 'active'), server('n3', 'inactive')],
+    adapters: [adapter('n1'), adapter('n2'), adapter('n3')],
+    registry: [],
+  }, networks)
+
+  it('a group with no quorum before the cut is listed, not counted as the cut\'s outage (as an object already down)', () => {
+    const r = runImpact(raftView, parseCuts(['n4'], raftView), {raft: ['App.R.Obj']})
+    assert.deepEqual([r.raft[0].quorum, r.raft[0].quorumBefore], [false, false])
+    assert.deepEqual([r.verdict, r.exitCode], ['ok', 0])
+    // The same group losing a member that was on its only shared network would be the cut's doing: here
+    // cutting n1 changes nothing either (there was no quorum to lose), and the object is degraded.
+    const cutN1 = runImpact(raftView, parseCuts(['n1'], raftView), {raft: ['App.R.Obj']})
+    assert.equal(cutN1.raft[0].quorumBefore, false)
+    assert.deepEqual([cutN1.verdict, cutN1.exitCode], ['degraded', 1])
   })
 })

@@ -17,7 +17,7 @@ export default class Impact extends BaseCommand<typeof Impact> {
   static override summary = 'What dies if x does: objects down or degraded, the registry, raft quorum, under a network, NIC or node cut.'
   static override description = `A what-if over the registry's expanded endpoints (as \`tarsnet resolve\` computes them, for every object at once). --cut SPEC (repeatable): a network (x: every IP on x is gone), a node's interface (n3:y), or a node (n3: the node is down). --from-probe FILE / --from-mesh FILE take the cuts from a saved \`tarsnet probe --json\` / \`tarsnet mesh --json\` result: every link found down is cut: what is broken for clients right now. From a mesh, an IP no node reached is cut for every client; a link down between one pair while others reach that IP cuts that pair only (it counts for --raft).
 Each object is ok, degraded (some active endpoints lost) or down (none left); the table shows the affected ones, --json lists them all. The registry (tars.tarsregistry.QueryObj) is judged the same way. --raft OBJECT treats the object's nodes as a raft group: which pairs can still talk (a network with both ends up), and whether a majority can all talk.
-Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 something degraded, 2 something down (an object, the registry, or a raft group without quorum), 3 bad input.`
+Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 something degraded, 2 something down (an object, the registry, or a raft group that loses quorum under the cut), 3 bad input.`
 
   static override examples = [
     {description: 'What if network y fails (demo cluster)', command: '<%= config.bin %> <%= command.id %> --demo --cut y'},
@@ -87,7 +87,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     }
     const s = result.summary
     const verdict = result.verdict === 'ok' ? this.paint('green', 'OK') : result.verdict === 'degraded' ? this.paint('yellow', 'DEGRADED') : this.paint('red', 'OUTAGE')
-    const lostQuorum = result.raft.filter((r) => !r.quorum).length
+    const lostQuorum = result.raft.filter((r) => !r.quorum && r.quorumBefore).length
     this.log(`${verdict}: ${s.down} down, ${s.degraded} degraded (${s.lostRedundancy} left on one node or network) of ${s.objects} object${s.objects === 1 ? '' : 's'}${result.raft.length > 0 ? `; ${lostQuorum} raft group${lostQuorum === 1 ? '' : 's'} without quorum` : ''}`)
   }
 

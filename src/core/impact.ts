@@ -297,7 +297,8 @@ export function runImpact(view: ClusterView, cuts: readonly Cut[], options: Impa
   const affected = objects.filter((o) => !o.alreadyDown)
   const down = affected.filter((o) => o.status === 'down').length
   const degraded = affected.filter((o) => o.status === 'degraded').length
-  const outage = down > 0 || registry.status === 'down' || raft.some((r) => !r.quorum)
+  // As an object already down, a group with no quorum before the cut is listed, not counted: the cut did not do it.
+  const outage = down > 0 || registry.status === 'down' || raft.some((r) => !r.quorum && r.quorumBefore)
   const verdict: ImpactVerdict = outage ? 'outage' : degraded > 0 || registry.status === 'degraded' ? 'degraded' : 'ok'
   return {
     cuts: cuts.map((c) => ({...c, text: cutText(c)})),
