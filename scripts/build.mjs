@@ -134,6 +134,12 @@ if (mode === 'install') {
   writeFileSync(`${root}bundle/sea/program.cjs`, code)
   writeFileSync(`${root}bundle/sea/manifest.json`, manifest)
   console.log(`bundle/tarsnet.cjs: ${mb(outfile)}`)
+  // Issue 14's limit for the one file carried onto a jump host: a dependency that balloons it fails the build.
+  const limit = 15 * 1024 * 1024
+  if (statSync(outfile).size >= limit) {
+    console.error(`bundle/tarsnet.cjs is ${mb(outfile)}: over the 15 MB limit; find what grew (esbuild --analyze) before shipping it`)
+    process.exit(1)
+  }
 } else {
   console.error('usage: node scripts/build.mjs [install|bundle]')
   process.exit(2)

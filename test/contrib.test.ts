@@ -67,7 +67,7 @@ describe('contrib: alert rules, dashboard, systemd unit', () => {
     try {
       // Pointed at this checkout's CLI: verify checks that the command exists.
       const unit = readFileSync(join(ROOT, 'contrib', 'systemd', 'tarsnet-exporter.service'), 'utf8')
-      assert.match(unit, /^ExecStart=\/usr\/local\/bin\/tarsnet exporter /m)
+      assert.match(unit, /^ExecStart=\/usr\/local\/bin\/tarsnet exporter$/m)
       writeFileSync(join(dir, 'tarsnet-exporter.service'), unit.replace(/^ExecStart=\/usr\/local\/bin\/tarsnet/m, `ExecStart=${process.execPath} ${join(ROOT, 'bin', 'run.js')}`))
       const r = spawnSync('systemd-analyze', ['verify', join(dir, 'tarsnet-exporter.service')], {encoding: 'utf8'})
       assert.equal(r.status, 0, r.stdout + r.stderr)

@@ -4,6 +4,9 @@
  * TYPE and all three severities always present, following the database as it is fixed.
  */
 import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {closedPort} from '../src/lab/listeners.js'
@@ -90,5 +93,26 @@ describe('tarsnet exporter --findings against a real database', () => {
     assert.doesNotMatch(text, /tarsnet_check_findings/)
     e.kill()
     await e.exit
+  })
+
+  it('the profile\'s exporter.findings turns it on, --no-findings off again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-exporter-findings-'))
+    const config = join(dir, 'config.json')
+    writeFileSync(config, JSON.stringify({defaultProfile: 'mon', profiles: {mon: {exporter: {findings: true}}}}), {mode: 0o600})
+    try {
+      const on = await start('--config', config)
+      await on.waitForRound(1)
+      // (the first test has fixed the database by now: the series is there, whatever its value)
+      assert.match((await on.scrape()).text, /^tarsnet_check_findings\{severity="critical"\} \d+$/m)
+      on.kill()
+      await on.exit
+      const off = await start('--config', config, '--no-findings')
+      await off.waitForRound(1)
+      assert.doesNotMatch((await off.scrape()).text, /tarsnet_check_findings/)
+      off.kill()
+      await off.exit
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })

@@ -56,7 +56,9 @@ describe('exporter: listen address and profile keys', () => {
     assert.throws(bad({listen: 'x'}), /profile p: exporter\.listen "x" is invalid \(no port\): write HOST:PORT/)
     assert.throws(bad({interval: '30'}), /exporter\.interval "30" is invalid: give whole seconds, at least 1/)
     assert.throws(bad({interval: 0}), /exporter\.interval 0 is invalid/)
-    assert.throws(bad({listen: ':1', mesh: true, chek: 1}), /has unknown keys "mesh", "chek": the keys are listen and interval/)
+    assert.deepEqual(exporterSettings({exporter: {mesh: true, findings: false}}, 'p'), {mesh: true, findings: false})
+    assert.throws(bad({mesh: 'yes'}), /profile p: exporter\.mesh "yes" is invalid: give true or false/)
+    assert.throws(bad({findings: 1}), /profile p: exporter\.findings 1 is invalid: give true or false/)
   })
 })
 

@@ -51,9 +51,11 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     listen: Flags.string({summary: `HOST:PORT to serve /metrics and /healthz on (default ${DEFAULT_LISTEN}, or the profile's exporter.listen); [::1]:9731 for IPv6, :9731 for every interface.`}),
     interval: Flags.integer({summary: `Seconds between the starts of two rounds (default ${DEFAULT_INTERVAL_SECONDS}, or the profile's exporter.interval).`, min: 1}),
     ...probeFlags,
-    mesh: Flags.boolean({summary: 'Each round also runs the mesh over SSH (as `tarsnet mesh`): every node probes every other node; its links carry source=<node>.'}),
+    // The probe's check mode, as in `tarsnet probe`; the readiness check is --findings.
+    check: Flags.string({summary: `${probeFlags.check.summary} (The readiness check's findings are --findings.)`, options: ['tcp', 'tars', 'auto'], default: 'auto'}),
+    mesh: Flags.boolean({summary: 'Each round also runs the mesh over SSH (as `tarsnet mesh`): every node probes every other node; its links carry source=<node>. Default: the profile\'s exporter.mesh (--no-mesh turns it off).', allowNo: true}),
     ...sshFlags,
-    findings: Flags.boolean({summary: 'Also run the readiness check (`tarsnet check`) every round and export tarsnet_check_findings{severity} (critical, warning, info). --node and --network scope it too.'}),
+    findings: Flags.boolean({summary: 'Also run the readiness check (`tarsnet check`) every round and export tarsnet_check_findings{severity} (critical, warning, info). --node and --network scope it too. Default: the profile\'s exporter.findings (--no-findings turns it off).', allowNo: true}),
   }
 
   /** Notices said once each, on stderr, as JSON lines with --json (stdout is for the final result). */
@@ -69,6 +71,8 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     const fromProfile = exporterSettings(settings.profile, settings.profileName.value)
     const listen = this.listenAddress(flags.listen, fromProfile.listen, settings.profileName.value)
     const intervalSeconds = flags.interval ?? fromProfile.interval ?? DEFAULT_INTERVAL_SECONDS
+    const withMesh = flags.mesh ?? fromProfile.mesh ?? false
+    const withFindings = flags.findings ?? fromProfile.findings ?? false
     const object = this.args.object
     if (object !== undefined && !parseObjectName(object)) {
       throw new UserError(`invalid object name '${object}': write it as App.Server.Obj`, {code: 'invalid_object'})
@@ -79,10 +83,10 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     const profileBind = profileProbe.bind ? {values: profileProbe.bind, where: profileWhere(settings.profileName.value, settings.configPath.value)} : undefined
     await assertLocalAddresses(bindSpecs(profileBind, flags.bind))
     const sshGiven = (['ssh-config', 'ssh-user', 'ssh-option', 'ssh-timeout', 'fanout'] as const).filter((f) => flags[f] !== undefined)
-    if (!flags.mesh && sshGiven.length > 0) {
+    if (!withMesh && sshGiven.length > 0) {
       throw new UserError(`--${sshGiven[0]} applies only with --mesh: add --mesh, or leave it out`, {code: 'invalid_flag'})
     }
-    const ssh = flags.mesh ? resolveSshConfig(flags, settings.profile, settings.profileName.value) : undefined
+    const ssh = withMesh ? resolveSshConfig(flags, settings.profile, settings.profileName.value) : undefined
     if (ssh) this.verbose(sshConfigLine(ssh))
     const request = {object, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value}
 
@@ -92,7 +96,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       timing,
       bind: {profile: profileBind, flags: flags.bind},
       ...(ssh ? {mesh: {request, ssh, timeoutMs: timing.timeoutMs, retries: timing.retries, intervalSeconds}} : {}),
-      ...(flags.findings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
+      ...(withFindings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
     }, (message) => this.notice(message))
 
     const startedAt = Date.now()

@@ -293,5 +293,6 @@ export function oneLine(message: string): string {
   } else {
     text = lines.join(' ')
   }
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@]*@/gi, '$1***@')
+  // scheme://user:secret@ → scheme://user:***@ (an already masked one, or a [:password] hint, is left as is).
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:/@[\]]*:)(?!\*+@)[^\s@[\]]+@/gi, '$1***@')
 }

@@ -35,6 +35,10 @@ export interface ExporterSettings {
   listen?: string
   /** Seconds between probe rounds. */
   interval?: number
+  /** Also the mesh over SSH every round (as --mesh). */
+  mesh?: boolean
+  /** Also the readiness check's findings every round (as --findings). */
+  findings?: boolean
 }
 
 export interface Profile {
@@ -206,6 +210,12 @@ const networksValue: Check<Network[] | string> = (value, key) => {
   return parseNetworksSpec(list.map((n) => `${n.name}=${n.cidrs.join(',')}`).join(';'), origin)
 }
 
+/** A flag's on/off as a profile value: JSON true or false, nothing else ("yes", 1 and "true" are mistakes). */
+function yesNo(value: unknown, key: string): boolean {
+  if (typeof value !== 'boolean') throw new BadValue(key, value, 'true or false')
+  return value
+}
+
 /** Every profile key and its check. Keep each check the same as the flag it stands in for. */
 export const PROFILE_CHECKS: Checks<Profile> = {
   db: (value, key) => {
@@ -240,6 +250,8 @@ export const PROFILE_CHECKS: Checks<Profile> = {
       return value
     },
     interval: integer(1, 86_400, 'seconds'),
+    mesh: yesNo,
+    findings: yesNo,
   }),
   // As mesh's --ssh-config, --ssh-user, --ssh-option, --ssh-timeout and --fanout (sshSettingsOf reads them).
   ssh: section<SshProfileSettings>({
@@ -491,11 +503,10 @@ export function resolveLocator(input: {flag?: string; env: NodeJS.ProcessEnv; se
   return setting
 }
 
-const EXPORTER_KEYS = new Set(['listen', 'interval'])
-
 /**
- * The profile's `exporter` keys, checked: an object with `listen` (HOST:PORT) and `interval` (whole
- * seconds, at least 1). Anything else is one clear error naming the profile and the key.
+ * The profile's `exporter` keys: listen (HOST:PORT), interval (whole seconds, at least 1), mesh and findings
+ * (true or false). The profile loader has already checked each one as its flag is checked (a bad one is an
+ * error naming it, an unknown key a note); this re-checks them for callers handed a profile from elsewhere.
  */
 export function exporterSettings(profile: Profile, profileName: string): ExporterSettings {
   const value: unknown = profile.exporter
@@ -505,8 +516,6 @@ export function exporterSettings(profile: Profile, profileName: string): Exporte
     throw new UserError(`${where} must be an object like {"listen": "127.0.0.1:9731", "interval": 30}`, {code: 'invalid_config'})
   }
   const raw = value as Record<string, unknown>
-  const unknown = Object.keys(raw).filter((k) => !EXPORTER_KEYS.has(k))
-  if (unknown.length > 0) throw new UserError(`${where} has unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}: the keys are listen and interval`, {code: 'invalid_config'})
   const out: ExporterSettings = {}
   if (raw.listen !== undefined) {
     const parsed = typeof raw.listen === 'string' ? parseListenAddress(raw.listen) : 'not a string'
@@ -518,6 +527,11 @@ export function exporterSettings(profile: Profile, profileName: string): Exporte
       throw new UserError(`${where}.interval ${JSON.stringify(raw.interval)} is invalid: give whole seconds, at least 1, e.g. 30`, {code: 'invalid_config'})
     }
     out.interval = raw.interval
+  }
+  for (const key of ['mesh', 'findings'] as const) {
+    if (raw[key] === undefined) continue
+    if (typeof raw[key] !== 'boolean') throw new UserError(`${where}.${key} ${JSON.stringify(raw[key])} is invalid: give true or false`, {code: 'invalid_config'})
+    out[key] = raw[key] as boolean
   }
   return out
 }
