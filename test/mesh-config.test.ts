@@ -26,6 +26,9 @@ describe('mesh: the profile\'s ssh settings', () => {
     const option = await runCli(['mesh', '--demo', '--config', config({options: ['StrictHostKeyChecking=no']}), '--json'])
     assert.equal(option.code, 3)
     assert.match(option.json().error.message, /^invalid profile plant1 ssh\.options 'StrictHostKeyChecking=no': tarsnet never turns host-key checking off/)
+    const notText = await runCli(['mesh', '--demo', '--config', config({options: {ServerAliveInterval: true}})])
+    assert.equal(notText.code, 3)
+    assert.match(notText.stderr, /^error: profile "plant1" in \/.*\.json: ssh\.options\.ServerAliveInterval is true: expected a string or a number\n$/)
   })
 
   it('a missing ssh config file from the profile names where it came from; the flag wins over the profile', async () => {
@@ -36,6 +39,12 @@ describe('mesh: the profile\'s ssh settings', () => {
     assert.equal(r.stderr, `error: ssh config file ${missing} (profile plant1 ssh.configFile) does not exist or is not a file: give the path of an ssh_config file\n`)
     const flag = await runCli(['mesh', '--demo', '--config', file, '--ssh-config', join(dir, 'other')])
     assert.match(flag.stderr, /\(--ssh-config\) does not exist/)
+  })
+
+  it('ssh.options as an object may give a value as a JSON number ({"ServerAliveInterval": 30}), as a string', async () => {
+    const r = await runCli(['config', 'show', '--config', config({options: {ServerAliveInterval: 30, ProxyJump: 'bastion'}}), '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.json().settings.find((s: any) => s.name === 'ssh (mesh)').value, '{"options":{"ServerAliveInterval":30,"ProxyJump":"bastion"}}')
   })
 
   it('config show lists them', async () => {

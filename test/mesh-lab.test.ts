@@ -17,7 +17,7 @@ import {after, afterEach, before, describe, it} from 'node:test'
 import {buildRemoteScript, parseRemoteOutput} from '../src/mesh/remote.js'
 import {BIN, runCli} from './helpers/cli.js'
 import {TestDb} from './helpers/db.js'
-import {MeshLab, pythonAvailable, type NodeTool} from './helpers/mesh-lab.js'
+import {LAB_USER, MeshLab, pythonAvailable, type NodeTool} from './helpers/mesh-lab.js'
 
 const labOk = process.platform === 'linux' && process.getuid?.() === 0
 const MARKER = `/tmp/tnpw${process.pid}`
@@ -160,6 +160,37 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
     const failed = json.links.filter((l: any) => l.status !== 'up')
     assert.deepEqual(failed.map((l: any) => `${l.from}>${l.to} ${l.network} ${l.status}`).sort(), ['n3>n5 y timeout', 'n5>n3 y timeout'])
     assert.equal(failed[0].error, 'no answer within 1000 ms')
+  })
+
+  it('--network y: only links on y are probed (a pair cut on x goes unseen), the summary is y only; SSH still goes over x', async () => {
+    lab.dropPair(3, 5, 'x')
+    const r = await runCli([...common(), '--json', '--network', 'y'])
+    assert.equal(r.code, 0, r.stderr + r.stdout)
+    const json = r.json()
+    assert.equal(json.links.length, 30)
+    assert.ok(json.links.every((l: any) => l.network === 'y' && l.host.startsWith('198.19.2.') && l.status === 'up'), JSON.stringify(json.links))
+    assert.deepEqual(json.summary.networks, {y: {up: 30, total: 30}})
+    assert.ok(json.pairs.every((p: any) => p.verdict === 'ok' && p.up.join() === 'y' && p.down.length === 0))
+    assert.deepEqual(json.culprits, [])
+    assert.ok(json.sources.every((s: any) => s.status === 'ok' && s.sshNetwork === 'x'))
+  })
+
+  it('the profile\'s ssh.user and --ssh-user reach the real ssh: sshd sees the profile\'s user, and the flag wins (alice logs in)', async () => {
+    const config = join(work, 'profile-user.json')
+    writeFileSync(config, JSON.stringify({defaultProfile: 'lab', profiles: {lab: {ssh: {user: 'mallory'}}}}))
+    const denied = await runCli([...common(), '--config', config, '--node', 'n[12]'])
+    assert.equal(denied.code, 3, denied.stderr + denied.stdout)
+    assert.match(denied.stderr, /^error: could not run: no node answered over SSH \(n1: .*Permission denied/)
+    assert.match(lab.sshdLog(1), /Invalid user mallory from 198\.19\.1\.254/)
+    assert.doesNotMatch(lab.sshdLog(1), /Accepted publickey/)
+
+    const r = await runCli([...common(), '--config', config, '--node', 'n[12]', '--ssh-user', LAB_USER, '--json'])
+    assert.equal(r.code, 0, r.stderr + r.stdout)
+    assert.ok(r.json().sources.every((s: any) => s.status === 'ok'))
+    for (const i of [1, 2]) {
+      assert.match(lab.sshdLog(i), new RegExp(`Accepted publickey for ${LAB_USER} from 198\\.19\\.1\\.254`))
+      assert.doesNotMatch(lab.sshdLog(i), /Accepted publickey for root/)
+    }
   })
 
   it('a node that cannot reach out on x: its row fails while its column works', async () => {

@@ -64,8 +64,8 @@ export interface SshProfileSettings {
   configFile?: string
   /** Passed as `ssh -l`. */
   user?: string
-  /** `KEY=VALUE` strings (or a {KEY: VALUE} object), each passed as `ssh -o`. */
-  options?: string[] | Record<string, string>
+  /** `KEY=VALUE` strings (or a {KEY: VALUE} object, a value a string or a number), each passed as `ssh -o`. */
+  options?: string[] | Record<string, string | number>
   /** ConnectTimeout, whole seconds. */
   timeout?: number
   /** SSH sessions at once. */
@@ -171,6 +171,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/** A value in the object form of ssh.options: a string, or a number as JSON writes one ({"ServerAliveInterval": 30}); sshSettingsOf reads both. */
+const sshOptionValue: Check<string | number> = (value, key, warn) =>
+  typeof value === 'number' && Number.isFinite(value) ? value : text({max: 1024, allowEmpty: true, expected: 'a string or a number'})(value, key, warn)
+
 const NETWORK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/
 
 /** A column name tarsnet may own: an identifier, and never one of upstream Tars's own t_node_info columns. */
@@ -259,7 +263,7 @@ export const PROFILE_CHECKS: Checks<Profile> = {
     user: text({max: 256, expected: 'a user name'}),
     options: (value, key, warn) => Array.isArray(value)
       ? listOf(text({max: 1024, expected: 'KEY=VALUE'}), 'ssh options KEY=VALUE', 256)(value, key, warn)
-      : record(/^[A-Za-z][A-Za-z0-9]*$/, text({max: 1024, allowEmpty: true}), 'ssh option names → values', 256)(value, key, warn),
+      : record(/^[A-Za-z][A-Za-z0-9]*$/, sshOptionValue, 'ssh option names → values', 256)(value, key, warn),
     timeout: integer(1, 600, 'seconds'),
     fanout: integer(1, 1024, 'sessions'),
   }),

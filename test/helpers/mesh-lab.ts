@@ -11,7 +11,10 @@
  * The node side runs with a PATH of symlinks (sh, coreutils, and bash and/or nc, or python3): no node,
  * python or perl unless asked, which proves the remote script needs nothing else. Each sshd runs in a
  * private mount namespace where the root user's ~/.bashrc is an empty file, so the operator machine's
- * shell start-up files cannot put anything back on that PATH.
+ * shell start-up files cannot put anything back on that PATH, and where /etc/passwd also has `alice`, a
+ * second name for root (LAB_USER: a named login the tests can ask for with ssh -l; the machine's own
+ * /etc/passwd is untouched). What each sshd logs (-e, LogLevel INFO: "Accepted publickey for alice …")
+ * is kept, see sshdLog().
  *
  * Labs use fixed names (tn-mesh-…) in the root namespace, so they are serialised across processes with
  * flock(1) on /tmp/tarsnet-mesh-lab.lock; leftovers of a killed run are removed by name prefix at start,
@@ -26,6 +29,10 @@ export const LAB_PREFIX = 'tn-mesh-'
 export const LAB_LOCK = '/tmp/tarsnet-mesh-lab.lock'
 export const BRIDGE_NS = `${LAB_PREFIX}br`
 export type NodeTool = 'bash' | 'nc' | 'python3'
+/** A second login name for root in every node's sshd (its private /etc/passwd), for ssh -l tests. */
+export const LAB_USER = 'alice'
+/** sshd output kept per node (the tail). */
+const MAX_SSHD_LOG = 64 * 1024
 
 export interface MeshLabOptions {
   nodes: number
@@ -47,6 +54,8 @@ export interface LabNode {
   ns: string
   sshd: ChildProcess
   servant: ChildProcess
+  /** What its sshd wrote on stderr (the tail). */
+  log: string
 }
 
 function run(cmd: string, args: string[], input?: string): string {
@@ -212,6 +221,9 @@ export class MeshLab {
     run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'tarsnet-mesh-lab', '-f', join(dir, 'id_ed25519')])
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'id_ed25519.pub')))
     writeFileSync(join(dir, 'empty'), '')
+    // The nodes' /etc/passwd (bind-mounted in each sshd's own mount namespace): the machine's, plus LAB_USER as uid 0.
+    const passwd = readFileSync('/etc/passwd', 'utf8')
+    writeFileSync(join(dir, 'passwd'), `${passwd}${passwd.endsWith('\n') ? '' : '\n'}${LAB_USER}:x:0:0:tarsnet mesh lab login:/root:/bin/sh\n`)
     // The node side's PATH: a directory of symlinks per tool set.
     const resolveBin = (b: string) => run('sh', ['-c', `command -v ${b}`]).trim()
     const binDir = (tool: NodeTool): string => {
@@ -266,17 +278,23 @@ export class MeshLab {
         'PrintMotd no', 'PrintLastLog no', 'UseDNS no', 'MaxStartups 200', 'MaxSessions 50', 'LogLevel INFO',
         `SetEnv PATH=${binDir(tool)}`,
       ].join('\n') + '\n')
-      // A private mount namespace in which ~/.bashrc is empty: bash, the login shell, reads it when run by sshd.
+      // A private mount namespace in which ~/.bashrc is empty (bash, the login shell, reads it when run by
+      // sshd) and /etc/passwd knows LAB_USER.
       const hide = existsSync(join(home, '.bashrc')) ? `mount --bind ${join(dir, 'empty')} ${join(home, '.bashrc')} && ` : ''
-      const sshd = spawn('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', `${hide}exec /usr/sbin/sshd -D -e -f ${config}`], {stdio: ['ignore', 'ignore', 'pipe']})
+      const users = `mount --bind ${join(dir, 'passwd')} /etc/passwd && `
+      const sshd = spawn('ip', ['netns', 'exec', ns, 'unshare', '-m', 'sh', '-c', `${hide}${users}exec /usr/sbin/sshd -D -e -f ${config}`], {stdio: ['ignore', 'ignore', 'pipe']})
       const sshdReady = waitForLine(sshd, 'stderr', /Server listening on 0\.0\.0\.0 port 22/, `sshd in ${ns}`)
       const servant = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e',
         `require('net').createServer((s) => { s.on('error', () => {}); s.destroy() }).listen(${this.port}, '0.0.0.0', () => console.log('ready'))`],
       {stdio: ['ignore', 'pipe', 'pipe']})
       const servantReady = waitForLine(servant, 'stdout', /ready/, `servant in ${ns}`)
-      this.nodes.push({index: i, ns, sshd, servant})
+      const node: LabNode = {index: i, ns, sshd, servant, log: ''}
+      this.nodes.push(node)
+      sshd.stderr!.setEncoding('utf8')
+      sshd.stderr!.on('data', (d: string) => {
+        node.log = (node.log + d).slice(-MAX_SSHD_LOG)
+      })
       await Promise.all([sshdReady, servantReady])
-      sshd.stderr!.resume()
       servant.stdout!.resume()
       servant.stderr!.resume()
     }
@@ -364,8 +382,14 @@ export class MeshLab {
     this.iptables(i, ['-A', 'INPUT', '-p', 'tcp', '--dport', '22', '-j', 'DROP'])
   }
 
-  /** Every fault undone: NICs and bridges up, firewalls flushed. */
+  /** What node i's sshd logged since the last reset(): "Accepted publickey for root from 198.19.1.254 …". */
+  sshdLog(i: number): string {
+    return this.nodes.find((n) => n.index === i)?.log ?? ''
+  }
+
+  /** Every fault undone: NICs and bridges up, firewalls flushed; the sshd logs start again. */
   reset(): void {
+    for (const n of this.nodes) n.log = ''
     for (const net of this.networks) this.bridgeUp(net)
     for (const n of this.nodes) {
       for (const net of this.networks) this.nicUp(n.index, net)
