@@ -8,7 +8,7 @@
  */
 import {UserError} from './errors.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from './rows.js'
-import {formatEndpoint, formatEndpointTail, formatProxy, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
+import {formatEndpointTail, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
 import {parseIp} from './ip.js'
 import type {Networks} from './networks.js'
 import {describeUnusable, nodeAddresses, splitUsable, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
@@ -598,7 +598,8 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     inactive,
     skipped: filteredSkipped,
     nodes,
-    proxy: active.length > 0 ? formatProxy(object, active.map(toEndpoint)) : null,
+    // formatProxy over the active endpoints, from the strings already formatted for each.
+    proxy: active.length > 0 ? `${object}@${active.map((e) => e.endpoint).join(':')}` : null,
     networks: summaries,
     warnings: filterWarnings(warnings, nodeMatch),
     unusable: unusable.filter((u) => nodeMatch(u.node)),
