@@ -271,13 +271,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 export function oneLine(message: string): string {
   const lines = message
     .split('\n')
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .map((l) => l.trim())
     .filter((l) => l !== '' && !l.startsWith('See more help'))
   let text: string
   if (lines.length > 1 && /^The following errors? occurred:$/.test(lines[0])) {
     const said = new Set<string>()
     const reasons: string[] = []
-    for (const line of lines.slice(1)) {
+    // oclif dims the reasons on a colour terminal: its own codes, taken off before reading them.
+    for (const line of lines.slice(1).map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))) {
       const conflict = /^--([\w-]+)(?:=[\s\S]*?)? cannot also be provided when using --([\w-]+)$/.exec(line)
       if (conflict) {
         const [a, b] = [conflict[1], conflict[2]]
