@@ -50,6 +50,7 @@ interface Spec {
   rules?: GroupRuleRow[]
   priorities?: GroupPriorityRow[]
   networks?: ReturnType<typeof namedNetworks>
+  proxies?: boolean
 }
 
 /** One server row per adapter unless given. */
@@ -64,6 +65,7 @@ function run(spec: Spec): ResolveResult {
     groups: {rules: spec.rules ?? [], priorities: spec.priorities ?? []},
     mode: spec.mode,
     filters: spec.filters,
+    proxies: spec.proxies,
   })
 }
 
@@ -533,6 +535,15 @@ describe('filters, proxy strings, per-node entries and per-network summary', () 
       ['n2', false, 'App.Srv.Obj@tcp -h 10.20.0.2 -p 1 -t 60000:tcp -h 10.10.0.2 -p 1 -t 60000'],
       ['n3', true, 'App.Srv.Obj@tcp -h 10.10.0.3 -p 1 -t 60000'],
     ])
+  })
+
+  it('proxies: false leaves the proxy strings out and nothing else', () => {
+    const full = run({adapters, servers})
+    const lean = run({adapters, servers, proxies: false})
+    assert.equal(lean.proxy, null)
+    assert.deepEqual(lean.nodes.map((n) => n.proxy), ['', '', ''])
+    const withoutProxies = (r: typeof full) => ({...r, proxy: null, nodes: r.nodes.map((n) => ({...n, proxy: ''}))})
+    assert.deepEqual(lean, withoutProxies(full))
   })
 
   it('summary per network names the nodes missing from it', () => {

@@ -40,7 +40,7 @@ export interface ClusterView {
   /**
    * An object's full registry answer (findObjectById4Any, no filters), computed on each call: callers
    * walk the objects once, and keeping thousands of answers alive costs more in garbage collection than
-   * resolving again.
+   * resolving again. Without the proxy strings, which no whole-cluster view shows.
    */
   resolved(object: string): ResolveResult
 }
@@ -67,7 +67,7 @@ export function clusterView(rows: ClusterRows, networks: Networks): ClusterView 
     objects: index.objects,
     resolved(object) {
       const data = index.get(object)
-      return resolveObject({object, rows: data.rows, nodes: data.nodes, networks, groups: rows.groups})
+      return resolveObject({object, rows: data.rows, nodes: data.nodes, networks, groups: rows.groups, proxies: false})
     },
   }
 }

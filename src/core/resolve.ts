@@ -98,7 +98,7 @@ export interface ResolveWarning {
 
 export interface NodeEntry {
   node: string
-  /** The seed's per-node proxy: `obj@ep1:ep2` over this node's endpoints in the result. */
+  /** The seed's per-node proxy: `obj@ep1:ep2` over this node's endpoints in the result ('' when resolved with `proxies: false`). */
   proxy: string
   active: boolean
   endpoints: ResolvedEndpoint[]
@@ -178,6 +178,11 @@ export interface ResolveInput {
   filters?: ResolveFilters
   /** Resolve also as a client at each of these addresses (--client-node): `clientViews` in the result. */
   clients?: ClientAddress[]
+  /**
+   * false: leave out the proxy strings (`proxy` null, each node's `proxy` ''), for callers that resolve a
+   * whole cluster and never show them (check, impact): a twentieth of their time.
+   */
+  proxies?: boolean
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -577,7 +582,8 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     warnings.push({code: 'no-active', message: `no active endpoint for ${object}: a client would get nothing to call`})
   }
 
-  const nodes = nodeEntries(object, chosen)
+  const withProxies = input.proxies !== false
+  const nodes = nodeEntries(object, chosen, withProxies)
   const summaries = networkSummaries(networks, nodes, f.network)
   for (const s of summaries) {
     if (s.network === null) {
@@ -599,7 +605,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     skipped: filteredSkipped,
     nodes,
     // formatProxy over the active endpoints, from the strings already formatted for each.
-    proxy: active.length > 0 ? `${object}@${active.map((e) => e.endpoint).join(':')}` : null,
+    proxy: withProxies && active.length > 0 ? `${object}@${active.map((e) => e.endpoint).join(':')}` : null,
     networks: summaries,
     warnings: filterWarnings(warnings, nodeMatch),
     unusable: unusable.filter((u) => nodeMatch(u.node)),
@@ -650,7 +656,7 @@ export function toEndpoint(ep: ResolvedEndpoint): Endpoint {
   }
 }
 
-function nodeEntries(object: string, endpoints: ResolvedEndpoint[]): NodeEntry[] {
+function nodeEntries(object: string, endpoints: ResolvedEndpoint[], withProxies: boolean): NodeEntry[] {
   const byNode = new Map<string, ResolvedEndpoint[]>()
   for (const ep of endpoints) {
     const list = byNode.get(ep.node) ?? []
@@ -662,7 +668,7 @@ function nodeEntries(object: string, endpoints: ResolvedEndpoint[]): NodeEntry[]
     .map(([node, eps]) => ({
       node,
       // formatProxy over these endpoints: each one's `endpoint` is already its formatEndpoint.
-      proxy: `${object}@${eps.map((e) => e.endpoint).join(':')}`,
+      proxy: withProxies ? `${object}@${eps.map((e) => e.endpoint).join(':')}` : '',
       active: eps.some((e) => e.active),
       endpoints: eps,
     }))
