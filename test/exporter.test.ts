@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -334,6 +334,12 @@ describe('tarsnet probe --prom-file', () => {
     assert.deepEqual(execFileSync('ls', ['-A', join(dir, 'out')], {encoding: 'utf8'}).trim().split('\n'), ['tarsnet.prom'], 'no temporary file left behind')
     const lint = spawnSync('promtool', ['check', 'metrics'], {input: execFileSync('cat', [file]), encoding: 'utf8'})
     assert.equal(lint.status, 0, lint.stdout + lint.stderr)
+    // A second run replaces the file by a rename (a new inode), never by writing into the one a collector may be reading.
+    const before = statSync(file).ino
+    const again = await probe(file, ['--json'])
+    assert.equal(again.code, 1, again.stderr)
+    assert.notEqual(statSync(file).ino, before)
+    assert.deepEqual(execFileSync('ls', ['-A', join(dir, 'out')], {encoding: 'utf8'}).trim().split('\n'), ['tarsnet.prom'])
   })
 
   it('a probe that cannot run writes tarsnet_probe_success 0 and exits 3', async () => {
