@@ -166,6 +166,7 @@ describe('tarsnet autocomplete', () => {
         await tab(s, 'tarsnet nodes li', /tarsnet nodes list/)
         await tab(s, 'tarsnet resolve --demo Plant.Con', /tarsnet resolve --demo Plant\.ControlServer\.ControlObj/)
         await tab(s, 'tarsnet nodes list --sta', /tarsnet nodes list --state/)
+        await tab(s, 'tarsnet nodes list --profile mi', /tarsnet nodes list --profile mill/)
         s.line('exit')
         await s.exit()
       } finally {
@@ -183,6 +184,8 @@ describe('tarsnet autocomplete', () => {
         await s.settle()
         await tab(s, 'tarsnet nodes li', /tarsnet nodes list/)
         await tab(s, 'tarsnet resolve --demo Plant.Con', /Plant\.ControlServer\.ControlObj/)
+        await tab(s, 'tarsnet nodes list --sta', /tarsnet nodes list --state/)
+        await tab(s, 'tarsnet nodes list --profile mi', /tarsnet nodes list --profile mill/)
         s.line('exit')
         await s.exit()
       } finally {
