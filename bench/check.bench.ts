@@ -11,17 +11,14 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {TestDb} from '../test/helpers/db.js'
-import {measure, runOnce, TARSNET, type BenchRow} from './lib.js'
+import {clusterObjectName as objectName, measure, runOnce, seedCluster, TARSNET, type BenchRow} from './lib.js'
 
 const NODES = 5000
 const SERVERS = 5000
-const NODES_PER_SERVER = 20
+const NODES_PER_SERVER = 20 // as seedCluster lays them out
 const SAMPLE_EVERY = 25
-const CHUNK = 5000
 const NETWORKS = 'x=10.10.0.0/16;y=10.20.0.0/16'
 
-const nodeName = (i: number) => `10.10.${(i >> 8) & 255}.${i & 255}`
-const objectName = (s: number) => `App${s % 100}.Srv${s}.Obj`
 
 export default async function bench(): Promise<BenchRow[]> {
   const db = await TestDb.create()
@@ -55,37 +52,11 @@ export default async function bench(): Promise<BenchRow[]> {
 }
 
 async function seed(db: TestDb): Promise<void> {
-  const nodes: string[] = []
-  for (let i = 0; i < NODES; i++) {
-    const n = nodeName(i)
-    const list = i % 100 === 99 ? n : `${n},${n.replace('10.10.', '10.20.')}`
-    nodes.push(`('${n}', '${n}', 'active', 'active', NOW(), NOW(), '3.0.19', '${list}')`)
-  }
-  for (let i = 0; i < nodes.length; i += CHUNK) {
-    await db.query(`INSERT INTO t_node_info (node_name, endpoint_ip, present_state, setting_state, last_heartbeat, last_reg_time, tars_version, ip_list) VALUES ${nodes.slice(i, i + CHUNK).join(',')}`)
-  }
-  // Server s runs on nodes s*7 .. s*7+19 (mod NODES): every node hosts about 20 servers.
-  let servers: string[] = []
-  let adapters: string[] = []
-  const flush = async () => {
-    if (servers.length === 0) return
-    await db.query(`INSERT INTO t_server_conf (application, server_name, node_name, setting_state, present_state, flow_state, server_type) VALUES ${servers.join(',')}`)
-    await db.query(`INSERT INTO t_adapter_conf (application, server_name, node_name, adapter_name, endpoint, servant, protocol) VALUES ${adapters.join(',')}`)
-    servers = []
-    adapters = []
-  }
-  for (let s = 0; s < SERVERS; s++) {
-    const app = `App${s % 100}`
-    const srv = `Srv${s}`
-    for (let k = 0; k < NODES_PER_SERVER; k++) {
-      const n = nodeName((s * 7 + k) % NODES)
-      const host = s % 50 === 7 ? n : '0.0.0.0'
-      servers.push(`('${app}', '${srv}', '${n}', 'active', '${k === 3 ? 'inactive' : 'active'}', 'active', 'tars_cpp')`)
-      adapters.push(`('${app}', '${srv}', '${n}', '${app}.${srv}.ObjAdapter', 'tcp -h ${host} -p ${10000 + (s % 50000)} -t 60000', '${objectName(s)}', 'tars')`)
-    }
-    if (servers.length >= CHUNK) await flush()
-  }
-  await flush()
+  // One node in 100 without y; one server in 50 bound to its node's x address instead of 0.0.0.0.
+  await seedCluster(db, {
+    nodes: NODES, servers: SERVERS,
+    ipList: (n, i) => (i % 100 === 99 ? n : `${n},${n.replace('10.10.', '10.20.')}`),
+    host: (s, n) => (s % 50 === 7 ? n : '0.0.0.0'),
+  })
   await db.query("INSERT INTO t_registry_info (locator_id, servant, endpoint, last_heartbeat, present_state, tars_version) VALUES ('10.10.0.1:17890', 'tars.tarsregistry.QueryObj', 'tcp -h 10.10.0.1 -p 17890 -t 60000', NOW(), 'active', '3.0.19')")
-  await db.query('ANALYZE TABLE t_node_info, t_server_conf, t_adapter_conf')
 }

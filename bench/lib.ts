@@ -6,6 +6,8 @@ import {spawn} from 'node:child_process'
 import {existsSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
+import type {TestDb} from '../test/helpers/db.js'
+
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export const TARSNET = `${ROOT}bin/run.js`
 
@@ -126,4 +128,50 @@ export function loopbackSnapshot(links: LoopbackLink[], net: number, source: str
       servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [],
     },
   }
+}
+
+/** A node of the seeded clusters: 10.10.a.b on x (and 10.20.a.b on y when it has one). */
+export const clusterNodeName = (i: number): string => `10.10.${(i >> 8) & 255}.${i & 255}`
+/** The object of seeded server s. */
+export const clusterObjectName = (s: number): string => `App${s % 100}.Srv${s}.Obj`
+
+/**
+ * A large cluster in a throwaway db_tars (the check and resolve benchmarks): `nodes` nodes, and servers
+ * `first` .. `first + servers - 1`, server s on nodes s*7 .. s*7+19 (mod nodes), so every node hosts about 20;
+ * on each, its server row (the 4th node's inactive) and one adapter for App{s%100}.Srv{s}.Obj.
+ * `ipList(name, i)` is node i's IP list; `host(s, name)` the -h of server s on that node.
+ */
+export async function seedCluster(db: Pick<TestDb, 'query'>, options: {nodes: number; servers: number; first?: number; ipList: (name: string, i: number) => string; host: (s: number, name: string) => string}): Promise<void> {
+  const chunk = 5000
+  const perServer = 20
+  const nodes: string[] = []
+  for (let i = 0; i < options.nodes; i++) {
+    const n = clusterNodeName(i)
+    nodes.push(`('${n}', '${n}', 'active', 'active', NOW(), NOW(), '3.0.19', '${options.ipList(n, i)}')`)
+  }
+  for (let i = 0; i < nodes.length; i += chunk) {
+    await db.query(`INSERT INTO t_node_info (node_name, endpoint_ip, present_state, setting_state, last_heartbeat, last_reg_time, tars_version, ip_list) VALUES ${nodes.slice(i, i + chunk).join(',')}`)
+  }
+  let servers: string[] = []
+  let adapters: string[] = []
+  const flush = async () => {
+    if (servers.length === 0) return
+    await db.query(`INSERT INTO t_server_conf (application, server_name, node_name, setting_state, present_state, flow_state, server_type) VALUES ${servers.join(',')}`)
+    await db.query(`INSERT INTO t_adapter_conf (application, server_name, node_name, adapter_name, endpoint, servant, protocol) VALUES ${adapters.join(',')}`)
+    servers = []
+    adapters = []
+  }
+  const first = options.first ?? 0
+  for (let s = first; s < first + options.servers; s++) {
+    const app = `App${s % 100}`
+    const srv = `Srv${s}`
+    for (let k = 0; k < perServer; k++) {
+      const n = clusterNodeName((s * 7 + k) % options.nodes)
+      servers.push(`('${app}', '${srv}', '${n}', 'active', '${k === 3 ? 'inactive' : 'active'}', 'active', 'tars_cpp')`)
+      adapters.push(`('${app}', '${srv}', '${n}', '${app}.${srv}.ObjAdapter', 'tcp -h ${options.host(s, n)} -p ${10000 + (s % 50000)} -t 60000', '${clusterObjectName(s)}', 'tars')`)
+    }
+    if (servers.length >= chunk) await flush()
+  }
+  await flush()
+  await db.query('ANALYZE TABLE t_node_info, t_server_conf, t_adapter_conf')
 }

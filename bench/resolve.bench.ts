@@ -10,14 +10,11 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {TestDb, TEST_SERVER} from '../test/helpers/db.js'
-import {measure, runOnce, TARSNET, type BenchRow, type Measure} from './lib.js'
+import {measure, runOnce, seedCluster, TARSNET, type BenchRow, type Measure} from './lib.js'
 
 const NODES = 5000
 const SERVERS = 5000
-const NODES_PER_SERVER = 20
-const CHUNK = 5000
-
-const nodeName = (i: number) => `10.10.${(i >> 8) & 255}.${i & 255}`
+const NODES_PER_SERVER = 20 // as seedCluster lays them out
 
 type Cmd = [string, string[]]
 
@@ -151,36 +148,5 @@ export default async function bench(): Promise<BenchRow[]> {
 }
 
 async function seed(db: TestDb, serverCount: number, first = 0): Promise<void> {
-  const nodes: string[] = []
-  for (let i = 0; i < NODES; i++) {
-    const n = nodeName(i)
-    const y = n.replace('10.10.', '10.20.')
-    nodes.push(`('${n}', '${n}', 'active', 'active', NOW(), NOW(), '3.0.19', '${n},${y}')`)
-  }
-  for (let i = 0; i < nodes.length; i += CHUNK) {
-    await db.query(`INSERT INTO t_node_info (node_name, endpoint_ip, present_state, setting_state, last_heartbeat, last_reg_time, tars_version, ip_list) VALUES ${nodes.slice(i, i + CHUNK).join(',')}`)
-  }
-  // Server s runs on nodes s*7 .. s*7+19 (mod NODES): every node hosts about 20 servers.
-  let servers: string[] = []
-  let adapters: string[] = []
-  const flush = async () => {
-    if (servers.length === 0) return
-    await db.query(`INSERT INTO t_server_conf (application, server_name, node_name, setting_state, present_state, flow_state, server_type) VALUES ${servers.join(',')}`)
-    await db.query(`INSERT INTO t_adapter_conf (application, server_name, node_name, adapter_name, endpoint, servant, protocol) VALUES ${adapters.join(',')}`)
-    servers = []
-    adapters = []
-  }
-  for (let s = first; s < first + serverCount; s++) {
-    const app = `App${s % 100}`
-    const srv = `Srv${s}`
-    for (let k = 0; k < NODES_PER_SERVER; k++) {
-      const n = nodeName((s * 7 + k) % NODES)
-      const state = k === 3 ? 'inactive' : 'active'
-      servers.push(`('${app}', '${srv}', '${n}', 'active', '${state}', 'active', 'tars_cpp')`)
-      adapters.push(`('${app}', '${srv}', '${n}', '${app}.${srv}.ObjAdapter', 'tcp -h 0.0.0.0 -p ${10000 + (s % 50000)} -t 60000', '${app}.${srv}.Obj', 'tars')`)
-    }
-    if (servers.length >= CHUNK) await flush()
-  }
-  await flush()
-  await db.query('ANALYZE TABLE t_node_info, t_server_conf, t_adapter_conf')
+  await seedCluster(db, {nodes: NODES, servers: serverCount, first, ipList: (n) => `${n},${n.replace('10.10.', '10.20.')}`, host: () => '0.0.0.0'})
 }

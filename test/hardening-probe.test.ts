@@ -452,6 +452,36 @@ describe('probe --plan and probe --watch --json (issue 9: wishes)', () => {
   })
 })
 
+/**
+ * `probe --watch 0.2 --json --every-round --reload 2` on one loopback port, as a child: `waitFor` a pattern in
+ * its stdout (30 s at most), `stop` it with SIGINT and get its JSON lines.
+ */
+function watchWithReload(dbUrl: string, port: number) {
+  const child = spawn(process.execPath, [BIN, 'probe', '--db', dbUrl, '--networks', 'x=127.0.51.0/24', '--port', String(port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  return {
+    child,
+    stdout: () => stdout,
+    async waitFor(pattern: RegExp): Promise<void> {
+      const deadline = Date.now() + 30_000
+      while (!pattern.test(stdout)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${stdout}\n${stderr}`)
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    },
+    // The JSON lines, untyped as JSON.parse gives them: the tests read the fields they check.
+    async stop(): Promise<any[]> {
+      child.kill('SIGINT')
+      await exited
+      return stdout.trim().split('\n').map((x) => JSON.parse(x))
+    },
+  }
+}
+
 describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
   it('a node added to the database is probed from the next reload on, and the reload is a JSON line', async (t) => {
     const {TestDb, testServerReachable} = await import('./helpers/db.js')
@@ -463,27 +493,14 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
     try {
       const l = await up.add('127.0.51.7')
       await db.addNodes([{node_name: 'r1', ip_list: '127.0.51.7'}])
-      const child = spawn(process.execPath, [BIN, 'probe', '--db', db.url, '--networks', 'x=127.0.51.0/24', '--port', String(l.port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
-      running = child
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => (stdout += d))
-      child.stderr.on('data', (d) => (stderr += d))
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-      const waitFor = async (pattern: RegExp) => {
-        const deadline = Date.now() + 30_000
-        while (!pattern.test(stdout)) {
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${stdout}\n${stderr}`)
-          await new Promise((resolve) => setTimeout(resolve, 25))
-        }
-      }
+      const watch = watchWithReload(db.url, l.port)
+      running = watch.child
+      const {waitFor} = watch
       await waitFor(/"type":"round"/)
       await db.addNodes([{node_name: 'r2', ip_list: '127.0.51.8'}])
       await waitFor(/"type":"reload"[^\n]*"added":1/)
       await waitFor(/"type":"round"[^\n]*"links":2/)
-      child.kill('SIGINT')
-      await exited
-      const lines = stdout.trim().split('\n').map((x) => JSON.parse(x))
+      const lines = await watch.stop()
       const reload = lines.find((x) => x.type === 'reload' && x.added === 1)
       assert.deepEqual([reload.links, reload.removed], [2, 0])
       assert.equal(lines.at(-1).type, 'end')
@@ -505,38 +522,25 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
     try {
       const l = await up.add('127.0.51.7')
       await db.addNodes([{node_name: 'r1', ip_list: '127.0.51.7'}])
-      const child = spawn(process.execPath, [BIN, 'probe', '--db', db.url, '--networks', 'x=127.0.51.0/24', '--port', String(l.port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
-      running = child
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d) => (stdout += d))
-      child.stderr.on('data', (d) => (stderr += d))
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
-      const waitFor = async (pattern: RegExp) => {
-        const deadline = Date.now() + 30_000
-        while (!pattern.test(stdout)) {
-          if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${stdout}\n${stderr}`)
-          await new Promise((resolve) => setTimeout(resolve, 25))
-        }
-      }
+      const watch = watchWithReload(db.url, l.port)
+      running = watch.child
+      const {waitFor} = watch
       await waitFor(/"type":"round"/)
       // The node list cannot be read: the table is gone for a while.
       await db.query('RENAME TABLE t_node_info TO t_node_info_away')
       await waitFor(/"type":"reload"[^\n]*"ok":false/)
-      const failedAt = stdout.length
+      const failedAt = watch.stdout().length
       await waitFor(/"type":"reload"[^\n]*"ok":false[^]*"type":"round"/)
       await db.query('RENAME TABLE t_node_info_away TO t_node_info')
       await waitFor(/"type":"reload"[^\n]*"ok":true/)
-      child.kill('SIGINT')
-      await exited
-      const lines = stdout.trim().split('\n').map((x) => JSON.parse(x))
+      const lines = await watch.stop()
       const failed = lines.find((x) => x.type === 'reload' && x.ok === false)
       assert.deepEqual(Object.keys(failed), ['type', 'time', 'round', 'ok', 'error', 'links'])
       assert.equal(failed.links, 1, 'still watching the link it had')
       assert.match(failed.error, /t_node_info/)
       assert.ok(Number.isFinite(Date.parse(failed.time)))
       // Rounds go on after the failure, with the link planned before, and it is still up.
-      const after = stdout.slice(failedAt).trim().split('\n').map((x) => JSON.parse(x))
+      const after = watch.stdout().slice(failedAt).trim().split('\n').map((x) => JSON.parse(x))
       const round = after.find((x) => x.type === 'round')
       assert.deepEqual([round.links, round.verdict], [1, 'ok'])
       assert.equal(lines.at(-1).type, 'end')

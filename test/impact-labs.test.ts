@@ -94,6 +94,14 @@ describe('impact --from-mesh: a file written by the real mesh against the mesh l
   const OBJ = 'Lab.RaftServer.RaftObj'
   const mesh = () => ['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '2', '--timeout', '1000', '--retries', '0', '--json']
   const impact = (file: string) => runCli(['impact', '--from-mesh', file, '--raft', OBJ, '--db', db.url, '--networks', lab.networksSpec(), '--json'])
+  /** The real mesh as the lab stands (its exit code checked), saved as `name`, then impact --from-mesh on that file. */
+  const impactOfMesh = async (name: string, meshCode: number) => {
+    const m = await runCli(mesh())
+    assert.equal(m.code, meshCode, m.stderr + m.stdout)
+    const file = join(dir, name)
+    writeFileSync(file, m.stdout)
+    return impact(file)
+  }
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tarsnet-impact-mesh-'))
@@ -113,11 +121,7 @@ describe('impact --from-mesh: a file written by the real mesh against the mesh l
   it('n2\'s NIC on x down: its x IP is cut for every client, its own failed links only between those pairs; quorum kept: exit 1', async () => {
     lab.nicDown(2, 'x')
     try {
-      const m = await runCli(mesh())
-      assert.equal(m.code, 1, m.stderr + m.stdout)
-      const file = join(dir, 'nic.json')
-      writeFileSync(file, m.stdout)
-      const r = await impact(file)
+      const r = await impactOfMesh('nic.json', 1)
       assert.equal(r.code, 1, r.stderr)
       const json = r.json()
       const texts = json.cuts.map((c: any) => c.text).sort()
@@ -134,11 +138,7 @@ describe('impact --from-mesh: a file written by the real mesh against the mesh l
   it('n2 and n3 cut off: clients still reach n1, but the raft group has no quorum: exit 2', async () => {
     for (const i of [2, 3]) for (const net of ['x', 'y']) lab.nicDown(i, net)
     try {
-      const m = await runCli(mesh())
-      assert.equal(m.code, 2, m.stderr + m.stdout)
-      const file = join(dir, 'cut-off.json')
-      writeFileSync(file, m.stdout)
-      const r = await impact(file)
+      const r = await impactOfMesh('cut-off.json', 2)
       assert.equal(r.code, 2, r.stderr)
       const json = r.json()
       const obj = json.objects.find((o: any) => o.object === OBJ)

@@ -30,6 +30,19 @@ async function waitForOutput(text: () => string, pattern: RegExp, timeoutMs = 30
 
 const DEMO_OBJECT = 'Plant.ControlServer.ControlObj'
 
+/** `tarsnet demo --serve` as a child, once it says it is up (or could not start): its output so far, and its exit (code or signal). */
+async function startDemoServe() {
+  const {spawn} = await import('node:child_process')
+  const {BIN} = await import('./helpers/cli.js')
+  const child = spawn(process.execPath, [BIN, 'demo', '--serve'], {env: {...process.env, NO_COLOR: '1', CI: 'true'}, stdio: ['ignore', 'pipe', 'pipe']})
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)))
+  await waitForOutput(() => output, /Demo cluster up|could not start/)
+  return {process: child, output: () => output, exited}
+}
+
 /** The demo's registry ports are free again: nothing accepts on them, and registry check --demo finds no registry. */
 async function assertRegistriesClosed(): Promise<void> {
   const net = await import('node:net')
@@ -331,37 +344,25 @@ describe('tarsnet demo', () => {
       }
     }
 
-    const serve = spawn(process.execPath, [BIN, 'demo', '--serve'], {env, stdio: ['ignore', 'pipe', 'pipe']})
-    let served = ''
-    serve.stdout.on('data', (d) => (served += d))
-    serve.stderr.on('data', (d) => (served += d))
-    const serveExited = new Promise((resolve) => serve.on('exit', (code, signal) => resolve(code ?? signal)))
+    const serve = await startDemoServe()
     try {
-      await waitForOutput(() => served, /Demo cluster up|could not start/)
-      assert.match(served, /Serving until Ctrl-C/, 'the second demo found its ports free')
+      assert.match(serve.output(), /Serving until Ctrl-C/, 'the second demo found its ports free')
     } finally {
-      serve.kill('SIGINT')
-      await serveExited
+      serve.process.kill('SIGINT')
+      await serve.exited
     }
-    await waitForOutput(() => served, /Demo cluster stopped\./, 5000)
+    await waitForOutput(serve.output, /Demo cluster stopped\./, 5000)
     // And its ports are free once more.
     const after = await runCli(['probe', '--demo', '--json', '--timeout', '300', '--retries', '0', '--node', '127.10.0.2'])
     assert.ok(after.json().results.every((x: {status: string}) => x.status === 'refused'), after.stdout)
   })
 
   it('demo --serve runs a registry: registry check --demo --all and resolve --live agree; an old replica named by --locator is unexpanded; Ctrl-C frees its ports', async () => {
-    const {spawn} = await import('node:child_process')
-    const {BIN} = await import('./helpers/cli.js')
-    const env = {...process.env, NO_COLOR: '1', CI: 'true'}
-    const serve = spawn(process.execPath, [BIN, 'demo', '--serve'], {env, stdio: ['ignore', 'pipe', 'pipe']})
-    let served = ''
-    serve.stdout.on('data', (d) => (served += d))
-    serve.stderr.on('data', (d) => (served += d))
-    const serveExited = new Promise((resolve) => serve.on('exit', (code, signal) => resolve(code ?? signal)))
+    const serve = await startDemoServe()
+    const served = serve.output
     try {
-      await waitForOutput(() => served, /Demo cluster up|could not start/)
-      assert.match(served, /^Demo cluster up: .*, the registry on 127\.10\.0\.1:17890; cut: 127\.10\.0\.2 on y\.$/m)
-      await waitForOutput(() => served, /Serving until Ctrl-C/)
+      assert.match(served(), /^Demo cluster up: .*, the registry on 127\.10\.0\.1:17890; cut: 127\.10\.0\.2 on y\.$/m)
+      await waitForOutput(served, /Serving until Ctrl-C/)
 
       // A profile's or TARSNET_LOCATOR's registries are the real cluster's: --demo asks the demo's own.
       const elsewhere = {TARSNET_LOCATOR: 'tars.tarsregistry.QueryObj@tcp -h 127.0.0.9 -p 9'}
@@ -406,10 +407,10 @@ describe('tarsnet demo', () => {
       assert.equal(second.code, 1)
       assert.match(second.stderr, /^error: could not start the demo cluster: its ports \(.*17890 on 127\.10\.0\.1.*\) are in use/)
     } finally {
-      serve.kill('SIGINT')
+      serve.process.kill('SIGINT')
     }
-    assert.equal(await serveExited, 0, served) // Ctrl-C is --serve's normal way out
-    assert.match(served, /Demo cluster stopped\./)
+    assert.equal(await serve.exited, 0, served()) // Ctrl-C is --serve's normal way out
+    assert.match(served(), /Demo cluster stopped\./)
     await assertRegistriesClosed()
   })
 })
