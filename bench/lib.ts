@@ -131,7 +131,7 @@ export function loopbackSnapshot(links: LoopbackLink[], net: number, source: str
 }
 
 /** A node of the seeded clusters: 10.10.a.b on x (and 10.20.a.b on y when it has one). */
-export const clusterNodeName = (i: number): string => `10.10.${(i >> 8) & 255}.${i & 255}`
+const clusterNodeName = (i: number): string => `10.10.${(i >> 8) & 255}.${i & 255}`
 /** The object of seeded server s. */
 export const clusterObjectName = (s: number): string => `App${s % 100}.Srv${s}.Obj`
 

@@ -648,14 +648,6 @@ function filterWarnings(warnings: ResolveWarning[], nodeMatch: (n: string) => bo
   return warnings.filter((w) => w.node === undefined || nodeMatch(w.node))
 }
 
-/** The endpoint a client is handed (grid and qos are already 0 on a resolved endpoint). */
-export function toEndpoint(ep: ResolvedEndpoint): Endpoint {
-  return {
-    protocol: ep.protocol, host: ep.host, port: ep.port, timeout: ep.timeout, grid: ep.grid, qos: ep.qos,
-    weight: ep.weight, weightType: ep.weightType, authType: ep.authType,
-  }
-}
-
 function nodeEntries(object: string, endpoints: ResolvedEndpoint[], withProxies: boolean): NodeEntry[] {
   const byNode = new Map<string, ResolvedEndpoint[]>()
   for (const ep of endpoints) {
