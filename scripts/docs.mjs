@@ -29,9 +29,11 @@ export function helpToMarkdown(text) {
   for (const [i, line] of lines.entries()) {
     const prev = lines[i - 1]
     if (i > 0 && line.trim() !== '' && prev.trim() !== '' && !(isList(line) && isList(prev))) out.push('')
-    out.push(line.trimEnd())
+    // An indented line that is not a list item (a term and its meaning, aligned for the terminal) becomes one.
+    out.push(/^\s{2,}[^\s\-*\d]/.test(line) ? `- ${line.trim()}` : line.trimEnd())
   }
-  return out.join('\n')
+  // A docs/ path in help text is a link on the page (pages live in docs/commands/).
+  return out.join('\n').replace(/(?<![\w/[])docs\/([\w/.-]+\.md)/g, '[docs/$1](../$1)')
 }
 
 function usage(id, command) {
