@@ -37,6 +37,8 @@ export function helpToMarkdown(text) {
 }
 
 function usage(id, command) {
+  // A command that spells out its own usage (oclif's `usage`) is shown as --help shows it.
+  if (command.usage) return [command.usage].flat().map((u) => `${BIN} ${fill(u, id)}`).join('\n')
   const args = Object.values(command.args ?? {}).map((a) => {
     const name = a.name.toUpperCase() + (command.strict === false ? '...' : '')
     return a.required ? name : `[${name}]`

@@ -9,7 +9,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join, relative} from 'node:path'
 import {describe, it} from 'node:test'
 
-import {pageName, renderAll} from '../scripts/docs.mjs'
+import {helpToMarkdown, pageName, renderAll, renderPage} from '../scripts/docs.mjs'
 import {ROOT} from './helpers/cli.js'
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {description?: string; hidden?: boolean}>}
@@ -56,5 +56,32 @@ describe('generated docs', () => {
       if (!existsSync(join(ROOT, 'docs', dir))) continue
       for (const f of readdirSync(join(ROOT, 'docs', dir)).filter((n) => n.endsWith('.md'))) assert.ok(index.includes(`](${dir}/${f})`), `docs/README.md does not list docs/${dir}/${f}`)
     }
+  })
+
+  it('renders a command as its --help does: usage, arguments, flags by group, description, examples', () => {
+    const page = renderPage('things:frob', {
+      summary: 'Frob the things.',
+      description: 'One paragraph.\nAnother, see docs/guides/monitoring.md.\n  term   its meaning\n  - a list item\n  - another',
+      args: {thing: {name: 'thing', description: 'The thing.', required: true}},
+      flags: {
+        mode: {name: 'mode', type: 'option', char: 'm', options: ['a', 'b'], default: 'a', summary: 'How | why.', env: 'FROB_MODE'},
+        watch: {name: 'watch', type: 'boolean', allowNo: true, summary: 'Keep going.'},
+        json: {name: 'json', type: 'boolean', helpGroup: 'GLOBAL', description: 'JSON.'},
+        secret: {name: 'secret', type: 'boolean', hidden: true, summary: 'Not shown.'},
+      },
+      examples: [{description: 'Once', command: '<%= config.bin %> <%= command.id %> x'}, '<%= config.bin %> <%= command.id %> y --watch'],
+    })
+    assert.equal(pageName('things:frob'), 'things-frob.md')
+    assert.match(page, /^# tarsnet things frob$/m)
+    assert.match(page, /```sh\ntarsnet things frob THING \[FLAGS\]\n```/)
+    assert.match(page, /^\| `THING` \(required\) \| The thing\. \|$/m)
+    assert.match(page, /^\| `-m, --mode=a\\\|b` \| How \\\| why\. \(default `a`; env `FROB_MODE`\) \|$/m)
+    assert.match(page, /^\| `--\[no-\]watch` \| Keep going\. \|$/m)
+    assert.ok(page.indexOf('## Flags') < page.indexOf('## Global flags'), 'the command\'s own flags first')
+    assert.doesNotMatch(page, /secret/)
+    assert.match(page, /One paragraph\.\n\nAnother, see \[docs\/guides\/monitoring\.md\]\(\.\.\/guides\/monitoring\.md\)\.\n\n- term   its meaning\n  - a list item\n  - another/)
+    assert.match(page, /Once:\n\n```sh\ntarsnet things frob x\n```/)
+    assert.match(page, /```sh\ntarsnet things frob y --watch\n```/)
+    assert.equal(helpToMarkdown('a\nb'), 'a\n\nb')
   })
 })
