@@ -28,5 +28,9 @@ const commands = Object.fromEntries(Object.entries(plugin.manifest.commands).sor
   return [id, {...command, description: [command.description?.trim(), more].filter(Boolean).join('\n\n')}]
 }))
 const manifest = {...plugin.manifest, commands, version: config.version}
+// The single-file bundle carries the manifest inside a /* comment */ (scripts/build.mjs): help text must not end it.
+for (const [id, command] of Object.entries(commands)) {
+  if (JSON.stringify(command).includes('*/')) throw new Error(`the help of ${id} contains "*/", which would end the comment the single-file bundle carries the manifest in: reword it (messages/ or the command)`)
+}
 writeFileSync(new URL('../oclif.manifest.json', import.meta.url), JSON.stringify(manifest, null, 2) + '\n')
 console.log(`oclif.manifest.json: ${Object.keys(manifest.commands).length} commands`)
