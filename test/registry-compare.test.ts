@@ -123,9 +123,11 @@ describe('the reload window', () => {
     ])
   })
 
-  it('hints with the newest change, and never for changes older than 300 s', () => {
+  it('hints with the newest change: about 10 s when the incremental reload sees it (150 s), 300 s otherwise, never past 300 s', () => {
     const hint = reloadHint([change({ageSeconds: 200}), change({nodeName: 'n1', ageSeconds: 42})])
-    assert.match(hint!, /^t_server_conf of App\.Srv on n1 changed 42 s ago \(and 1 more row\): within the registry's reload window .* check again in 258 s$/)
+    assert.match(hint!, /^t_server_conf of App\.Srv on n1 changed 42 s ago \(and 1 more row\): the registry's incremental reload \(every 10 s, rows changed in the last 150 s\) takes it, .* check again in about 10 s$/)
+    const old = reloadHint([change({ageSeconds: 200})])
+    assert.match(old!, /changed 200 s ago: too long ago for the incremental reload \(rows changed in the last 150 s\), only the full reload \(every 300 s\) takes it, .* check again in 300 s$/)
     assert.equal(reloadHint([change({ageSeconds: 301})]), null)
     assert.equal(reloadHint([]), null)
   })

@@ -55,8 +55,13 @@ export interface ReplicaRequest {
 export interface ReplicaQuestion {
   fn: QueryFunction
   args: QueryArgs
-  /** The caller's address (the registry answers InSameGroup and InSameSet relative to it). */
+  /** The caller's TCP address. */
   clientIp: string
+  /**
+   * The node_name in the request context ('' counts as none): a registry answers InSameGroup and InSameSet
+   * for it when sent, else for clientIp (Current::getHostName).
+   */
+  callerNodeName: string | null
 }
 
 export interface ReplicaOptions {
@@ -228,7 +233,8 @@ export class RegistryReplica {
         return reply(0, Buffer.concat([w.toBuffer(), Buffer.from([0x0a, 0x06])]))
       }
       default: {
-        const data = this.answers ? this.answers({fn, args, clientIp}) : this.objects.get(args.id)
+        const callerNodeName = req.context.node_name ? req.context.node_name : null
+        const data = this.answers ? this.answers({fn, args, clientIp, callerNodeName}) : this.objects.get(args.id)
         const as = behaviour === 'unexpanded' ? unexpand : (eps: EndpointF[]) => eps
         const answer = data
           ? {ret: data.ret ?? 0, active: as(data.active), inactive: fn === 'findObjectById' ? [] : as(data.inactive)}

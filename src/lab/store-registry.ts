@@ -46,17 +46,20 @@ export async function startStoreRegistry(store: Store, options: StoreRegistryOpt
 
   const stored = options.expansion === 'stored'
   const cache = new Map<string, ReplicaObject | undefined>()
-  const answers = ({fn, args, clientIp}: ReplicaQuestion): ReplicaObject | undefined => {
+  const answers = ({fn, args, clientIp, callerNodeName}: ReplicaQuestion): ReplicaObject | undefined => {
+    // As QueryImp: the caller is the node_name sent in the context, else the TCP peer's address.
+    const caller = callerNodeName ?? clientIp
     let mode: QueryMode = {kind: 'any'}
-    if (fn === 'findObjectByIdInSameSet') mode = {kind: 'set', setId: args.setId ?? '', clientIp}
-    else if (fn === 'findObjectByIdInSameGroup') mode = {kind: 'group', clientIp}
-    const key = `${args.id}\u0000${mode.kind}\u0000${mode.kind === 'set' ? mode.setId : ''}\u0000${mode.kind === 'any' ? '' : clientIp}`
+    if (fn === 'findObjectByIdInSameSet') mode = {kind: 'set', setId: args.setId ?? '', clientIp: caller}
+    else if (fn === 'findObjectByIdInSameGroup') mode = {kind: 'group', clientIp: caller}
+    const key = `${args.id}\u0000${mode.kind}\u0000${mode.kind === 'set' ? mode.setId : ''}\u0000${mode.kind === 'any' ? '' : caller}`
     if (cache.has(key)) return cache.get(key)
     let answer: ReplicaObject | undefined
     const data = loaded.database.data(args.id)
     if (data.rows.adapters.length + data.rows.registry.length > 0) {
       try {
-        const result = resolveObject({object: args.id, rows: data.rows, nodes: data.nodes, networks, groups: loaded.database.groups, mode})
+        // An open-source registry groups by the host as stored (a 0.0.0.0 endpoint is in group -1).
+        const result = resolveObject({object: args.id, rows: data.rows, nodes: data.nodes, networks, groups: loaded.database.groups, mode, groupIdsFrom: stored ? 'stored' : 'expanded'})
         const as = (eps: ResolvedEndpoint[]) => (stored ? asStored(eps) : eps).map(toEndpointF)
         answer = {active: as(result.active), inactive: as(result.inactive)}
       } catch {
