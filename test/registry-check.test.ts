@@ -25,7 +25,8 @@ import {TestDb} from './helpers/db.js'
 const OBJ = 'Lab.QueryServer.QueryObj'
 const OTHER = 'Lab.Other.OtherObj'
 const NETS = 'x=127.0.51.0/24;y=127.0.52.0/24'
-const ep = (host: string, port: number, nodeName: string): EndpointF => endpointF({host, port, timeout: 60000, nodeName})
+// As a registry hands them out for servers without IDC grouping: groupworkid and grouprealid -1.
+const ep = (host: string, port: number, nodeName: string): EndpointF => endpointF({host, port, timeout: 60000, nodeName, groupworkid: -1, grouprealid: -1})
 const both = (i: number, port = 7001) => [ep(`127.0.51.${10 + i}`, port, `n${i}`), ep(`127.0.52.${10 + i}`, port, `n${i}`)]
 
 describe('tarsnet registry check', () => {
@@ -206,11 +207,11 @@ describe('tarsnet registry check', () => {
     assert.match(g.notices.join('\n'), /asked without node_name: each answer is for this machine's address on that connection .* use --client-node/)
     assert.deepEqual([g.callerNodeName, g.answers[0].callerNodeName], [null, null])
     assert.equal(replicas.A.requests.at(-1)!.fn, 'findObjectByIdInSameGroup')
-    assert.deepEqual(replicas.A.requests.at(-1)!.context, {})
+    assert.deepEqual({...replicas.A.requests.at(-1)!.context}, {})
     // As a client on n2 asks (named here by one of its IPs): node_name n2 in the context, and said in each answer.
     const asNode = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', '127.0.52.12', '--json'])
     assert.equal(asNode.code, 0, asNode.stdout + asNode.stderr)
-    assert.deepEqual(replicas.A.requests.at(-1)!.context, {node_name: 'n2'})
+    assert.deepEqual({...replicas.A.requests.at(-1)!.context}, {node_name: 'n2'})
     assert.deepEqual([asNode.json().callerNodeName, asNode.json().answers[0].callerNodeName, asNode.json().answers[0].verdict], ['n2', 'n2', 'agrees'])
     const asNodeTable = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', 'n2'])
     assert.match(asNodeTable.stdout, /node_name n2/)
