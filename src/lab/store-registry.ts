@@ -51,7 +51,8 @@ export async function startStoreRegistry(store: Store, options: StoreRegistryOpt
     const caller = callerNodeName ?? clientIp
     let mode: QueryMode = {kind: 'any'}
     if (fn === 'findObjectByIdInSameSet') mode = {kind: 'set', setId: args.setId ?? '', clientIp: caller}
-    else if (fn === 'findObjectByIdInSameGroup') mode = {kind: 'group', clientIp: caller}
+    // findObjectById4All is answered by the same group priority as InSameGroup (QueryImp.cpp).
+    else if (fn === 'findObjectByIdInSameGroup' || fn === 'findObjectById4All') mode = {kind: 'group', clientIp: caller}
     const key = `${args.id}\u0000${mode.kind}\u0000${mode.kind === 'set' ? mode.setId : ''}\u0000${mode.kind === 'any' ? '' : caller}`
     if (cache.has(key)) return cache.get(key)
     let answer: ReplicaObject | undefined
@@ -76,7 +77,8 @@ export async function startStoreRegistry(store: Store, options: StoreRegistryOpt
   for (const a of listen) byPort.set(a.port, [...(byPort.get(a.port) ?? []), a.host])
   const replicas: RegistryReplica[] = []
   try {
-    for (const [port, hosts] of byPort) replicas.push(await RegistryReplica.start({hosts, port, servant, answers, record: false}))
+    // An object it does not know: return 0 and empty lists, as TarsFramework's registry answers.
+    for (const [port, hosts] of byPort) replicas.push(await RegistryReplica.start({hosts, port, servant, answers, record: false, unknownRet: 0}))
   } catch (error) {
     await Promise.all(replicas.map((r) => r.close()))
     throw error
