@@ -13,7 +13,17 @@ binary="$cache/bin/tarsregistry"
 # The stamp names the inputs and this recipe's version: a changed recipe rebuilds.
 stamp_text="tarsregistry fe8e741 tarscpp 622165c mariadb-connector-c recipe 1"
 
-if [[ -x "$binary" && -f "$cache/STAMP" && "$(cat "$cache/STAMP")" == "$stamp_text" ]]; then
+cached() { [[ -x "$binary" && -f "$cache/STAMP" && "$(cat "$cache/STAMP")" == "$stamp_text" ]]; }
+if cached; then
+  echo "tarsregistry-fe8e741: cached at $binary"
+  exit 0
+fi
+
+# One build at a time per machine (two test runs may both find it missing); the second then finds it cached.
+mkdir -p "$(dirname "$cache")"
+exec 9>"$cache.lock"
+flock 9
+if cached; then
   echo "tarsregistry-fe8e741: cached at $binary"
   exit 0
 fi
