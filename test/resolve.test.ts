@@ -617,6 +617,16 @@ describe('--client-node: what a client on a node is told, by its node_name', () 
     assert.equal(r.mode.note, undefined)
   })
 
+  it('--client-ip on wildcard endpoints: the answer says its groups are the expanded IPs\', not the open-source registry\'s', () => {
+    const rows = {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}
+    const r = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, mode: {kind: 'group', clientIp: '10.20.0.9'}})
+    assert.deepEqual(hosts(r.active), ['10.20.0.1'])
+    assert.match(r.mode.note!, /^the IDC groups here come from the expanded IPs \(10\.10\.0\.1 group 1, 10\.20\.0\.1 group 2, 10\.10\.0\.3 group 1\)/)
+    // Bound to specific IPs, there is nothing to say.
+    const specific = resolveObject({object: OBJ, rows: {...rows, adapters: [adapter('n1', 'tcp -h 10.10.0.1 -p 1')]}, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, mode: {kind: 'group', clientIp: '10.20.0.9'}})
+    assert.equal(specific.mode.note, undefined)
+  })
+
   it('with --set the view is findObjectByIdInSameSet for the node name (falling back to groups without sets)', () => {
     const r = resolveObject({
       object: OBJ, rows: {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}, nodes: NODES, networks: NETS,

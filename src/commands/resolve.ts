@@ -15,7 +15,6 @@ import {
   type QueryMode,
   type ResolveResult,
 } from '../core/resolve.js'
-import type {NodeRow} from '../core/rows.js'
 import {escapeControl} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'

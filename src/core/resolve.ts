@@ -11,7 +11,7 @@ import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, Re
 import {formatEndpointTail, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
 import {parseIp} from './ip.js'
 import type {Networks} from './networks.js'
-import {describeUnusable, nodeAddresses, splitUsable, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
+import {describeUnusable, nodeAddresses, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
 import {matcher, naturalCompare} from './text.js'
 
 // ---------------------------------------------------------------------------------------------------

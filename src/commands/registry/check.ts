@@ -3,13 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import {UserError} from '../../core/errors.js'
 import {parseLocator} from '../../core/locator.js'
 import {assertKnownNetwork} from '../../core/networks.js'
-import {addressLabel, describeEndpoint, VERDICT_WORD, type AnswerRecord, type ListedEndpoint} from '../../core/registry-compare.js'
 import {clientOnNode, parseObjectName, parseSetId} from '../../core/resolve.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {resolveLocator} from '../../lib/config.js'
 import {loadClientNode} from '../../lib/object-loader.js'
-import {renderTable} from '../../lib/table.js'
 import {runRegistryCheck, type CheckQuery, type CheckReport, type RegistryAddress} from '../../registry/check.js'
+import {checkView} from '../../registry/check-view.js'
 import {DEFAULT_WINDOW} from '../../registry/client.js'
 import {loadCheckDatabase, registryAddressesFromDatabase, type LoadedCheckDatabase} from '../../registry/database.js'
 import type {Store} from '../../store/types.js'
@@ -129,7 +128,7 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
       servant, addresses, objects: names, query, callerNodeName, timeoutMs, window: flags.concurrency, networks,
       database: loaded?.database ?? null, onProgress,
     }))
-    if (!this.jsonEnabled()) this.render(report, query)
+    if (!this.jsonEnabled()) for (const line of checkView(report, query, (style, text) => this.paint(style, text))) this.log(line)
     process.exitCode = report.exitCode
     const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
     return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, callerNodeName, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
@@ -162,66 +161,4 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
       if (shown) process.stderr.write('\r\u001B[2K')
     }
   }
-
-  private render(report: CheckReport, query: CheckQuery): void {
-    const caller = query.kind !== 'any'
-    const head = ['REGISTRY', 'NETWORK', 'STATUS', 'LATENCY', 'ANSWERED', ...(caller ? ['CALLER'] : [])]
-    const rows = report.registries.map((r) => [
-      `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`,
-      r.network ?? this.paint('yellow', '(none)'),
-      r.status === 'ok' ? this.paint('green', 'ok') : this.paint('red', r.status === 'error' && r.error ? `error: ${r.error.message}` : r.status),
-      r.latencyMs === null ? '-' : `${r.latencyMs.toFixed(1)} ms`,
-      `${r.answered}/${r.asked}`,
-      ...(caller ? [callerLabel(report.answers.find((a) => a.host === r.host && a.port === r.port)?.callerNodeName ?? null, r.clientIp)] : []),
-    ])
-    this.log(`${report.query}${report.setId ? ` (${report.setId})` : ''}: ${report.answers.length / Math.max(1, report.registries.length)} object(s) × ${report.registries.length} registry address(es)`)
-    this.log(renderTable(head, rows, {squeeze: ['STATUS', 'LATENCY', 'ANSWERED']}))
-
-    // Per object, the answers that do not agree, grouped when several addresses say the same.
-    const down = new Set(report.registries.filter((r) => r.status !== 'ok').map((r) => `${r.host} ${r.port}`))
-    // Objects in the order asked (the answers of one address come in that order).
-    const byObject = new Map<string, AnswerRecord[]>(report.answers.slice(0, report.answers.length / Math.max(1, report.registries.length)).map((a) => [a.object, []]))
-    for (const a of report.answers) {
-      if (a.verdict === 'agrees' || (a.status === 'ok' && a.verdict === null)) continue
-      if (a.status !== 'ok' && down.has(`${a.host} ${a.port}`)) continue // said once, in the table above
-      byObject.set(a.object, [...(byObject.get(a.object) ?? []), a])
-    }
-    for (const [object, answers] of byObject) {
-      if (answers.length === 0) continue
-      this.log('')
-      this.log(this.paint('bold', object))
-      const groups = new Map<string, AnswerRecord[]>()
-      for (const a of answers) {
-        const key = JSON.stringify([a.status, a.error, a.verdict, a.reasons, a.groupMismatches, a.hint, a.missingActive, a.extraActive, a.missingInactive, a.extraInactive, caller ? callerLabel(a.callerNodeName, a.clientIp) : null])
-        groups.set(key, [...(groups.get(key) ?? []), a])
-      }
-      for (const list of groups.values()) this.renderAnswer(list)
-    }
-    this.log('')
-    const color = report.verdict === 'ok' ? 'green' : report.verdict === 'unreachable' ? 'red' : 'yellow'
-    const last = `${VERDICT_WORD[report.verdict]}:`
-    for (const line of report.lines) this.log(line.startsWith(last) ? this.paint(color, line) : line)
-  }
-
-  private renderAnswer(list: AnswerRecord[]): void {
-    const a = list[0]
-    const who = list.map(addressLabel).join(', ')
-    if (a.status !== 'ok') {
-      this.log(`  ${who}: ${this.paint('red', a.status)}${a.error ? ` — ${a.error.message}` : ''}`)
-      return
-    }
-    this.log(`  ${who}: ${this.paint(a.verdict === 'differs' ? 'red' : 'yellow', a.verdict ?? '')}${a.query !== 'findObjectById4Any' ? ` (for caller ${callerLabel(a.callerNodeName, a.clientIp)})` : ''}`)
-    for (const r of a.reasons) this.log(`    ${r}`)
-    for (const g of a.groupMismatches) this.log(`    ${g}`)
-    const lists: Array<[string, ListedEndpoint[]]> = [
-      ['missing active', a.missingActive], ['extra active', a.extraActive], ['missing inactive', a.missingInactive], ['extra inactive', a.extraInactive],
-    ]
-    for (const [label, eps] of lists) if (eps.length > 0) this.log(`    ${label}: ${eps.map(describeEndpoint).join(', ')}`)
-    if (a.hint) this.log(`    ${this.paint('dim', `hint: ${a.hint}`)}`)
-  }
-}
-
-/** The caller the registry answered for: the node_name sent, else this machine's address (no node_name). */
-function callerLabel(callerNodeName: string | null, clientIp: string | null): string {
-  return callerNodeName === null ? `${clientIp ?? '-'} (no node_name)` : `node_name ${callerNodeName}`
 }
