@@ -4,7 +4,8 @@
  * does: lab/store-registry.ts) — and, on request, the ways a real one goes wrong: unexpanded answers, a stale
  * cache (data older than the database's: give it, or keep it with setObjects), -1 for an object it does
  * not know, malformed bytes, a huge length prefix, a connection closed mid-question, or no answer at all. One replica may listen on several addresses (the same
- * registry reached over two networks); every request is recorded with the caller's address.
+ * registry reached over two networks); every request is recorded with the caller's address and context. An
+ * `answers` function is told the node_name the caller sent, as a real registry groups by it when sent.
  */
 import net from 'node:net'
 
