@@ -75,7 +75,7 @@ describe('registry answers (upstream cases as data)', () => {
     assert.match(r.stderr, /^error: unknown node 'c2' for --client-node: not in t_node_info; closest: c1/)
     const table = await runCli(['resolve', 'App.Srv.Obj', '--db', db.url, '--networks', NETWORKS, '--client-node', 'c1'])
     assert.equal(table.code, 0, table.stderr)
-    assert.match(table.stdout, /^\(an ordinary client calls findObjectByIdInSameGroup with its own address/m)
+    assert.match(table.stdout, /^\(an ordinary client calls findObjectByIdInSameGroup, answered for the node_name it sends \(its node's name\)/m)
     assert.match(table.stdout, /NODE\s+NETWORK\s+ENDPOINT\s+PROTO\s+TIMEOUT\s+STATE\s+EXPANDED FROM\s+TOLD TO c1/)
     assert.match(table.stdout, /^A client on c1 is told \(findObjectByIdInSameGroup with node_name 'c1' in its request context, the same over every network\): 2 active, 0 inactive — all endpoints: c1 \(not an IP, and no group rule names it\) is in no IDC group$/m)
     const proxy = await runCli(['resolve', 'App.Srv.Obj', '--db', db.url, '--format', 'proxy', '--client-node', 'c1'])

@@ -599,7 +599,7 @@ describe('--client-node: what a client on a node is told, by its node_name', () 
     const rows = {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}
     const byIp = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, clients: [clientOnNode(node('10.20.0.9', '10.20.0.9,10.10.0.9'))]})
     assert.equal(byIp.mode.function, 'findObjectById4Any')
-    assert.match(byIp.mode.note!, /findObjectByIdInSameGroup with its own address/)
+    assert.match(byIp.mode.note!, /findObjectByIdInSameGroup, answered for the node_name it sends/)
     assert.deepEqual(byIp.clientViews!.map((v) => [v.callerNodeName, v.mode.function, v.mode.clientGroupId, hosts(v.active)]), [
       ['10.20.0.9', 'findObjectByIdInSameGroup', 2, ['10.20.0.1']],
     ])

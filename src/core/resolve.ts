@@ -637,7 +637,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     unusable: unusable.filter((u) => nodeMatch(u.node)),
   }
   if (input.clients !== undefined) {
-    // A client calls InSameSet when it has a set, else InSameGroup, always with its own address.
+    // A client calls InSameSet when it has a set, else InSameGroup; the registry answers for the caller it names.
     result.clientViews = input.clients.map((client): ClientView => {
       const viewMode: QueryMode = mode.kind === 'set' ? {kind: 'set', setId: mode.setId, clientIp: client.clientIp} : {kind: 'group', clientIp: client.clientIp}
       const scratch: ResolveWarning[] = []
@@ -745,7 +745,7 @@ function select(candidates: Candidate[], mode: QueryMode, tables: GroupTables, w
       endpoints: all,
       report: {
         function: 'findObjectById4Any', selected: 'all endpoints, active and inactive',
-        note: 'an ordinary client calls findObjectByIdInSameGroup with its own address and may be told only part of this list: see --client-node',
+        note: "an ordinary client calls findObjectByIdInSameGroup, answered for the node_name it sends (its node's name), and may be told only part of this list: see --client-node",
       },
     }
   }
