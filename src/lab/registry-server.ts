@@ -46,7 +46,7 @@ export interface ReplicaRequest {
   requestId: number
   servant: string
   context: Record<string, string>
-  /** The caller's address as the replica saw it (what a registry groups by). */
+  /** The caller's address as the replica saw it (a registry groups by it when no node_name is sent). */
   clientIp: string
   /** The replica address the question came in on. */
   localAddress: string
