@@ -7,6 +7,8 @@
  * the same way.
  */
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {join} from 'node:path'
 import {createRequire} from 'node:module'
 import {after, before, describe, it} from 'node:test'
 
@@ -18,7 +20,7 @@ import {askAddress, type Question} from '../src/registry/client.js'
 import {openStoreFrom} from '../src/store/open.js'
 import type {Store} from '../src/store/types.js'
 import {REGISTRY_QUERY_OBJ, type EndpointF, type QueryAnswer} from '../src/tars/queryf.js'
-import {runCli} from './helpers/cli.js'
+import {ROOT, runCli} from './helpers/cli.js'
 import {RealRegistry} from './helpers/real-registry.js'
 
 const require = createRequire(import.meta.url)
@@ -81,6 +83,12 @@ describe('the real tarsregistry (TarsFramework fe8e741) as the oracle', () => {
     await Promise.all(lab.map((r) => r.close()))
     await store?.close()
     await real?.stop()
+  })
+
+  it('the build script is idempotent: with the binary cached it says so in one line', () => {
+    const again = spawnSync('bash', [join(ROOT, 'scripts/peers/build-tarsregistry.sh')], {encoding: 'utf8'})
+    assert.equal(again.status, 0, again.stderr)
+    assert.match(again.stdout, /^tarsregistry-fe8e741: cached at \S+\/tarsregistry-fe8e741\/bin\/tarsregistry\n$/)
   })
 
   it('registry check: wildcards come back unexpanded, the rest agrees; the top says unexpanded; a wildcard is on no network', async () => {
