@@ -159,6 +159,9 @@ describe('the real tarsregistry (TarsFramework fe8e741) as the oracle', () => {
     assert.match(wild.stdout, /open-source registry takes them from the host as stored, so its 0\.0\.0\.0 endpoints are in group -1/)
     const live = await runCli(['resolve', GROUPED, '--db', real.dbUrl, '--live', '--json'])
     assert.equal(live.json().live.verdict, 'ok', live.stdout)
+    // With --client-node, --live asks as that client does: InSameGroup with its node_name.
+    const liveNode = (await runCli(['resolve', GROUPED, '--db', real.dbUrl, '--client-node', N2, '--live', '--json'])).json().live
+    assert.deepEqual([liveNode.query, liveNode.verdict], ['findObjectByIdInSameGroup', 'ok'])
     const liveWild = await runCli(['resolve', WILD, '--db', real.dbUrl, '--live', '--json'])
     assert.equal(liveWild.json().live.verdict, 'unexpanded', liveWild.stdout)
   })

@@ -61,7 +61,7 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
     network: Flags.string({summary: 'Only endpoints on this network.'}),
     node: Flags.string({summary: 'Only endpoints on nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
     active: Flags.boolean({summary: 'Only active endpoints.'}),
-    live: Flags.boolean({summary: 'Also ask the live registries (the locator, else t_registry_info) whether they hand out the same: one line; details in `tarsnet registry check`.'}),
+    live: Flags.boolean({summary: 'Also ask the live registries (the locator, else t_registry_info) whether they hand out the same (with --client-node: as that client asks, with its node_name): one line; details in `tarsnet registry check`.'}),
   }
 
   async run(): Promise<ResolveCommandResult> {
@@ -107,7 +107,7 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
     let live: LiveSummary | undefined
     if (flags.live) {
       const {liveSummary} = await import('../registry/live.js')
-      live = await liveSummary({store, settings: this.settings(), object, rows, nodes, networks, groups, mode})
+      live = await liveSummary({store, settings: this.settings(), object, rows, nodes, networks, groups, mode, callerNodeName: clients?.[0].callerNodeName ?? undefined})
       for (const note of live.notes) this.notice(note)
     }
     if (!this.jsonEnabled()) this.render(result)
