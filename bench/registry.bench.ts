@@ -38,7 +38,7 @@ export default async function bench(): Promise<BenchRow[]> {
         adapters.push(`('Bench', 'Reg${i}', 'b${k}', 'Bench.Reg${i}.ObjAdapter', 'tcp -h 0.0.0.0 -p ${20000 + i} -t 60000', '${PREFIX}${i}.Obj')`)
       }
       objects[`${PREFIX}${i}.Obj`] = {
-        active: nodes.flatMap((k) => [71, 72].map((net) => endpointF({host: `127.0.${net}.${100 + k}`, port: 20000 + i, timeout: 60000, nodeName: `b${k}`}))),
+        active: nodes.flatMap((k) => [71, 72].map((net) => endpointF({host: `127.0.${net}.${100 + k}`, port: 20000 + i, timeout: 60000, nodeName: `b${k}`, groupworkid: -1, grouprealid: -1}))),
         inactive: [],
       }
     }

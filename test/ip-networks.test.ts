@@ -93,4 +93,13 @@ describe('networks', () => {
     assert.equal(nets.classify('10.10.0.200'), '10.10.0.0/24')
     assert.equal(nets.classify('fd00:10::abcd'), 'fd00:10::/64')
   })
+  it('a wildcard host (0.0.0.0, ::) is on no network, never one called 0.0.0.0/24', () => {
+    const auto = autoNetworks(['10.10.0.9', '0.0.0.0', '::', '::ffff:0.0.0.0'])
+    assert.deepEqual(auto.list.map((n) => n.name), ['10.10.0.0/24'])
+    for (const w of ['0.0.0.0', '::', '0:0::0']) assert.equal(auto.classify(w), null, w)
+    const named = namedNetworks([{name: 'all', cidrs: ['0.0.0.0/0', '::/0']}])
+    assert.equal(named.classify('0.0.0.0'), null)
+    assert.equal(named.classify('::'), null)
+    assert.equal(named.classify('10.1.2.3'), 'all')
+  })
 })

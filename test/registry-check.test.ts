@@ -25,7 +25,8 @@ import {TestDb} from './helpers/db.js'
 const OBJ = 'Lab.QueryServer.QueryObj'
 const OTHER = 'Lab.Other.OtherObj'
 const NETS = 'x=127.0.51.0/24;y=127.0.52.0/24'
-const ep = (host: string, port: number, nodeName: string): EndpointF => endpointF({host, port, timeout: 60000, nodeName})
+// As a registry hands them out for servers without IDC grouping: groupworkid and grouprealid -1.
+const ep = (host: string, port: number, nodeName: string): EndpointF => endpointF({host, port, timeout: 60000, nodeName, groupworkid: -1, grouprealid: -1})
 const both = (i: number, port = 7001) => [ep(`127.0.51.${10 + i}`, port, `n${i}`), ep(`127.0.52.${10 + i}`, port, `n${i}`)]
 
 describe('tarsnet registry check', () => {
@@ -138,7 +139,7 @@ describe('tarsnet registry check', () => {
       assert.deepEqual(c.extraActive.map((e: any) => `${e.node} ${e.host}:${e.port}`), ['n4 127.0.51.14:7001'])
       assert.deepEqual(c.extraInactive.map((e: any) => e.host), ['127.0.51.12', '127.0.52.12'])
       assert.ok(c.reasons.includes('active in the database but inactive in the registry: n2 127.0.51.12:7001, n2 127.0.52.12:7001'), c.reasons)
-      assert.match(c.hint, /^t_server_conf of Lab\.QueryServer on n2 changed \d+ s ago: within the registry's reload window/)
+      assert.match(c.hint, /^t_server_conf of Lab\.QueryServer on n2 changed \d+ s ago: the registry's incremental reload .* check again in about 10 s$/)
       assert.equal(json.disagreements.length, 1)
       assert.deepEqual(json.disagreements[0].groups.map((g: any) => g.addresses), [[`127.0.51.1:${at('A').port} (x)`], [`127.0.51.2:${at('B').port} (x)`], [`127.0.52.2:${at('C').port} (y)`]])
       assert.deepEqual([json.verdict, json.exitCode], ['differs', 1])
@@ -203,8 +204,20 @@ describe('tarsnet registry check', () => {
     assert.equal(group.code, 0, group.stdout + group.stderr)
     const g = group.json()
     assert.deepEqual([g.query, g.answers[0].query, g.answers[0].clientIp, g.registries[0].clientIp, g.answers[0].verdict], ['findObjectByIdInSameGroup', 'findObjectByIdInSameGroup', '127.0.0.1', '127.0.0.1', 'agrees'])
-    assert.match(g.notices.join('\n'), /answered for the caller's address: each answer is for this machine's address/)
+    assert.match(g.notices.join('\n'), /asked without node_name: each answer is for this machine's address on that connection .* use --client-node/)
+    assert.deepEqual([g.callerNodeName, g.answers[0].callerNodeName], [null, null])
     assert.equal(replicas.A.requests.at(-1)!.fn, 'findObjectByIdInSameGroup')
+    assert.deepEqual({...replicas.A.requests.at(-1)!.context}, {})
+    // As a client on n2 asks (named here by one of its IPs): node_name n2 in the context, and said in each answer.
+    const asNode = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', '127.0.52.12', '--json'])
+    assert.equal(asNode.code, 0, asNode.stdout + asNode.stderr)
+    assert.deepEqual({...replicas.A.requests.at(-1)!.context}, {node_name: 'n2'})
+    assert.deepEqual([asNode.json().callerNodeName, asNode.json().answers[0].callerNodeName, asNode.json().answers[0].verdict], ['n2', 'n2', 'agrees'])
+    const asNodeTable = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', 'n2'])
+    assert.match(asNodeTable.stdout, /node_name n2/)
+    const alone = await check([OBJ, '--locator', loc(at('A')), '--client-node', 'n2'])
+    assert.equal(alone.code, 3)
+    assert.equal(alone.stderr.trim(), 'error: --client-node goes with --group or --set: findObjectById4Any does not depend on the caller')
     const set = await check([OBJ, '--locator', loc(at('A')), '--set', 'lab.sz.1', '--json'])
     assert.equal(set.code, 0, set.stdout + set.stderr)
     assert.deepEqual([set.json().query, set.json().setId], ['findObjectByIdInSameSet', 'lab.sz.1'])

@@ -123,9 +123,11 @@ describe('the reload window', () => {
     ])
   })
 
-  it('hints with the newest change, and never for changes older than 300 s', () => {
+  it('hints with the newest change: about 10 s when the incremental reload sees it (150 s), 300 s otherwise, never past 300 s', () => {
     const hint = reloadHint([change({ageSeconds: 200}), change({nodeName: 'n1', ageSeconds: 42})])
-    assert.match(hint!, /^t_server_conf of App\.Srv on n1 changed 42 s ago \(and 1 more row\): within the registry's reload window .* check again in 258 s$/)
+    assert.match(hint!, /^t_server_conf of App\.Srv on n1 changed 42 s ago \(and 1 more row\): the registry's incremental reload \(every 10 s, rows changed in the last 150 s\) takes it, .* check again in about 10 s$/)
+    const old = reloadHint([change({ageSeconds: 200})])
+    assert.match(old!, /changed 200 s ago: too long ago for the incremental reload \(rows changed in the last 150 s\), only the full reload \(every 300 s\) takes it, .* check again in 300 s$/)
     assert.equal(reloadHint([change({ageSeconds: 301})]), null)
     assert.equal(reloadHint([]), null)
   })
@@ -181,6 +183,41 @@ describe('answers, disagreements, verdicts', () => {
     // Without a database, answers that agree with each other are ok.
     const uncompared = buildAnswer({object: OBJ, address: address('10.10.0.2', 'x'), query: 'findObjectById4Any', setId: null, clientIp: null, status: 'ok', error: null, answer: {ret: 0, active: [], inactive: []}, expected: null, changes: [], networks: NETS})
     assert.equal(summarizeCheck([registry('10.10.0.2')], [uncompared], [], false).exitCode, 0)
+  })
+
+  it('the verdict at the top is the worst answer\'s kind: all unexpanded or agreeing is unexpanded, not differs', () => {
+    const good = answer('10.10.0.2', 'x', expandedActive())
+    const un = answer('10.10.0.2', 'x', [ep('0.0.0.0', 7001, 'n1'), ep('0.0.0.0', 7001, 'n2'), ep('10.10.0.4')], {answer: {ret: 0, active: [ep('0.0.0.0', 7001, 'n1'), ep('0.0.0.0', 7001, 'n2'), ep('10.10.0.4')], inactive: [ep('0.0.0.0', 7001, 'n3')]}})
+    assert.equal(un.verdict, 'unexpanded')
+    const s = summarizeCheck([registry('10.10.0.2')], [good, un], [], true)
+    assert.deepEqual([s.verdict, s.exitCode], ['unexpanded', 1])
+    assert.match(s.lines.at(-1)!, /^UNEXPANDED: a registry hands out 0\.0\.0\.0 unexpanded/)
+    const regrouped = answer('10.10.0.2', 'x', expandedActive().map((e) => ({...e, groupworkid: -1, grouprealid: e.host === '10.10.0.4' ? 3 : -1})), {
+      answer: {ret: 0, active: expandedActive().map((e) => ({...e, groupworkid: -1, grouprealid: e.host === '10.10.0.4' ? 3 : -1})), inactive: expandedInactive().map((e) => ({...e, groupworkid: -1, grouprealid: -1}))},
+    })
+    assert.equal(regrouped.verdict, 'groups-differ')
+    assert.deepEqual(regrouped.groupMismatches, ['n4 10.10.0.4:7001: groupworkid/grouprealid -1/3 from the registry, -1/-1 from the database'])
+    const g = summarizeCheck([registry('10.10.0.2')], [good, regrouped], [], true)
+    assert.deepEqual([g.verdict, g.exitCode], ['groups-differ', 1])
+    assert.match(g.lines[0], /1 agree, 1 with other group ids/)
+    assert.deepEqual(summarizeCheck([registry('10.10.0.2')], [regrouped, un], [], true).verdict, 'unexpanded')
+    assert.deepEqual(summarizeCheck([registry('10.10.0.2')], [regrouped, un, answer('10.10.0.3', 'x', expandedActive().slice(1))], [], true).verdict, 'differs')
+  })
+
+  it('groups are compared as an open-source registry gives them for unexpanded answers: a 0.0.0.0 endpoint in group -1', () => {
+    const rules = [{groupId: 1, groupName: 'x', allowIpRule: '10.10.0.*'}, {groupId: 2, groupName: 'y', allowIpRule: '10.20.0.*'}]
+    const rows = {...ROWS, servers: ROWS.servers.map((s) => ({...s, enableGroup: 'Y'}))}
+    const groups = {rules, priorities: []}
+    const expanded = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups})
+    const stored = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups, groupIdsFrom: 'stored'})
+    const g = (host: string, nodeName: string, id: number) => ({...ep(host, 7001, nodeName), groupworkid: id, grouprealid: id})
+    const answer = {ret: 0, active: [g('0.0.0.0', 'n1', -1), g('0.0.0.0', 'n2', -1), g('10.10.0.4', 'n4', 1)], inactive: [g('0.0.0.0', 'n3', -1)]}
+    const c = compareAnswer(expanded, answer, NETS, () => stored)
+    assert.deepEqual([c.verdict, c.groupMismatches], ['unexpanded', []])
+    // Against the expanded IPs' groups, the same answer would look regrouped.
+    const wrong = compareAnswer(expanded, answer, NETS)
+    assert.equal(wrong.verdict, 'unexpanded')
+    assert.ok(wrong.groupMismatches.length > 0)
   })
 })
 

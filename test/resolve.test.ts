@@ -2,7 +2,7 @@ import {describe, it} from 'node:test'
 import assert from 'node:assert/strict'
 
 import {namedNetworks, autoNetworks} from '../src/core/networks.js'
-import {clientAddresses, parseObjectName, resolveObject, type QueryMode, type ResolveFilters, type ResolveResult} from '../src/core/resolve.js'
+import {clientOnNode, parseObjectName, resolveObject, type QueryMode, type ResolveFilters, type ResolveResult} from '../src/core/resolve.js'
 import {parseProxy} from '../src/core/endpoint.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, RegistryRow, ServerRow} from '../src/core/rows.js'
 
@@ -582,7 +582,7 @@ describe('warnings say each thing once', () => {
   })
 })
 
-describe('--client-node: what a client on a node is told, per network', () => {
+describe('--client-node: what a client on a node is told, by its node_name', () => {
   const rules: GroupRuleRow[] = [
     {groupId: 1, groupName: 'x-side', allowIpRule: '10.10.0.*'},
     {groupId: 2, groupName: 'y-side', allowIpRule: '10.20.0.*'},
@@ -590,47 +590,57 @@ describe('--client-node: what a client on a node is told, per network', () => {
   const grouped = (n: string, over: Partial<ServerRow> = {}) => server(n, {enableGroup: 'Y', ...over})
   const adapters = [adapter('n1', 'tcp -h 0.0.0.0 -p 1'), adapter('n3', 'tcp -h 0.0.0.0 -p 1')]
 
-  it('the caller address is the node\'s first IP on each network, named networks first, in their order', () => {
-    assert.deepEqual(clientAddresses(node('c', '10.20.0.9,10.10.0.9,10.10.0.19,192.168.0.9'), NETS), [
-      {network: 'x', clientIp: '10.10.0.9'}, {network: 'y', clientIp: '10.20.0.9'}, {network: null, clientIp: '192.168.0.9'},
-    ])
-    assert.deepEqual(clientAddresses(node('c', null, '10.10.0.8'), NETS), [{network: 'x', clientIp: '10.10.0.8'}])
+  it('a client on a node sends the node\'s name as node_name, whichever network it asks over', () => {
+    assert.deepEqual(clientOnNode(node(' 10.20.0.9 ', '10.20.0.9,10.10.0.9')), {network: null, clientIp: '10.20.0.9', callerNodeName: '10.20.0.9'})
+    assert.deepEqual(clientOnNode(node('c', '10.10.0.9')), {network: null, clientIp: 'c', callerNodeName: 'c'})
   })
 
-  it('one findObjectByIdInSameGroup view per address, side by side with the full list', () => {
-    const clients = clientAddresses(node('c', '10.10.0.9,10.20.0.9'), NETS)
+  it('one view, grouped by the node name: an IP name is in its IDC group, any other name in none', () => {
+    const rows = {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}
+    const byIp = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, clients: [clientOnNode(node('10.20.0.9', '10.20.0.9,10.10.0.9'))]})
+    assert.equal(byIp.mode.function, 'findObjectById4Any')
+    assert.match(byIp.mode.note!, /findObjectByIdInSameGroup, answered for the node_name it sends/)
+    assert.deepEqual(byIp.clientViews!.map((v) => [v.callerNodeName, v.mode.function, v.mode.clientGroupId, hosts(v.active)]), [
+      ['10.20.0.9', 'findObjectByIdInSameGroup', 2, ['10.20.0.1']],
+    ])
+    // The expanded IPs' groups are tarsnet's assumption: said where it matters.
+    assert.match(byIp.clientViews![0].mode.note!, /open-source registry takes them from the host as stored, so its 0\.0\.0\.0 endpoints are in group -1/)
+    const byName = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, clients: [clientOnNode(node('c', '10.10.0.9'))]})
+    assert.deepEqual(byName.clientViews!.map((v) => [v.callerNodeName, v.mode.clientGroupId, hosts(v.active)]), [['c', -1, ['10.10.0.1', '10.20.0.1', '10.10.0.3']]])
+    assert.match(byName.clientViews![0].mode.selected, /c \(not an IP, and no group rule names it\) is in no IDC group/)
+  })
+
+  it('grouped by the host as stored (the open-source registry), a 0.0.0.0 endpoint is in group -1', () => {
+    const rows = {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}
+    const r = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, groupIdsFrom: 'stored', mode: {kind: 'group', clientIp: '10.20.0.9'}})
+    assert.deepEqual(r.active.map((e) => [e.host, e.groupWorkId, e.groupRealId]), [['10.10.0.1', -1, -1], ['10.20.0.1', -1, -1], ['10.10.0.3', -1, -1]])
+    assert.equal(r.mode.note, undefined)
+  })
+
+  it('--client-ip on wildcard endpoints: the answer says its groups are the expanded IPs\', not the open-source registry\'s', () => {
+    const rows = {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}
+    const r = resolveObject({object: OBJ, rows, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, mode: {kind: 'group', clientIp: '10.20.0.9'}})
+    assert.deepEqual(hosts(r.active), ['10.20.0.1'])
+    assert.match(r.mode.note!, /^the IDC groups here come from the expanded IPs \(10\.10\.0\.1 group 1, 10\.20\.0\.1 group 2, 10\.10\.0\.3 group 1\)/)
+    // Bound to specific IPs, there is nothing to say.
+    const specific = resolveObject({object: OBJ, rows: {...rows, adapters: [adapter('n1', 'tcp -h 10.10.0.1 -p 1')]}, nodes: NODES, networks: NETS, groups: {rules, priorities: []}, mode: {kind: 'group', clientIp: '10.20.0.9'}})
+    assert.equal(specific.mode.note, undefined)
+  })
+
+  it('with --set the view is findObjectByIdInSameSet for the node name (falling back to groups without sets)', () => {
     const r = resolveObject({
       object: OBJ, rows: {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}, nodes: NODES, networks: NETS,
-      groups: {rules, priorities: []}, clients,
+      groups: {rules, priorities: []}, clients: [clientOnNode(node('10.20.0.9', null))], mode: {kind: 'set', setId: 'app.sz.1'},
     })
-    assert.equal(r.mode.function, 'findObjectById4Any')
-    assert.match(r.mode.note!, /findObjectByIdInSameGroup with its own address/)
-    assert.deepEqual(hosts(r.active), ['10.10.0.1', '10.20.0.1', '10.10.0.3'])
-    assert.deepEqual(r.clientViews!.map((v) => [v.network, v.clientIp, v.mode.function, v.mode.clientGroupId, hosts(v.active)]), [
-      ['x', '10.10.0.9', 'findObjectByIdInSameGroup', 1, ['10.10.0.1', '10.10.0.3']],
-      ['y', '10.20.0.9', 'findObjectByIdInSameGroup', 2, ['10.20.0.1']],
-    ])
+    assert.deepEqual(r.clientViews!.map((v) => [v.mode.function, hosts(v.active)]), [['findObjectByIdInSameSet', ['10.20.0.1']]])
+    assert.match(r.clientViews![0].mode.selected, /no server of this object has a set, so IDC grouping for 10\.20\.0\.9/)
   })
 
-  it('with --set the views are findObjectByIdInSameSet with the caller address (falling back to groups without sets)', () => {
-    const clients = clientAddresses(node('c', '10.10.0.9,10.20.0.9'), NETS)
-    const r = resolveObject({
-      object: OBJ, rows: {servers: [grouped('n1'), grouped('n3')], adapters, registry: []}, nodes: NODES, networks: NETS,
-      groups: {rules, priorities: []}, clients, mode: {kind: 'set', setId: 'app.sz.1'},
-    })
-    assert.deepEqual(r.clientViews!.map((v) => [v.mode.function, hosts(v.active)]), [
-      ['findObjectByIdInSameSet', ['10.10.0.1', '10.10.0.3']],
-      ['findObjectByIdInSameSet', ['10.20.0.1']],
-    ])
-    assert.match(r.clientViews![1].mode.selected, /no server of this object has a set, so IDC grouping for 10\.20\.0\.9/)
-  })
-
-  it('filters apply to every view', () => {
-    const clients = clientAddresses(node('c', '10.10.0.9,10.20.0.9'), NETS)
+  it('filters apply to the view', () => {
     const r = resolveObject({
       object: OBJ, rows: {servers: [grouped('n1'), grouped('n3', {presentState: 'inactive'})], adapters, registry: []}, nodes: NODES, networks: NETS,
-      groups: {rules, priorities: []}, clients, filters: {activeOnly: true},
+      groups: {rules, priorities: []}, clients: [clientOnNode(node('10.10.0.9', null))], filters: {activeOnly: true},
     })
-    assert.deepEqual(r.clientViews!.map((v) => [hosts(v.active), v.inactive.length]), [[['10.10.0.1'], 0], [['10.20.0.1'], 0]])
+    assert.deepEqual(r.clientViews!.map((v) => [hosts(v.active), v.inactive.length]), [[['10.10.0.1'], 0]])
   })
 })

@@ -4,7 +4,7 @@ import {normalizeIp} from '../core/ip.js'
 import {assertKnownNetwork} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {
-  clientAddresses,
+  clientOnNode,
   hostPort,
   nodesLines,
   parseObjectName,
@@ -15,11 +15,10 @@ import {
   type QueryMode,
   type ResolveResult,
 } from '../core/resolve.js'
-import type {NodeRow} from '../core/rows.js'
-import {closestNames, escapeControl} from '../core/text.js'
+import {escapeControl} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {UserError} from '../core/errors.js'
-import {loadObjectRows} from '../lib/object-loader.js'
+import {loadClientNode, loadObjectRows} from '../lib/object-loader.js'
 import type {LiveSummary} from '../registry/live.js'
 import {renderTable} from '../lib/table.js'
 import type {Store} from '../store/types.js'
@@ -31,7 +30,8 @@ export default class Resolve extends BaseCommand<typeof Resolve> {
   static override description = `Follows the registry's own rules (TarsFramework RegistryServer): an endpoint is active when setting_state and present_state are 'active' and flow_state is not 'inactive'; standby rows (bak_flag=1) and endpoint strings that do not parse are left out and listed with the reason.
 Then the multi-network expansion: a server bound to 0.0.0.0 is listed once per IPv4 address of its node, and so is one with -h * or with no -h (both are 0.0.0.0: IPv4 only, its node's IPv6 addresses are not used, and a warning says so); a server bound to :: once per address, IPv4 and IPv6. In the order of the node's IP list. A server bound to one specific IP is kept and flagged, since it has no second network.
 The object is keyed by t_adapter_conf.servant alone, as the registry's cache is: an adapter whose servant is the object belongs to it whatever its own application and server_name say. Endpoints are handed out as the registry hands them: grid and qos are always 0 (the stored string is kept in "source"), and nodeName is what EndpointF.nodeName carries (for t_registry_info rows the registry's tars_version).
-By default the result is what findObjectById4Any returns (active and inactive): the full list. An ordinary client is told less: it calls findObjectByIdInSameGroup (findObjectByIdInSameSet when it has a set) with its own address, so its answer depends on where it runs and on which network it asks from. --client-node NODE shows that answer for a client on NODE, once per network (NODE's IP there as the caller's address), side by side. --client-ip IP and --set name.area.group reproduce one such query.`
+By default the result is what findObjectById4Any returns (active and inactive): the full list. An ordinary client is told less: it calls findObjectByIdInSameGroup (findObjectByIdInSameSet when it has a set), so its answer depends on where it runs. The registry answers those for current->getHostName(): the node_name in the request context when one is sent, else the TCP peer's address (TarsFramework QueryImp.cpp, TarsCpp Current.cpp). Real clients send it: a TarsCpp server its configured node name (tarsnode writes the node's name into its config since framework 3.0.17; before, its local IP), @tars/registry the same. So --client-node NODE (a node name, or an IP of one) shows the answer for node_name = NODE's name, whichever network the client asks over; a node name that is not an IP is in no IDC group. --client-ip IP reproduces a caller that sends no node_name and connects from IP; --set name.area.group a client in that set.
+The open-source registry takes an endpoint's IDC group from its host as stored, so a 0.0.0.0 endpoint is in group -1 there; tarsnet groups the expanded IPs (a multi-network registry is assumed to): the --client-ip/--client-node answers say so where it matters.`
 
   static override examples = [
     {description: 'Resolve an object of the built-in demo cluster', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj --demo'},
@@ -55,13 +55,13 @@ By default the result is what findObjectById4Any returns (active and inactive): 
     set: Flags.string({summary: 'Resolve as a client in this set (name.area.group): findObjectByIdInSameSet.'}),
     'client-ip': Flags.string({summary: 'Resolve as a client with this IP: the IDC group priority of findObjectByIdInSameGroup.', exclusive: ['client-node']}),
     'client-node': Flags.string({
-      summary: 'Also show what a client running on this node is told, once per network (its IP there is the caller\'s address): findObjectByIdInSameGroup, or InSameSet with --set.',
+      summary: "Also show what a client running on this node (its name, or one of its IPs) is told: findObjectByIdInSameGroup, or InSameSet with --set, asked with node_name = the node's name, as real clients ask.",
       exclusive: ['client-ip'],
     }),
     network: Flags.string({summary: 'Only endpoints on this network.'}),
     node: Flags.string({summary: 'Only endpoints on nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
     active: Flags.boolean({summary: 'Only active endpoints.'}),
-    live: Flags.boolean({summary: 'Also ask the live registries (the locator, else t_registry_info) whether they hand out the same: one line; details in `tarsnet registry check`.'}),
+    live: Flags.boolean({summary: 'Also ask the live registries (the locator, else t_registry_info) whether they hand out the same (with --client-node: as that client asks, with its node_name): one line; details in `tarsnet registry check`.'}),
   }
 
   async run(): Promise<ResolveCommandResult> {
@@ -74,7 +74,7 @@ By default the result is what findObjectById4Any returns (active and inactive): 
     }
     if (flags.set !== undefined) parseSetId(flags.set)
     if (flags['client-node'] !== undefined && flags.format !== 'table') {
-      throw new UserError(`--client-node shows one answer per network: use it with the table or --json, not --format ${flags.format}`, {code: 'invalid_flag'})
+      throw new UserError(`--client-node shows the client's answer beside the full list: use it with the table or --json, not --format ${flags.format}`, {code: 'invalid_flag'})
     }
     let object = this.args.object
     if (object !== undefined) checkName(object)
@@ -88,17 +88,12 @@ By default the result is what findObjectById4Any returns (active and inactive): 
 
     const {rows, nodes} = await loadObjectRows(store, object)
     await this.noteMissingIpListColumn(store)
-    const clientNode = flags['client-node'] === undefined ? undefined : await this.clientNode(store, flags['client-node'])
+    const clientNode = flags['client-node'] === undefined ? undefined : await loadClientNode(store, flags['client-node'])
     const groups = await store.loadGroups()
     const networks = this.networksFor([...nodes, ...(clientNode ? [clientNode] : [])].flatMap((n) => nodeAddresses(n).ips))
     assertKnownNetwork(networks, flags.network)
-    let clients: ClientAddress[] | undefined
-    if (clientNode) {
-      clients = clientAddresses(clientNode, networks)
-      if (clients.length === 0) throw new UserError(`node ${clientNode.nodeName} has no known IP (no IP list, endpoint_ip or IP node name): cannot tell which address it asks from`, {code: 'no_client_ip'})
-      const missing = networks.auto ? [] : networks.list.filter((n) => !clients!.some((c) => c.network === n.name)).map((n) => n.name)
-      if (missing.length > 0) this.notice(`${clientNode.nodeName} has no IP on network ${missing.join(', ')}: no client view there`)
-    }
+    // A client on the node sends its node name as node_name: the registry groups by that, on every network.
+    const clients: ClientAddress[] | undefined = clientNode ? [clientOnNode(clientNode)] : undefined
 
     let mode: QueryMode = {kind: 'any'}
     if (flags.set !== undefined) mode = {kind: 'set', setId: flags.set, clientIp}
@@ -112,20 +107,12 @@ By default the result is what findObjectById4Any returns (active and inactive): 
     let live: LiveSummary | undefined
     if (flags.live) {
       const {liveSummary} = await import('../registry/live.js')
-      live = await liveSummary({store, settings: this.settings(), object, rows, nodes, networks, groups, mode})
+      live = await liveSummary({store, settings: this.settings(), object, rows, nodes, networks, groups, mode, callerNodeName: clients?.[0].callerNodeName ?? undefined})
       for (const note of live.notes) this.notice(note)
     }
     if (!this.jsonEnabled()) this.render(result)
     if (live && !this.jsonEnabled()) this.log(`\nLive registries: ${live.line}`)
     return {...result, ...(live ? {live} : {}), notices: this.notices, ...this.sourceJson()}
-  }
-
-  /** The --client-node row; an unknown name is one line with the closest names. */
-  private async clientNode(store: Store, name: string): Promise<NodeRow> {
-    const [row] = await store.loadNodes([name.trim()])
-    if (row) return row
-    const close = closestNames(name, (await store.loadNodes()).map((n) => n.nodeName), 5)
-    throw new UserError(`unknown node '${name}' for --client-node: not in t_node_info${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_node'})
   }
 
   /** The searchable picker, for a person at a terminal (run() has checked). */
@@ -166,7 +153,7 @@ By default the result is what findObjectById4Any returns (active and inactive): 
     if (all.length > 0) {
       const head = ['NODE', 'NETWORK', 'ENDPOINT', 'PROTO', 'TIMEOUT', 'STATE', 'EXPANDED FROM']
       // --client-node: one column per network, saying whether a client asking from there is told the endpoint.
-      if (views) head.push(...views.map((v) => `TOLD VIA ${v.network === null ? 'NO NETWORK' : v.network.toUpperCase()} (${v.clientIp})`))
+      if (views) head.push(...views.map((v) => `TOLD TO ${v.callerNodeName ?? v.clientIp}`))
       const rows: string[][] = []
       for (const n of result.nodes) {
         n.endpoints.forEach((e, i) => {
@@ -188,9 +175,9 @@ By default the result is what findObjectById4Any returns (active and inactive): 
       this.log('')
     }
     if (views) {
-      this.log(`A client on ${this.flags['client-node']} is told (${views[0]?.mode.function ?? 'findObjectByIdInSameGroup'} with its own address, per network):`)
       for (const v of views) {
-        this.log(`  via ${v.network ?? 'no named network'} (${v.clientIp}): ${v.active.length} active, ${v.inactive.length} inactive — ${v.mode.selected}`)
+        this.log(`A client on ${this.flags['client-node']} is told (${v.mode.function} with node_name '${v.callerNodeName}' in its request context, the same over every network): ${v.active.length} active, ${v.inactive.length} inactive — ${v.mode.selected}`)
+        if (v.mode.note) this.log(this.paint('dim', `(${v.mode.note})`))
       }
       this.log('')
     }

@@ -2,6 +2,7 @@
  * Networks: a name plus one or more CIDRs (docs/design.md §1). Every IP is classified into the named network
  * whose CIDR holds it (the longest prefix wins when CIDRs overlap), or into none (null).
  * With no networks configured, IPs are grouped by /24 (IPv4) or /64 (IPv6), named after the prefix.
+ * A wildcard host (0.0.0.0, ::) is on no network either way.
  */
 import {UserError} from './errors.js'
 import {autoPrefix, cidrContains, compareIps, parseCidr, parseIp, type Cidr} from './ip.js'
@@ -84,7 +85,7 @@ export function namedNetworks(list: Network[]): Networks {
       if (hit !== undefined) return hit
       const ip = parseIp(ipText)
       let found: string | null = null
-      if (ip) for (const {name, cidr} of parsed) if (cidrContains(cidr, ip)) { found = name; break }
+      if (ip && !isWildcard(ip)) for (const {name, cidr} of parsed) if (cidrContains(cidr, ip)) { found = name; break }
       if (known.size >= CLASSIFY_MEMO_LIMIT) known.clear()
       known.set(ipText, found)
       return found
@@ -93,6 +94,12 @@ export function namedNetworks(list: Network[]): Networks {
 }
 
 const CLASSIFY_MEMO_LIMIT = 200_000
+
+/** 0.0.0.0 and :: mean "every address of the host": a listener's wildcard, on no network (never `0.0.0.0/24`). */
+function isWildcard(ip: {bytes: ArrayLike<number>}): boolean {
+  for (let i = 0; i < ip.bytes.length; i++) if (ip.bytes[i] !== 0) return false
+  return true
+}
 
 /**
  * The networks to classify IPs with: the configured ones, else those saved with a snapshot, else one
@@ -109,7 +116,7 @@ export function autoNetworks(ips: Iterable<string>): Networks {
   const byPrefix = new Map<string, Cidr>()
   for (const text of ips) {
     const ip = parseIp(text)
-    if (!ip) continue
+    if (!ip || isWildcard(ip)) continue
     const cidr = autoPrefix(ip)
     byPrefix.set(cidr.text, cidr)
   }
@@ -120,7 +127,7 @@ export function autoNetworks(ips: Iterable<string>): Networks {
     auto: true,
     classify(ipText: string) {
       const ip = parseIp(ipText)
-      return ip ? autoPrefix(ip).text : null
+      return ip && !isWildcard(ip) ? autoPrefix(ip).text : null
     },
   }
 }

@@ -14,12 +14,21 @@ import {naturalCompare} from './text.js'
 /** How an address (or one question on it) went; the same words as probe's outcomes. */
 export type RegistryStatus = 'ok' | 'timeout' | 'refused' | 'unreachable' | 'error'
 
-export type AnswerVerdict = 'agrees' | 'unexpanded' | 'differs'
+/**
+ * How one answer compares, mildest first: the same endpoints; the same endpoints with other IDC group ids
+ * (groupworkid/grouprealid); 0.0.0.0 handed out unexpanded; anything else.
+ */
+export type AnswerVerdict = 'agrees' | 'groups-differ' | 'unexpanded' | 'differs'
 
 export type RegistryQuery = 'findObjectById4Any' | 'findObjectByIdInSameSet' | 'findObjectByIdInSameGroup'
 
-/** The registry reloads changed rows every 10 s and all rows every 300 s (RegistryServer/ReapThread.cpp). */
+/**
+ * The registry reloads rows changed in the last 150 s every 10 s, and all rows every 300 s
+ * (RegistryServer/ReapThread.cpp: loadObjectsInterval1, LeastChangedTime1, loadObjectsInterval2).
+ */
 export const RELOAD_WINDOW_SECONDS = 300
+export const INCREMENTAL_RELOAD_SECONDS = 10
+export const INCREMENTAL_WINDOW_SECONDS = 150
 
 /** The fields of an EndpointF the comparison reads. */
 export interface AnsweredEndpoint {
@@ -28,6 +37,9 @@ export interface AnsweredEndpoint {
   /** 0 udp, 1 tcp, 2 ssl. */
   istcp: number
   nodeName: string
+  /** EndpointF's IDC group ids; compared when given. */
+  groupworkid?: number
+  grouprealid?: number
 }
 
 export interface RegistryAnswer {
@@ -55,6 +67,8 @@ export interface Comparison {
   extraInactive: ListedEndpoint[]
   /** Sentences saying what differs beyond the lists (unexpanded, state changes, a return code). */
   reasons: string[]
+  /** Endpoints handed out with other IDC group ids than the database gives them, one sentence each. */
+  groupMismatches: string[]
 }
 
 export interface Expected {
@@ -101,6 +115,8 @@ function isWildcardHost(host: string): boolean {
 interface Entry {
   key: string
   listed: ListedEndpoint
+  /** [groupworkid, grouprealid]; undefined when the answer did not carry them. */
+  groups?: [number, number]
 }
 
 const entryKey = (host: string, port: number, protocol: string) => `${hostKey(host)}|${port}|${protocol}`
@@ -108,7 +124,7 @@ const entryKey = (host: string, port: number, protocol: string) => `${hostKey(ho
 function fromExpected(ep: ResolvedEndpoint, stored: boolean, networks: Networks): Entry {
   // The host as the registry stores it: `*` and a missing -h are read as 0.0.0.0 (docs/design.md §3).
   const host = stored && ep.expanded ? (ep.expandedFrom === '' || ep.expandedFrom === '*' || ep.expandedFrom === null ? '0.0.0.0' : ep.expandedFrom) : ep.host
-  return {key: entryKey(host, ep.port, ep.protocol), listed: {node: ep.node, network: networkOf(networks, host), host, port: ep.port, protocol: ep.protocol}}
+  return {key: entryKey(host, ep.port, ep.protocol), listed: {node: ep.node, network: networkOf(networks, host), host, port: ep.port, protocol: ep.protocol}, groups: [ep.groupWorkId, ep.groupRealId]}
 }
 
 /** The database's endpoints as the registry stores them: one per row, a wildcard not expanded. */
@@ -129,7 +145,26 @@ function storedEntries(eps: ResolvedEndpoint[], networks: Networks): Entry[] {
 
 function fromAnswer(ep: AnsweredEndpoint, networks: Networks): Entry {
   const protocol = protocolName(ep.istcp)
-  return {key: entryKey(ep.host, ep.port, protocol), listed: {node: ep.nodeName === '' ? null : ep.nodeName, network: networkOf(networks, ep.host), host: ep.host, port: ep.port, protocol}}
+  const groups: [number, number] | undefined = ep.groupworkid === undefined || ep.grouprealid === undefined ? undefined : [ep.groupworkid, ep.grouprealid]
+  return {key: entryKey(ep.host, ep.port, protocol), listed: {node: ep.nodeName === '' ? null : ep.nodeName, network: networkOf(networks, ep.host), host: ep.host, port: ep.port, protocol}, groups}
+}
+
+/** Endpoints in both lists whose IDC group ids differ (the lists hold the same keys). */
+function groupMismatches(want: Entry[], got: Entry[]): string[] {
+  if (got.length === 0 || got.every((e) => e.groups === undefined)) return []
+  // The usual case: the same endpoints in the same order, the same ids.
+  if (want.length === got.length && want.every((w, i) => w.key === got[i].key && w.groups?.[0] === got[i].groups?.[0] && w.groups?.[1] === got[i].groups?.[1])) return []
+  const wanted = new Map<string, [number, number]>()
+  for (const e of want) if (e.groups && !wanted.has(e.key)) wanted.set(e.key, e.groups)
+  const out: string[] = []
+  const said = new Set<string>()
+  for (const e of got) {
+    const w = wanted.get(e.key)
+    if (!w || !e.groups || (w[0] === e.groups[0] && w[1] === e.groups[1]) || said.has(e.key)) continue
+    said.add(e.key)
+    out.push(`${describeEndpoint(e.listed)}: groupworkid/grouprealid ${e.groups[0]}/${e.groups[1]} from the registry, ${w[0]}/${w[1]} from the database`)
+  }
+  return out
 }
 
 function dedupe(entries: Entry[]): Entry[] {
@@ -197,36 +232,38 @@ const sameEndpoint = (a: ListedEndpoint, b: ListedEndpoint) => hostKey(a.host) =
  * `agrees` (the same sets), `unexpanded` (only the wildcards differ: the registry does not expand),
  * or `differs`, with what is missing and extra in active and in inactive.
  */
-export function compareAnswer(expected: Expected, answer: RegistryAnswer, networks: Networks): Comparison {
+export function compareAnswer(expected: Expected, answer: RegistryAnswer, networks: Networks, expectedAsStored?: () => Expected): Comparison {
   const got = {active: answer.active.map((ep) => fromAnswer(ep, networks)), inactive: answer.inactive.map((ep) => fromAnswer(ep, networks))}
+  const wantExpanded = {active: expected.active.map((ep) => fromExpected(ep, false, networks)), inactive: expected.inactive.map((ep) => fromExpected(ep, false, networks))}
   const expanded = {
-    active: diff(dedupe(expected.active.map((ep) => fromExpected(ep, false, networks))), dedupe(got.active)),
-    inactive: diff(dedupe(expected.inactive.map((ep) => fromExpected(ep, false, networks))), dedupe(got.inactive)),
+    active: diff(dedupe(wantExpanded.active), dedupe(got.active)),
+    inactive: diff(dedupe(wantExpanded.inactive), dedupe(got.inactive)),
   }
   const reasons: string[] = []
   if (answer.ret !== 0) reasons.push(`the registry returned ${answer.ret}${answer.active.length + answer.inactive.length === 0 ? ' and no endpoint' : ''}`)
   const clean = (d: typeof expanded) => d.active.missing.length + d.active.extra.length + d.inactive.missing.length + d.inactive.extra.length === 0
-  const result = (verdict: AnswerVerdict, unexpanded: boolean, d: typeof expanded): Comparison => {
+  const result = (verdict: AnswerVerdict, unexpanded: boolean, d: typeof expanded, groups: string[] = []): Comparison => {
     if (verdict === 'differs') reasons.push(...stateChanges(d))
     return {
-      verdict, unexpanded,
+      verdict: verdict === 'agrees' && groups.length > 0 ? 'groups-differ' : verdict, unexpanded,
       missingActive: d.active.missing, extraActive: d.active.extra, missingInactive: d.inactive.missing, extraInactive: d.inactive.extra,
-      reasons,
+      reasons, groupMismatches: groups,
     }
   }
-  if (clean(expanded)) return result('agrees', false, expanded)
+  const groupsOf = (want: {active: Entry[]; inactive: Entry[]}) => [...groupMismatches(want.active, got.active), ...groupMismatches(want.inactive, got.inactive)]
+  if (clean(expanded)) return result('agrees', false, expanded, groupsOf(wantExpanded))
 
   const wildcards = [...answer.active, ...answer.inactive].filter((ep) => isWildcardHost(ep.host))
   const databaseExpands = [...expected.active, ...expected.inactive].some((ep) => ep.expanded)
   if (wildcards.length > 0 && databaseExpands) {
-    // A registry without the multi-network expansion: compare with the hosts as stored.
-    const stored = {
-      active: diff(storedEntries(expected.active, networks), got.active),
-      inactive: diff(storedEntries(expected.inactive, networks), got.inactive),
-    }
+    // A registry without the multi-network expansion: compare with the hosts as stored, and with what such a
+    // registry selects and groups by them (a 0.0.0.0 endpoint's IDC group is the stored host's: -1).
+    const asStored = expectedAsStored?.() ?? expected
+    const want = {active: storedEntries(asStored.active, networks), inactive: storedEntries(asStored.inactive, networks)}
+    const stored = {active: diff(want.active, got.active), inactive: diff(want.inactive, got.inactive)}
     const handed = [...new Set(wildcards.map((ep) => hostPort(ep.host, ep.port)))].sort(naturalCompare)
     reasons.unshift(`hands out ${handed.join(', ')} as stored where the database expands to the nodes' IPs: a registry without multi-network support, so clients cannot fail over`)
-    return result(clean(stored) ? 'unexpanded' : 'differs', true, stored)
+    return result(clean(stored) ? 'unexpanded' : 'differs', true, stored, clean(stored) ? groupsOf(want) : [])
   }
   if (answer.active.length + answer.inactive.length === 0 && expected.active.length + expected.inactive.length > 0) {
     reasons.push('it hands out no endpoint at all: this registry does not know the object (not loaded yet, or it reads another database)')
@@ -300,14 +337,22 @@ export function changesForObject(object: string, rows: ObjectRows | null, change
   return indexChanges(changes)(object, rows)
 }
 
-/** A hint when a difference may just be a reload still to come: the object's newest change is younger than 300 s. */
+/**
+ * A hint when a difference may just be a reload still to come: the object's newest change is younger than
+ * 300 s. The incremental reload (every 10 s) reads rows whose registry_timestamp is within the last 150 s,
+ * so such a change shows within about 10 s; an older one waits for the full reload (every 300 s).
+ */
 export function reloadHint(changes: readonly RecentChange[]): string | null {
   const recent = changes.filter((c) => c.ageSeconds >= 0 && c.ageSeconds < RELOAD_WINDOW_SECONDS)
   if (recent.length === 0) return null
   const newest = recent.reduce((a, b) => (b.ageSeconds < a.ageSeconds ? b : a))
   const age = Math.round(newest.ageSeconds)
   const more = recent.length > 1 ? ` (and ${recent.length - 1} more row${recent.length === 2 ? '' : 's'})` : ''
-  return `${newest.table} of ${newest.application}.${newest.serverName} on ${newest.nodeName.trim()} changed ${age} s ago${more}: within the registry's reload window (changed rows every 10 s, all rows every ${RELOAD_WINDOW_SECONDS} s), so this may be a reload still to come; check again in ${Math.max(10, RELOAD_WINDOW_SECONDS - age)} s`
+  const what = `${newest.table} of ${newest.application}.${newest.serverName} on ${newest.nodeName.trim()} changed ${age} s ago${more}`
+  if (newest.ageSeconds < INCREMENTAL_WINDOW_SECONDS) {
+    return `${what}: the registry's incremental reload (every ${INCREMENTAL_RELOAD_SECONDS} s, rows changed in the last ${INCREMENTAL_WINDOW_SECONDS} s) takes it, so this may be a reload still to come; check again in about ${INCREMENTAL_RELOAD_SECONDS} s`
+  }
+  return `${what}: too long ago for the incremental reload (rows changed in the last ${INCREMENTAL_WINDOW_SECONDS} s), only the full reload (every ${RELOAD_WINDOW_SECONDS} s) takes it, so this may be a reload still to come; check again in ${RELOAD_WINDOW_SECONDS} s`
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -341,8 +386,10 @@ export interface AnswerRecord {
   network: string | null
   query: RegistryQuery
   setId: string | null
-  /** The caller's address the registry saw (it groups by it): this machine's address on that connection. */
+  /** This machine's address on that connection: the caller the registry groups by when no node_name is sent. */
   clientIp: string | null
+  /** The node_name sent in the request context (the registry then groups by it); null when none was sent. */
+  callerNodeName: string | null
   status: RegistryStatus
   error: RegistryError | null
   /** The function's return value; null when no answer came. */
@@ -358,6 +405,8 @@ export interface AnswerRecord {
   active: ListedEndpoint[]
   inactive: ListedEndpoint[]
   reasons: string[]
+  /** Endpoints handed out with other IDC group ids than the database gives them. */
+  groupMismatches: string[]
   /** Set when the difference fits the registry's reload window. */
   hint: string | null
 }
@@ -368,11 +417,14 @@ export interface AnswerInput {
   query: RegistryQuery
   setId: string | null
   clientIp: string | null
+  callerNodeName?: string | null
   status: RegistryStatus
   error: RegistryError | null
   answer: RegistryAnswer | null
   /** The database's computation for this query and caller; null without a database. */
   expected: Expected | null
+  /** The same as an open-source registry selects and groups (by hosts as stored), for unexpanded answers. */
+  expectedAsStored?: () => Expected
   /** The object's recent changes (changesForObject). */
   changes: readonly RecentChange[]
   networks: Networks
@@ -382,20 +434,20 @@ export function buildAnswer(input: AnswerInput): AnswerRecord {
   const {answer, networks} = input
   const record: AnswerRecord = {
     object: input.object, host: input.address.host, port: input.address.port, network: input.address.network,
-    query: input.query, setId: input.setId, clientIp: input.clientIp, status: input.status, error: input.error,
+    query: input.query, setId: input.setId, clientIp: input.clientIp, callerNodeName: input.callerNodeName ?? null, status: input.status, error: input.error,
     ret: answer ? answer.ret : null, verdict: null, unexpanded: false,
     missingActive: [], extraActive: [], missingInactive: [], extraInactive: [],
     active: answer ? answer.active.map((ep) => fromAnswer(ep, networks).listed) : [],
     inactive: answer ? answer.inactive.map((ep) => fromAnswer(ep, networks).listed) : [],
-    reasons: [], hint: null,
+    reasons: [], groupMismatches: [], hint: null,
   }
   if (!answer || !input.expected) return record
-  const c = compareAnswer(input.expected, answer, networks)
+  const c = compareAnswer(input.expected, answer, networks, input.expectedAsStored)
   Object.assign(record, {
-    verdict: c.verdict, unexpanded: c.unexpanded, reasons: c.reasons,
+    verdict: c.verdict, unexpanded: c.unexpanded, reasons: c.reasons, groupMismatches: c.groupMismatches,
     missingActive: c.missingActive, extraActive: c.extraActive, missingInactive: c.missingInactive, extraInactive: c.extraInactive,
   })
-  if (c.verdict === 'differs') record.hint = reloadHint(input.changes)
+  if (c.verdict === 'differs' || c.verdict === 'groups-differ') record.hint = reloadHint(input.changes)
   return record
 }
 
@@ -430,7 +482,7 @@ export function replicaDisagreements(answers: readonly AnswerRecord[]): Disagree
   const byQuestion = new Map<string, AnswerRecord[]>()
   for (const a of answers) {
     if (a.status !== 'ok') continue
-    const clientIp = callerRelative(a.query) ? a.clientIp : null
+    const clientIp = callerRelative(a.query) ? (a.callerNodeName ?? a.clientIp) : null
     const key = `${a.object}\u0000${clientIp ?? ''}`
     const list = byQuestion.get(key) ?? []
     list.push(a)
@@ -447,7 +499,7 @@ export function replicaDisagreements(answers: readonly AnswerRecord[]): Disagree
     const first = list[0]
     out.push({
       object: first.object,
-      clientIp: callerRelative(first.query) ? first.clientIp : null,
+      clientIp: callerRelative(first.query) ? (first.callerNodeName ?? first.clientIp) : null,
       groups: [...groups.values()].map((g) => ({
         addresses: g.map(addressLabel), active: g[0].active.length, inactive: g[0].inactive.length, verdict: g[0].verdict,
       })),
@@ -456,13 +508,17 @@ export function replicaDisagreements(answers: readonly AnswerRecord[]): Disagree
   return out.sort((a, b) => naturalCompare(a.object, b.object))
 }
 
-export type CheckVerdict = 'ok' | 'differs' | 'unreachable'
+/**
+ * A check's verdict: its worst answer's kind ('ok' when every answer agrees), 'differs' also when addresses
+ * disagree with each other or some did not answer while others did; 'unreachable' when none answered.
+ */
+export type CheckVerdict = 'ok' | 'groups-differ' | 'unexpanded' | 'differs' | 'unreachable'
 
 export interface CheckSummary {
   verdict: CheckVerdict
   /** 0 every answer agrees; 1 some differs, is unexpanded, or did not come while others did; 2 no address answered. */
   exitCode: 0 | 1 | 2
-  counts: {addresses: number; answering: number; answers: number; agrees: number; unexpanded: number; differs: number; failed: number}
+  counts: {addresses: number; answering: number; answers: number; agrees: number; groupsDiffer: number; unexpanded: number; differs: number; failed: number}
   lines: string[]
 }
 
@@ -476,6 +532,7 @@ export function summarizeCheck(registries: readonly RegistryRecord[], answers: r
     answering: answering.length,
     answers: answers.filter((a) => a.status === 'ok').length,
     agrees: answers.filter((a) => a.verdict === 'agrees').length,
+    groupsDiffer: answers.filter((a) => a.verdict === 'groups-differ').length,
     unexpanded: answers.filter((a) => a.verdict === 'unexpanded').length,
     differs: answers.filter((a) => a.verdict === 'differs').length,
     failed: answers.filter((a) => a.status !== 'ok').length,
@@ -487,23 +544,33 @@ export function summarizeCheck(registries: readonly RegistryRecord[], answers: r
     return {verdict: 'unreachable', exitCode: 2, counts, lines}
   }
   const parts = compared
-    ? [`${counts.agrees} agree`, ...(counts.unexpanded > 0 ? [`${counts.unexpanded} unexpanded`] : []), ...(counts.differs > 0 ? [`${counts.differs} differ`] : [])]
+    ? [`${counts.agrees} agree`, ...(counts.groupsDiffer > 0 ? [`${counts.groupsDiffer} with other group ids`] : []), ...(counts.unexpanded > 0 ? [`${counts.unexpanded} unexpanded`] : []), ...(counts.differs > 0 ? [`${counts.differs} differ`] : [])]
     : ['not compared with the database']
   lines.push(`${plural(counts.answers, 'answer')} from ${counts.answering} of ${plural(counts.addresses, 'address', 'addresses')}: ${parts.join(', ')}${counts.failed > 0 ? `; ${counts.failed} not answered` : ''}`)
   if (down.length > 0) lines.push(`not answering: ${down.map((r) => `${addressLabel(r)} ${r.status}${r.error ? ` (${r.error.message})` : ''}`).join('; ')}`)
   for (const d of disagreements) {
     lines.push(`${d.object}: registry addresses disagree${d.clientIp ? ` (for caller ${d.clientIp})` : ''}: ${d.groups.map((g) => `${g.addresses.join(', ')} ${g.addresses.length === 1 ? 'hands' : 'hand'} out ${g.active} active/${g.inactive} inactive`).join('; ')}`)
   }
-  const bad = counts.unexpanded + counts.differs + counts.failed > 0 || down.length > 0 || disagreements.length > 0
+  const bad = counts.groupsDiffer + counts.unexpanded + counts.differs + counts.failed > 0 || down.length > 0 || disagreements.length > 0
   if (!bad) {
     lines.push(compared ? 'OK: every registry address hands out what the database says' : 'OK: every registry address hands out the same')
     return {verdict: 'ok', exitCode: 0, counts, lines}
   }
   const why: string[] = []
-  if (counts.unexpanded > 0) why.push('a registry hands out 0.0.0.0 unexpanded (clients cannot fail over)')
   if (counts.differs > 0) why.push('a registry hands out something other than the database says')
   if (disagreements.length > 0) why.push('registry addresses disagree with each other')
   if (down.length > 0 || counts.failed > 0) why.push('some address did not answer while another did')
-  lines.push(`DIFFERS: ${why.join('; ')}`)
-  return {verdict: 'differs', exitCode: 1, counts, lines}
+  if (counts.unexpanded > 0) why.push('a registry hands out 0.0.0.0 unexpanded (clients cannot fail over)')
+  if (counts.groupsDiffer > 0) why.push('a registry hands out the endpoints with other IDC group ids than the database gives them')
+  // The worst kind leads: an address down or addresses disagreeing count as 'differs'.
+  const verdict: CheckVerdict = counts.differs > 0 || disagreements.length > 0 || down.length > 0 || counts.failed > 0
+    ? 'differs'
+    : counts.unexpanded > 0 ? 'unexpanded' : 'groups-differ'
+  lines.push(`${VERDICT_WORD[verdict]}: ${why.join('; ')}`)
+  return {verdict, exitCode: 1, counts, lines}
+}
+
+/** The word a check's last line starts with, per verdict. */
+export const VERDICT_WORD: Record<CheckVerdict, string> = {
+  ok: 'OK', 'groups-differ': 'GROUPS DIFFER', unexpanded: 'UNEXPANDED', differs: 'DIFFERS', unreachable: 'UNREACHABLE',
 }

@@ -11,7 +11,7 @@ import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, Re
 import {formatEndpointTail, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
 import {parseIp} from './ip.js'
 import type {Networks} from './networks.js'
-import {describeUnusable, nodeAddresses, splitUsable, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
+import {describeUnusable, nodeAddresses, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
 import {matcher, naturalCompare} from './text.js'
 
 // ---------------------------------------------------------------------------------------------------
@@ -131,10 +131,17 @@ export interface ModeReport {
   note?: string
 }
 
-/** Where a client runs: its address on one network, the caller's address the registry sees there. */
+/**
+ * A caller as the registry sees it (QueryImp answers for current->getHostName(): the `node_name` in the
+ * request context when one is sent, else the TCP peer's address).
+ */
 export interface ClientAddress {
+  /** The network the question comes over; null when it does not matter (node_name sent) or is in none. */
   network: string | null
+  /** The caller the registry groups by: callerNodeName when sent, else the TCP peer's address. */
   clientIp: string
+  /** node_name in the request context; null when none is sent. */
+  callerNodeName: string | null
 }
 
 /** What a client at `clientIp` is told (findObjectByIdInSameGroup, or InSameSet with --set). */
@@ -178,6 +185,12 @@ export interface ResolveInput {
   filters?: ResolveFilters
   /** Resolve also as a client at each of these addresses (--client-node): `clientViews` in the result. */
   clients?: ClientAddress[]
+  /**
+   * Which host an endpoint's IDC group (grouprealid) is taken from: 'expanded' (default) the IP a wildcard
+   * was expanded into (the multi-network registry, assumed); 'stored' the host as stored, as the open-source
+   * registry does (DbHandle::loadObjectIdCache: getGroupId(epf.host)), so a 0.0.0.0 endpoint is in group -1.
+   */
+  groupIdsFrom?: 'expanded' | 'stored'
   /**
    * false: leave out the proxy strings (`proxy` null, each node's `proxy` ''), for callers that resolve a
    * whole cluster and never show them (check, impact): a twentieth of their time.
@@ -401,6 +414,9 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   const skipped: SkippedRow[] = []
   const warnings: ResolveWarning[] = []
   const tables = groupTablesOf(input.groups)
+  const groupsByStoredHost = input.groupIdsFrom === 'stored'
+  // Expanded endpoints whose IDC group comes from their IP here but would be the stored host's (-1) upstream.
+  const wildcardGroups = new Set<string>()
   const nodeRows = new Map<string, NodeRow>()
   for (const n of input.nodes) nodeRows.set(n.nodeName.trim(), n)
 
@@ -473,7 +489,11 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     const ipGroup = row.ipGroupName.trim()
     const groupEnabled = row.enableGroup.toLowerCase() === 'y'
     const base = (host: string, expandedFrom: string | null, ipSource: IpSource | null, fallback: boolean, singleHost: boolean): ResolvedEndpoint => {
-      const groupRealId = ipGroup === '' ? groupIdOf(tables, host) : (tables.byName.get(ipGroup) ?? -1)
+      const groupHost = groupsByStoredHost ? handed.host : host
+      const groupRealId = ipGroup === '' ? groupIdOf(tables, groupHost) : (tables.byName.get(ipGroup) ?? -1)
+      if (expandedFrom !== null && ipGroup === '' && !groupsByStoredHost && groupRealId !== groupIdOf(tables, handed.host)) {
+        wildcardGroups.add(`${host} group ${groupRealId}`)
+      }
       return {
         node: row.node,
         nodeName: row.nodeName,
@@ -567,6 +587,12 @@ export function resolveObject(input: ResolveInput): ResolveResult {
 
   // Registry query mode.
   const selection = select(candidates, mode, tables, warnings)
+  const noteGroups = (report: ModeReport) => {
+    if (report.clientGroupId === undefined || wildcardGroups.size === 0) return
+    const some = [...wildcardGroups].slice(0, 3).join(', ') + (wildcardGroups.size > 3 ? ', …' : '')
+    report.note = `the IDC groups here come from the expanded IPs (${some}), as a multi-network registry is assumed to take them; the open-source registry takes them from the host as stored, so its 0.0.0.0 endpoints are in group -1 and it may answer this client differently`
+  }
+  noteGroups(selection.report)
 
   // Filters (tarsnet's, not the registry's).
   const f = input.filters ?? {}
@@ -611,11 +637,12 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     unusable: unusable.filter((u) => nodeMatch(u.node)),
   }
   if (input.clients !== undefined) {
-    // A client calls InSameSet when it has a set, else InSameGroup, always with its own address.
+    // A client calls InSameSet when it has a set, else InSameGroup; the registry answers for the caller it names.
     result.clientViews = input.clients.map((client): ClientView => {
       const viewMode: QueryMode = mode.kind === 'set' ? {kind: 'set', setId: mode.setId, clientIp: client.clientIp} : {kind: 'group', clientIp: client.clientIp}
       const scratch: ResolveWarning[] = []
       const view = select(candidates, viewMode, tables, scratch)
+      noteGroups(view.report)
       for (const w of scratch) if (!result.warnings.some((x) => x.message === w.message)) result.warnings.push(w)
       const eps = filter(view.endpoints)
       return {...client, mode: view.report, active: eps.filter((ep) => ep.active), inactive: eps.filter((ep) => !ep.active)}
@@ -625,21 +652,14 @@ export function resolveObject(input: ResolveInput): ResolveResult {
 }
 
 /**
- * The caller's address a client on `node` has on each network: its first IP there, in list order (an IP in
- * no named network is a view of its own, network null). The registry answers by that address.
+ * The caller a real client on `node` is to the registry: it sends `node_name` in every QueryF request's
+ * context — a TarsCpp server its configured <nodename> (which tarsnode fills with the node's name since
+ * framework 3.0.17; before that its <localip>), Tars.js's @tars/registry the same — so the registry groups
+ * it by the node's name on whatever network it asks over (TarsCpp Application.cpp, Current::getHostName).
  */
-export function clientAddresses(node: NodeRow, networks: Networks): ClientAddress[] {
-  const out: ClientAddress[] = []
-  for (const ip of splitUsable(node.nodeName, nodeAddresses(node).ips, networks).usable) {
-    const network = networks.classify(ip)
-    if (!out.some((c) => c.network === network)) out.push({network, clientIp: ip})
-  }
-  const order = (n: string | null) => {
-    if (n === null) return Number.MAX_SAFE_INTEGER
-    const i = networks.list.findIndex((x) => x.name === n)
-    return i === -1 ? Number.MAX_SAFE_INTEGER - 1 : i
-  }
-  return out.sort((a, b) => order(a.network) - order(b.network))
+export function clientOnNode(node: NodeRow): ClientAddress {
+  const name = node.nodeName.trim()
+  return {network: null, clientIp: name, callerNodeName: name}
 }
 
 const EXPLAINS_MISSING = new Set(['single-host', 'fallback', 'ipv4-only', 'not-expanded'])
@@ -725,7 +745,7 @@ function select(candidates: Candidate[], mode: QueryMode, tables: GroupTables, w
       endpoints: all,
       report: {
         function: 'findObjectById4Any', selected: 'all endpoints, active and inactive',
-        note: 'an ordinary client calls findObjectByIdInSameGroup with its own address and may be told only part of this list: see --client-node',
+        note: "an ordinary client calls findObjectByIdInSameGroup, answered for the node_name it sends (its node's name), and may be told only part of this list: see --client-node",
       },
     }
   }
@@ -771,7 +791,10 @@ function select(candidates: Candidate[], mode: QueryMode, tables: GroupTables, w
 function byGroupPriority(all: ResolvedEndpoint[], clientIp: string, tables: GroupTables, fn: ModeReport['function']): Selection {
   const clientGroupId = groupIdOf(tables, clientIp)
   const report = (selected: string): ModeReport => ({function: fn, clientIp, clientGroupId, selected})
-  if (clientGroupId === -1) return {endpoints: all, report: report(`all endpoints: ${clientIp} is in no IDC group`)}
+  if (clientGroupId === -1) {
+    const what = parseIp(clientIp) ? clientIp : `${clientIp} (not an IP, and no group rule names it)`
+    return {endpoints: all, report: report(`all endpoints: ${what} is in no IDC group`)}
+  }
   const activeIn = (pred: (ep: ResolvedEndpoint) => boolean) => all.some((ep) => ep.active && pred(ep))
 
   let pred: (ep: ResolvedEndpoint) => boolean = (ep) => ep.groupWorkId === clientGroupId

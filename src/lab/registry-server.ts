@@ -4,7 +4,8 @@
  * does: lab/store-registry.ts) — and, on request, the ways a real one goes wrong: unexpanded answers, a stale
  * cache (data older than the database's: give it, or keep it with setObjects), -1 for an object it does
  * not know, malformed bytes, a huge length prefix, a connection closed mid-question, or no answer at all. One replica may listen on several addresses (the same
- * registry reached over two networks); every request is recorded with the caller's address.
+ * registry reached over two networks); every request is recorded with the caller's address and context. An
+ * `answers` function is told the node_name the caller sent, as a real registry groups by it when sent.
  */
 import net from 'node:net'
 
@@ -45,7 +46,7 @@ export interface ReplicaRequest {
   requestId: number
   servant: string
   context: Record<string, string>
-  /** The caller's address as the replica saw it (what a registry groups by). */
+  /** The caller's address as the replica saw it (a registry groups by it when no node_name is sent). */
   clientIp: string
   /** The replica address the question came in on. */
   localAddress: string
@@ -55,8 +56,13 @@ export interface ReplicaRequest {
 export interface ReplicaQuestion {
   fn: QueryFunction
   args: QueryArgs
-  /** The caller's address (the registry answers InSameGroup and InSameSet relative to it). */
+  /** The caller's TCP address. */
   clientIp: string
+  /**
+   * The node_name in the request context ('' counts as none): a registry answers InSameGroup and InSameSet
+   * for it when sent, else for clientIp (Current::getHostName).
+   */
+  callerNodeName: string | null
 }
 
 export interface ReplicaOptions {
@@ -228,7 +234,8 @@ export class RegistryReplica {
         return reply(0, Buffer.concat([w.toBuffer(), Buffer.from([0x0a, 0x06])]))
       }
       default: {
-        const data = this.answers ? this.answers({fn, args, clientIp}) : this.objects.get(args.id)
+        const callerNodeName = req.context.node_name ? req.context.node_name : null
+        const data = this.answers ? this.answers({fn, args, clientIp, callerNodeName}) : this.objects.get(args.id)
         const as = behaviour === 'unexpanded' ? unexpand : (eps: EndpointF[]) => eps
         const answer = data
           ? {ret: data.ret ?? 0, active: as(data.active), inactive: fn === 'findObjectById' ? [] : as(data.inactive)}

@@ -46,17 +46,21 @@ export async function startStoreRegistry(store: Store, options: StoreRegistryOpt
 
   const stored = options.expansion === 'stored'
   const cache = new Map<string, ReplicaObject | undefined>()
-  const answers = ({fn, args, clientIp}: ReplicaQuestion): ReplicaObject | undefined => {
+  const answers = ({fn, args, clientIp, callerNodeName}: ReplicaQuestion): ReplicaObject | undefined => {
+    // As QueryImp: the caller is the node_name sent in the context, else the TCP peer's address.
+    const caller = callerNodeName ?? clientIp
     let mode: QueryMode = {kind: 'any'}
-    if (fn === 'findObjectByIdInSameSet') mode = {kind: 'set', setId: args.setId ?? '', clientIp}
-    else if (fn === 'findObjectByIdInSameGroup') mode = {kind: 'group', clientIp}
-    const key = `${args.id}\u0000${mode.kind}\u0000${mode.kind === 'set' ? mode.setId : ''}\u0000${mode.kind === 'any' ? '' : clientIp}`
+    if (fn === 'findObjectByIdInSameSet') mode = {kind: 'set', setId: args.setId ?? '', clientIp: caller}
+    // findObjectById4All is answered by the same group priority as InSameGroup (QueryImp.cpp).
+    else if (fn === 'findObjectByIdInSameGroup' || fn === 'findObjectById4All') mode = {kind: 'group', clientIp: caller}
+    const key = `${args.id}\u0000${mode.kind}\u0000${mode.kind === 'set' ? mode.setId : ''}\u0000${mode.kind === 'any' ? '' : caller}`
     if (cache.has(key)) return cache.get(key)
     let answer: ReplicaObject | undefined
     const data = loaded.database.data(args.id)
     if (data.rows.adapters.length + data.rows.registry.length > 0) {
       try {
-        const result = resolveObject({object: args.id, rows: data.rows, nodes: data.nodes, networks, groups: loaded.database.groups, mode})
+        // An open-source registry groups by the host as stored (a 0.0.0.0 endpoint is in group -1).
+        const result = resolveObject({object: args.id, rows: data.rows, nodes: data.nodes, networks, groups: loaded.database.groups, mode, groupIdsFrom: stored ? 'stored' : 'expanded'})
         const as = (eps: ResolvedEndpoint[]) => (stored ? asStored(eps) : eps).map(toEndpointF)
         answer = {active: as(result.active), inactive: as(result.inactive)}
       } catch {
@@ -73,7 +77,8 @@ export async function startStoreRegistry(store: Store, options: StoreRegistryOpt
   for (const a of listen) byPort.set(a.port, [...(byPort.get(a.port) ?? []), a.host])
   const replicas: RegistryReplica[] = []
   try {
-    for (const [port, hosts] of byPort) replicas.push(await RegistryReplica.start({hosts, port, servant, answers, record: false}))
+    // An object it does not know: return 0 and empty lists, as TarsFramework's registry answers.
+    for (const [port, hosts] of byPort) replicas.push(await RegistryReplica.start({hosts, port, servant, answers, record: false, unknownRet: 0}))
   } catch (error) {
     await Promise.all(replicas.map((r) => r.close()))
     throw error

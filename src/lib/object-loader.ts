@@ -4,6 +4,7 @@
  * node_name's unique key, since a cluster has thousands. Also what a probe or mesh run reads (loadRunScope).
  */
 import {assertKnownNetwork, chooseNetworks, type Network, type Networks} from '../core/networks.js'
+import {normalizeIp} from '../core/ip.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {locatorHost, parseObjectName, resolveObject, type ResolveFilters, type ResolveResult} from '../core/resolve.js'
 import {closestNames} from '../core/text.js'
@@ -63,4 +64,23 @@ export async function loadRunScope(store: Store, request: {object?: string; netw
   const networks = networksOf(nodes)
   const result = resolveObject({object: request.object, rows, nodes, networks, groups: await store.loadGroups(), filters: objectFilters})
   return {kind: 'object', nodes, result, networks}
+}
+
+/**
+ * The node a --client-node names: by its node_name, else (an IP) the node that has that IP in its list,
+ * endpoint_ip or name. Unknown: one line with the closest names.
+ */
+export async function loadClientNode(store: Store, text: string): Promise<NodeRow> {
+  const name = text.trim()
+  const [row] = await store.loadNodes([name])
+  if (row) return row
+  const all = await store.loadNodes()
+  const ip = normalizeIp(name)
+  if (ip) {
+    const holders = all.filter((n) => nodeAddresses(n).ips.includes(ip))
+    if (holders.length === 1) return holders[0]
+    if (holders.length > 1) throw new UserError(`--client-node ${name}: the IP is on ${holders.length} nodes (${holders.map((n) => n.nodeName).join(', ')}): give the node's name`, {code: 'ambiguous_node'})
+  }
+  const close = closestNames(name, all.map((n) => n.nodeName), 5)
+  throw new UserError(`unknown node '${name}' for --client-node: not in t_node_info${ip ? ' and no node has that IP' : ''}${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_node'})
 }

@@ -46,6 +46,11 @@ export interface CheckInput {
   addresses: RegistryAddress[]
   objects: string[]
   query: CheckQuery
+  /**
+   * The node_name to send in each question's context, as a real client on that node does (the registry then
+   * answers InSameGroup/InSameSet for it); null or undefined: none sent, it answers for the TCP peer's address.
+   */
+  callerNodeName?: string | null
   timeoutMs: number
   /** Questions in flight per address. */
   window?: number
@@ -75,20 +80,25 @@ export async function runRegistryCheck(input: CheckInput): Promise<CheckReport> 
   const questions: Question[] = input.objects.map((id) => ({fn, args: setId === null ? {id} : {id, setId}}))
   const total = questions.length * input.addresses.length
 
-  // The database's computation, per object and (for caller-relative queries) per caller address.
+  const callerNodeName = input.callerNodeName || null
+  const context = callerNodeName ? {node_name: callerNodeName} : undefined
+  // The database's computation, per object and (for caller-relative queries) per caller: the node_name sent,
+  // else this machine's address on the connection (Current::getHostName). 'stored': as an open-source
+  // registry groups (by the host as stored), for answers that come back unexpanded.
   const expectedCache = new Map<string, Expected>()
-  const expectedFor = (object: string, clientIp: string | null): Expected | null => {
+  const expectedFor = (object: string, clientIp: string | null, groupIdsFrom: 'expanded' | 'stored' = 'expanded'): Expected | null => {
     const db = input.database
     if (!db) return null
-    const callerKey = input.query.kind === 'any' ? '' : (clientIp ?? '')
-    const cacheKey = `${object}\u0000${callerKey}`
+    const caller = callerNodeName ?? clientIp
+    const callerKey = input.query.kind === 'any' ? '' : (caller ?? '')
+    const cacheKey = `${object}\u0000${callerKey}\u0000${groupIdsFrom}`
     const cached = expectedCache.get(cacheKey)
     if (cached) return cached
     const {rows, nodes} = db.data(object)
     let mode: ResolveMode = {kind: 'any'}
-    if (input.query.kind === 'set') mode = {kind: 'set', setId: input.query.setId, clientIp: clientIp ?? undefined}
-    else if (input.query.kind === 'group') mode = clientIp ? {kind: 'group', clientIp} : {kind: 'any'}
-    const result = resolveObject({object, rows, nodes, networks: input.networks, groups: db.groups, mode})
+    if (input.query.kind === 'set') mode = {kind: 'set', setId: input.query.setId, clientIp: caller ?? undefined}
+    else if (input.query.kind === 'group') mode = caller ? {kind: 'group', clientIp: caller} : {kind: 'any'}
+    const result = resolveObject({object, rows, nodes, networks: input.networks, groups: db.groups, mode, groupIdsFrom, proxies: false})
     const expected = {active: result.active, inactive: result.inactive}
     expectedCache.set(cacheKey, expected)
     return expected
@@ -107,9 +117,10 @@ export async function runRegistryCheck(input: CheckInput): Promise<CheckReport> 
   const record = (a: number, q: number, outcome: QuestionOutcome, clientIp: string | null): AnswerRecord => {
     const object = questions[q].args.id
     return buildAnswer({
-      object, address: input.addresses[a], query: fn, setId, clientIp,
+      object, address: input.addresses[a], query: fn, setId, clientIp, callerNodeName,
       status: outcome.status, error: outcome.error, answer: outcome.answer,
       expected: outcome.answer ? expectedFor(object, clientIp) : null,
+      expectedAsStored: () => expectedFor(object, clientIp, 'stored')!,
       changes: outcome.answer ? changesFor(object) : [],
       networks: input.networks,
     })
@@ -119,6 +130,7 @@ export async function runRegistryCheck(input: CheckInput): Promise<CheckReport> 
   const outcomes = await askRegistries(input.addresses, input.servant, questions, {
     timeoutMs: input.timeoutMs,
     window: input.window,
+    context,
     onSettled: (a, q, outcome, clientIp) => {
       if (outcome.answer) answers[a * questions.length + q] = record(a, q, outcome, clientIp)
       input.onProgress?.(++done, total)

@@ -42,6 +42,8 @@ export interface AddressOutcome {
 
 export interface AskOptions {
   timeoutMs: number
+  /** The request context of every question (e.g. {node_name}: the caller the registry groups by). */
+  context?: Record<string, string>
   /** Questions in flight at once on one connection. */
   window?: number
   /**
@@ -89,7 +91,7 @@ class Conversation {
     private readonly port: number,
     private readonly servant: string,
     private readonly questions: readonly Question[],
-    private readonly options: Required<Pick<AskOptions, 'timeoutMs' | 'window'>> & Pick<AskOptions, 'onSettled'>,
+    private readonly options: Required<Pick<AskOptions, 'timeoutMs' | 'window'>> & Pick<AskOptions, 'onSettled' | 'context'>,
     /** Each question's parameters, encoded once for every address. */
     private readonly encoded: readonly Buffer[],
   ) {
@@ -139,7 +141,7 @@ class Conversation {
       const q = this.questions[index]
       const id = this.nextRequestId++
       if (this.nextRequestId > 0x7fffffff) this.nextRequestId = 1
-      frames.push(encodeQueryFrame(this.servant, q.fn, this.encoded[index], id, this.options.timeoutMs))
+      frames.push(encodeQueryFrame(this.servant, q.fn, this.encoded[index], id, this.options.timeoutMs, this.options.context))
       this.inFlight.set(id, {index, sentAt: now, deadline: now + this.options.timeoutMs})
       this.fifo.push(id)
     }
@@ -299,7 +301,7 @@ function encodeAll(questions: readonly Question[]): Buffer[] {
 }
 
 function conversation(host: string, port: number, servant: string, questions: readonly Question[], options: AskOptions, encoded: readonly Buffer[]): Conversation {
-  return new Conversation(host, port, servant, questions, {timeoutMs: options.timeoutMs, window: Math.max(1, options.window ?? DEFAULT_WINDOW), onSettled: options.onSettled}, encoded)
+  return new Conversation(host, port, servant, questions, {timeoutMs: options.timeoutMs, window: Math.max(1, options.window ?? DEFAULT_WINDOW), onSettled: options.onSettled, context: options.context}, encoded)
 }
 
 /** Asks one address every question, on one connection. Never rejects. */

@@ -34,6 +34,8 @@ export interface LiveInput {
   groups: {rules: GroupRuleRow[]; priorities: GroupPriorityRow[]}
   /** resolve's query mode: --set is asked as such; --client-ip cannot be (the registry groups by the caller). */
   mode: QueryMode
+  /** --client-node's node name: asked as that client asks (InSameGroup, or InSameSet with --set), with node_name. */
+  callerNodeName?: string
   timeoutMs?: number
 }
 
@@ -61,10 +63,11 @@ export async function liveSummary(input: LiveInput): Promise<LiveSummary> {
   }
   let query: CheckQuery = {kind: 'any'}
   if (input.mode.kind === 'set') query = {kind: 'set', setId: input.mode.setId}
+  else if (input.callerNodeName !== undefined) query = {kind: 'group'}
   else if (input.mode.kind === 'group') notes.push('asked findObjectById4Any: the registry answers group queries for the caller (this machine), not for --client-ip')
   const data = {rows: input.rows, nodes: input.nodes}
   const report = await runRegistryCheck({
-    servant, addresses, objects: [input.object], query, timeoutMs: input.timeoutMs ?? 1000, networks: input.networks,
+    servant, addresses, objects: [input.object], query, callerNodeName: input.callerNodeName, timeoutMs: input.timeoutMs ?? 1000, networks: input.networks,
     database: {data: () => data, groups: input.groups, changes: (await input.store.recentChanges(RELOAD_WINDOW_SECONDS)) ?? []},
   })
   return {

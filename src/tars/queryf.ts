@@ -108,8 +108,11 @@ export function encodeQueryArgs(fn: QueryFunction, args: QueryArgs): Buffer {
   return w.toBuffer()
 }
 
-/** A whole request frame: QueryF `fn` on `servant` (the locator's object), request id, timeout. */
-export function encodeQueryFrame(servant: string, fn: QueryFunction, args: QueryArgs | Buffer, requestId: number, timeoutMs: number): Buffer {
+/**
+ * A whole request frame: QueryF `fn` on `servant` (the locator's object), request id, timeout, and the
+ * request context (real clients put their `node_name` there: the registry groups by it).
+ */
+export function encodeQueryFrame(servant: string, fn: QueryFunction, args: QueryArgs | Buffer, requestId: number, timeoutMs: number, context: Record<string, string> = {}): Buffer {
   return encodeRequestFrame({
     iVersion: TARS_VERSION,
     cPacketType: 0,
@@ -120,7 +123,7 @@ export function encodeQueryFrame(servant: string, fn: QueryFunction, args: Query
     // The parameters may come encoded already: the same question goes to every address.
     sBuffer: Buffer.isBuffer(args) ? args : encodeQueryArgs(fn, args),
     iTimeout: timeoutMs,
-    context: {},
+    context,
     status: {},
   })
 }

@@ -3,29 +3,30 @@ import {Args, Flags} from '@oclif/core'
 import {UserError} from '../../core/errors.js'
 import {parseLocator} from '../../core/locator.js'
 import {assertKnownNetwork} from '../../core/networks.js'
-import {addressLabel, describeEndpoint, type AnswerRecord, type ListedEndpoint} from '../../core/registry-compare.js'
-import {parseObjectName, parseSetId} from '../../core/resolve.js'
+import {clientOnNode, parseObjectName, parseSetId} from '../../core/resolve.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {resolveLocator} from '../../lib/config.js'
-import {renderTable} from '../../lib/table.js'
+import {loadClientNode} from '../../lib/object-loader.js'
 import {runRegistryCheck, type CheckQuery, type CheckReport, type RegistryAddress} from '../../registry/check.js'
+import {checkView} from '../../registry/check-view.js'
 import {DEFAULT_WINDOW} from '../../registry/client.js'
 import {loadCheckDatabase, registryAddressesFromDatabase, type LoadedCheckDatabase} from '../../registry/database.js'
 import type {Store} from '../../store/types.js'
 
-export type RegistryCheckResult = Omit<CheckReport, 'lines'> & {lines: string[]; timeoutMs: number; notices: string[]; source: unknown}
+export type RegistryCheckResult = Omit<CheckReport, 'lines'> & {lines: string[]; callerNodeName: string | null; timeoutMs: number; notices: string[]; source: unknown}
 
 const DEFAULT_TIMEOUT_MS = 1000
 
 export default class RegistryCheck extends BaseCommand<typeof RegistryCheck> {
   static override summary = 'What the live registries really hand out, on every network, against the database.'
-  static override description = `Asks every registry address (on every network, all at once) QueryF's findObjectById4Any for each object, over TARS, and compares each answer with what \`tarsnet resolve\` computes from the database, as (host, port, protocol) in active and in inactive:
-  agrees      the same endpoints;
-  unexpanded  the registry hands out 0.0.0.0 / :: where the database expands to the nodes' IPs (a registry without multi-network support: clients cannot fail over);
-  differs     anything else: what is missing and extra is listed, with a hint when a row of the object changed less than 300 s ago (the registry reloads changed rows every 10 s, all rows every 300 s).
-Addresses that answer the same question differently are named.
+  static override description = `Asks every registry address (on every network, all at once) QueryF's findObjectById4Any for each object, over TARS, and compares each answer with what \`tarsnet resolve\` computes from the database, as (host, port, protocol) in active and in inactive, then each endpoint's IDC group ids:
+  agrees         the same endpoints, the same groupworkid/grouprealid;
+  groups-differ  the same endpoints, other group ids (an open-source registry takes a 0.0.0.0 endpoint's group from the stored host: -1);
+  unexpanded     the registry hands out 0.0.0.0 / :: where the database expands to the nodes' IPs (a registry without multi-network support: clients cannot fail over);
+  differs        anything else: what is missing and extra is listed, with a hint when a row of the object changed less than 300 s ago (the registry reloads rows changed in the last 150 s every 10 s — check again in about 10 s — and all rows every 300 s).
+The verdict at the top is the worst answer's kind (differs also when addresses answer the same question differently, which are named, or some did not answer).
 Which registries: --locator (a client's locator string), else the profile's "locator" (or TARSNET_LOCATOR; neither with --demo, whose registry is the demo's own: run \`tarsnet demo --serve\`), else tars.tarsregistry.QueryObj's own rows in the database (t_registry_info, expanded per network). With a locator the database may be down: the answers are then compared with each other only.
---set asks findObjectByIdInSameSet; --group asks findObjectByIdInSameGroup, which the registry answers for the caller's address — this machine's address on each connection (shown as the caller).
+--set asks findObjectByIdInSameSet; --group asks findObjectByIdInSameGroup. The registry answers those for the node_name in the request context, else for the TCP peer's address (QueryImp, Current::getHostName). Real clients always send node_name — a TarsCpp server its configured node name (the node's name, which tarsnode writes into its config since framework 3.0.17; before, its local IP), @tars/registry the same — so --client-node NODE (a node name, or an IP of one) asks with node_name = NODE's name: the answer a client on NODE gets. Without it no node_name is sent and the answers are for this machine's address on each connection (shown as the caller), which no real client gets.
 One connection per address; the questions are pipelined on it (--concurrency in flight), each bounded by --timeout.
 Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addresses disagree, or an address did not answer while another did; 2 no registry address answered; 3 could not run (bad locator, unknown object, database down with no locator).`
 
@@ -33,6 +34,7 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
     {description: 'Ask the registries listed in the database about one object', command: '<%= config.bin %> <%= command.id %> App.Server.Obj'},
     {description: 'Every object, with a client\'s own locator', command: "<%= config.bin %> <%= command.id %> --all --locator 'tars.tarsregistry.QueryObj@tcp -h 10.10.0.2 -p 17890:tcp -h 10.20.0.2 -p 17890'"},
     {description: 'What a client in set app.sz.1 is told', command: '<%= config.bin %> <%= command.id %> App.Server.Obj --set app.sz.1'},
+    {description: 'What a client on node 10.10.0.3 is told (IDC groups), as it asks', command: '<%= config.bin %> <%= command.id %> App.Server.Obj --group --client-node 10.10.0.3'},
     {description: 'As a monitoring check', command: '<%= config.bin %> <%= command.id %> --all --json --timeout 500'},
   ]
 
@@ -46,7 +48,8 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
     all: Flags.boolean({summary: 'Every object in the database (t_adapter_conf and t_registry_info servants).'}),
     locator: Flags.string({summary: "The registries to ask, as a client's locator: 'tars.tarsregistry.QueryObj@tcp -h A -p 17890:tcp -h B -p 17890'."}),
     set: Flags.string({summary: 'Ask findObjectByIdInSameSet for this set (name.area.group).', exclusive: ['group']}),
-    group: Flags.boolean({summary: "Ask findObjectByIdInSameGroup: the registry answers for this machine's address (IDC groups).", exclusive: ['set']}),
+    group: Flags.boolean({summary: 'Ask findObjectByIdInSameGroup: the registry answers for the caller (IDC groups): see --client-node.', exclusive: ['set']}),
+    'client-node': Flags.string({summary: "With --group or --set: ask as a client on this node (its name, or one of its IPs) does, with node_name = the node's name in the request context."}),
     timeout: Flags.integer({summary: `Milliseconds for each question, and for each connect (default ${DEFAULT_TIMEOUT_MS}).`, min: 1, max: 600_000}),
     concurrency: Flags.integer({summary: `Questions in flight at once on each registry connection (default ${DEFAULT_WINDOW}).`, min: 1, max: 100_000}),
     network: Flags.string({summary: 'Only ask registry addresses on this network.'}),
@@ -65,6 +68,9 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
     if (flags.all && objects.length > 0) throw new UserError('give objects or --all, not both', {code: 'invalid_arguments'})
     if (!flags.all && objects.length === 0) throw new UserError('missing argument OBJECT: give one or more objects, e.g. `tarsnet registry check App.Server.Obj`, or --all', {code: 'missing_argument'})
     if (flags.set !== undefined) parseSetId(flags.set)
+    if (flags['client-node'] !== undefined && !flags.group && flags.set === undefined) {
+      throw new UserError('--client-node goes with --group or --set: findObjectById4Any does not depend on the caller', {code: 'invalid_flag'})
+    }
     const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
     const locatorSetting = resolveLocator({flag: flags.locator, env: process.env, settings: this.settings(), demo: flags.demo})
     const locator = locatorSetting ? parseLocator(locatorSetting.value, locatorSetting.origin) : undefined
@@ -87,6 +93,11 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
       if (loaded.objects.length === 0) throw new UserError('no objects in the database: nothing to ask', {code: 'no_servants'})
     }
     const names = loaded?.objects ?? objects
+    let callerNodeName: string | null = null
+    if (flags['client-node'] !== undefined) {
+      if (!store) throw new UserError('--client-node needs the database (to find the node), which could not be read', {code: 'no_database'})
+      callerNodeName = clientOnNode(await loadClientNode(store, flags['client-node'])).callerNodeName
+    }
 
     const networks = this.networksFor(() => [...(loaded?.nodeIps ?? []), ...(locator?.addresses.map((a) => a.host) ?? [])])
     assertKnownNetwork(networks, flags.network)
@@ -109,18 +120,18 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
     let query: CheckQuery = {kind: 'any'}
     if (flags.set !== undefined) query = {kind: 'set', setId: flags.set}
     else if (flags.group) query = {kind: 'group'}
-    if (query.kind !== 'any') {
-      this.notice(`${query.kind === 'group' ? 'findObjectByIdInSameGroup' : 'findObjectByIdInSameSet'} is answered for the caller's address: each answer is for this machine's address on that connection (the caller column), not for other clients`)
+    if (query.kind !== 'any' && callerNodeName === null) {
+      this.notice(`${query.kind === 'group' ? 'findObjectByIdInSameGroup' : 'findObjectByIdInSameSet'} asked without node_name: each answer is for this machine's address on that connection (the caller column), which no real client gets (they send node_name): use --client-node`)
     }
 
     const report = await this.withProgress((onProgress) => runRegistryCheck({
-      servant, addresses, objects: names, query, timeoutMs, window: flags.concurrency, networks,
+      servant, addresses, objects: names, query, callerNodeName, timeoutMs, window: flags.concurrency, networks,
       database: loaded?.database ?? null, onProgress,
     }))
-    if (!this.jsonEnabled()) this.render(report, query)
+    if (!this.jsonEnabled()) for (const line of checkView(report, query, (style, text) => this.paint(style, text))) this.log(line)
     process.exitCode = report.exitCode
     const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
-    return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
+    return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, callerNodeName, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
   }
 
   /** "asking 1200/4000…" on stderr, only on a terminal and only after a second. */
@@ -149,60 +160,5 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
       if (interval) clearInterval(interval)
       if (shown) process.stderr.write('\r\u001B[2K')
     }
-  }
-
-  private render(report: CheckReport, query: CheckQuery): void {
-    const caller = query.kind !== 'any'
-    const head = ['REGISTRY', 'NETWORK', 'STATUS', 'LATENCY', 'ANSWERED', ...(caller ? ['CALLER'] : [])]
-    const rows = report.registries.map((r) => [
-      `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`,
-      r.network ?? this.paint('yellow', '(none)'),
-      r.status === 'ok' ? this.paint('green', 'ok') : this.paint('red', r.status === 'error' && r.error ? `error: ${r.error.message}` : r.status),
-      r.latencyMs === null ? '-' : `${r.latencyMs.toFixed(1)} ms`,
-      `${r.answered}/${r.asked}`,
-      ...(caller ? [r.clientIp ?? '-'] : []),
-    ])
-    this.log(`${report.query}${report.setId ? ` (${report.setId})` : ''}: ${report.answers.length / Math.max(1, report.registries.length)} object(s) × ${report.registries.length} registry address(es)`)
-    this.log(renderTable(head, rows, {squeeze: ['STATUS', 'LATENCY', 'ANSWERED']}))
-
-    // Per object, the answers that do not agree, grouped when several addresses say the same.
-    const down = new Set(report.registries.filter((r) => r.status !== 'ok').map((r) => `${r.host} ${r.port}`))
-    // Objects in the order asked (the answers of one address come in that order).
-    const byObject = new Map<string, AnswerRecord[]>(report.answers.slice(0, report.answers.length / Math.max(1, report.registries.length)).map((a) => [a.object, []]))
-    for (const a of report.answers) {
-      if (a.verdict === 'agrees' || (a.status === 'ok' && a.verdict === null)) continue
-      if (a.status !== 'ok' && down.has(`${a.host} ${a.port}`)) continue // said once, in the table above
-      byObject.set(a.object, [...(byObject.get(a.object) ?? []), a])
-    }
-    for (const [object, answers] of byObject) {
-      if (answers.length === 0) continue
-      this.log('')
-      this.log(this.paint('bold', object))
-      const groups = new Map<string, AnswerRecord[]>()
-      for (const a of answers) {
-        const key = JSON.stringify([a.status, a.error, a.verdict, a.reasons, a.hint, a.missingActive, a.extraActive, a.missingInactive, a.extraInactive, caller ? a.clientIp : null])
-        groups.set(key, [...(groups.get(key) ?? []), a])
-      }
-      for (const list of groups.values()) this.renderAnswer(list)
-    }
-    this.log('')
-    const color = report.verdict === 'ok' ? 'green' : report.verdict === 'differs' ? 'yellow' : 'red'
-    for (const line of report.lines) this.log(line.startsWith('OK') || line.startsWith('DIFFERS') || line.startsWith('UNREACHABLE') ? this.paint(color, line) : line)
-  }
-
-  private renderAnswer(list: AnswerRecord[]): void {
-    const a = list[0]
-    const who = list.map(addressLabel).join(', ')
-    if (a.status !== 'ok') {
-      this.log(`  ${who}: ${this.paint('red', a.status)}${a.error ? ` — ${a.error.message}` : ''}`)
-      return
-    }
-    this.log(`  ${who}: ${this.paint(a.verdict === 'unexpanded' ? 'yellow' : 'red', a.verdict ?? '')}${a.clientIp && a.query !== 'findObjectById4Any' ? ` (for caller ${a.clientIp})` : ''}`)
-    for (const r of a.reasons) this.log(`    ${r}`)
-    const lists: Array<[string, ListedEndpoint[]]> = [
-      ['missing active', a.missingActive], ['extra active', a.extraActive], ['missing inactive', a.missingInactive], ['extra inactive', a.extraInactive],
-    ]
-    for (const [label, eps] of lists) if (eps.length > 0) this.log(`    ${label}: ${eps.map(describeEndpoint).join(', ')}`)
-    if (a.hint) this.log(`    ${this.paint('dim', `hint: ${a.hint}`)}`)
   }
 }
