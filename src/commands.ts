@@ -11,6 +11,7 @@ import ConfigShow from './commands/config/show.js'
 import DbMigrate from './commands/db/migrate.js'
 import Demo from './commands/demo.js'
 import Exporter from './commands/exporter.js'
+import Failover from './commands/failover.js'
 import Impact from './commands/impact.js'
 import Init from './commands/init.js'
 import Mesh from './commands/mesh.js'
@@ -35,6 +36,7 @@ export const commands = {
   'db:migrate': DbMigrate,
   demo: Demo,
   exporter: Exporter,
+  failover: Failover,
   impact: Impact,
   init: Init,
   mesh: Mesh,
