@@ -1,7 +1,8 @@
 // The failover drill's TarsCpp client: calls OBJ (a direct proxy string, one endpoint per network and node)
 // asynchronously at a fixed rate and prints, once a second, one JSON line of what it saw in that second:
 // {"t":SECOND,"ok":N,"timeout":N,"exception":N,"by":{"TAG":N,...}} (answers counted per servant tag).
-// Usage: failover-client --obj=OBJ --rate=CALLS_PER_S --seconds=S [--timeout=MS] [--config=KEY=VALUE,...]
+// Usage: failover-client --obj=OBJ --rate=CALLS_PER_S --seconds=S [--conf=FILE] [--timeout=MS]
+// FILE is a Tars config text: its <tars><application><client> keys (async-invoke-timeout …) configure the client.
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <thread>
 #include "servant/Communicator.h"
+#include "util/tc_config.h"
 #include "util/tc_option.h"
 #include "Failover.h"
 
@@ -43,22 +45,18 @@ int main(int argc, char *argv[])
     int seconds = TC_Common::strto<int>(option.getValue("seconds"));
     if (obj.empty() || rate <= 0 || seconds <= 0)
     {
-        std::cerr << "usage: failover-client --obj=OBJ@ENDPOINTS --rate=N --seconds=S [--timeout=MS] [--config=k=v,k=v]" << std::endl;
+        std::cerr << "usage: failover-client --obj=OBJ@ENDPOINTS --rate=N --seconds=S [--conf=FILE] [--timeout=MS]" << std::endl;
         return 2;
     }
     Communicator comm;
+    if (option.hasParam("conf"))
+    {
+        // As an Application does: the client section of the config file sets the communicator.
+        TC_Config conf;
+        conf.parseFile(option.getValue("conf"));
+        comm.setProperty(conf);
+    }
     comm.setProperty("netthread", "1");
-    if (option.hasParam("timeout"))
-    {
-        comm.setProperty("async-invoke-timeout", option.getValue("timeout"));
-        comm.setProperty("sync-invoke-timeout", option.getValue("timeout"));
-    }
-    // Any other client setting, as the config's <client> section would give it.
-    for (const std::string &kv : TC_Common::sepstr<std::string>(option.getValue("config"), ","))
-    {
-        std::string::size_type eq = kv.find('=');
-        if (eq != std::string::npos) comm.setProperty(kv.substr(0, eq), kv.substr(eq + 1));
-    }
     TarsnetPeer::EchoPrx prx = comm.stringToProxy<TarsnetPeer::EchoPrx>(obj);
 
     std::atomic<bool> running(true);
