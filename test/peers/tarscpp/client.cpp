@@ -20,7 +20,7 @@ static std::atomic<int> g_ok(0), g_timeout(0), g_exception(0);
 static std::mutex g_lock;
 static std::map<std::string, int> g_by;
 
-struct Callback : public TarsnetPeer::EchoPrxCallback
+struct EchoCallback : public TarsnetPeer::EchoPrxCallback
 {
     void callback_echo(tars::Int32 ret, const std::string &rsp) override
     {
@@ -86,7 +86,7 @@ int main(int argc, char *argv[])
     {
         try
         {
-            prx->async_echo(new Callback(), "x");
+            prx->async_echo(new EchoCallback(), "x");
         }
         catch (std::exception &)
         {
