@@ -3,7 +3,8 @@
  * Options in, a plain result out; the views render it (view.ts).
  */
 import {UserError} from '../core/errors.js'
-import {chooseNetworks, type Network} from '../core/networks.js'
+import type {ClusterRows} from '../core/cluster.js'
+import {chooseNetworks, type Network, type Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {buildEndpointMap, serverOfStatName, summarizeTraffic, type TrafficSummary} from '../core/traffic.js'
 import {closestNames, globToRegExp, naturalCompare} from '../core/text.js'
@@ -19,6 +20,8 @@ export interface TrafficOptions {
   stat: StatSource
   store: Store
   configuredNetworks: Network[]
+  /** The cluster's rows and networks when the caller has loaded them already (check --traffic). */
+  cluster?: {rows: ClusterRows; networks: Networks}
 }
 
 export interface TrafficResult extends TrafficSummary {
@@ -45,8 +48,8 @@ export function pickObjects(patterns: string[], known: Iterable<string>): string
 }
 
 export async function runTraffic(options: TrafficOptions): Promise<TrafficResult> {
-  const rows = await loadClusterRows(options.store)
-  const networks = chooseNetworks(options.configuredNetworks, options.store.savedNetworks, () => rows.nodes.flatMap((n) => nodeAddresses(n).ips))
+  const rows = options.cluster?.rows ?? await loadClusterRows(options.store)
+  const networks = options.cluster?.networks ?? chooseNetworks(options.configuredNetworks, options.store.savedNetworks, () => rows.nodes.flatMap((n) => nodeAddresses(n).ips))
   const map = buildEndpointMap(rows, networks)
   const wanted = options.objects.length > 0 ? pickObjects(options.objects, map.objects.keys()) : null
   const stat = await openStatDb(options.stat)
