@@ -28,6 +28,7 @@ import Probe from './commands/probe.js'
 import RegistryCheck from './commands/registry/check.js'
 import Resolve from './commands/resolve.js'
 import SnapshotSave from './commands/snapshot/save.js'
+import Traffic from './commands/traffic.js'
 
 export const commands = {
   autocomplete: Autocomplete,
@@ -53,4 +54,5 @@ export const commands = {
   'registry:check': RegistryCheck,
   resolve: Resolve,
   'snapshot:save': SnapshotSave,
+  traffic: Traffic,
 }

@@ -4,7 +4,9 @@ import {CODES, SEVERITIES, explainCode, runCheck, type CheckResult, type Finding
 import {assertKnownNetwork} from '../core/networks.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
+import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
 import {renderTable} from '../lib/table.js'
+import {runTraffic} from '../traffic/run.js'
 
 export type CheckCommandResult =
   | (CheckResult & {scope: {nodes: string[]; object: string | null; network: string | null}; notices: string[]})
@@ -13,12 +15,14 @@ export type CheckCommandResult =
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Is the cluster really multi-network? Every broken promise of the design, by severity, with what to do.'
   static override description = `Reads the nodes, servers, adapters and registry rows once and resolves every object as the registry would (as \`tarsnet resolve\` does), then reports what breaks the multi-network design: nodes missing a network, servants bound to one IP, objects or the registry reachable on one network, duplicate IPs (critical); nodes on the fallback, IPs in no network, objects on one node, active servants on stale nodes, wildcards of the wrong IP family (warning); what could not be judged (info). Nothing is said about what is fine.
+--traffic adds what the clients did, from tarsstat's record (as \`tarsnet traffic\` reads it, over --since, default 30m): callers still sending calls to a dead IP (clients-stuck) or failing on every network (clients-failing), critical; objects whose calls all went to one network of several (traffic-one-network), info.
 --node, --object and --network keep the findings about what is in scope (a cluster-wide finding such as the registry's only when the registry's node is in scope).
 Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 could not run. \`tarsnet check --explain CODE\` says why a finding matters and what to do.`
 
   static override examples = [
     {description: 'Check the built-in demo cluster', command: '<%= config.bin %> <%= command.id %> --demo'},
     {description: 'Only the nodes of one rack, as JSON (for CI or cron)', command: '<%= config.bin %> <%= command.id %> --node \'10.10.1.*\' --json'},
+    {description: 'Also what the clients did in the last hour (tarsstat\'s record)', command: '<%= config.bin %> <%= command.id %> --traffic --since 1h'},
     {description: 'What a finding means and what to do', command: '<%= config.bin %> <%= command.id %> --explain servant-bound-to-ip'},
   ]
 
@@ -27,6 +31,8 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
     object: Flags.string({summary: 'Only findings about objects matching this glob (e.g. \'Plant.*\').'}),
     network: Flags.string({summary: 'Only findings about this network.'}),
     explain: Flags.string({summary: 'Say what a finding code means and what to do about it, then exit.'}),
+    traffic: Flags.boolean({summary: 'Also findings from tarsstat\'s record: stuck and failing callers, objects used on one network only.'}),
+    ...statFlags,
   }
 
   protected override errorExitCode = 3
@@ -44,11 +50,15 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
       }
       return info
     }
+    // The record's flags are checked before anything is opened.
+    const record = flags.traffic ? {window: statWindowOf(flags), stat: statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})} : undefined
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
-    const {view, networks, nowMs} = await loadCluster(store, this.settings().networks.value)
+    const {view, networks, nowMs, rows} = await loadCluster(store, this.settings().networks.value)
     assertKnownNetwork(networks, flags.network)
-    const result = runCheck(view, nowMs, {nodes: flags.node, object: flags.object, network: flags.network})
+    const traffic = record && await runTraffic({...record, objects: [], store, configuredNetworks: this.settings().networks.value, cluster: {rows, networks}})
+    for (const n of traffic?.notices ?? []) this.notice(n)
+    const result = runCheck(view, nowMs, {nodes: flags.node, object: flags.object, network: flags.network}, {traffic})
     if (!this.jsonEnabled()) this.render(result)
     process.exitCode = result.exitCode
     return {...result, scope: {nodes: flags.node ?? [], object: flags.object ?? null, network: flags.network ?? null}, notices: this.notices, ...this.sourceJson()}

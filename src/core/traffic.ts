@@ -358,6 +358,8 @@ export interface CallerReport {
   deadIps: string[]
   /** Failing IPs it still calls with less than 5 % of its calls in the last slot (retries, not stuck). */
   probingIps: string[]
+  /** The share of its last slot's calls that went to IPs where most of its calls failed (0 to 1). */
+  deadShare: number
   /** What this caller's language cannot show in the record (§9). */
   note: string | null
 }
@@ -467,6 +469,7 @@ export function judgeCaller(series: CallerSeries, networkOf: (ip: string) => str
     lastSlot: {end: formatNaive(lastEnd), networks: networkList(lastNets)},
     deadIps: sortIps(deadIps),
     probingIps: sortIps(probingIps),
+    deadShare: Math.round(failingShare * 10_000) / 10_000,
     note: languageNote(language),
   }
 }
@@ -559,4 +562,39 @@ function verdictOf(callers: CallerReport[]): TrafficVerdict {
 
 function worst(list: TrafficVerdict[]): TrafficVerdict {
   return list.includes('outage') ? 'outage' : list.includes('degraded') ? 'degraded' : 'ok'
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Findings for `check --traffic`
+
+export interface TrafficFinding {
+  code: 'clients-stuck' | 'clients-failing' | 'traffic-one-network'
+  object: string
+  message: string
+  /** Nodes of the dead IPs (stuck, failing). */
+  nodes: string[]
+  network?: string
+  ip?: string
+}
+
+/** What the record says that `check` reports: stuck and failing callers, and objects used on one network of several. */
+export function trafficFindings(summary: TrafficSummary): TrafficFinding[] {
+  const out: TrafficFinding[] = []
+  for (const o of summary.objects) {
+    const nodeOf = new Map(o.endpoints.map((e) => [e.ip, e.node]))
+    for (const c of o.callers) {
+      if (c.verdict !== 'stuck' && c.verdict !== 'failing') continue
+      const who = `${c.caller}${c.language ? ` (${c.language})` : ''}`
+      const nodes = [...new Set(c.deadIps.map((ip) => nodeOf.get(ip)).filter((n): n is string => n !== undefined))]
+      const message = c.verdict === 'stuck'
+        ? `${who} still sends ${Math.round(c.deadShare * 100)} % of its calls to ${c.deadIps.join(', ')}, where most fail (slot ending ${c.lastSlot.end})`
+        : `${who}: most of its calls fail on every network it uses (slot ending ${c.lastSlot.end}: ${c.lastSlot.networks.map((n) => `${n.network} ${n.ok}/${n.calls} answered`).join(', ')})`
+      out.push({code: c.verdict === 'stuck' ? 'clients-stuck' : 'clients-failing', object: o.object, message, nodes, ...(c.deadIps[0] ? {ip: c.deadIps[0]} : {})})
+    }
+    const used = o.networks.filter((n) => n.calls > 0 && n.network !== NO_NETWORK).map((n) => n.network)
+    if (used.length === 1 && o.nodeNetworks.length >= 2) {
+      out.push({code: 'traffic-one-network', object: o.object, network: used[0], nodes: [], message: `every call to ${o.object} in the window went to ${used[0]}, though its nodes have ${o.nodeNetworks.join(' and ')}`})
+    }
+  }
+  return out
 }
