@@ -8,6 +8,7 @@ import {UserError} from './errors.js'
 import {STALE_HEARTBEAT_SECONDS} from './nodes.js'
 import {hostPort, wildcardOf, type ResolvedEndpoint} from './resolve.js'
 import {formatAge, matcher, naturalCompare} from './text.js'
+import type {FailoverFinding} from './failover.js'
 import {trafficFindings, type TrafficSummary} from './traffic.js'
 
 export type Severity = 'critical' | 'warning' | 'info'
@@ -153,6 +154,26 @@ export const CODES: Record<string, CodeInfo> = {
     todo: 'check why clients avoid the other network (`tarsnet traffic OBJECT`, `tarsnet resolve OBJECT`)',
     explain: 'Every call recorded by tarsstat to the object in the window went to one network, although its nodes have two or more: the other network is unused, so nobody would notice it failing before it is needed. Either the clients were handed one network only (`tarsnet resolve OBJECT`), or they failed over earlier and the other network is down (`tarsnet probe OBJECT`).',
   },
+  'failover-object-down': {
+    severity: 'critical', title: 'an object has no endpoint left when one network is cut (failover)',
+    todo: 'give the object\'s servers an endpoint on another network (`tarsnet resolve OBJECT` shows where it lives)',
+    explain: 'With `check --failover`, each network is cut in turn (as `tarsnet impact --cut NETWORK`): this object loses every endpoint under one of the cuts, so no client setting can save its callers. `tarsnet failover OBJECT` shows what each caller loses.',
+  },
+  'failover-slow-detect': {
+    severity: 'warning', title: 'a caller keeps calling a dead IP for more than 10 s (failover)',
+    todo: 'lower the call timeout (async-invoke-timeout, or sync-invoke-timeout for sync calls) in the template or profile the finding names',
+    explain: 'With `check --failover`, each caller\'s effective client settings (its template chain, its server\'s profile, its library\'s defaults) are put through its library\'s failure detection: this caller sends its share of calls to a dead IP for more than 10 s after a network is cut, and each of them fails. The call timeout usually dominates (TarsJava\'s shipped template sets 20 s): lower it where the finding says. `tarsnet failover` shows every caller with the setting that dominates.',
+  },
+  'failover-keeps-failing': {
+    severity: 'warning', title: 'a caller keeps losing calls for as long as a network is down (failover)',
+    todo: 'during a long outage take the dead endpoints out of the registry (mark the servers or the node\'s IP inactive); `tarsnet failover` shows how many calls a minute',
+    explain: 'With `check --failover`: some clients never stop calling a dead IP for good. Tars.js puts a dead endpoint back into the rotation while its reconnect is pending (about half the time with its defaults); TarsGo and TarsJava send it one probe call every 30 s. These are code defaults, not config keys: the remedy is to take the dead endpoints out of what the registry hands out.',
+  },
+  'failover-slow-refresh': {
+    severity: 'warning', title: 'a caller refreshes its endpoint list from the registry only every few minutes (failover)',
+    todo: 'set refresh-endpoint-interval=60000 in the template or profile the finding names',
+    explain: 'With `check --failover`: refresh-endpoint-interval (ms) is how often a client asks the registry for the object\'s endpoints. At two minutes or more, a server or IP marked inactive in the registry keeps getting calls from this caller for minutes. Tars ships 60000.',
+  },
   'networks-not-configured': {
     severity: 'info', title: 'no networks configured',
     todo: 'define the networks: --networks \'x=CIDR;y=CIDR\', TARSNET_NETWORKS or the profile (`tarsnet init`)',
@@ -172,7 +193,7 @@ interface Scoped extends Finding {
   scope: {nodes: string[]; objects: string[]; networks: string[]}
 }
 
-export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {}, record?: {traffic?: TrafficSummary}): CheckResult {
+export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {}, record?: {traffic?: TrafficSummary; failover?: FailoverFinding[]}): CheckResult {
   const {networks} = view
   const all: Scoped[] = []
   const allNetworks = networks.list.map((n) => n.name)
@@ -343,6 +364,11 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
     for (const f of trafficFindings(record.traffic)) {
       add(f.code, f.message, {object: f.object, ...(f.nodes[0] ? {node: f.nodes[0]} : {}), ...(f.network ? {network: f.network} : {}), ...(f.ip ? {ip: f.ip} : {})}, {nodes: f.nodes, objects: [f.object], networks: f.network ? [f.network] : allNetworks})
     }
+  }
+
+  // What a cut of each network would cost the callers (check --failover): core/failover.ts.
+  for (const f of record?.failover ?? []) {
+    add(f.code, f.message, f.object ? {object: f.object} : {}, {nodes: [], objects: f.object ? [f.object] : [], networks: f.cut ? [f.cut] : allNetworks})
   }
 
   const findings = inScope(all, scope).map(({scope: _s, ...f}) => f)
