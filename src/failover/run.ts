@@ -76,6 +76,29 @@ export async function runFailoverCommand(store: Store, loaded: {rows: ClusterRow
   return {...result, rateSource, notices}
 }
 
+/**
+ * For `impact`: each object's expected failed calls under these cuts (all callers, blackholed), from
+ * tarsstat's callers and rates; null when the record cannot be read (impact then says nothing of calls).
+ */
+export async function expectedFailedCalls(store: Store, loaded: {rows: ClusterRows; view: ClusterView; networks: Networks}, cuts: Cut[], statSource: () => StatSource, statWindow: {sinceSeconds: number; untilSeconds: number}): Promise<Map<string, {failedCalls: number; steadyFailedPerMinute: number; callers: number}> | null> {
+  let byObject: Map<string, Caller[]>
+  try {
+    const profiles = await store.loadClientProfiles()
+    const {clients} = serverClients(profiles.servers, profiles.templates, 'async')
+    byObject = await ratesFromStat(loaded, {objects: [], cuts: [], call: 'async', mode: 'blackhole', statSource, statWindow}, clients, [])
+  } catch {
+    // Optional for impact: no record, or settings that do not parse (`tarsnet failover` names the problem).
+    return null
+  }
+  const result = runFailover({view: loaded.view, scenarios: [{name: 'cut', cuts}], objects: [], callersOf: (o) => byObject.get(o) ?? [], mode: 'blackhole', call: 'async'})
+  const out = new Map<string, {failedCalls: number; steadyFailedPerMinute: number; callers: number}>()
+  for (const o of result.objects) {
+    if (o.callers.length === 0) continue
+    out.set(o.object, {failedCalls: o.callers.reduce((n, c) => n + c.failedCalls, 0), steadyFailedPerMinute: o.callers.reduce((n, c) => n + c.steadyFailedPerMinute, 0), callers: o.callers.length})
+  }
+  return out
+}
+
 /** Each object's callers and their rates from tarsstat; a record that cannot be read asks for --rate (exit 3). */
 async function ratesFromStat(loaded: {rows: ClusterRows; networks: Networks}, options: FailoverOptions, clients: Map<string, ServerClient>, notices: string[]): Promise<Map<string, Caller[]>> {
   const {openStatDb, readCallerRates} = await import('../stat/callers.js')
