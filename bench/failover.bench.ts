@@ -59,7 +59,7 @@ export default async function failoverBench(): Promise<BenchRow[]> {
   }
   const pad = (s: string | number, n: number) => String(s).padEnd(n)
   console.log(`failover: ${RATE} calls/s over 2 nodes × 2 networks, x blackholed ${DOWN} s then healed, call timeout ${TIMEOUT_MS} ms`)
-  console.log(`  ${pad('client', 16)}${pad('first failed (model / measured)', 34)}${pad('per minute (model / measured)', 32)}recovery s (model / measured)`)
+  console.log(`  ${pad('client', 16)}${pad('first failed (model / measured)', 34)}${pad('per minute (model / measured)', 32)}recovery s (model: at most / measured)`)
   for (const o of outcomes) {
     console.log(`  ${pad(o.client, 16)}${pad(`${o.model.failedCalls} / ${o.first}`, 34)}${pad(`${o.model.steadyFailedPerMinute} / ${o.perMinute}`, 32)}${o.model.recoverSeconds} / ${o.recover ?? 'none'}`)
   }

@@ -97,7 +97,7 @@ describe('the failover model', () => {
   const cpp = clientSettings('cpp', '3.0.22', configLayers(server({}), templates()))
   it('C++ ≥3.0.22, 100 calls/s, 2 of 4 endpoints blackholed: one timeout of its share, then nothing', () => {
     const m = modelCaller(cpp, 100, 4, 2)
-    assert.deepEqual([m.detectSeconds, m.failedCalls, m.steadyFailedPerMinute, m.recoverSeconds], [5, 250, 0, 10])
+    assert.deepEqual([m.detectSeconds, m.failedCalls, m.steadyFailedPerMinute, m.recoverSeconds], [5, 250, 0, 5])
     assert.equal(m.dominant.name, 'async-invoke-timeout')
     assert.equal(m.dominant.source, 'template tars.default')
   })
