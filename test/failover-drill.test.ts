@@ -5,7 +5,7 @@
  * file. Network x is blackholed (iptables DROP in a chain of our own, removed after) five seconds in; the
  * failed calls the client counted must be within ±30 % of what `tarsnet failover` predicts for that
  * client (same rate, timeout, endpoints, language and version). Minutes of outage and the heal are in
- * the benchmark (npm run bench -- failover).
+ * the benchmark (npm run bench -- failover). The same with a network that answers with resets (--refused).
  */
 import assert from 'node:assert/strict'
 import type {ChildProcess} from 'node:child_process'
@@ -59,5 +59,30 @@ describe('failover drill: the model against real clients, network x blackholed',
     const lines = await runDrill({client: 'node', port, rate: RATE, timeoutMs: TIMEOUT_MS, cutAt: CUT_AT, seconds: SECONDS, dir})
     assert.ok(failedBetween(lines, 0, CUT_AT - 1) === 0, `calls failed before the cut: ${JSON.stringify(lines.slice(0, CUT_AT))}`)
     within30(failedBetween(lines, CUT_AT - 1, lines.length), model.failedCalls, 'Tars.js client')
+  })
+})
+
+describe('failover drill: network x answers with resets (--refused)', () => {
+  it('the TarsCpp client loses only the calls in flight', async () => {
+    assert.deepEqual(drillMissing('cpp'), [])
+    const dir = scratchDir()
+    const port = await freePort()
+    children.push(...await startCppServants(port, dir))
+    const model = await modelFor('cpp', RATE, TIMEOUT_MS, port, dir, 'refused')
+    const lines = await runDrill({client: 'cpp', port, rate: RATE, timeoutMs: TIMEOUT_MS, cutAt: CUT_AT, seconds: SECONDS, dir, mode: 'refused'})
+    const measured = failedBetween(lines, CUT_AT - 1, lines.length)
+    process.stdout.write(`TarsCpp client, refused: measured ${measured} failed calls, model ${model.failedCalls}\n`)
+    assert.equal(model.detectSeconds, 0)
+    // A handful at most: a fraction of a second's calls, nowhere near a timeout's worth (RATE × share × 2 s = 40).
+    assert.ok(measured <= model.failedCalls + 3, `measured ${measured}, the model ${model.failedCalls}`)
+  })
+
+  it('the Tars.js client waits its timeout even so, as the model says', async () => {
+    const dir = scratchDir()
+    const port = await freePort()
+    for (const ip of ALL_IPS) servants.push(await startTarsJsServant(OBJ, ip, port))
+    const model = await modelFor('node', RATE, TIMEOUT_MS, port, dir, 'refused')
+    const lines = await runDrill({client: 'node', port, rate: RATE, timeoutMs: TIMEOUT_MS, cutAt: CUT_AT, seconds: SECONDS, dir, mode: 'refused'})
+    within30(failedBetween(lines, CUT_AT - 1, lines.length), model.failedCalls, 'Tars.js client, refused')
   })
 })

@@ -55,10 +55,11 @@ export function modelCaller(s: ClientSettings, rate: number, total: number, dead
         dominant = rule('maxConnectExc', b.maxConnectExc)
         return finish(0, dead, 0)
       case 'nodejs': {
-        detect = (b.frequenceFailInvoke - 1) / perEndpoint
-        notes.push('[I] refused: each reconnect is refused at once; the calls queued on it fail, then the endpoint rests tryTimeInterval')
-        dominant = rule('frequenceFailInvoke', b.frequenceFailInvoke)
-        return finish(detect, b.frequenceFailInvoke * dead, dead * b.frequenceFailInvoke * 60 / b.tryTimeInterval)
+        // Measured (the failover drill): the calls queued on a refused reconnect still wait their timeout,
+        // so detection is as slow as under a blackhole; afterwards only each retry's first call fails.
+        detect = T + Math.max(b.minFrequenceFailTime, (b.frequenceFailInvoke - 1) / perEndpoint)
+        notes.push('refused: calls queued on the refused reconnect still wait for their timeout; then one call per dead endpoint fails at each retry (every tryTimeInterval)')
+        return finish(detect, rate * share * detect, dead * 60 / b.tryTimeInterval)
       }
       case 'go':
         // Calls fail at once, but an endpoint is marked dead only once its last success is 5 s old.

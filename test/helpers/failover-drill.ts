@@ -45,7 +45,7 @@ function iptables(args: string[]): void {
 }
 
 /** A blackhole of our own: a chain hooked from OUTPUT; `drop(cidr)` starts dropping, `heal()` stops, `remove()` cleans up. */
-export function blackhole(): {drop(cidr: string): void; heal(): void; remove(): void} {
+export function blackhole(): {drop(cidr: string): void; reject(cidr: string): void; heal(): void; remove(): void} {
   const chain = `TNFAILOVER${process.pid}`
   spawnSync('iptables', ['-w', '-D', 'OUTPUT', '-j', chain], {stdio: 'ignore'})
   spawnSync('iptables', ['-w', '-F', chain], {stdio: 'ignore'})
@@ -54,6 +54,8 @@ export function blackhole(): {drop(cidr: string): void; heal(): void; remove(): 
   iptables(['-I', 'OUTPUT', '-j', chain])
   return {
     drop: (cidr) => iptables(['-A', chain, '-d', cidr, '-j', 'DROP']),
+    // A network that answers with resets: every TCP segment to it is refused.
+    reject: (cidr) => iptables(['-A', chain, '-d', cidr, '-p', 'tcp', '-j', 'REJECT', '--reject-with', 'tcp-reset']),
     heal: () => iptables(['-F', chain]),
     remove: () => {
       spawnSync('iptables', ['-w', '-D', 'OUTPUT', '-j', chain], {stdio: 'ignore'})
@@ -159,6 +161,8 @@ export interface DrillPlan {
   healAt?: number
   seconds: number
   dir: string
+  /** Blackholed (default) or refused (resets). */
+  mode?: 'blackhole' | 'refused'
 }
 
 /** Runs the client through the plan; returns its per-second lines. */
@@ -185,7 +189,7 @@ export async function runDrill(plan: DrillPlan): Promise<Second[]> {
       }
     })
     child.stderr.on('data', (d) => (stderr += d))
-    timers.push(setTimeout(() => hole.drop(`${X}.0/24`), plan.cutAt * 1000))
+    timers.push(setTimeout(() => (plan.mode === 'refused' ? hole.reject(`${X}.0/24`) : hole.drop(`${X}.0/24`)), plan.cutAt * 1000))
     if (plan.healAt !== undefined) timers.push(setTimeout(() => hole.heal(), plan.healAt * 1000))
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     if (code !== 0) throw new Error(`${plan.client} client exited ${code}: ${stderr.slice(-500)}`)
