@@ -95,7 +95,7 @@ function clientKeys(config: Map<string, ConfigValue>): Map<string, string> {
  * or a profile that does not parse is an error (exit 3). Tars itself stops a loop silently and treats a
  * missing template as empty, which is exactly what an operator needs to hear about.
  */
-export function configLayers(server: ProfileServerRow, templates: ReadonlyMap<string, ProfileTemplateRow>): ConfigLayer[] {
+export function configLayers(server: ProfileServerRow, templates: ReadonlyMap<string, ProfileTemplateRow>, parsed = new Map<string, ConfigLayer>()): ConfigLayer[] {
   const chain: ProfileTemplateRow[] = []
   let name = server.templateName.trim()
   let child = `the template of ${server.application}.${server.serverName} (node ${server.nodeName})`
@@ -109,7 +109,12 @@ export function configLayers(server: ProfileServerRow, templates: ReadonlyMap<st
     child = `parent of ${name}`
     name = t.parentsName.trim()
   }
-  const layers: ConfigLayer[] = chain.reverse().map((t) => ({source: `template ${t.templateName}`, client: clientKeys(parseTarsConfig(t.profile, `profile of template ${t.templateName}`))}))
+  // `parsed` keeps each template's layer across servers: thousands of servers share a few templates.
+  const layers: ConfigLayer[] = chain.reverse().map((t) => {
+    let layer = parsed.get(t.templateName)
+    if (!layer) parsed.set(t.templateName, (layer = {source: `template ${t.templateName}`, client: clientKeys(parseTarsConfig(t.profile, `profile of template ${t.templateName}`))}))
+    return layer
+  })
   const own = `${server.application}.${server.serverName}`
   if ((server.profile ?? '').trim() !== '') layers.push({source: `profile of ${own}`, client: clientKeys(parseTarsConfig(server.profile ?? '', `profile of ${own} (node ${server.nodeName})`))})
   return layers

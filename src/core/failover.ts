@@ -6,7 +6,7 @@
  * returns, `recoverSeconds` pass before the endpoint gets calls again. Each language's rules come from
  * its code (core/client-config.ts has the numbers); [I] in a note marks an inference from that code.
  */
-import {clientSettings, configLayers, LANGUAGES, NODE_BREAKER, GO_RULES, JAVA_RULES, LANGUAGE_LABEL, type ClientSettings, type Language, type Setting} from './client-config.js'
+import {clientSettings, configLayers, LANGUAGES, NODE_BREAKER, GO_RULES, JAVA_RULES, LANGUAGE_LABEL, type ClientSettings, type ConfigLayer, type Language, type Setting} from './client-config.js'
 import type {ProfileServerRow, ProfileTemplateRow} from './rows.js'
 import {naturalCompare} from './text.js'
 import type {Cut} from './impact.js'
@@ -287,6 +287,7 @@ export function serverClients(servers: readonly ProfileServerRow[], templates: r
   const byName = new Map(templates.map((t) => [t.templateName.trim(), t]))
   const clients = new Map<string, ServerClient>()
   const skipped = new Set<string>()
+  const parsed = new Map<string, ConfigLayer>()
   for (const row of servers) {
     const server = `${row.application}.${row.serverName}`
     if (clients.has(server) || row.application === 'tars') continue
@@ -295,7 +296,7 @@ export function serverClients(servers: readonly ProfileServerRow[], templates: r
       skipped.add(`${server} (${row.serverType || 'no server_type'})`)
       continue
     }
-    clients.set(server, {server, row, client: clientSettings(language, row.tarsVersion, configLayers(row, byName), call)})
+    clients.set(server, {server, row, client: clientSettings(language, row.tarsVersion, configLayers(row, byName, parsed), call)})
   }
   return {clients, skipped: [...skipped].sort(naturalCompare)}
 }

@@ -67,7 +67,7 @@ export async function runFailoverCommand(store: Store, loaded: {rows: ClusterRow
     if (skipped.length > 0) notices.push(`no failover model for ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? `, +${skipped.length - 5}` : ''}: left out`)
   } else {
     rateSource = 'tarsstat'
-    const byObject = await ratesFromStat(loaded, options, clients, notices)
+    const byObject = await ratesFromStat(loaded, options, async () => clients, notices)
     callersOf = (object) => byObject.get(object) ?? []
   }
   const result = runFailover({view, scenarios, objects: options.objects, callersOf, mode: options.mode, call: options.call})
@@ -83,9 +83,11 @@ export async function runFailoverCommand(store: Store, loaded: {rows: ClusterRow
 export async function expectedFailedCalls(store: Store, loaded: {rows: ClusterRows; view: ClusterView; networks: Networks}, cuts: Cut[], statSource: () => StatSource, statWindow: {sinceSeconds: number; untilSeconds: number}): Promise<Map<string, {failedCalls: number; steadyFailedPerMinute: number; callers: number}> | null> {
   let byObject: Map<string, Caller[]>
   try {
-    const profiles = await store.loadClientProfiles()
-    const {clients} = serverClients(profiles.servers, profiles.templates, 'async')
-    byObject = await ratesFromStat(loaded, {objects: [], cuts: [], call: 'async', mode: 'blackhole', statSource, statWindow}, clients, [])
+    const loadClients = async () => {
+      const profiles = await store.loadClientProfiles()
+      return serverClients(profiles.servers, profiles.templates, 'async').clients
+    }
+    byObject = await ratesFromStat(loaded, {objects: [], cuts: [], call: 'async', mode: 'blackhole', statSource, statWindow}, loadClients, [])
   } catch {
     // Optional for impact: no record, or settings that do not parse (`tarsnet failover` names the problem).
     return null
@@ -100,7 +102,7 @@ export async function expectedFailedCalls(store: Store, loaded: {rows: ClusterRo
 }
 
 /** Each object's callers and their rates from tarsstat; a record that cannot be read asks for --rate (exit 3). */
-async function ratesFromStat(loaded: {rows: ClusterRows; networks: Networks}, options: FailoverOptions, clients: Map<string, ServerClient>, notices: string[]): Promise<Map<string, Caller[]>> {
+async function ratesFromStat(loaded: {rows: ClusterRows; networks: Networks}, options: FailoverOptions, loadClients: () => Promise<Map<string, ServerClient>>, notices: string[]): Promise<Map<string, Caller[]>> {
   const {openStatDb, readCallerRates} = await import('../stat/callers.js')
   let rates
   try {
@@ -114,9 +116,10 @@ async function ratesFromStat(loaded: {rows: ClusterRows; networks: Networks}, op
       await stat.close()
     }
   } catch (error) {
-    if (!(error instanceof UserError)) throw error
-    throw new UserError(`no call rates: tarsstat's record is not readable (${error.message.replace(/;.*$/, '')}); give --rate N (calls/s for every client language), or --stat-db`, {code: 'no_rates', exitCode: 3})
+    throw new UserError(`no call rates: tarsstat's record is not readable (${(error as Error).message.replace(/;.*$/, '')}); give --rate N (calls/s for every client language), or --stat-db`, {code: 'no_rates', exitCode: 3})
   }
+  // Settings are read only once there are callers to read them for.
+  const clients = await loadClients()
   const byObject = new Map<string, Caller[]>()
   const unknown = new Set<string>()
   for (const r of rates) {
