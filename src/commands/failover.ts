@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
 import {runFailoverCommand, type FailoverRunResult} from '../failover/run.js'
@@ -20,7 +20,11 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
     {description: 'A network that answers with resets, sync callers, as JSON', command: '<%= config.bin %> <%= command.id %> --cut x --refused --call sync --rate 50 --json'},
   ]
 
+  // Any number of objects: the first is declared for the help, the rest come through argv.
   static override strict = false
+  static override args = {
+    object: Args.string({description: 'Objects to model (App.Server.Obj, or globs such as \'Plant.*\'), any number; every object when none.'}),
+  }
 
   static override flags = {
     cut: Flags.string({summary: 'What is cut (repeatable, each on its own): a network (x), a node\'s interface (n3:y), or a node. Default: each network in turn.', multiple: true}),

@@ -14,6 +14,10 @@ import {join} from 'node:path'
 
 import type {Snapshot} from '../../src/store/types.js'
 import {ROOT, runCli} from './cli.js'
+import {acquireLabLock} from './mesh-lab.js'
+
+/** One drill at a time on this machine (tests and the benchmark cut the same addresses). */
+const DRILL_LOCK = '/tmp/tarsnet-failover-drill.lock'
 
 export const X = '127.92.1'
 export const Y = '127.92.2'
@@ -47,9 +51,13 @@ function iptables(args: string[]): void {
 /** A blackhole of our own: a chain hooked from OUTPUT; `drop(cidr)` starts dropping, `heal()` stops, `remove()` cleans up. */
 export function blackhole(): {drop(cidr: string): void; reject(cidr: string): void; heal(): void; remove(): void} {
   const chain = `TNFAILOVER${process.pid}`
-  spawnSync('iptables', ['-w', '-D', 'OUTPUT', '-j', chain], {stdio: 'ignore'})
-  spawnSync('iptables', ['-w', '-F', chain], {stdio: 'ignore'})
-  spawnSync('iptables', ['-w', '-X', chain], {stdio: 'ignore'})
+  // A killed run's chain would still drop x: remove every chain of ours (runDrill holds the drill lock).
+  const leftovers = (spawnSync('iptables', ['-w', '-S'], {encoding: 'utf8'}).stdout ?? '').match(/^-N TNFAILOVER\d+$/gm) ?? []
+  for (const old of [...leftovers.map((l) => l.slice(3)), chain]) {
+    spawnSync('iptables', ['-w', '-D', 'OUTPUT', '-j', old], {stdio: 'ignore'})
+    spawnSync('iptables', ['-w', '-F', old], {stdio: 'ignore'})
+    spawnSync('iptables', ['-w', '-X', old], {stdio: 'ignore'})
+  }
   iptables(['-N', chain])
   iptables(['-I', 'OUTPUT', '-j', chain])
   return {
@@ -172,13 +180,16 @@ export async function runDrill(plan: DrillPlan): Promise<Second[]> {
   const cmd = plan.client === 'cpp'
     ? {bin: CPP_CLIENT, args: [`--obj=${proxyString(plan.port)}`, `--rate=${plan.rate}`, `--seconds=${plan.seconds}`, `--conf=${conf}`, `--timeout=${plan.timeoutMs}`]}
     : {bin: process.execPath, args: [NODE_CLIENT, '--obj', proxyString(plan.port), '--rate', String(plan.rate), '--seconds', String(plan.seconds), '--conf', conf]}
-  const hole = blackhole()
+  const release = await acquireLabLock(1800, DRILL_LOCK)
+  let hole: ReturnType<typeof blackhole> | undefined
   const lines: Second[] = []
   const timers: NodeJS.Timeout[] = []
   try {
+    hole = blackhole()
     const child = spawn(cmd.bin, cmd.args, {cwd: plan.dir, stdio: ['ignore', 'pipe', 'pipe']})
     let buf = ''
     let stderr = ''
+    let failed: Error | undefined
     child.stdout.on('data', (d) => {
       buf += d
       let i
@@ -189,13 +200,24 @@ export async function runDrill(plan: DrillPlan): Promise<Second[]> {
       }
     })
     child.stderr.on('data', (d) => (stderr += d))
-    timers.push(setTimeout(() => (plan.mode === 'refused' ? hole.reject(`${X}.0/24`) : hole.drop(`${X}.0/24`)), plan.cutAt * 1000))
-    if (plan.healAt !== undefined) timers.push(setTimeout(() => hole.heal(), plan.healAt * 1000))
+    const at = (seconds: number, what: () => void) => timers.push(setTimeout(() => {
+      try {
+        what()
+      } catch (error) {
+        failed = error as Error
+        child.kill('SIGKILL')
+      }
+    }, seconds * 1000))
+    const h = hole
+    at(plan.cutAt, () => (plan.mode === 'refused' ? h.reject(`${X}.0/24`) : h.drop(`${X}.0/24`)))
+    if (plan.healAt !== undefined) at(plan.healAt, () => h.heal())
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    if (failed) throw failed
     if (code !== 0) throw new Error(`${plan.client} client exited ${code}: ${stderr.slice(-500)}`)
   } finally {
     for (const t of timers) clearTimeout(t)
-    hole.remove()
+    hole?.remove()
+    await release()
   }
   return lines
 }
