@@ -27,7 +27,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
   }
 
   static override flags = {
-    cut: Flags.string({summary: 'What is cut (repeatable, each on its own): a network (x), a node\'s interface (n3:y), or a node. Default: each network in turn.', multiple: true}),
+    cut: Flags.string({summary: 'What is cut (repeatable, each on its own): a network (x), a node\'s interface (n3:y), or a node. Default: each network in turn.', multiple: true, multipleNonGreedy: true}),
     rate: Flags.string({summary: 'Calls per second for every caller (every client language, version and settings in the cluster) instead of tarsstat\'s rates.'}),
     call: Flags.string({summary: 'Which call timeout applies: async-invoke-timeout (async, default) or sync-invoke-timeout (sync).', options: ['sync', 'async'], default: 'async'}),
     refused: Flags.boolean({summary: 'The cut network answers with resets (refused) instead of dropping packets.'}),

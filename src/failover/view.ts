@@ -49,7 +49,11 @@ function objectTable(o: FailoverObject, paint: Paint): string[] {
     `${c.recoverSeconds} s`,
     settingText(c.dominant),
   ])
-  return [head, renderTable(['CALLER', 'CLIENT', 'RATE', 'FAILED', 'DETECT', 'THEN/MIN', 'RECOVERY', 'DOMINATED BY'], rows, {squeeze: ['CALLER', 'DOMINATED BY']})]
+  // What the model could not know, once per note with the callers it concerns.
+  const notes = new Map<string, string[]>()
+  for (const c of o.callers) for (const n of c.notes) notes.set(n, [...(notes.get(n) ?? []), c.caller])
+  const noteLines = [...notes].map(([n, who]) => paint('dim', `  note (${who.join('; ')}): ${n}`))
+  return [head, renderTable(['CALLER', 'CLIENT', 'RATE', 'FAILED', 'DETECT', 'THEN/MIN', 'RECOVERY', 'DOMINATED BY'], rows, {squeeze: ['CALLER', 'DOMINATED BY']}), ...noteLines]
 }
 
 function findingTone(f: FailoverFinding, paint: Paint): string {
