@@ -8,10 +8,12 @@
  * the benchmark (npm run bench -- failover). The same with a network that answers with resets (--refused).
  */
 import assert from 'node:assert/strict'
-import type {ChildProcess} from 'node:child_process'
+import {spawnSync, type ChildProcess} from 'node:child_process'
+import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
 
 import {startTarsJsServant, type RunningServant} from '../src/lab/tars-server.js'
+import {ROOT} from './helpers/cli.js'
 import {ALL_IPS, drillMissing, failedBetween, freePort, modelFor, OBJ, runDrill, scratchDir, startCppServants} from './helpers/failover-drill.js'
 
 const RATE = 40
@@ -32,6 +34,16 @@ function within30(measured: number, predicted: number, what: string): void {
   const ratio = measured / predicted
   assert.ok(ratio >= 0.7 && ratio <= 1.3, `${what}: measured ${measured} failed calls, the model ${predicted} (ratio ${ratio.toFixed(2)}, outside ±30 %)`)
 }
+
+describe('the TarsCpp peers\' build script', () => {
+  it('is idempotent: once built, a second run says so in one line', () => {
+    const r = spawnSync(join(ROOT, 'scripts', 'peers', 'build-tarscpp.sh'), {encoding: 'utf8', timeout: 900_000})
+    assert.equal(r.status, 0, r.stderr)
+    const again = spawnSync(join(ROOT, 'scripts', 'peers', 'build-tarscpp.sh'), {encoding: 'utf8'})
+    assert.equal(again.status, 0, again.stderr)
+    assert.match(again.stdout, /^tarscpp-622165c: already built in \S+\n$/)
+  })
+})
 
 describe('failover drill: the model against real clients, network x blackholed', () => {
   it('a TarsCpp 3.0.22 client loses what the model says, then nothing', async () => {
