@@ -11,6 +11,7 @@ import ConfigShow from './commands/config/show.js'
 import DbMigrate from './commands/db/migrate.js'
 import Demo from './commands/demo.js'
 import Exporter from './commands/exporter.js'
+import Failover from './commands/failover.js'
 import Impact from './commands/impact.js'
 import Init from './commands/init.js'
 import Mesh from './commands/mesh.js'
@@ -27,6 +28,7 @@ import Probe from './commands/probe.js'
 import RegistryCheck from './commands/registry/check.js'
 import Resolve from './commands/resolve.js'
 import SnapshotSave from './commands/snapshot/save.js'
+import Traffic from './commands/traffic.js'
 
 export const commands = {
   autocomplete: Autocomplete,
@@ -35,6 +37,7 @@ export const commands = {
   'db:migrate': DbMigrate,
   demo: Demo,
   exporter: Exporter,
+  failover: Failover,
   impact: Impact,
   init: Init,
   mesh: Mesh,
@@ -51,4 +54,5 @@ export const commands = {
   'registry:check': RegistryCheck,
   resolve: Resolve,
   'snapshot:save': SnapshotSave,
+  traffic: Traffic,
 }

@@ -1,24 +1,37 @@
 import {Flags} from '@oclif/core'
 
 import {CODES, SEVERITIES, explainCode, runCheck, type CheckResult, type Finding} from '../core/check.js'
+import {UserError} from '../core/errors.js'
+import type {FailoverFinding} from '../core/failover.js'
 import {assertKnownNetwork} from '../core/networks.js'
+import {runFailoverCommand} from '../failover/run.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
+import {statFlags, statSourceOf, statWindowOf, type StatFlagValues} from '../lib/stat-flags.js'
+import type {Store} from '../store/types.js'
 import {renderTable} from '../lib/table.js'
+import {runTraffic} from '../traffic/run.js'
 
 export type CheckCommandResult =
   | (CheckResult & {scope: {nodes: string[]; object: string | null; network: string | null}; notices: string[]})
   | ReturnType<typeof explainCode>
 
+/** Calls/s per caller for `--failover` when tarsstat cannot say: the findings depend on settings, hardly on rates. */
+const NOMINAL_RATE = 10
+
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Is the cluster really multi-network? Every broken promise of the design, by severity, with what to do.'
   static override description = `Reads the nodes, servers, adapters and registry rows once and resolves every object as the registry would (as \`tarsnet resolve\` does), then reports what breaks the multi-network design: nodes missing a network, servants bound to one IP, objects or the registry reachable on one network, duplicate IPs (critical); nodes on the fallback, IPs in no network, objects on one node, active servants on stale nodes, wildcards of the wrong IP family (warning); what could not be judged (info). Nothing is said about what is fine.
+--failover adds what a cut of each network in turn would cost the callers (as \`tarsnet failover\` models it from their language, version, templates and profiles; rates from tarsstat's record, else every client at 10 calls/s): objects left with no endpoint (critical), callers slow to stop calling a dead IP, callers that keep failing while a network is down, endpoint refreshes minutes apart (warning).
+--traffic adds what the clients did, from tarsstat's record (as \`tarsnet traffic\` reads it, over --since, default 30m): callers still sending calls to a dead IP (clients-stuck) or failing on every network (clients-failing), critical; objects whose calls all went to one network of several (traffic-one-network), info.
 --node, --object and --network keep the findings about what is in scope (a cluster-wide finding such as the registry's only when the registry's node is in scope).
 Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 could not run. \`tarsnet check --explain CODE\` says why a finding matters and what to do.`
 
   static override examples = [
     {description: 'Check the built-in demo cluster', command: '<%= config.bin %> <%= command.id %> --demo'},
     {description: 'Only the nodes of one rack, as JSON (for CI or cron)', command: '<%= config.bin %> <%= command.id %> --node \'10.10.1.*\' --json'},
+    {description: 'Also what a cut of each network would cost the callers', command: '<%= config.bin %> <%= command.id %> --demo --failover'},
+    {description: 'Also what the clients did in the last hour (tarsstat\'s record)', command: '<%= config.bin %> <%= command.id %> --traffic --since 1h'},
     {description: 'What a finding means and what to do', command: '<%= config.bin %> <%= command.id %> --explain servant-bound-to-ip'},
   ]
 
@@ -27,6 +40,9 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
     object: Flags.string({summary: 'Only findings about objects matching this glob (e.g. \'Plant.*\').'}),
     network: Flags.string({summary: 'Only findings about this network.'}),
     explain: Flags.string({summary: 'Say what a finding code means and what to do about it, then exit.'}),
+    failover: Flags.boolean({summary: 'Also what a cut of each network would cost the callers (as `tarsnet failover`): slow failure detection, callers that keep failing, slow endpoint refresh.'}),
+    traffic: Flags.boolean({summary: 'Also findings from tarsstat\'s record: stuck and failing callers, objects used on one network only.'}),
+    ...statFlags,
   }
 
   protected override errorExitCode = 3
@@ -44,14 +60,32 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
       }
       return info
     }
+    // The record's flags are checked before anything is opened.
+    const record = flags.traffic ? {window: statWindowOf(flags), stat: statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})} : undefined
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
-    const {view, networks, nowMs} = await loadCluster(store, this.settings().networks.value)
+    const {view, networks, nowMs, rows} = await loadCluster(store, this.settings().networks.value)
     assertKnownNetwork(networks, flags.network)
-    const result = runCheck(view, nowMs, {nodes: flags.node, object: flags.object, network: flags.network})
+    const traffic = record && await runTraffic({...record, objects: [], store, configuredNetworks: this.settings().networks.value, cluster: {rows, networks}})
+    for (const n of traffic?.notices ?? []) this.notice(n)
+    const failover = flags.failover ? (await this.failoverFindings(store, {view, networks, rows}, flags)) : undefined
+    const result = runCheck(view, nowMs, {nodes: flags.node, object: flags.object, network: flags.network}, {traffic, failover})
     if (!this.jsonEnabled()) this.render(result)
     process.exitCode = result.exitCode
     return {...result, scope: {nodes: flags.node ?? [], object: flags.object ?? null, network: flags.network ?? null}, notices: this.notices, ...this.sourceJson()}
+  }
+
+  /** Failover findings: callers and rates from tarsstat when readable, else every client at a nominal rate. */
+  private async failoverFindings(store: Store, loaded: Parameters<typeof runFailoverCommand>[1], flags: StatFlagValues & {demo?: boolean}): Promise<FailoverFinding[]> {
+    const options = {objects: [], cuts: [], call: 'async' as const, mode: 'blackhole' as const, statWindow: statWindowOf(flags),
+      statSource: () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})}
+    try {
+      return (await runFailoverCommand(store, loaded, options)).findings
+    } catch (error) {
+      if (!(error instanceof UserError) || error.code !== 'no_rates') throw error
+      this.notice(`--failover: ${error.message.replace(/; give --rate.*$/, '')}: every client modelled at ${NOMINAL_RATE} calls/s`)
+      return (await runFailoverCommand(store, loaded, {...options, rate: NOMINAL_RATE})).findings
+    }
   }
 
   private render(result: CheckResult): void {

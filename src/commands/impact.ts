@@ -4,11 +4,14 @@ import {Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
 import {cutsFromMesh, cutsFromProbe, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
+import {expectedFailedCalls} from '../failover/run.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
+import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
 import {renderTable} from '../lib/table.js'
 
-export type ImpactCommandResult = ImpactResult & {notices: string[]}
+type Expected = Awaited<ReturnType<typeof expectedFailedCalls>>
+export type ImpactCommandResult = Omit<ImpactResult, 'objects'> & {objects: Array<ImpactResult['objects'][number] & {expectedFailedCalls?: number; expectedFailedPerMinute?: number}>; notices: string[]}
 
 /** Cuts named in the text view before "… and N more". */
 const SHOWN_CUTS = 12
@@ -17,6 +20,7 @@ export default class Impact extends BaseCommand<typeof Impact> {
   static override summary = 'What dies if x does: objects down or degraded, the registry, raft quorum, under a network, NIC or node cut.'
   static override description = `A what-if over the registry's expanded endpoints (as \`tarsnet resolve\` computes them, for every object at once). --cut SPEC (repeatable): a network (x: every IP on x is gone), a node's interface (n3:y), or a node (n3: the node is down). --from-probe FILE / --from-mesh FILE take the cuts from a saved \`tarsnet probe --json\` / \`tarsnet mesh --json\` result: every link found down is cut: what is broken for clients right now. From a mesh, an IP no node reached is cut for every client; a link down between one pair while others reach that IP cuts that pair only (it counts for --raft).
 Each object is ok, degraded (some active endpoints lost) or down (none left); the table shows the affected ones, --json lists them all. The registry (tars.tarsregistry.QueryObj) is judged the same way. --raft OBJECT treats the object's nodes as a raft group: which pairs can still talk (a network with both ends up), and whether a majority can all talk.
+When tarsstat's record is readable (--stat-db, the profile's stat.db, or tars_stat on the --db server), FAILED CALLS (JSON: expectedFailedCalls, expectedFailedPerMinute) is what the object's callers would lose before they fail over, then per minute, as \`tarsnet failover\` models it.
 Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 something degraded, 2 something down (an object, the registry, or a raft group that loses quorum under the cut), 3 bad input.`
 
   static override examples = [
@@ -31,6 +35,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     'from-mesh': Flags.string({summary: 'Cut every link found down in this saved `tarsnet mesh --json` result.'}),
     raft: Flags.string({summary: 'Judge this object\'s nodes as a raft group: pairs that can talk, and quorum (repeatable).', multiple: true}),
     object: Flags.string({summary: 'Only objects matching this glob (repeatable).', multiple: true}),
+    ...statFlags,
   }
 
   protected override errorExitCode = 3
@@ -47,7 +52,8 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
 
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
-    const {view} = await loadCluster(store, this.settings().networks.value)
+    const loaded = await loadCluster(store, this.settings().networks.value)
+    const {view} = loaded
     const cuts = [...parseCuts(flags.cut ?? [], view), ...saved]
     const strangers = [...new Set(saved.map((c) => ('node' in c ? c.node : '')).filter((n) => n !== '' && !view.nodes.has(n)))]
     if (strangers.length > 0) this.notice(`the saved result names node${strangers.length === 1 ? '' : 's'} not in this database (${strangers.slice(0, 5).join(', ')}${strangers.length > 5 ? ', …' : ''}): those cuts change nothing`)
@@ -55,12 +61,18 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
       this.notice('the saved result has no link down: nothing is cut')
     }
     const result = runImpact(view, cuts, {objects: flags.object, raft: flags.raft})
-    if (!this.jsonEnabled()) this.render(result)
+    // What the callers would lose (as `tarsnet failover` models it), when tarsstat's record says who calls what.
+    const expected = await expectedFailedCalls(store, loaded, cuts, () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)}), statWindowOf(flags))
+    if (!this.jsonEnabled()) this.render(result, expected)
     process.exitCode = result.exitCode
-    return {...result, notices: this.notices, ...this.sourceJson()}
+    const objects = result.objects.map((o) => {
+      const e = expected?.get(o.object)
+      return e && o.status !== 'ok' ? {...o, expectedFailedCalls: e.failedCalls, expectedFailedPerMinute: e.steadyFailedPerMinute} : o
+    })
+    return {...result, objects, notices: this.notices, ...this.sourceJson()}
   }
 
-  private render(result: ImpactResult): void {
+  private render(result: ImpactResult, expected: Expected): void {
     const names = result.cuts.map((c) => c.text)
     const shown = names.slice(0, SHOWN_CUTS).join(', ') + (names.length > SHOWN_CUTS ? `, … and ${names.length - SHOWN_CUTS} more` : '')
     this.log(`${this.paint('bold', 'Cut')}: ${shown || '(nothing)'}`)
@@ -71,10 +83,16 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     this.log('')
     const affected = result.objects.filter((o) => o.status !== 'ok' && !o.alreadyDown)
     if (affected.length > 0) {
-      this.log(renderTable(['OBJECT', 'STATUS', 'BEFORE', 'AFTER', 'LOST', 'LEFT ON'], affected.map((o) => [
+      const calls = (o: {object: string}) => {
+        const e = expected?.get(o.object)
+        return e ? `${e.failedCalls}${e.steadyFailedPerMinute > 0 ? `, then ${e.steadyFailedPerMinute}/min` : ''}` : '-'
+      }
+      this.log(renderTable(['OBJECT', 'STATUS', 'BEFORE', 'AFTER', 'LOST', 'LEFT ON', ...(expected ? ['FAILED CALLS'] : [])], affected.map((o) => [
         o.object, this.status(o.status), counts(o.before), counts(o.after), String(o.lost.length),
         [o.singleNode ? 'one node' : '', o.singleNetwork ? `one network (${o.after.networks[0]})` : ''].filter(Boolean).join(', '),
+        ...(expected ? [calls(o)] : []),
       ])))
+      if (expected) this.log(this.paint('dim', 'FAILED CALLS: what the callers in tarsstat\'s record lose before they fail over, then per minute (`tarsnet failover` per caller)'))
       this.log('')
     }
     if (result.raft.length > 0) {

@@ -8,6 +8,8 @@ import {UserError} from './errors.js'
 import {STALE_HEARTBEAT_SECONDS} from './nodes.js'
 import {hostPort, wildcardOf, type ResolvedEndpoint} from './resolve.js'
 import {formatAge, matcher, naturalCompare} from './text.js'
+import type {FailoverFinding} from './failover.js'
+import {trafficFindings, type TrafficSummary} from './traffic.js'
 
 export type Severity = 'critical' | 'warning' | 'info'
 
@@ -77,6 +79,16 @@ export const CODES: Record<string, CodeInfo> = {
     todo: 'register the registry on every network and list it in the clients\' locator on each',
     explain: `The registry's QueryObj (${REGISTRY_OBJECT}) has no active endpoint on this network, which the nodes have: when the registry's network fails, clients and tarsnodes cannot resolve anything, however redundant the servants are. Run a registry reachable on every network (t_registry_info rows, or a registry bound to 0.0.0.0 on a node with every network) and give clients a locator with an address on each network.`,
   },
+  'clients-stuck': {
+    severity: 'critical', title: 'callers still sending calls to a dead IP (tarsstat)',
+    todo: 'restart or reconfigure those callers (`tarsnet traffic OBJECT` names them and the IPs); fix the link',
+    explain: 'In the last slot of tarsstat\'s record (check --traffic), a caller still sent 5 % or more of its calls to IPs where most of its calls failed: its client did not fail over (Node clients keep retrying a dead IP in cycles; a stale endpoint list does too). Those calls fail for its users now. `tarsnet traffic OBJECT` shows the caller, its language and the IPs; restart it or shorten its endpoint refresh, and fix the dead link.',
+  },
+  'clients-failing': {
+    severity: 'critical', title: 'callers whose calls fail on every network (tarsstat)',
+    todo: 'look at the object\'s servers and the caller\'s links: `tarsnet traffic OBJECT`, `tarsnet probe OBJECT`',
+    explain: 'In the last slot of tarsstat\'s record (check --traffic), most calls of a caller failed on every network it used: failing over cannot help it. The object\'s servers may be down or overloaded, or the caller is cut off from all of them. `tarsnet traffic OBJECT` shows it per network and IP; `tarsnet probe OBJECT` checks the links.',
+  },
   'duplicate-ip': {
     severity: 'critical', title: 'the same IP on two nodes',
     todo: 'fix the IP lists so that each IP belongs to one node: `tarsnet nodes edit`',
@@ -137,6 +149,31 @@ export const CODES: Record<string, CodeInfo> = {
     todo: `add the registry's ${REGISTRY_OBJECT} rows, or check it with \`tarsnet registry check --locator\``,
     explain: `The database has no active ${REGISTRY_OBJECT} (t_registry_info): the registry's reachability per network cannot be judged from it. \`tarsnet registry check\` with --locator asks the live registries.`,
   },
+  'traffic-one-network': {
+    severity: 'info', title: 'all of an object\'s calls went to one network (tarsstat)',
+    todo: 'check why clients avoid the other network (`tarsnet traffic OBJECT`, `tarsnet resolve OBJECT`)',
+    explain: 'Every call recorded by tarsstat to the object in the window went to one network, although its nodes have two or more: the other network is unused, so nobody would notice it failing before it is needed. Either the clients were handed one network only (`tarsnet resolve OBJECT`), or they failed over earlier and the other network is down (`tarsnet probe OBJECT`).',
+  },
+  'failover-object-down': {
+    severity: 'critical', title: 'an object has no endpoint left when one network is cut (failover)',
+    todo: 'give the object\'s servers an endpoint on another network (`tarsnet resolve OBJECT` shows where it lives)',
+    explain: 'With `check --failover`, each network is cut in turn (as `tarsnet impact --cut NETWORK`): this object loses every endpoint under one of the cuts, so no client setting can save its callers. `tarsnet failover OBJECT` shows what each caller loses.',
+  },
+  'failover-slow-detect': {
+    severity: 'warning', title: 'a caller keeps calling a dead IP for more than 10 s (failover)',
+    todo: 'lower the call timeout (async-invoke-timeout, or sync-invoke-timeout for sync calls) in the template or profile the finding names',
+    explain: 'With `check --failover`, each caller\'s effective client settings (its template chain, its server\'s profile, its library\'s defaults) are put through its library\'s failure detection: this caller sends its share of calls to a dead IP for more than 10 s after a network is cut, and each of them fails. The call timeout usually dominates (TarsJava\'s shipped template sets 20 s): lower it where the finding says. `tarsnet failover` shows every caller with the setting that dominates.',
+  },
+  'failover-keeps-failing': {
+    severity: 'warning', title: 'a caller keeps losing calls for as long as a network is down (failover)',
+    todo: 'during a long outage take the dead endpoints out of the registry (mark the servers or the node\'s IP inactive); `tarsnet failover` shows how many calls a minute',
+    explain: 'With `check --failover`: some clients never stop calling a dead IP for good. Tars.js puts a dead endpoint back into the rotation while its reconnect is pending (about half the time with its defaults); TarsGo and TarsJava send it one probe call every 30 s. These are code defaults, not config keys: the remedy is to take the dead endpoints out of what the registry hands out.',
+  },
+  'failover-slow-refresh': {
+    severity: 'warning', title: 'a caller refreshes its endpoint list from the registry only every few minutes (failover)',
+    todo: 'set refresh-endpoint-interval=60000 in the template or profile the finding names',
+    explain: 'With `check --failover`: refresh-endpoint-interval (ms) is how often a client asks the registry for the object\'s endpoints. At two minutes or more, a server or IP marked inactive in the registry keeps getting calls from this caller for minutes. Tars ships 60000.',
+  },
   'networks-not-configured': {
     severity: 'info', title: 'no networks configured',
     todo: 'define the networks: --networks \'x=CIDR;y=CIDR\', TARSNET_NETWORKS or the profile (`tarsnet init`)',
@@ -156,7 +193,7 @@ interface Scoped extends Finding {
   scope: {nodes: string[]; objects: string[]; networks: string[]}
 }
 
-export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {}): CheckResult {
+export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {}, record?: {traffic?: TrafficSummary; failover?: FailoverFinding[]}): CheckResult {
   const {networks} = view
   const all: Scoped[] = []
   const allNetworks = networks.list.map((n) => n.name)
@@ -320,6 +357,18 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
 
   if (!registryFound) {
     add('registry-not-found', `no active ${REGISTRY_OBJECT} in the database: the registry's networks cannot be judged`, {object: REGISTRY_OBJECT}, {nodes: [...view.nodes.keys()], objects: [REGISTRY_OBJECT], networks: allNetworks})
+  }
+
+  // What the clients did (check --traffic): tarsstat's record.
+  if (record?.traffic) {
+    for (const f of trafficFindings(record.traffic)) {
+      add(f.code, f.message, {object: f.object, ...(f.nodes[0] ? {node: f.nodes[0]} : {}), ...(f.network ? {network: f.network} : {}), ...(f.ip ? {ip: f.ip} : {})}, {nodes: f.nodes, objects: [f.object], networks: f.network ? [f.network] : allNetworks})
+    }
+  }
+
+  // What a cut of each network would cost the callers (check --failover): core/failover.ts.
+  for (const f of record?.failover ?? []) {
+    add(f.code, f.message, f.object ? {object: f.object} : {}, {nodes: [], objects: f.object ? [f.object] : [], networks: f.cut ? [f.cut] : allNetworks})
   }
 
   const findings = inScope(all, scope).map(({scope: _s, ...f}) => f)

@@ -95,3 +95,21 @@ export interface ObjectRows {
   /** t_registry_info rows for the object (registry servants such as tars.tarsregistry.QueryObj). */
   registry: RegistryRow[]
 }
+
+/** A t_profile_template row: Tars config text, inheriting from `parentsName` (empty: none). */
+export interface ProfileTemplateRow {
+  templateName: string
+  parentsName: string
+  profile: string
+}
+
+/** The t_server_conf columns that decide a server's client settings: language, library version, template, own profile. */
+export interface ProfileServerRow {
+  application: string
+  serverName: string
+  nodeName: string
+  serverType: string
+  tarsVersion: string
+  templateName: string
+  profile: string | null
+}

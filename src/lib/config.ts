@@ -56,6 +56,16 @@ export interface Profile {
   exporter?: ExporterSettings
   /** The SSH fan-out of `mesh` (see sshSettingsOf). */
   ssh?: SshProfileSettings
+  /** tarsstat's record (`traffic`, `check --traffic`): see lib/stat-flags. */
+  stat?: StatProfileSettings
+}
+
+/** Profile key `stat`: where tarsstat writes (as --stat-db and --stat-prefix). */
+export interface StatProfileSettings {
+  /** mysql://user@host[,host2]/tars_stat; default: the db_tars URL with database tars_stat. */
+  db?: string
+  /** Table name prefix (tarsstat's tbname), default tars_stat_. */
+  prefix?: string
 }
 
 /** Profile key `ssh`: how `tarsnet mesh` runs the operator's OpenSSH client. */
@@ -267,6 +277,15 @@ export const PROFILE_CHECKS: Checks<Profile> = {
     timeout: integer(1, 600, 'seconds'),
     fanout: integer(1, 1024, 'sessions'),
   }),
+  // As --stat-db and --stat-prefix (traffic, check --traffic).
+  stat: section<StatProfileSettings>({
+    db: (value, key) => {
+      const url = text({max: 2048, expected: 'a database URL mysql://user@host[,host2]/tars_stat'})(value, key, () => {})
+      parseDbUrl(url)
+      return url
+    },
+    prefix: text({max: 64, pattern: /^[A-Za-z0-9_$]+$/, expected: 'a table name prefix such as tars_stat_ (letters, digits, "_")'}),
+  }),
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -356,13 +375,15 @@ export function checkProfile(raw: Record<string, unknown>, profileName: string, 
 
 /** True when a profile keeps a database password in the file (in its URL). */
 function holdsPassword(profile: Profile): boolean {
-  if (!profile.db) return false
-  try {
-    const password = parseDbUrl(profile.db).password
-    return password !== undefined && password !== ''
-  } catch {
-    return false
-  }
+  return [profile.db, profile.stat?.db].some((db) => {
+    if (typeof db !== 'string') return false
+    try {
+      const password = parseDbUrl(db).password
+      return password !== undefined && password !== ''
+    } catch {
+      return false
+    }
+  })
 }
 
 export interface SettingsInput {

@@ -10,7 +10,7 @@ import {type DbHost, type DbUrl, formatHost, HOST_RACE_DELAY_MS} from '../lib/db
 import {UserError} from '../core/errors.js'
 import type {RecentChange} from '../core/registry-compare.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
-import type {Snapshot, Store, StoreInfo} from './types.js'
+import type {ClientProfiles, Snapshot, Store, StoreInfo} from './types.js'
 
 export interface ConnectOptions {
   url: DbUrl
@@ -230,7 +230,7 @@ export function queryTimeoutFor(connectTimeoutMs: number): number {
 }
 
 const REQUIRED_TABLES = ['t_node_info', 't_server_conf', 't_adapter_conf', 't_registry_info'] as const
-const OPTIONAL_TABLES = ['t_server_group_rule', 't_group_priority'] as const
+const OPTIONAL_TABLES = ['t_server_group_rule', 't_group_priority', 't_profile_template'] as const
 
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v))
 const num = (v: unknown): number => (v === null || v === undefined || v === '' ? 0 : Number(v))
@@ -472,6 +472,21 @@ export class MysqlStore implements Store {
     }
   }
 
+  async loadClientProfiles(): Promise<ClientProfiles> {
+    const templates = this.has('t_profile_template') ? await this.select('SELECT template_name, parents_name, profile FROM t_profile_template') : []
+    const col = (name: string, fallback: string) => (this.has('t_server_conf', name) ? name : `${fallback} AS ${name}`)
+    const servers = await this.select(
+      `SELECT application, server_name, node_name, server_type, ${col('tars_version', "''")}, ${col('template_name', "''")}, ${col('profile', 'NULL')} FROM t_server_conf`,
+    )
+    return {
+      templates: templates.map((r) => ({templateName: str(r.template_name), parentsName: str(r.parents_name), profile: str(r.profile)})),
+      servers: servers.map((r) => ({
+        application: str(r.application), serverName: str(r.server_name), nodeName: str(r.node_name), serverType: str(r.server_type),
+        tarsVersion: str(r.tars_version), templateName: str(r.template_name), profile: r.profile === null || r.profile === undefined ? null : str(r.profile),
+      })),
+    }
+  }
+
   async recentChanges(withinSeconds: number): Promise<RecentChange[] | null> {
     // registry_timestamp is what the registry's own incremental reload reads (DbHandle::loadObjectIdCache);
     // both columns are indexed upstream. Ages come from the database's clock, not this machine's.
@@ -501,7 +516,7 @@ export class MysqlStore implements Store {
   }
 
   async snapshot(): Promise<Snapshot> {
-    const [nodes, all, registry, groups] = [await this.loadNodes(), await this.loadAllAdapters(), await this.loadRegistry(), await this.loadGroups()]
+    const [nodes, all, registry, groups, profiles] = [await this.loadNodes(), await this.loadAllAdapters(), await this.loadRegistry(), await this.loadGroups(), await this.loadClientProfiles()]
     return {
       format: 'tarsnet-snapshot',
       version: 1,
@@ -515,6 +530,8 @@ export class MysqlStore implements Store {
       registry,
       groupRules: groups.rules,
       groupPriorities: groups.priorities,
+      profileTemplates: profiles.templates,
+      serverProfiles: profiles.servers,
     }
   }
 

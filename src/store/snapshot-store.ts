@@ -10,7 +10,7 @@ import {serverKey} from '../core/resolve.js'
 import {parseNetworksSpec} from '../core/networks.js'
 import {clip} from '../core/text.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
-import type {Snapshot, Store, StoreInfo} from './types.js'
+import type {ClientProfiles, Snapshot, Store, StoreInfo} from './types.js'
 // Part of the code, not a file beside it: the single-file bundle and the executable carry it inside.
 import demoSnapshotJson from './demo-snapshot.json' with {type: 'json'}
 
@@ -35,13 +35,18 @@ const REGISTRY: RowShape = {locatorId: 'text', servant: 'text', endpoint: 'text'
 const GROUP_RULE: RowShape = {groupId: 'int', groupName: 'text', allowIpRule: 'text'}
 const GROUP_PRIORITY: RowShape = {id: 'int', name: 'text', groupList: 'text', listOrder: 'int', station: 'text'}
 
-const TABLES: Array<{key: 'nodes' | 'servers' | 'adapters' | 'registry' | 'groupRules' | 'groupPriorities'; shape: RowShape; optional?: boolean}> = [
+const PROFILE_TEMPLATE: RowShape = {templateName: 'required-text', parentsName: 'text', profile: 'text'}
+const SERVER_PROFILE: RowShape = {application: 'required-text', serverName: 'text', nodeName: 'required-text', serverType: 'text', tarsVersion: 'text', templateName: 'text', profile: 'text'}
+
+const TABLES: Array<{key: 'nodes' | 'servers' | 'adapters' | 'registry' | 'groupRules' | 'groupPriorities' | 'profileTemplates' | 'serverProfiles'; shape: RowShape; optional?: boolean}> = [
   {key: 'nodes', shape: NODE},
   {key: 'servers', shape: SERVER},
   {key: 'adapters', shape: ADAPTER},
   {key: 'registry', shape: REGISTRY},
   {key: 'groupRules', shape: GROUP_RULE, optional: true},
   {key: 'groupPriorities', shape: GROUP_PRIORITY, optional: true},
+  {key: 'profileTemplates', shape: PROFILE_TEMPLATE, optional: true},
+  {key: 'serverProfiles', shape: SERVER_PROFILE, optional: true},
 ]
 
 /** What a column defaults to when a hand-written row leaves it out (what MysqlStore makes of NULL). */
@@ -274,6 +279,10 @@ export class SnapshotStore implements Store {
 
   async loadGroups(): Promise<{rules: GroupRuleRow[]; priorities: GroupPriorityRow[]}> {
     return {rules: this.data.groupRules, priorities: this.data.groupPriorities}
+  }
+
+  async loadClientProfiles(): Promise<ClientProfiles> {
+    return {templates: this.data.profileTemplates ?? [], servers: this.data.serverProfiles ?? []}
   }
 
   async recentChanges(): Promise<null> {

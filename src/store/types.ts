@@ -1,6 +1,6 @@
 import type {Network} from '../core/networks.js'
 import type {RecentChange} from '../core/registry-compare.js'
-import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'
+import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, ProfileServerRow, ProfileTemplateRow, RegistryRow, ServerRow} from '../core/rows.js'
 
 /**
  * The store's side of the rows: where they come from, snapshots, and the read interface. The row types
@@ -36,6 +36,15 @@ export interface Snapshot {
   groupPriorities: GroupPriorityRow[]
   /** The networks in force when it was saved: used when none are configured. */
   networks?: Network[]
+  /** t_profile_template and the servers' client-config columns (snapshots saved before these read as none). */
+  profileTemplates?: ProfileTemplateRow[]
+  serverProfiles?: ProfileServerRow[]
+}
+
+/** What decides each server's client settings: the templates and every server's language, version, template and profile. */
+export interface ClientProfiles {
+  templates: ProfileTemplateRow[]
+  servers: ProfileServerRow[]
 }
 
 /** Read access to db_tars. Every method issues a small, fixed number of indexed queries (never one per node). */
@@ -68,6 +77,11 @@ export interface Store {
    * times (a snapshot).
    */
   recentChanges(withinSeconds: number): Promise<RecentChange[] | null>
+  /**
+   * t_profile_template and each t_server_conf row's server_type, tars_version, template_name and profile
+   * (two whole-table reads). A database without t_profile_template gives no templates.
+   */
+  loadClientProfiles(): Promise<ClientProfiles>
   /** Everything, for `snapshot save`. */
   snapshot(): Promise<Snapshot>
   close(): Promise<void>

@@ -83,16 +83,16 @@ export function meshLabSupported(): true | string {
   return true
 }
 
-/** Holds /tmp/tarsnet-mesh-lab.lock (through flock(1), which drops it if this process dies); resolves once held. */
-export function acquireLabLock(timeoutS = 900): Promise<() => Promise<void>> {
+/** Holds /tmp/tarsnet-mesh-lab.lock, or another lab's `lockFile` (through flock(1), which drops it if this process dies); resolves once held. */
+export function acquireLabLock(timeoutS = 900, lockFile = LAB_LOCK): Promise<() => Promise<void>> {
   return new Promise((resolve, reject) => {
-    const child = spawn('flock', ['-x', '-w', String(timeoutS), LAB_LOCK, '-c', 'echo locked; exec cat >/dev/null'], {stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn('flock', ['-x', '-w', String(timeoutS), lockFile, '-c', 'echo locked; exec cat >/dev/null'], {stdio: ['pipe', 'pipe', 'pipe']})
     let out = ''
     let err = ''
     child.stderr.on('data', (d) => (err += d))
     child.on('error', reject)
     child.on('exit', (code) => {
-      if (!out.includes('locked')) reject(new Error(`could not take ${LAB_LOCK} (flock exited ${code}): ${err.trim()}`))
+      if (!out.includes('locked')) reject(new Error(`could not take ${lockFile} (flock exited ${code}): ${err.trim()}`))
     })
     child.stdout.on('data', (d) => {
       out += d

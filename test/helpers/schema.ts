@@ -111,6 +111,16 @@ export const DB_TARS_TABLES: string[] = [
     PRIMARY KEY (group_id),
     UNIQUE KEY group_name_index (group_name)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8`,
+  `CREATE TABLE t_profile_template (
+    id int(11) NOT NULL AUTO_INCREMENT,
+    template_name varchar(128) DEFAULT '',
+    parents_name varchar(128) DEFAULT '',
+    profile text NOT NULL,
+    posttime datetime DEFAULT NULL,
+    lastuser varchar(30) DEFAULT NULL,
+    PRIMARY KEY (id),
+    UNIQUE KEY template_name (template_name)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8`,
   `CREATE TABLE t_group_priority (
     id int(11) NOT NULL AUTO_INCREMENT,
     name varchar(128) DEFAULT '',

@@ -1,0 +1,77 @@
+/**
+ * The pure rules of the clients' record (core/traffic.ts): upstream's slot rule and table names, the window's
+ * overlap, durations, and the caller verdicts on small hand-made series.
+ */
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, type Counts} from '../src/core/traffic.js'
+
+const at = (iso: string) => Date.parse(`${iso}Z`)
+
+describe('slots', () => {
+  it('names a slot by its end; the end on the hour is minute 60 of the hour before, midnight the day before\'s 2360', () => {
+    assert.deepEqual(slotEndingAt(at('2026-03-01T09:05:00')), {end: at('2026-03-01T09:05:00'), date: '2026-03-01', tflag: '0905'})
+    assert.deepEqual(slotEndingAt(at('2026-03-01T09:00:00')), {end: at('2026-03-01T09:00:00'), date: '2026-03-01', tflag: '0860'})
+    assert.deepEqual(slotEndingAt(at('2026-03-02T00:00:00')), {end: at('2026-03-02T00:00:00'), date: '2026-03-01', tflag: '2360'})
+    assert.equal(slotEnd('2026-03-01', '0860'), at('2026-03-01T09:00:00'))
+    assert.equal(slotEnd('2026-03-01', '2360'), at('2026-03-02T00:00:00'))
+    assert.ok(Number.isNaN(slotEnd('2026-03-01', '0900')), 'HH00 never occurs')
+  })
+
+  it('puts a slot in its hour, day or minute table, and reads the cut type from the name\'s length', () => {
+    const s = slotEndingAt(at('2026-03-01T10:00:00'))
+    assert.equal(statTableName('tars_stat_', s, 'hour'), 'tars_stat_2026030109')
+    assert.equal(statTableName('tars_stat_', s, 'day'), 'tars_stat_20260301')
+    assert.equal(statTableName('tars_stat_', s, 'minute'), 'tars_stat_202603010960')
+    assert.equal(cutTypeOf('tars_stat_', 'tars_stat_2026030109'), 'hour')
+    assert.equal(cutTypeOf('tars_stat_', 'tars_stat_20260301'), 'day')
+    assert.equal(cutTypeOf('tars_stat_', 'tars_stat_202603010960'), 'minute')
+    assert.equal(cutTypeOf('tars_stat_', 'tars_stat_backup'), null)
+  })
+
+  it('takes every slot whose 5 minutes overlap the window, and says which no table holds', () => {
+    const window = {from: at('2026-03-01T09:52:30'), to: at('2026-03-01T10:07:00')}
+    assert.deepEqual(slotsOverlapping(window).map((s) => s.tflag), ['0955', '0960', '1005', '1010'])
+    const plan = planTables('tars_stat_', window, ['tars_stat_2026030109', 'tars_stat_2026030110'])
+    assert.deepEqual(plan.tables.map((t) => [t.table, t.slots.map((s) => s.tflag)]), [['tars_stat_2026030109', ['0955', '0960']], ['tars_stat_2026030110', ['1005', '1010']]])
+    const gap = planTables('tars_stat_', window, ['tars_stat_2026030110'])
+    // 10:10 has not ended at 10:07: not missing.
+    assert.deepEqual(gap.missing.map((s) => s.tflag), ['0955', '0960'])
+  })
+
+  it('reads durations with a unit, and nothing else', () => {
+    assert.equal(parseDuration('90s', '--since'), 90)
+    assert.equal(parseDuration('30m', '--since'), 1800)
+    assert.equal(parseDuration('2h', '--since'), 7200)
+    assert.equal(parseDuration('1d', '--since'), 86_400)
+    for (const bad of ['30', '1w', '-5m', '', '1.5h']) assert.throws(() => parseDuration(bad, '--since'), /is not a duration/)
+  })
+})
+
+describe('caller verdicts', () => {
+  const c = (ok: number, timeouts = 0): Counts => ({calls: ok + timeouts, ok, timeouts, exceptions: 0})
+  const net = (ip: string) => (ip.startsWith('10.10.') ? 'x' : 'y')
+  const series = (slots: Array<Record<string, Counts>>) => ({caller: 'A.B', networks: new Map(), slots: new Map(slots.map((s, i) => [i * 300_000, new Map(Object.entries(s))]))})
+
+  it('failed over: failures on an IP, then none there while the others answer', () => {
+    const r = judgeCaller(series([{'10.10.0.1': c(100), '10.20.0.1': c(100)}, {'10.10.0.1': c(0, 5), '10.20.0.1': c(100)}, {'10.20.0.1': c(200)}]), net, 'tars_cpp')
+    assert.equal(r.verdict, 'failed-over')
+    assert.deepEqual(r.deadIps, ['10.10.0.1'])
+  })
+
+  it('stuck at 5 % of its calls to a failing IP; a smaller trickle is probing', () => {
+    const stuck = judgeCaller(series([{'10.10.0.1': c(0, 10), '10.20.0.1': c(190)}]), net, 'tars_nodejs')
+    assert.equal(stuck.verdict, 'stuck')
+    assert.deepEqual(stuck.deadIps, ['10.10.0.1'])
+    assert.match(stuck.note!, /TARS_MONITOR/)
+    const probing = judgeCaller(series([{'10.10.0.1': c(0, 50), '10.20.0.1': c(50)}, {'10.10.0.1': c(0, 4), '10.20.0.1': c(196)}]), net, 'tars_go')
+    assert.equal(probing.verdict, 'failed-over')
+    assert.deepEqual(probing.probingIps, ['10.10.0.1'])
+  })
+
+  it('failing when most calls fail on every network it uses', () => {
+    const r = judgeCaller(series([{'10.10.0.1': c(1, 9), '10.20.0.1': c(0, 10)}]), net, null)
+    assert.equal(r.verdict, 'failing')
+  })
+})
