@@ -24,6 +24,15 @@ export interface SampleStats {
   latency: LatencyStats | null
 }
 
+/**
+ * Where a link's connected samples' latencies (ms) ride along for the exporter's histogram: a symbol key,
+ * so JSON output never shows them, and a typed array, so 10,000 links × 10 samples stay small.
+ */
+export const SAMPLE_LATENCIES: unique symbol = Symbol('tarsnet.sampleLatencies')
+export interface WithSampleLatencies {
+  [SAMPLE_LATENCIES]?: Float32Array
+}
+
 /** A link slow against its network: its p50 at least this many times the network's median… */
 export const SLOW_FACTOR = 5
 /** …and at least this many ms (a 0.1 ms LAN's 0.5 ms link is not slow). */

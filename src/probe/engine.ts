@@ -70,7 +70,7 @@ export interface ProbeResult extends AttemptOutcome {
    * With several samples only: how many were taken, how many did not connect, and the latency over those
    * that did (ms). A few numbers per link, never the samples themselves. latencyMs is then the p50.
    */
-  sampled?: {samples: number; lost: number; latency: LatencyStats | null}
+  sampled?: {samples: number; lost: number; latency: LatencyStats | null; latencies: Float32Array}
 }
 
 export interface ProbeOptions {
@@ -584,7 +584,7 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
     const res = up !== undefined
       ? resultOf(i, up, state === 'lossy' ? 'lossy' : 'up', latency ? latency.p50 : up.latencyMs)
       : resultOf(i, firstFail[i]!.o, firstFail[i]!.o.status, null)
-    res.sampled = {samples, lost, latency}
+    res.sampled = {samples, lost, latency, latencies: Float32Array.from(lat.filter((x) => !Number.isNaN(x)))}
     results[i] = res
     firstUp[i] = undefined
     firstFail[i] = undefined

@@ -6,7 +6,7 @@ import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'
 import {describeTarsRet} from '../tars/ping.js'
 import {summariseVerdicts} from '../core/verdict-summary.js'
-import {lossPercent, sampleStats, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats} from '../core/link-samples.js'
+import {lossPercent, SAMPLE_LATENCIES, sampleStats, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
 
 /** A link that connected: up, or lossy (some samples lost). */
 export const connected = (r: Pick<JsonResult, 'status'>): boolean => r.status === 'up' || r.status === 'lossy'
@@ -44,7 +44,7 @@ export function wrongService(r: Pick<JsonResult, 'status' | 'tarsRet' | 'error'>
 /** The key used for "in no named network" in JSON maps and matrix headings. */
 export const NO_NETWORK = '(none)'
 
-export interface JsonResult {
+export interface JsonResult extends WithSampleLatencies {
   node: string
   network: string | null
   host: string
@@ -134,6 +134,7 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
       latencyMs: r.latencyMs, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified,
       row: t.row, active: t.active, ports: t.ports, attempts: r.attempts,
       samples: s.samples, lost, loss: s.samples > 0 ? Math.round((lost / s.samples) * 1000) / 1000 : 0, latency: s.latency, slow: false,
+      ...(r.sampled ? {[SAMPLE_LATENCIES]: r.sampled.latencies} : {}),
     }
   })
   const slow = slowLinks(json.filter((r) => r.active && connected(r)), (r) => netName(r.network), (r) => r.latency?.p50 ?? null)
