@@ -404,33 +404,47 @@ function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, n
       message: `network ${network} loses ~${lossPercent(loss)} of packets on ${l.length} of its ${cs.length} links between ${nodesOn.get(network)!.size} nodes (intermittent: a switch, an uplink, or the network itself)`})
     for (const c of l) uncovered.delete(c)
   }
-  // Incident cells per node × network (both directions).
-  const incident = new Map<string, Cell[]>()
+  // Per node × network, what reaches it (column) and its own connections out (row).
+  const sides = new Map<string, {col: Cell[]; row: Cell[]}>()
+  const sideOf = (node: string, network: string) => {
+    const k = `${node}\u0000${network}`
+    let x = sides.get(k)
+    if (!x) sides.set(k, (x = {col: [], row: []}))
+    return x
+  }
   for (const c of all) {
-    for (const n of [c.from, c.to]) {
-      const k = `${n}\u0000${c.network}`
-      const list = incident.get(k)
-      if (list) list.push(c)
-      else incident.set(k, [c])
-    }
+    sideOf(c.to, c.network).col.push(c)
+    sideOf(c.from, c.network).row.push(c)
+  }
+  // A direction counts when most of its connected cells are lossy, with at least two peers: loss on one
+  // direction only (a NIC that drops what it sends, say) is that node's side as well.
+  const lossyPart = (cs: Cell[], peer: (c: Cell) => string): Cell[] => {
+    const hits = cs.filter((c) => uncovered.has(c))
+    const connected = cs.filter((c) => c.up).length
+    return new Set(hits.map(peer)).size >= LOSSY_NODE_PEERS && hits.length >= LOSSY_NODE_SHARE * connected ? hits : []
   }
   for (;;) {
-    let best: {node: string; network: string; cells: Cell[]; hits: Cell[]} | null = null
-    for (const [k, cs] of incident) {
+    let best: {node: string; network: string; col: Cell[]; row: Cell[]; hits: Cell[]} | null = null
+    for (const [k, {col, row}] of sides) {
       const [node, network] = k.split('\u0000')
-      const hits = cs.filter((c) => uncovered.has(c))
-      const peers = new Set(hits.map((c) => (c.from === node ? c.to : c.from))).size
-      if (peers < LOSSY_NODE_PEERS || hits.length < LOSSY_NODE_SHARE * cs.filter((c) => c.up).length) continue
-      if (best === null || hits.length > best.hits.length || (hits.length === best.hits.length && naturalCompare(node, best.node) < 0)) best = {node, network, cells: cs, hits}
+      const colHits = lossyPart(col, (c) => c.from)
+      const rowHits = lossyPart(row, (c) => c.to)
+      const hits = [...colHits, ...rowHits]
+      if (hits.length === 0) continue
+      if (best === null || hits.length > best.hits.length || (hits.length === best.hits.length && naturalCompare(node, best.node) < 0)) {
+        best = {node, network, col: colHits.length > 0 ? col : [], row: rowHits.length > 0 ? row : [], hits}
+      }
     }
     if (best === null) break
-    const {node, network, cells, hits} = best
-    const connected = cells.filter((c) => c.up)
+    const {node, network, col, row, hits} = best
+    const connected = [...col, ...row].filter((c) => c.up)
     const loss = ratio(connected)
-    const peers = new Set(connected.map((c) => (c.from === node ? c.to : c.from))).size
-    const clean = [...(networksOf.get(node) ?? [])].filter((n) => n !== network && (incident.get(`${node}\u0000${n}`) ?? []).every((c) => c.up && !c.lossy))
+    const peers = new Set(hits.map((c) => (c.from === node ? c.to : c.from))).size
+    const way = col.length > 0 && row.length > 0 ? '' : col.length > 0 ? ' to it' : ' from it'
+    const own = sides.get(`${node}\u0000${network}`)!
+    const clean = [...(networksOf.get(node) ?? [])].filter((n) => n !== network && sides.has(`${node}\u0000${n}`) && [...sides.get(`${node}\u0000${n}`)!.col, ...sides.get(`${node}\u0000${n}`)!.row].every((c) => c.up && !c.lossy))
     out.push({kind: 'node-network', node, network, intermittent: true, loss, failedLinks: hits.reduce((n, c) => n + c.links, 0),
-      message: `${node}'s side of network ${network} loses ~${lossPercent(loss)} of packets (intermittent: ${hits.length} of its ${connected.length} links with ${peers} peers lossy${clean.length > 0 ? `; ${clean.join(', ')} clean` : ''}; its NIC, cable or switch port on ${network})`})
+      message: `${node}'s side of network ${network} loses ~${lossPercent(loss)} of packets (intermittent: ${hits.length} of its ${own.col.length + own.row.length} links there lossy${way}, with ${peers} peers${clean.length > 0 ? `; ${clean.join(', ')} clean` : ''}; its NIC, cable or switch port on ${network})`})
     for (const c of hits) uncovered.delete(c)
   }
   const pairs = new Map<string, Cell[]>()
