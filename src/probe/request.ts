@@ -162,18 +162,26 @@ export interface TimeoutChoice {
 
 /** --timeout / probe.timeoutMs (a number or "auto") and --timeout-max / probe.timeoutMaxMs. */
 export function timeoutChoice(
-  flags: {timeout?: number | 'auto'; 'timeout-max'?: number},
+  flags: {timeout?: string; 'timeout-max'?: number},
   profile: {timeoutMs?: number | 'auto'; timeoutMaxMs?: number},
 ): TimeoutChoice {
-  const t = flags.timeout ?? profile.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  const t = flags.timeout === undefined ? profile.timeoutMs ?? DEFAULT_TIMEOUT_MS : parseTimeoutFlag(flags.timeout)
   if (t === 'auto') return {timeoutMs: flags['timeout-max'] ?? profile.timeoutMaxMs ?? DEFAULT_TIMEOUT_MAX_MS, auto: true}
   if (flags['timeout-max'] !== undefined) throw new UserError(`--timeout-max applies only with --timeout auto (the ceiling of the adaptive timeout): add --timeout auto, or leave --timeout-max out`, {code: 'invalid_flag'})
   return {timeoutMs: t, auto: false}
 }
 
+/** --timeout's value: whole milliseconds from 1 to 600000, or auto. */
+export function parseTimeoutFlag(text: string): number | 'auto' {
+  if (text.trim() === 'auto') return 'auto'
+  const n = Number(text.trim())
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 600_000) throw new UserError(`invalid --timeout '${text}': give milliseconds from 1 to 600000, or auto`, {code: 'invalid_flag'})
+  return n
+}
+
 /** Timeout (fixed or adaptive), retries, concurrency and samples: the flag, else the profile's probe setting, else the default. */
 export function probeTiming(
-  flags: {timeout?: number | 'auto'; 'timeout-max'?: number; retries?: number; concurrency?: number; samples?: number},
+  flags: {timeout?: string; 'timeout-max'?: number; retries?: number; concurrency?: number; samples?: number},
   profile: {timeoutMs?: number | 'auto'; timeoutMaxMs?: number; retries?: number; concurrency?: number; samples?: number},
   defaultSamples = 1,
 ): Required<Pick<ProbeOptions, 'timeoutMs' | 'retries' | 'concurrency' | 'samples'>> & Pick<ProbeOptions, 'adaptive'> {
