@@ -16,7 +16,7 @@ import {ROOT} from './helpers/cli.js'
 const RULES = join(ROOT, 'contrib', 'prometheus', 'tarsnet-rules.yml')
 const RULE_TESTS = join(ROOT, 'contrib', 'prometheus', 'tarsnet-rules.test.yml')
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
-const SERVED = ['tarsnet_link_up', 'tarsnet_link_latency_seconds', 'tarsnet_node_networks_up', 'tarsnet_node_networks', 'tarsnet_probe_success', 'tarsnet_probe_duration_seconds', 'tarsnet_probe_timestamp_seconds', 'tarsnet_probe_targets', 'tarsnet_check_findings', 'tarsnet_mesh_source_up', 'tarsnet_mesh_culprit_links']
+const SERVED = ['tarsnet_link_up', 'tarsnet_link_latency_seconds', 'tarsnet_node_networks_up', 'tarsnet_node_networks', 'tarsnet_probe_success', 'tarsnet_probe_duration_seconds', 'tarsnet_probe_timestamp_seconds', 'tarsnet_probe_targets', 'tarsnet_check_findings', 'tarsnet_mesh_source_up', 'tarsnet_mesh_culprit_links', 'tarsnet_link_loss_ratio', 'tarsnet_connect_latency_seconds']
 
 describe('contrib: alert rules, dashboard, systemd unit', () => {
   it('promtool check rules passes on the shipped rules', {skip: has('promtool') ? false : 'no promtool (apt-get install prometheus)'}, () => {
