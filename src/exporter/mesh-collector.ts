@@ -31,7 +31,8 @@ export function meshMeasurement(result: MeshRoundResult): Measurement {
   // Idle sources (nothing to probe from them) are not sources: no series, no alert.
   const active = result.sources.filter((s) => s.status !== 'idle')
   const meshSources: MeshSourceSample[] = active.map((s) => ({source: s.node, up: s.status === 'ok'}))
-  const culprits: CulpritSample[] = result.culprits.map((c) => ({
+  // Failed links' culprits only: gray failures are said by tarsnet_link_loss_ratio (and its alerts).
+  const culprits: CulpritSample[] = result.culprits.filter((c) => !c.intermittent).map((c) => ({
     kind: c.kind,
     node: c.node ?? c.nodes?.[0] ?? '',
     network: c.network ?? '',
