@@ -6,7 +6,7 @@ import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'
 import {describeTarsRet} from '../tars/ping.js'
 import {summariseVerdicts} from '../core/verdict-summary.js'
-import {lossPercent, SAMPLE_LATENCIES, sampleStats, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
+import {lossPercent, SAMPLE_LATENCIES, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
 
 /** A link that connected: up, or lossy (some samples lost). */
 export const connected = (r: Pick<JsonResult, 'status'>): boolean => r.status === 'up' || r.status === 'lossy'
@@ -126,14 +126,16 @@ const netName = (n: string | null): string => n ?? NO_NETWORK
 export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): ProbeReport {
   const json: JsonResult[] = results.map((r, i) => {
     const t = plan.targets[i]
-    const s = r.sampled ?? sampleStats(1, r.status === 'up' && r.latencyMs !== null ? [r.latencyMs] : [])
-    // A single sample that connected without a time (never today) is still not lost.
+    // One sample (the default): its latency is every percentile; no per-link arrays for 10,000 links.
+    const samples = r.sampled ? r.sampled.samples : 1
     const lost = r.sampled ? r.sampled.lost : r.status === 'up' ? 0 : 1
+    const l = r.latencyMs
+    const latency = r.sampled ? r.sampled.latency : r.status === 'up' && l !== null ? {min: l, p50: l, p90: l, max: l} : null
     return {
       node: r.node, network: r.network, host: r.host, port: r.port, check: r.check, status: r.status,
       latencyMs: r.latencyMs, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified,
       row: t.row, active: t.active, ports: t.ports, attempts: r.attempts,
-      samples: s.samples, lost, loss: s.samples > 0 ? Math.round((lost / s.samples) * 1000) / 1000 : 0, latency: s.latency, slow: false,
+      samples, lost, loss: Math.round((lost / samples) * 1000) / 1000, latency, slow: false,
       ...(r.sampled ? {[SAMPLE_LATENCIES]: r.sampled.latencies} : {}),
     }
   })
