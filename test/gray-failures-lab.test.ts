@@ -13,8 +13,11 @@
  * no loss at all in 20 samples is 0.7^20 = 8e-4; three such links out of five is ~5e-9.
  */
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {after, afterEach, before, describe, it} from 'node:test'
 
+import {MeshSession} from '../src/mesh/run.js'
+import type {MeshPlan} from '../src/mesh/plan.js'
 import {runCli} from './helpers/cli.js'
 import {TestDb} from './helpers/db.js'
 import {MeshLab, meshLabSupported} from './helpers/mesh-lab.js'
@@ -98,6 +101,8 @@ describe('gray failures on a lab of real hosts', () => {
     assert.equal(text.code, 1, text.stderr)
     assert.match(text.stdout, new RegExp(`n${LOSSY}'s side of network x loses ~\\d+ % of packets \\(intermittent`))
     assert.match(text.stdout, /1-9 lossy: ~10-90 % of samples lost/)
+    assert.match(text.stdout, /^network x {2}\(30\/30 links up, \d+ lossy\)$/m)
+    assert.match(text.stdout, new RegExp(`^${LOSSY} n${LOSSY} +[1-9✔] [1-9✔] · [1-9✔] [1-9✔] [1-9✔]$`, 'm'))
     assert.match(text.stdout, /^DEGRADED: .*links? lossy/m)
 
     // The same NIC seen by probe from this host (a leg on each bridge): the lossy link and its line.
@@ -111,6 +116,24 @@ describe('gray failures on a lab of real hosts', () => {
     for (const x of probe.results.filter((y: any) => y !== bad)) assert.deepEqual([x.status, x.lost], ['up', 0], `${x.node} on ${x.network}`)
     assert.ok(probe.lines.some((line: string) => line.startsWith(`LOSSY: n${LOSSY}'s side of network x loses ~`)), probe.lines.join('\n'))
     assert.equal(probe.verdict, 'degraded')
+  })
+
+  it('mesh --timeout auto: one run waits nmap\'s initial 1000 ms; over rounds it learns each network\'s RTT and waits the 100 ms floor', async () => {
+    const r = await runCli(['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '3', '--timeout', 'auto', '--json'])
+    assert.equal(r.code, 0, r.stderr + r.stdout)
+    assert.deepEqual([r.json().timeoutMode, r.json().timeoutMs, r.json().verdict], ['auto', 3000, 'ok'])
+    // Two rounds of one session (as --watch and the exporter run them), a link dropped one way: its error says how long it was waited for.
+    lab.dropOneWay(1, 2, 'y')
+    const node = (i: number) => ({name: `n${i}`, ips: lab.networks.map((net) => ({ip: lab.ip(i, net), network: net})), targets: lab.networks.map((net) => ({host: lab.ip(i, net), network: net, ports: [lab.port]})), note: null})
+    const plan: MeshPlan = {mode: 'nodes', object: null, columns: lab.networks, nodes: [1, 2, 3].map(node), notes: []}
+    const session = new MeshSession({timeoutMs: 1000, retries: 0, adaptive: {maxMs: 3000}, ssh: {binary: execFileSync('sh', ['-c', 'command -v ssh'], {encoding: 'utf8'}).trim(), configFile: lab.sshConfig, options: [], connectTimeoutS: 3, fanout: 8}})
+    try {
+      const waited = async () => (await session.round(plan)).links.find((l) => l.from === 'n1' && l.to === 'n2' && l.network === 'y')!.error
+      assert.equal(await waited(), 'no answer within 1000 ms')
+      assert.equal(await waited(), 'no answer within 100 ms')
+    } finally {
+      await session.close()
+    }
   })
 
   it('loss in one direction only (30 % of the SYNs a node sends on x): still that node\'s side, from its own connections', async () => {

@@ -78,7 +78,7 @@ export function matrixLines(plan: MeshPlan, result: MeshRoundResult, glyphs: Gly
   for (const col of plan.columns) {
     const net = netLabel(col)
     const counts = result.summary.networks[net]
-    lines.push(`network ${net}${counts ? `  (${counts.up}/${counts.total} links up)` : ''}`)
+    lines.push(`network ${net}${counts ? `  (${counts.up}/${counts.total} links up${counts.lossy ? `, ${counts.lossy} lossy` : ''})` : ''}`)
     const head = headerLines(n, labelWidth + 2)
     head[head.length - 1] = `${'FROM \\ TO'.padEnd(labelWidth + 2)}${head[head.length - 1].slice(labelWidth + 2)}`
     lines.push(...head.map((h) => paint('dim', h)))
