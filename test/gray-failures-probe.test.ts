@@ -12,6 +12,7 @@ import {after, before, describe, it} from 'node:test'
 import {Lab, type LabEntry} from '../src/lab/cluster.js'
 import {closedPort} from '../src/lab/listeners.js'
 import {runCli} from './helpers/cli.js'
+import {ExporterProcess, valuesBy} from './helpers/exporter.js'
 
 const now = new Date().toISOString()
 //   n1: up on x, dropped on y   n2: refused on x, up on y   n3: up on both   n4: dropped on x, refused on y
@@ -96,6 +97,28 @@ describe('probe: adaptive timeouts and samples on a loopback lab', () => {
     assert.deepEqual(states(r.json()), want)
     const flag = await probe('--config', config, '--timeout', '300', '--samples', '2')
     assert.deepEqual([flag.json().timeoutMode, flag.json().timeoutMs, flag.json().samples], ['fixed', 300, 2])
+  })
+
+  it('the exporter: 5 samples per link by default, --timeout auto; loss ratio per link and the connect-latency histogram grows round by round', async () => {
+    const exporter = new ExporterProcess(['--snapshot', snap, '--listen', '127.0.0.1:0', '--interval', '1', '--check', 'tcp', '--timeout', 'auto', '--timeout-max', '500'])
+    try {
+      await exporter.started()
+      const start = exporter.lines.find((l) => l.event === 'start')!
+      assert.deepEqual([start.samples, start.timeoutMode, start.timeoutMs], [5, 'auto', 500])
+      await exporter.waitForRound(1)
+      const first = await exporter.samples()
+      const loss = valuesBy(first, 'tarsnet_link_loss_ratio', (l) => l.ip)
+      assert.deepEqual(loss, Object.fromEntries(Object.entries(want).map(([host, state]) => [host, state === 'up' ? 0 : 1])))
+      const count = (samples: typeof first) => valuesBy(samples, 'tarsnet_connect_latency_seconds_count', (l) => `${l.vantage} ${l.node} ${l.network}`)
+      assert.deepEqual(count(first), {'local n1 x': 5, 'local n2 y': 5, 'local n3 x': 5, 'local n3 y': 5})
+      const seen = exporter.lastRound
+      await exporter.waitForRound(seen + 1)
+      const later = count(await exporter.samples())
+      assert.ok(later['local n1 x'] >= 10, JSON.stringify(later))
+    } finally {
+      exporter.kill('SIGKILL')
+      await exporter.exit
+    }
   })
 
   it('bad values: one line on stderr, exit 3, nothing probed', async () => {

@@ -140,7 +140,7 @@ function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResul
       status: state === 'failed' ? (shown.r ? shown.r.status : 'error') : state,
       latencyMs: latencyMs === null ? null : Math.round(latencyMs * 100) / 100,
       error: state === 'failed' ? linkError(shown.r, timeoutMs) : null,
-      samples, lost, loss: Math.round((lost / samples) * 1000) / 1000, latency: connected > 0 ? stats.latency : null,
+      samples, lost, loss: Math.round((lost / samples) * 1000) / 1000, latency: connected > 0 ? stats.latency : null, slow: false,
       [SAMPLE_LATENCIES]: Float32Array.from(latencies),
     })
   }
