@@ -20,11 +20,13 @@ import {MeshSession} from '../src/mesh/run.js'
 import type {MeshPlan} from '../src/mesh/plan.js'
 import {runCli} from './helpers/cli.js'
 import {TestDb} from './helpers/db.js'
-import {MeshLab, meshLabSupported} from './helpers/mesh-lab.js'
+import {MeshLab, meshLabSupported, pythonAvailable} from './helpers/mesh-lab.js'
 
 const NODES = [1, 2, 3, 4, 5, 6]
 const LOSSY = 3
 const SAMPLES = 20
+const TIMEOUT_MS = 900
+const SIXTH_TOOL = pythonAvailable() ? 'python3' : 'nc'
 
 /** Bounds on the share lost of `n` samples at p = 0.3: 0.3 ± 3.9 σ, σ = sqrt(0.21 / n). */
 function lossBounds(n: number): [number, number] {
@@ -39,7 +41,8 @@ describe('gray failures on a lab of real hosts', () => {
 
   before(async () => {
     if (supported !== true) return
-    lab = await MeshLab.start({nodes: NODES.length, kex: 'curve25519-sha256'})
+    // Every prober takes samples: n5 has only nc, n6 python3 (nc where this machine has no python3).
+    lab = await MeshLab.start({nodes: NODES.length, kex: 'curve25519-sha256', tools: {5: 'nc', 6: SIXTH_TOOL}})
     db = await TestDb.create()
     await db.addNodes(NODES.map((i) => ({node_name: `n${i}`, ip_list: lab.ipList(i)})))
     await db.addServers(NODES.map((i) => ({application: 'Lab', server_name: 'MeshServer', node_name: `n${i}`})))
@@ -51,8 +54,9 @@ describe('gray failures on a lab of real hosts', () => {
     await db?.drop()
   })
 
-  // --timeout 500: a SYN (or SYN-ACK) the kernel sends again after 1 s is never mistaken for an answer.
-  const mesh = (...more: string[]) => ['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '3', '--timeout', '500', ...more]
+  // --timeout 900: a SYN (or SYN-ACK) the kernel sends again after 1 s is never mistaken for an answer,
+  // while a busy machine starting hundreds of nc and date processes (nc's timing includes them) has room.
+  const mesh = (...more: string[]) => ['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '3', '--timeout', String(TIMEOUT_MS), ...more]
   const culprits = (json: any) => json.culprits.map((c: any) => ({kind: c.kind, node: c.node, network: c.network, intermittent: c.intermittent}))
   const touches = (l: any, node: string, network: string) => l.network === network && (l.from === node || l.to === node)
   /** Drops 30 % of node i's packets on its interface to `network` (not SSH's), in `chain` (INPUT: what it receives). */
@@ -76,6 +80,7 @@ describe('gray failures on a lab of real hosts', () => {
     }
     assert.deepEqual(json.culprits, [])
     assert.equal(json.verdict, 'ok')
+    assert.deepEqual(json.sources.map((x: any) => x.tool), ['bash', 'bash', 'bash', 'bash', 'nc', SIXTH_TOOL])
   })
 
   it('a NIC that drops 30 % of what it receives: that node\'s side of the network, intermittent, loss near 0.3; every other link up with 0 loss', async () => {
@@ -106,7 +111,7 @@ describe('gray failures on a lab of real hosts', () => {
     assert.match(text.stdout, /^DEGRADED: .*links? lossy/m)
 
     // The same NIC seen by probe from this host (a leg on each bridge): the lossy link and its line.
-    const p = await runCli(['probe', '--db', db.url, '--networks', lab.networksSpec(), '--check', 'tcp', '--samples', String(SAMPLES), '--timeout', '500', '--json'])
+    const p = await runCli(['probe', '--db', db.url, '--networks', lab.networksSpec(), '--check', 'tcp', '--samples', String(SAMPLES), '--timeout', String(TIMEOUT_MS), '--json'])
     assert.equal(p.code, 1, p.stderr + p.stdout)
     const probe = p.json()
     const bad = probe.results.find((x: any) => x.node === `n${LOSSY}` && x.network === 'x')
