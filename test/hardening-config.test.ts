@@ -9,7 +9,7 @@ import {after, before, describe, it} from 'node:test'
 import {runCli, type CliResult} from './helpers/cli.js'
 import {TestDb} from './helpers/db.js'
 
-// Upstream t_node_info's columns (TarsFramework deploy/framework/sql/db_tars.sql; DESIGN §1), written out here
+// Upstream t_node_info's columns (TarsFramework deploy/framework/sql/db_tars.sql; docs/design.md §1), written out here
 // so that the test checks the list in src/core/rows.ts rather than repeating it.
 const UPSTREAM_NODE_INFO_COLUMNS = [
   'id', 'node_name', 'node_obj', 'endpoint_ip', 'endpoint_port', 'data_dir', 'load_avg1', 'load_avg5', 'load_avg15',

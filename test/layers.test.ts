@@ -1,5 +1,5 @@
 /**
- * The layers point one way (DESIGN §6): the pure core imports nothing of ours from outside src/core and
+ * The layers point one way (docs/design.md §6): the pure core imports nothing of ours from outside src/core and
  * no module that does I/O, so it can be read, tested and reused alone.
  */
 import assert from 'node:assert/strict'

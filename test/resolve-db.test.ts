@@ -229,7 +229,7 @@ describe('resolve against MariaDB', () => {
     // The shapes of the store's queries (src/store/mysql-store.ts loadObject).
     type Plan = Array<{table: string; key: string | null; type: string}>
     const adapters = await db.query<Plan>('EXPLAIN SELECT endpoint FROM t_adapter_conf WHERE servant = ?', [OBJ])
-    assert.equal(adapters[0].type, 'ALL', 'upstream db_tars.sql has no index on t_adapter_conf.servant: the README says so')
+    assert.equal(adapters[0].type, 'ALL', 'upstream db_tars.sql has no index on t_adapter_conf.servant: the resolve help (messages/resolve.md) says so')
     const servers = await db.query<Plan>(
       'EXPLAIN SELECT node_name FROM t_server_conf WHERE (application = ? AND server_name = ?) OR (application, server_name, node_name) IN (?)',
       ['App', 'Srv', [['App', 'Srv', '10.10.0.1'], ['Bulk1', 'Srv1', '10.9.0.1']]],

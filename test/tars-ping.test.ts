@@ -14,7 +14,7 @@ const TarsStream = require('@tars/stream') as any
 const TarsPacket = require('@tars/rpc/core/rpc-tars/RequestF.js').tars as any
 
 describe('tars_ping frame', () => {
-  it('has the exact bytes of DESIGN §4', () => {
+  it('has the exact bytes of docs/design.md §4', () => {
     const f = encodePingFrame('A.B.Obj', 300, 1000)
     const want =
       '1001' + // 1 iVersion = 1 (int8)

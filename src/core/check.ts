@@ -1,5 +1,5 @@
 /**
- * `tarsnet check` (pure): every broken promise of the multi-network design (DESIGN §1–§2, the seed), as
+ * `tarsnet check` (pure): every broken promise of the multi-network design (docs/design.md §1–§2, the seed), as
  * findings with a code, a severity and what to do. Nothing is said about what is fine. Computed on the
  * cluster view (core/cluster.ts): each object resolved once with resolve's own core.
  */

@@ -1,5 +1,5 @@
 /**
- * The Tars endpoint grammar (DESIGN §3): `tcp -h HOST -p PORT [-t ms] [-g grid] [-q qos] [-w weight]
+ * The Tars endpoint grammar (docs/design.md §3): `tcp -h HOST -p PORT [-t ms] [-g grid] [-q qos] [-w weight]
  * [-v weighttype] [-e auth]`, endpoint lists and `Obj@ep1:ep2` proxy strings.
  *
  * The rules follow TarsCpp's TC_Endpoint::parse / toString / sepEndpoint (util/src/tc_clientsocket.cpp),
@@ -76,7 +76,7 @@ export function parseEndpoint(input: string, options: ParseOptions = {}): Endpoi
 
 /**
  * parseEndpoint plus the host exactly as written after the last -h (null when there is no -h): `-h *`
- * and `-h 0.0.0.0` parse to the same host but mean different things to the expansion (DESIGN §2).
+ * and `-h 0.0.0.0` parse to the same host but mean different things to the expansion (docs/design.md §2).
  */
 export function parseEndpointDetailed(input: string, options: ParseOptions = {}): {endpoint: Endpoint; hostText: string | null} {
   const tokens = input.split(DELIMS).filter((t) => t !== '')

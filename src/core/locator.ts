@@ -1,5 +1,5 @@
 /**
- * A client's `locator` (DESIGN §4): the registry's QueryObj and its addresses, written as a direct proxy
+ * A client's `locator` (docs/design.md §4): the registry's QueryObj and its addresses, written as a direct proxy
  * string, `tars.tarsregistry.QueryObj@tcp -h 10.10.0.2 -p 17890:tcp -h 10.20.0.2 -p 17890`, read with
  * the endpoint grammar (so IPv6 hosts survive). Pure.
  */

@@ -4,7 +4,7 @@
  * summary and the overall verdict. Used by `tarsnet mesh` and meant for `impact --from-mesh` and the
  * exporter: links in, {pairs, culprits, summary, verdict} out.
  *
- * Culprits (DESIGN §8, after Pingmesh and NetNORAD): a whole network (every link on it fails), a node
+ * Culprits (docs/design.md §8, after Pingmesh and NetNORAD): a whole network (every link on it fails), a node
  * cut off (no peer reaches it on any network), a node's side of a network (no peer reaches it on x),
  * a node that cannot reach out on a network (its row fails, its column works), one link (a pair fails
  * on x). Each candidate explains a set of failed cells (from → to on a network); a greedy set cover

@@ -1,5 +1,5 @@
 /**
- * Networks: a name plus one or more CIDRs (DESIGN §1). Every IP is classified into the named network
+ * Networks: a name plus one or more CIDRs (docs/design.md §1). Every IP is classified into the named network
  * whose CIDR holds it (the longest prefix wins when CIDRs overlap), or into none (null).
  * With no networks configured, IPs are grouped by /24 (IPv4) or /64 (IPv6), named after the prefix.
  */

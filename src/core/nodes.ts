@@ -1,5 +1,5 @@
 /**
- * A node's IPs and what is wrong with them, from its t_node_info row (DESIGN §1).
+ * A node's IPs and what is wrong with them, from its t_node_info row (docs/design.md §1).
  * The IP list is read liberally (`,` `;` `|` whitespace, or a JSON array) and written canonically.
  * A node without a list falls back to endpoint_ip, then node_name when that is an IP: single-network.
  */

@@ -1,5 +1,5 @@
 /**
- * What a live registry hands out, against what the database says it should (DESIGN §2, §8). Pure: the
+ * What a live registry hands out, against what the database says it should (docs/design.md §2, §8). Pure: the
  * registry's answers and a computed ResolveResult in, verdicts out.
  *
  * Endpoints are compared as (host, port, protocol), in active and in inactive, so the comparison does
@@ -106,7 +106,7 @@ interface Entry {
 const entryKey = (host: string, port: number, protocol: string) => `${hostKey(host)}|${port}|${protocol}`
 
 function fromExpected(ep: ResolvedEndpoint, stored: boolean, networks: Networks): Entry {
-  // The host as the registry stores it: `*` and a missing -h are read as 0.0.0.0 (DESIGN §3).
+  // The host as the registry stores it: `*` and a missing -h are read as 0.0.0.0 (docs/design.md §3).
   const host = stored && ep.expanded ? (ep.expandedFrom === '' || ep.expandedFrom === '*' || ep.expandedFrom === null ? '0.0.0.0' : ep.expandedFrom) : ep.host
   return {key: entryKey(host, ep.port, ep.protocol), listed: {node: ep.node, network: networkOf(networks, host), host, port: ep.port, protocol: ep.protocol}}
 }
@@ -420,7 +420,7 @@ export function addressLabel(a: {host: string; port: number; network: string | n
   return `${hostPort(a.host, a.port)} (${a.network ?? 'no network'})`
 }
 
-/** Answers are caller-relative unless asked with findObjectById4Any (DESIGN §2). */
+/** Answers are caller-relative unless asked with findObjectById4Any (docs/design.md §2). */
 const callerRelative = (q: RegistryQuery) => q !== 'findObjectById4Any'
 
 const signature = (eps: ListedEndpoint[]) => [...new Set(eps.map((e) => entryKey(e.host, e.port, e.protocol)))].sort().join(',')

@@ -1,5 +1,5 @@
 /**
- * Registry-exact resolution of one object (DESIGN §2), as a pure function of rows.
+ * Registry-exact resolution of one object (docs/design.md §2), as a pure function of rows.
  *
  * The rules are those of TarsFramework RegistryServer (DbHandle::loadObjectIdCache and the find* queries
  * in DbHandle.cpp / QueryImp.cpp), plus the seed's expansion: a wildcard host becomes one endpoint per
@@ -356,7 +356,7 @@ export function wildcardOf(hostText: string | null): Wildcard | null {
 }
 
 /**
- * The registry expansion of one endpoint host (DESIGN §2), shared by resolve and probe: a wildcard
+ * The registry expansion of one endpoint host (docs/design.md §2), shared by resolve and probe: a wildcard
  * becomes the node's IPs it listens on, in list order (possibly none); a specific host stays itself.
  * `hostText` is the host as written (null: no -h), `host` the parsed endpoint's host; `nodeIps` are canonical
  * addresses (nodeAddresses), so one without a colon is IPv4.

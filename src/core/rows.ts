@@ -1,5 +1,5 @@
 /**
- * The db_tars rows the core computes on (DESIGN §1), in camelCase, with the same meaning as the columns.
+ * The db_tars rows the core computes on (docs/design.md §1), in camelCase, with the same meaning as the columns.
  * The store loads exactly these shapes (from MySQL or a snapshot file); the core never loads anything.
  */
 

@@ -4,7 +4,7 @@
  * `startTarsJsServant` runs a real, unmodified Tars.js server (@tars/rpc, a devDependency: tests only),
  * with a servant in the shape tars2node generates: it dispatches by function name only. Tars.js hands
  * every request on the port to that servant whatever sServantName says, so it answers tars_ping for any
- * name (DESIGN §4) — which is what `probe` must cope with.
+ * name (docs/design.md §4) — which is what `probe` must cope with.
  * `startBuiltinServant` is a TarsCpp-like responder built on our own codec: like TarsCpp's ServantHandle
  * (and TarsGo), it answers -4 (TARSSERVERNOSERVANTERR) to a request for another servant. The demo uses
  * it, since it must run where devDependencies are not installed.

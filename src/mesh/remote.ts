@@ -1,5 +1,5 @@
 /**
- * What runs on a node (DESIGN §8): a POSIX sh script, sent on ssh's stdin to `sh -s`, that probes a list
+ * What runs on a node (docs/design.md §8): a POSIX sh script, sent on ssh's stdin to `sh -s`, that probes a list
  * of IP:port targets in parallel and prints one line per probe. It needs a POSIX shell and coreutils,
  * plus one of bash (/dev/tcp, bounded by timeout(1)), nc or python3 — detected on the node in that
  * order. It installs nothing and writes no file: the target list lives in a shell variable, results go to

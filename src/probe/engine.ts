@@ -151,7 +151,7 @@ function takeRequestId(): number {
 
 /**
  * A servant name no cluster has: after the real servant's ping answered 0, the same connection is asked
- * for this one. A server that checks names answers -4; one that answers 0 does not check (DESIGN §4).
+ * for this one. A server that checks names answers -4; one that answers 0 does not check (docs/design.md §4).
  */
 export const NO_SUCH_SERVANT = `tarsnet.NoSuchServant.${randomBytes(4).toString('hex')}Obj`
 
@@ -177,7 +177,7 @@ class Attempt<C> {
   sourceIp: string | null
   done = false
   rx: Buffer | null = null
-  /** The iRequestId of the ping sent; the reply must carry it back (DESIGN §4). */
+  /** The iRequestId of the ping sent; the reply must carry it back (docs/design.md §4). */
   requestId = 0
   /** Round trip of the real servant's ping, once it answered 0: the second ping (NO_SUCH_SERVANT) is out. */
   pingMs: number | null = null

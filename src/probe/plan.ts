@@ -89,14 +89,14 @@ export interface MatrixInput {
   node?: string
 }
 
-/** A row the registry hands out as active (DESIGN §2): both states active, flow not inactive, not standby. */
+/** A row the registry hands out as active (docs/design.md §2): both states active, flow not inactive, not standby. */
 function activeServer(s: ServerRow): boolean {
   return s.settingState === 'active' && s.presentState === 'active' && s.flowState !== 'inactive' && Number(s.bakFlag) !== 1
 }
 
 /**
  * The active servant ports of every node on each of its IPs: node → host → ports, in the order the
- * adapters come. This is the registry expansion of DESIGN §2 through core/resolve's own expandHosts
+ * adapters come. This is the registry expansion of docs/design.md §2 through core/resolve's own expandHosts
  * (without the per-object report): a wildcard host (0.0.0.0, *, no -h → the node's IPv4s; :: → all its
  * IPs) becomes the node's IPs; a specific host stays itself. An adapter belongs to its servant whatever its
  * application/server_name, and the server row that decides whether it is active is the one with the

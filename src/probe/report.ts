@@ -1,6 +1,6 @@
 /**
  * From probe results to what the operator reads (pure): the JSON result, per-network summary, the
- * verdict with its exit code (monitoring-plugin convention, DESIGN §6), and the matrix model.
+ * verdict with its exit code (monitoring-plugin convention, docs/design.md §6), and the matrix model.
  */
 import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'

@@ -1,5 +1,5 @@
 /**
- * The SSH fan-out (DESIGN §8): runs one remote command on many hosts through the operator's own OpenSSH
+ * The SSH fan-out (docs/design.md §8): runs one remote command on many hosts through the operator's own OpenSSH
  * client, so ~/.ssh/config, ProxyJump, the agent, certificates and known_hosts apply exactly as they are.
  *
  * - Always BatchMode=yes (never a prompt), ConnectTimeout, no forwarding (no agent or X11 forwarding to

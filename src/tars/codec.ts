@@ -1,5 +1,5 @@
 /**
- * Our own TARS (JCE) encoding (DESIGN §4). Pure: buffers in, buffers out, no I/O.
+ * Our own TARS (JCE) encoding (docs/design.md §4). Pure: buffers in, buffers out, no I/O.
  *
  * A field is a head (tag + type) then a value. The head is one byte `tag<<4 | type` when tag < 15,
  * else `0xF0 | type` followed by the tag in a second byte. Integers are written with the smallest

@@ -1,5 +1,5 @@
 /**
- * tars_ping on the wire (DESIGN §4; TarsProtocol tup/RequestF.tars, TarsCpp AppProtocol.cpp/Servant.cpp).
+ * tars_ping on the wire (docs/design.md §4; TarsProtocol tup/RequestF.tars, TarsCpp AppProtocol.cpp/Servant.cpp).
  * Pure: builds and parses frames; the prober owns the socket.
  *
  * A frame is a 4-byte big-endian total length (including those 4 bytes), then the packet's fields

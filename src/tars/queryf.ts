@@ -1,6 +1,6 @@
 /**
  * QueryF, the registry's query interface, on the wire (TarsProtocol servant/QueryF.tars and
- * EndpointF.tars; DESIGN §4). Pure: parameters in, bytes out, bytes in, typed answers out.
+ * EndpointF.tars; docs/design.md §4). Pure: parameters in, bytes out, bytes in, typed answers out.
  *
  * A call's sBuffer holds its parameters at tags 1..n in declaration order; the answer's sBuffer holds
  * the return value at tag 0 and the `out` parameters at the tags of their position (so for

@@ -1,5 +1,5 @@
 /**
- * The db_tars tables tarsnet reads, with the real column names and types (DESIGN §1, from
+ * The db_tars tables tarsnet reads, with the real column names and types (docs/design.md §1, from
  * TarsFramework deploy/framework/sql/db_tars.sql plus flow_state and label of current releases).
  * Used by the tests and the benchmarks to build throwaway databases. The IP-list column is not here:
  * it is what `tarsnet db migrate` adds.

@@ -17,7 +17,7 @@ export interface MigrateResult {
 
 export default class DbMigrate extends EditCommand<typeof DbMigrate> {
   static override summary = 'Add the IP-list column to t_node_info (and nothing else).'
-  static override description = `Upstream Tars has no column for a node's several IPs (DESIGN §1): tarsnet keeps them in t_node_info.ip_list (the name is the profile's ipListColumn). This adds that one nullable column; existing rows read as "no list" and keep falling back to endpoint_ip, and tarsnode keeps working unchanged.
+  static override description = `Upstream Tars has no column for a node's several IPs (docs/design.md §1): tarsnet keeps them in t_node_info.ip_list (the name is the profile's ipListColumn). This adds that one nullable column; existing rows read as "no list" and keep falling back to endpoint_ip, and tarsnode keeps working unchanged.
 The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --dry-run only prints it. Running it again is a no-op that says so.`
 
   static override examples = [
