@@ -62,6 +62,13 @@ describe('adaptive timeout: RFC 6298 with nmap\'s floor and initial timeout', ()
     const slow = new RttEstimator({ceilingMs: 3000})
     slow.observe(2000)
     assert.equal(slow.timeoutMs, 3000, 'never past the ceiling')
+    // No answers where a LAN answered before: back off (RFC 6298 §5.5), doubling up to the ceiling.
+    lan.backoff()
+    assert.equal(lan.timeoutMs, 200)
+    for (let i = 0; i < 10; i++) lan.backoff()
+    assert.equal(lan.timeoutMs, 3000)
+    lan.observe(0.3)
+    assert.equal(lan.timeoutMs, AUTO_FLOOR_MS, 'answers teach it again')
   })
 })
 

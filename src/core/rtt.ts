@@ -57,6 +57,15 @@ export class RttEstimator {
     this.current = this.box(this.srtt + 4 * this.rttvar)
   }
 
+  /**
+   * No answer where answers were expected (RFC 6298 §5.5: back the timer off): the timeout doubles, up to
+   * the ceiling, until answers teach it again. Without this an estimate learned on a fast network would
+   * never see the round trips of a network that became slow: every probe would time out first.
+   */
+  backoff(): void {
+    this.current = this.box(this.current * 2)
+  }
+
   private box(ms: number): number {
     return Math.min(this.ceilingMs, Math.max(this.floorMs, ms))
   }

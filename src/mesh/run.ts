@@ -250,13 +250,20 @@ export class MeshSession {
 
     sortLinks(plan, links)
     if (this.options.adaptive) {
-      // What the next round waits: every connected link's typical and worst round trip, per network.
+      // What the next round waits: every connected link's typical and worst round trip, per network; a
+      // network where most links timed out waits twice as long next time (it may have become slow).
+      const timedOut = new Map<string | null, {out: number; all: number}>()
       for (const l of links) {
+        const t = timedOut.get(l.network) ?? {out: 0, all: 0}
+        t.all++
+        if (l.status === 'timeout') t.out++
+        timedOut.set(l.network, t)
         if (!l.latency) continue
         const e = this.estimator(l.network)
         e.observe(l.latency.p50)
         e.observe(l.latency.max)
       }
+      for (const [network, t] of timedOut) if (t.out * 2 >= t.all) this.estimator(network).backoff()
     }
     const failedSources = sources.filter((s) => s.status === 'unreachable' || s.status === 'error').map((s) => s.node)
     const analysis = analyzeMesh(links, {networks: plan.columns, unmeasured, unreachableSources: failedSources})
