@@ -1,7 +1,9 @@
 /**
  * `tarsnet probe --json` on 1,000 and 10,000 links on loopback (30% dropped, 20% refused, the rest up;
  * timeout 1000 ms, no retries) against nmap's connect scan of the same host:port pairs, once with the
- * same fixed timeout and once with nmap's adaptive timing. Both tools must agree on every link.
+ * same fixed timeout and once with nmap's adaptive timing; then `--timeout auto` against nmap's adaptive
+ * timing, and (1,000 links) `--samples 10` against one sample. Every run must agree with the lab on
+ * every link.
  *
  * The links come from a snapshot file: N/2 nodes, each with one IP on x (127.101/16) and one on y
  * (127.102/16), all running one servant bound to 0.0.0.0 on the same port — so nmap scans exactly the
@@ -120,6 +122,31 @@ export default async function bench(): Promise<BenchRow[]> {
           reference: {name: 'nmap -sT adaptive', ...refAdaptive},
           note: `nmap --max-rtt-timeout ${TIMEOUT_MS}ms only (it learns loopback's RTT and waits less); states vs the lab: tarsnet ${agree(oursBad)}, nmap ${agree(nmapAdaptiveBad)}`,
         })
+
+        // Adaptive against adaptive: --timeout auto with the same ceiling as nmap's --max-rtt-timeout.
+        const autoArgs = [TARSNET, 'probe', '--snapshot', snap, '--json', '--check', 'tcp', '--timeout', 'auto', '--timeout-max', String(TIMEOUT_MS), '--retries', '0']
+        const auto = JSON.parse(await capture(process.execPath, autoArgs)) as {results: Array<{host: string; status: string}>}
+        const autoBad = disagreements(ls, new Map(auto.results.map((r) => [r.host, r.status])))
+        rows.push({
+          name: `probe --json --timeout auto: ${count} links, against nmap's adaptive timing`,
+          tarsnet: await measure(process.execPath, autoArgs, {runs: 3, okCodes: [0, 1, 2]}),
+          reference: {name: 'nmap -sT adaptive', ...refAdaptive},
+          note: `both learn loopback's RTT, ceiling ${TIMEOUT_MS} ms, no retries; states vs the lab: tarsnet ${agree(autoBad)}, nmap ${agree(nmapAdaptiveBad)}`,
+        })
+
+        // Gray failures: ten samples per link, 100 ms apart, against one sample at the same fixed timeout.
+        if (count <= 1000) {
+          const sampledArgs = [...probeArgs, '--samples', '10']
+          const sampled = JSON.parse(await capture(process.execPath, sampledArgs)) as {results: Array<{host: string; status: string; lost: number; samples: number}>}
+          const sampledBad = disagreements(ls, new Map(sampled.results.map((r) => [r.host, r.status])))
+          const lossless = sampled.results.filter((r) => r.status === 'up').every((r) => r.lost === 0 && r.samples === 10)
+          rows.push({
+            name: `probe --json --samples 10: ${count} links, timeout ${TIMEOUT_MS} ms`,
+            tarsnet: await measure(process.execPath, sampledArgs, {runs: 3, okCodes: [0, 1, 2]}),
+            reference: {name: 'samples 1', ...tarsnet},
+            note: `the same command with one sample; states vs the lab: ${agree(sampledBad)}; up links ${lossless ? 'all 10/10 connected' : 'LOST SAMPLES'} (goal: at most ×3)`,
+          })
+        }
       } finally {
         await up.close()
         await drop.close()

@@ -16,13 +16,13 @@ import {ROOT} from './helpers/cli.js'
 const RULES = join(ROOT, 'contrib', 'prometheus', 'tarsnet-rules.yml')
 const RULE_TESTS = join(ROOT, 'contrib', 'prometheus', 'tarsnet-rules.test.yml')
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
-const SERVED = ['tarsnet_link_up', 'tarsnet_link_latency_seconds', 'tarsnet_node_networks_up', 'tarsnet_node_networks', 'tarsnet_probe_success', 'tarsnet_probe_duration_seconds', 'tarsnet_probe_timestamp_seconds', 'tarsnet_probe_targets', 'tarsnet_check_findings', 'tarsnet_mesh_source_up', 'tarsnet_mesh_culprit_links']
+const SERVED = ['tarsnet_link_up', 'tarsnet_link_latency_seconds', 'tarsnet_node_networks_up', 'tarsnet_node_networks', 'tarsnet_probe_success', 'tarsnet_probe_duration_seconds', 'tarsnet_probe_timestamp_seconds', 'tarsnet_probe_targets', 'tarsnet_check_findings', 'tarsnet_mesh_source_up', 'tarsnet_mesh_culprit_links', 'tarsnet_link_loss_ratio', 'tarsnet_connect_latency_seconds']
 
 describe('contrib: alert rules, dashboard, systemd unit', () => {
   it('promtool check rules passes on the shipped rules', {skip: has('promtool') ? false : 'no promtool (apt-get install prometheus)'}, () => {
     const r = spawnSync('promtool', ['check', 'rules', RULES], {encoding: 'utf8'})
     assert.equal(r.status, 0, r.stdout + r.stderr)
-    assert.match(r.stdout, /SUCCESS: 9 rules found/)
+    assert.match(r.stdout, /SUCCESS: 12 rules found/)
   })
 
   it('promtool test rules: each alert fires on its synthetic series', {skip: has('promtool') ? false : 'no promtool (apt-get install prometheus)'}, () => {
@@ -34,7 +34,7 @@ describe('contrib: alert rules, dashboard, systemd unit', () => {
     for (const alert of alerts) {
       assert.match(tests, new RegExp(`alertname: ${alert}\\n\\s+exp_alerts:\\n\\s+- exp_labels`), `a firing test for ${alert}`)
     }
-    assert.deepEqual(alerts, ['TarsnetNodeLostRedundancy', 'TarsnetNetworkDownForMostNodes', 'TarsnetNodeUnreachable', 'TarsnetExporterNotProbing', 'TarsnetExporterDown', 'TarsnetMeshLinkLostRedundancy', 'TarsnetMeshPairCut', 'TarsnetMeshCulprit', 'TarsnetMeshSourceUnreachable'])
+    assert.deepEqual(alerts, ['TarsnetNodeLostRedundancy', 'TarsnetNetworkDownForMostNodes', 'TarsnetNodeUnreachable', 'TarsnetExporterNotProbing', 'TarsnetExporterDown', 'TarsnetMeshLinkLostRedundancy', 'TarsnetMeshPairCut', 'TarsnetMeshCulprit', 'TarsnetMeshSourceUnreachable', 'TarsnetLinkLossy', 'TarsnetMeshNodeSideLossy', 'TarsnetNetworkLossy'])
     // And a broken expectation makes promtool fail: the tests do check something.
     const dir = mkdtempSync(join(tmpdir(), 'tarsnet-rules-'))
     try {

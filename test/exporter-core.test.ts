@@ -162,7 +162,7 @@ describe('exporter: a probe report → samples', () => {
     assert.equal(m.targets, plan.targets.length)
     assert.equal(m.links.length, plan.targets.length)
     const cut = m.links.find((l) => l.node === '127.10.0.2' && l.network === 'y')!
-    assert.deepEqual(cut, {source: 'local', node: '127.10.0.2', network: 'y', ip: '127.20.0.2', port: cut.port, up: false, latencySeconds: null})
+    assert.deepEqual(cut, {source: 'local', node: '127.10.0.2', network: 'y', ip: '127.20.0.2', port: cut.port, up: false, latencySeconds: null, loss: 1, latencySamplesMs: []})
     assert.equal(m.links.find((l) => l.up)!.latencySeconds, 0.000412)
     assert.deepEqual(m.nodes.find((n) => n.node === '127.10.0.2'), {node: '127.10.0.2', networks: 2, networksUp: 1})
     assert.deepEqual(m.nodes.find((n) => n.node === '127.10.0.3'), {node: '127.10.0.3', networks: 1, networksUp: 1}, 'a node with one network has one')

@@ -286,7 +286,7 @@ describe('tarsnet exporter: bad input, the profile\'s exporter keys', () => {
     // An unknown key is said once and ignored (a newer tarsnet's key must not stop an older one).
     const typo = await runCli(['config', 'show', '--config', config, '--profile', 'typo'])
     assert.equal(typo.code, 0)
-    assert.equal(typo.stderr, `note: profile "typo" in ${config}: unknown key exporter.lisen ignored (known: exporter.listen, exporter.interval, exporter.mesh, exporter.findings)\n`)
+    assert.equal(typo.stderr, `note: profile "typo" in ${config}: unknown key exporter.lisen ignored (known: exporter.listen, exporter.interval, exporter.mesh, exporter.findings, exporter.samples)\n`)
     const bad = await runCli(['exporter', '--config', config, '--profile', 'bad', '--demo', '--json'])
     assert.equal(bad.code, 1)
     assert.deepEqual(bad.json().error, {code: 'invalid_config', message: `profile "bad" in ${config}: exporter.interval is 0.5: expected a whole number from 1 to 86400 (seconds)`, exitCode: 1})

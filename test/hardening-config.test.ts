@@ -72,7 +72,7 @@ describe('defect 2: the IP-list column is never one of upstream t_node_info\'s',
 
 describe('defect 3: every profile value is checked like its flag', () => {
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
-    ['a string for a number', {probe: {timeoutMs: '1000'}}, /profile "plant" in .*: probe\.timeoutMs is "1000" \(a string\): expected a whole number from 1 to 600000 \(milliseconds\)/],
+    ['a string for a number', {probe: {timeoutMs: '1000'}}, /profile "plant" in .*: probe\.timeoutMs is "1000" \(a string\): expected a whole number from 1 to 600000 \(milliseconds, or "auto"\)/],
     ['past the cap', {probe: {timeoutMs: 1e9}}, /probe\.timeoutMs is 1000000000: expected a whole number from 1 to 600000/],
     ['negative', {probe: {retries: -5}}, /probe\.retries is -5: expected a whole number from 0 to 10/],
     ['a word', {probe: {concurrency: 'many'}}, /probe\.concurrency is "many" \(a string\)/],

@@ -89,10 +89,10 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
     const r = await runCli([...common(), '--json'])
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const json = r.json()
-    assert.deepEqual(Object.keys(json), ['object', 'links', 'pairs', 'sources', 'culprits', 'summary', 'verdict', 'exitCode', 'wallMs', 'timeoutMs', 'retries', 'fanout', 'notices', 'source'])
+    assert.deepEqual(Object.keys(json), ['object', 'links', 'pairs', 'sources', 'culprits', 'slow', 'summary', 'verdict', 'exitCode', 'wallMs', 'timeoutMs', 'timeoutMode', 'samples', 'retries', 'fanout', 'notices', 'source'])
     assert.equal(json.links.length, 6 * 5 * 2)
     for (const l of json.links) {
-      assert.deepEqual(Object.keys(l), ['from', 'to', 'network', 'host', 'port', 'status', 'latencyMs', 'error'])
+      assert.deepEqual(Object.keys(l), ['from', 'to', 'network', 'host', 'port', 'status', 'latencyMs', 'error', 'samples', 'lost', 'loss', 'latency', 'slow'])
       assert.equal(l.status, 'up', JSON.stringify(l))
       assert.equal(l.port, lab.port)
       assert.equal(typeof l.latencyMs, 'number')

@@ -482,7 +482,7 @@ describe('properties: the profile loader', () => {
         return
       }
       const p = r as Profile
-      if (p.probe?.timeoutMs !== undefined) assert.ok(Number.isInteger(p.probe.timeoutMs) && p.probe.timeoutMs >= 1 && p.probe.timeoutMs <= 600_000)
+      if (p.probe?.timeoutMs !== undefined) assert.ok(p.probe.timeoutMs === 'auto' || (Number.isInteger(p.probe.timeoutMs) && p.probe.timeoutMs >= 1 && p.probe.timeoutMs <= 600_000))
       if (p.probe?.retries !== undefined) assert.ok(Number.isInteger(p.probe.retries) && p.probe.retries >= 0 && p.probe.retries <= 10)
       for (const port of p.probe?.ports ?? []) assert.ok(Number.isInteger(port) && port >= 1 && port <= 65_535)
       for (const ip of Object.values(p.probe?.bind ?? {})) assert.notEqual(normalizeIp(ip), null)

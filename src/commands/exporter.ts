@@ -7,6 +7,7 @@ import {BaseCommand} from '../lib/base-command.js'
 import {forTerminal} from '../lib/terminal.js'
 import {exporterSettings, profileWhere} from '../lib/config.js'
 import {probeFlags} from '../lib/probe-flags.js'
+import {meshTiming} from '../mesh/run.js'
 import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
 import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
 import {RoundWorker} from '../exporter/rounds.js'
@@ -15,6 +16,8 @@ import {assertLocalAddresses, bindSpecs, probeTiming} from '../probe/request.js'
 import type {CheckMode} from '../probe/plan.js'
 
 export const DEFAULT_INTERVAL_SECONDS = 30
+/** Samples per link each round: a 20 % resolution per round, 100 samples per link in 10 minutes at 30 s. */
+export const DEFAULT_EXPORTER_SAMPLES = 5
 /** How long a stopping exporter waits for its round worker: the mesh's SSH connections are closed in it (at most 5 s). */
 const STOP_GRACE_MS = 10_000
 
@@ -31,7 +34,8 @@ export default class Exporter extends BaseCommand<typeof Exporter> {
   static override summary = 'Serve the link matrix to Prometheus: probe every interval (and with --mesh, the mesh over SSH), serve the last complete round at /metrics.'
   static override description = `A long-running process for the plant's monitoring: every --interval seconds it probes every node × network from this host (exactly as \`tarsnet probe\` does, with the same flags), and serves the last complete round at http://HOST:PORT/metrics in the Prometheus text format, plus /healthz. Scrapes never start a probe, and two rounds never run at once.
 With --mesh, each round also runs the mesh (exactly as \`tarsnet mesh\` does: every node probes every other node over your own SSH, with the same SSH flags and the profile's ssh keys), keeping one SSH connection per node open between rounds; its links are tarsnet_link_up{source="<node>"}. A node that cannot be reached over SSH is tarsnet_mesh_source_up 0 and the round goes on; a mesh that reaches no node at all fails the round.
-Metrics: tarsnet_link_up and tarsnet_link_latency_seconds {source, node, network, ip, port}; tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets; with --mesh, tarsnet_mesh_source_up {source} and tarsnet_mesh_culprit_links {kind, node, network, peer}; with --findings, tarsnet_check_findings {severity} (critical, warning, info; always all three), the readiness check of \`tarsnet check\` run every round (--check stays the probe's check mode, as in \`tarsnet probe\`).
+Each link is measured --samples times per round (default ${DEFAULT_EXPORTER_SAMPLES}, or the profile's exporter.samples), 100 ms apart: tarsnet_link_loss_ratio says the share lost (a gray failure while the link is still up), and tarsnet_connect_latency_seconds is a histogram of every sample's connect time per node × network × vantage (local or mesh).
+Metrics: tarsnet_link_up, tarsnet_link_latency_seconds and tarsnet_link_loss_ratio {source, node, network, ip, port}; tarsnet_connect_latency_seconds {vantage, node, network} (histogram); tarsnet_node_networks_up and tarsnet_node_networks {node} (lost redundancy: up < networks); tarsnet_probe_success, _duration_seconds, _timestamp_seconds, _targets; with --mesh, tarsnet_mesh_source_up {source} and tarsnet_mesh_culprit_links {kind, node, network, peer}; with --findings, tarsnet_check_findings {severity} (critical, warning, info; always all three), the readiness check of \`tarsnet check\` run every round (--check stays the probe's check mode, as in \`tarsnet probe\`).
 The rows are read afresh every round. When the database cannot be read, the round fails: the last good round's links stay served, with tarsnet_probe_success 0. One line per round on stderr (JSON lines with --json). SIGTERM or SIGINT stops it cleanly.
 Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "interval": 30}), then ${DEFAULT_LISTEN} and ${DEFAULT_INTERVAL_SECONDS} s. The alert rules, a Grafana dashboard and a systemd unit are in contrib/.`
 
@@ -78,7 +82,8 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       throw new UserError(`invalid object name '${object}': write it as App.Server.Obj`, {code: 'invalid_object'})
     }
     const profileProbe = settings.probe.value
-    const timing = probeTiming(flags, profileProbe)
+    // The exporter's samples are its own (exporter.samples), not the one-shot probe's.
+    const timing = probeTiming({...flags, samples: flags.samples ?? fromProfile.samples}, {...profileProbe, samples: undefined}, DEFAULT_EXPORTER_SAMPLES)
     // A --bind address this machine does not have is bad input, said before the first round (as in probe).
     const profileBind = profileProbe.bind ? {values: profileProbe.bind, where: profileWhere(settings.profileName.value, settings.configPath.value)} : undefined
     await assertLocalAddresses(bindSpecs(profileBind, flags.bind))
@@ -95,7 +100,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
       request: {...request, check: flags.check as CheckMode},
       timing,
       bind: {profile: profileBind, flags: flags.bind},
-      ...(ssh ? {mesh: {request, ssh, timeoutMs: timing.timeoutMs, retries: timing.retries, intervalSeconds}} : {}),
+      ...(ssh ? {mesh: {request, ssh, ...meshTiming({timeoutMs: timing.timeoutMs, auto: timing.adaptive !== undefined}, timing.samples), retries: timing.retries, intervalSeconds}} : {}),
       ...(withFindings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
     }, (message) => this.notice(message))
 
@@ -135,7 +140,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     process.on('SIGINT', onSignal)
     this.logLine(
       `${new Date().toISOString()} serving ${bound.url}, probing every ${intervalSeconds} s${object ? ` the endpoints of ${object}` : ''}${ssh ? ', with the mesh over SSH' : ''}`,
-      {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, retries: timing.retries, mesh: Boolean(ssh)},
+      {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, timeoutMode: timing.adaptive ? 'auto' : 'fixed', samples: timing.samples, retries: timing.retries, mesh: Boolean(ssh)},
     )
     try {
       while (!stop.signal.aborted) {

@@ -10,13 +10,18 @@ import {stderrLine, unicodeTerminal} from '../lib/terminal.js'
 import type {MeshPlan} from '../mesh/plan.js'
 import {ASCII, culpritLines, matrixLines, pairLines, raftLines, sourceLines, UNICODE, verdictLine, type Glyphs, type Tone} from '../mesh/report.js'
 import {nothingToMesh, planMeshRequest} from '../mesh/request.js'
-import {MESH_EXIT, MeshSession, type MeshRoundResult, type MeshSource} from '../mesh/run.js'
+import {MESH_EXIT, MeshSession, meshTiming, type MeshRoundResult, type MeshSource, type MeshTiming} from '../mesh/run.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS} from '../probe/engine.js'
+import {timeoutChoice} from '../probe/request.js'
+import {samplingFlags, timeoutFlag} from '../lib/probe-flags.js'
 import {clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 import type {SshConfig} from '../ssh/fanout.js'
 
 export type MeshCommandResult = Omit<MeshRoundResult, 'measured'> & {
+  /** Fixed: per probe; auto: the ceiling. */
   timeoutMs: number
+  timeoutMode: 'fixed' | 'auto'
+  samples: number
   retries: number
   fanout: number
   notices: string[]
@@ -28,6 +33,7 @@ export default class Mesh extends BaseCommand<typeof Mesh> {
 tarsnet runs your OpenSSH client (ssh), so ~/.ssh/config, ProxyJump, the agent, certificates and known_hosts apply as they are; always with BatchMode=yes, never with weaker host-key checking. One session per node, at most --fanout at once; a node is reached over its IPs in list order (when the first network does not answer SSH, the next).
 On each node a POSIX sh script (sent on stdin to \`sh -s\`) probes every target at once with bash's /dev/tcp (bounded by timeout), else nc, else python3: no Node, nothing installed, nothing left behind. Only IP addresses and port numbers enter it, never node names.
 Targets are probe's: each node's own active servant ports on each of its IPs, or --port. A node does not probe itself, and probes only networks it has an IP on.
+Gray failures: --samples N has each node measure each link N times, 100 ms apart; a link that connects on some samples only is lossy (a digit in its cell: ~10 % per unit), the verdict is then DEGRADED, and the culprits say where: a node whose links on a network are lossy across many peers is "n3's side of network x loses ~30 % of packets (intermittent)", a network lossy on most links is the network, a link is named alone only when it alone is lossy. Links whose p50 is ≥ 5× their network's median and ≥ 20 ms are listed as slow, without changing the verdict.
 With an object (App.Server.Obj): the pairs among the nodes serving it, on its endpoints, and the raft view (which pairs can talk; can a majority all talk).
 Exit codes: 0 every link up and every node reached; 1 degraded (a link down, every pair still up on some network; or a node not reached over SSH); 2 outage (a pair cut, a node cut off, or no raft majority); 3 could not run (bad input, ssh or its config missing, no node reached).`
 
@@ -37,6 +43,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     {description: 'The raft view of one object', command: '<%= config.bin %> <%= command.id %> Plant.ControlServer.ControlObj'},
     {description: 'Only network y, port 22 on every node', command: '<%= config.bin %> <%= command.id %> --network y --port 22'},
     {description: 'Watch: SSH connections reused, changes as they happen, Ctrl-C for a summary', command: '<%= config.bin %> <%= command.id %> --watch 10'},
+    {description: 'Gray failures: 10 samples per link (loss and latency per link; a lossy NIC is named as that node\'s side of the network)', command: '<%= config.bin %> <%= command.id %> --samples 10'},
     {description: 'For monitoring: JSON and exit 0/1/2/3', command: '<%= config.bin %> <%= command.id %> --json --timeout 500'},
   ]
 
@@ -48,7 +55,8 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     network: Flags.string({summary: 'Only links on this network (SSH may still use any).'}),
     node: Flags.string({summary: 'Only nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
     port: Flags.integer({summary: 'Probe this port on every node IP (repeatable) instead of the servants\' ports.', multiple: true, min: 1, max: 65535}),
-    timeout: Flags.integer({summary: `Milliseconds per probe on the node (default ${DEFAULT_TIMEOUT_MS}, or the profile's probe.timeoutMs).`, min: 1, max: 600_000}),
+    timeout: timeoutFlag(`Milliseconds per probe on the node (default ${DEFAULT_TIMEOUT_MS}, or the profile's probe.timeoutMs), or auto: per network, from the round trips measured in earlier rounds (RFC 6298, at least 100 ms, at most --timeout-max; with --watch; a single run waits nmap's initial 1000 ms).`),
+    ...samplingFlags,
     retries: Flags.integer({summary: `Extra tries after a timeout or unreachable (default ${DEFAULT_RETRIES}, or the profile's probe.retries); never after refused.`, min: 0, max: 10}),
     ...sshFlags,
     watch: Flags.string({summary: 'Run again every SECONDS (default 2) until Ctrl-C, reusing SSH connections; changes are printed as they happen.', helpValue: '[SECONDS]', exclusive: ['json', 'prom-file']}),
@@ -70,7 +78,9 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     if (this.args.object !== undefined && !parseObjectName(this.args.object)) {
       throw new UserError(`invalid object name '${this.args.object}': write it as App.Server.Obj`, {code: 'invalid_object'})
     }
-    const timeoutMs = flags.timeout ?? probeProfile.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const timeout = timeoutChoice(flags, probeProfile)
+    const timing = meshTiming(timeout, flags.samples ?? probeProfile.samples ?? 1)
+    const {timeoutMs} = timing
     const retries = flags.retries ?? probeProfile.retries ?? DEFAULT_RETRIES
     const settings = this.settings()
     const ssh = resolveSshConfig(flags, settings.profile, settings.profileName.value)
@@ -90,9 +100,9 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     for (const note of notes) this.notice(note)
     const nothing = nothingToMesh(plan, Boolean(flags.node || flags.network))
     if (nothing) throw nothing
-    if (watchSeconds !== undefined) return this.watch(plan, {timeoutMs, retries, ssh}, watchSeconds)
+    if (watchSeconds !== undefined) return this.watch(plan, {...timing, retries, ssh}, watchSeconds)
 
-    const session = new MeshSession({timeoutMs, retries, ssh, reuse: false, onSource: this.progress(plan)})
+    const session = new MeshSession({...timing, retries, ssh, reuse: false, onSource: this.progress(plan)})
     let result: MeshRoundResult
     try {
       result = await session.round(plan)
@@ -104,7 +114,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     this.requireMeasured(result)
     if (!this.jsonEnabled()) this.renderAll(plan, result)
     process.exitCode = result.exitCode
-    return this.json(result, timeoutMs, retries, ssh.fanout)
+    return this.json(result, timing, retries, ssh.fanout)
   }
 
   /** When --prom-file's mesh started (set once the file's directory is known to be writable); its file written. */
@@ -148,9 +158,9 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     )
   }
 
-  private json(result: MeshRoundResult, timeoutMs: number, retries: number, fanout: number): MeshCommandResult {
+  private json(result: MeshRoundResult, timing: MeshTiming, retries: number, fanout: number): MeshCommandResult {
     const {measured: _measured, raft, ...rest} = result
-    return {...rest, ...(raft ? {raft} : {}), timeoutMs, retries, fanout, notices: this.notices, ...this.sourceJson()} as MeshCommandResult
+    return {...rest, ...(raft ? {raft} : {}), timeoutMs: timing.adaptive ? timing.adaptive.maxMs : timing.timeoutMs, timeoutMode: timing.adaptive ? 'auto' : 'fixed', samples: timing.samples, retries, fanout, notices: this.notices, ...this.sourceJson()} as MeshCommandResult
   }
 
   private glyphs(): Glyphs {
@@ -203,7 +213,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
   }
 
   /** --watch: a round every `seconds` over reused SSH connections, changes as they happen; Ctrl-C summarises. */
-  private async watch(plan: MeshPlan, options: {timeoutMs: number; retries: number; ssh: SshConfig}, seconds: number): Promise<MeshCommandResult> {
+  private async watch(plan: MeshPlan, options: MeshTiming & {retries: number; ssh: SshConfig}, seconds: number): Promise<MeshCommandResult> {
     const g = this.glyphs()
     const session = new MeshSession({...options, reuse: true, controlPersistS: Math.max(60, Math.ceil(seconds * 3))})
     this.verbose(`ssh control sockets in ${session.controlDir}`)
@@ -271,6 +281,6 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     for (const line of culpritLines(last)) this.log(line)
     this.log(verdictLine(last, g))
     process.exitCode = last.measured ? last.exitCode : MESH_EXIT.cannotRun
-    return this.json(last, options.timeoutMs, options.retries, options.ssh.fanout)
+    return this.json(last, options, options.retries, options.ssh.fanout)
   }
 }

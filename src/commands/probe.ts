@@ -11,7 +11,7 @@ import {renderTable} from '../lib/table.js'
 import {stderrLine, unicodeTerminal} from '../lib/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
 import {planListing, type CheckMode, type PlanListing, type ProbePlan} from '../probe/plan.js'
-import {ASCII_GLYPHS, buildReport, EXIT, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
+import {ASCII_GLYPHS, buildReport, EXIT, lossLegend, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
 import {assertLocalAddresses, bindMap, bindSpecs, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
 import {changeLine, clock, expandWatchFlag, formatDuration, linkKey, WatchTracker} from '../probe/watch.js'
 
@@ -21,6 +21,9 @@ export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'
   unusable: ProbePlan['unusable']
   exitCode: number
   timeoutMs: number
+  /** fixed: timeoutMs per probe; auto: adaptive per network, timeoutMs the ceiling. */
+  timeoutMode: 'fixed' | 'auto'
+  samples: number
   retries: number
   concurrency: number
   wallMs: number
@@ -33,6 +36,7 @@ export default class Probe extends BaseCommand<typeof Probe> {
 With an object (App.Server.Obj): every expanded endpoint of it, active and inactive (marked; inactive ones do not count in the verdict or the per-network counts). An object with no active endpoint is an outage: the registry hands clients nothing to call.
 Checks: --check auto (default) sends a real tars_ping where the adapter protocol is tars, a TCP connect elsewhere; tcp and tars force one kind. Servers that check servant names (TarsCpp, TarsGo, TarsJava) answer -4 when the port hosts another servant ("other servant (-4)"); Tars.js servers answer 0 to any name. So when the ping answers 0, a second one on the same connection asks for a servant that cannot exist: -4 means the port checks names and the servant is verified; 0 again means it does not ("up, servant not verified": something speaking Tars listens, not necessarily that servant).
 All probes run at once (up to --concurrency, by default the open-file limit less some headroom), each bounded by --timeout, so a run takes about one timeout however many links there are. --retries repeats a probe only after a timeout or unreachable.
+Gray failures: --samples N measures each link N times, 100 ms apart (all links still in parallel); a link that connects on some samples and not on others is lossy (its cell shows the share lost, its JSON loss, lost and latency min/p50/p90/max), which makes the verdict DEGRADED; the lines name the likely side ("n3's side of network x loses ~30 % of packets (intermittent)"). A link whose p50 is ≥ 5× its network's median and ≥ 20 ms is said to be SLOW, without changing the verdict. --timeout auto waits, per network, what the round trips answered so far say (RFC 6298, from 100 ms up to --timeout-max, 3000 ms by default): the same answers as a fixed timeout, with less waiting on dead targets.
 --bind x=10.10.0.5 makes probes to network x leave from that source address. The kernel still routes by destination: binding picks the source address, not the interface.
 Verdicts: DEGRADED (a link down, the node up on another network), SERVICE (the node answers, but not as the servant asked for: another servant (-4), not tars, no tars reply; reachable, so not an outage), OUTAGE (up on no network, and not answering).
 Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or service (and no outage); 2 outage (some node or endpoint neither up nor answering on any network); 3 could not probe (bad input, database unreachable, nothing to probe).`
@@ -44,6 +48,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     {description: 'Leave from a given source address per network (routing still follows the destination)', command: '<%= config.bin %> <%= command.id %> --bind x=10.10.0.5 --bind y=10.20.0.5'},
     {description: 'Watch every 5 s; Ctrl-C prints how often each link changed and how long it was down', command: '<%= config.bin %> <%= command.id %> --watch 5'},
     {description: 'As a monitoring check: JSON, exit 0/1/2/3', command: '<%= config.bin %> <%= command.id %> --json --timeout 500'},
+    {description: 'Look for gray failures: 10 samples per link, adaptive timeouts', command: '<%= config.bin %> <%= command.id %> --samples 10 --timeout auto'},
     {description: 'What would be probed, without sending a packet', command: '<%= config.bin %> <%= command.id %> --plan'},
     {description: 'Watch as JSON lines (changes, verdict changes, every round), re-reading the node list every 30 rounds', command: '<%= config.bin %> <%= command.id %> --watch 10 --json --every-round --reload 30'},
   ]
@@ -84,7 +89,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       checkWritableDirectory(flags['prom-file'], '--prom-file')
       this.promStartedAt = Date.now()
     }
-    const {timeoutMs, retries, concurrency} = probeTiming(flags, profile)
+    const {timeoutMs, retries, concurrency, samples, adaptive} = probeTiming(flags, profile)
 
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
@@ -102,7 +107,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       if (!this.jsonEnabled() && plan.rows.length > 0) this.renderMatrix(plan, buildReport(plan, []))
       throw nothingToProbe(plan, Boolean(flags.node || flags.network))
     }
-    const options: ProbeOptions = {timeoutMs, retries, concurrency, bind}
+    const options: ProbeOptions = {timeoutMs, retries, concurrency, bind, samples, adaptive}
 
     if (flags.plan) return this.showPlan(plan, options) as unknown as ProbeCommandResult
     if (watchSeconds !== undefined) {
@@ -124,7 +129,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     if (!this.jsonEnabled()) this.renderAll(plan, report)
     process.exitCode = report.exitCode
     const {rows: _rows, ...rest} = report
-    return {...rest, unusable: plan.unusable, timeoutMs, retries, concurrency, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
+    return {...rest, unusable: plan.unusable, timeoutMs, timeoutMode: adaptive ? 'auto' : 'fixed', samples, retries, concurrency, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
 
   /** When --prom-file's probe started (set once the file's directory is known to be writable). */
@@ -189,7 +194,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       if (r.note !== null && r.cells.every((c) => c.kind === 'none' || c.kind === 'idle')) {
         return [label, ...r.cells.map((c, i) => (i === 0 ? this.paint('dim', `- ${r.note}`) : c.kind === 'idle' ? this.paint('dim', c.text) : ''))]
       }
-      return [label, ...r.cells.map((c) => this.paint(c.kind === 'up' ? 'green' : c.kind === 'down' ? 'red' : 'dim', c.text))]
+      return [label, ...r.cells.map((c) => this.paint(c.kind === 'up' ? 'green' : c.kind === 'down' ? 'red' : c.kind === 'lossy' ? 'yellow' : 'dim', c.text))]
     })
     if (plan.object) this.log(`${plan.object}`)
     this.log(renderTable(head, rows))
@@ -202,6 +207,8 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     for (const line of report.lines) this.log(this.paint(report.verdict === 'ok' ? 'green' : report.verdict === 'outage' ? 'red' : 'yellow', line))
     const explained = servantExplanation(report.results)
     if (explained) this.log(this.paint('dim', `note: ${explained}`))
+    const legend = lossLegend(report.results)
+    if (legend) this.log(this.paint('dim', `note: ${legend}`))
   }
 
   /** --plan: the targets, as a table or JSON; nothing is sent. */
@@ -316,7 +323,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     if (json) {
       // The last line: the watch's summary, and the last round's report.
       const {rows: _rows, ...rest} = final
-      return {type: 'end', watchedMs: tracker.elapsed(now), rounds: tracker.rounds, links: eventful, ...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as unknown as ProbeCommandResult
+      return {type: 'end', watchedMs: tracker.elapsed(now), rounds: tracker.rounds, links: eventful, ...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, timeoutMode: options.adaptive ? 'auto' : 'fixed', samples: options.samples ?? 1, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as unknown as ProbeCommandResult
     }
     this.log('')
     this.log(`Watched ${formatDuration(tracker.elapsed(now))}, ${tracker.rounds} round(s).`)
@@ -325,7 +332,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       this.log(renderTable(['LINK', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [`${s.node} ${s.network ?? '(none)'} ${s.host}`, String(s.changes), formatDuration(s.downMs), s.status])))
     }
     const {rows: _rows, ...rest} = final
-    return {...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
+    return {...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, timeoutMode: options.adaptive ? 'auto' : 'fixed', samples: options.samples ?? 1, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
 }
 

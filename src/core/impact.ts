@@ -138,7 +138,7 @@ export function cutsFromProbe(json: unknown, file: string): Cut[] {
     if (!isObject(r) || typeof r.node !== 'string' || typeof r.host !== 'string' || typeof r.status !== 'string' || (perEndpoint && typeof r.port !== 'number')) {
       throw malformed('--from-probe', file, `result ${i + 1} is not a probe result (node, host, port, status)`)
     }
-    if (r.status === 'up' || r.active === false) return
+    if (r.status === 'up' || r.status === 'lossy' || r.active === false) return // a lossy link connects: not cut
     const ip = normalizeIp(r.host) ?? r.host
     cuts.push(perEndpoint ? {kind: 'endpoint', node: r.node.trim(), ip, port: r.port as number} : {kind: 'ip', node: r.node.trim(), ip})
   })
@@ -162,7 +162,7 @@ export function cutsFromMesh(json: unknown, file: string): Cut[] {
     const key = `${node}\u0000${ip}`
     let t = byTarget.get(key)
     if (!t) byTarget.set(key, (t = {node, ip, up: false, down: []}))
-    if (l.status === 'up') t.up = true
+    if (l.status === 'up' || l.status === 'lossy') t.up = true
     else t.down.push(l.from.trim())
   })
   const cuts: Cut[] = []

@@ -10,12 +10,14 @@
  * on x). Each candidate explains a set of failed cells (from → to on a network); a greedy set cover
  * picks the fewest, preferring the more specific explanation on a tie.
  */
+import {lossPercent, slowLinks, type LatencyStats, type WithSampleLatencies} from './link-samples.js'
 import {naturalCompare} from './text.js'
 
-export type MeshLinkStatus = 'up' | 'refused' | 'timeout' | 'unreachable' | 'error'
+/** `lossy`: measured several times, some samples connected and some did not (a gray failure). */
+export type MeshLinkStatus = 'up' | 'lossy' | 'refused' | 'timeout' | 'unreachable' | 'error'
 
 /** One measured link: `from` connected (or failed to) to `to`'s IP `host` on `network`. */
-export interface MeshLink {
+export interface MeshLink extends WithSampleLatencies {
   from: string
   to: string
   /** The named network of `host`; null for an IP in no named network. */
@@ -23,8 +25,16 @@ export interface MeshLink {
   host: string
   port: number
   status: MeshLinkStatus
+  /** The p50 of the samples that connected. */
   latencyMs: number | null
   error: string | null
+  /** Samples taken (absent: 1), those that did not connect, lost / samples, latency over those that did. */
+  samples?: number
+  lost?: number
+  loss?: number
+  latency?: LatencyStats | null
+  /** Its p50 ≥ 5× its network's median and ≥ 20 ms (set by analyzeMesh). */
+  slow?: boolean
 }
 
 export type PairVerdict = 'ok' | 'degraded' | 'cut' | 'unknown'
@@ -50,17 +60,33 @@ export interface Culprit {
   network?: string
   nodes?: string[]
   message: string
-  /** How many failed links this culprit explains. */
+  /** How many failed links this culprit explains (for an intermittent one: lossy links). */
   failedLinks: number
+  /** A gray failure: links that connect, but lose some samples. */
+  intermittent?: true
+  /** For an intermittent culprit: the share of samples lost over the links it explains, 0–1. */
+  loss?: number
+}
+
+/** A link whose p50 is far above its network's median (core/link-samples.ts). */
+export interface SlowMeshLink {
+  from: string
+  to: string
+  network: string
+  host: string
+  p50: number
+  networkMedian: number
 }
 
 export type MeshVerdict = 'ok' | 'degraded' | 'outage'
 
 export interface MeshSummary {
-  /** Per network: links up out of links measured. */
-  networks: Record<string, {up: number; total: number}>
+  /** Per network: links up (lossy ones too: they connect) out of links measured; lossy: how many lost samples. */
+  networks: Record<string, {up: number; total: number; lossy?: number}>
   pairs: Record<PairVerdict, number>
   failedLinks: number
+  /** Links that connected on some samples and not on others (analyzeMesh always sets it). */
+  lossyLinks?: number
   /** Nodes that could not be measured from (SSH failed), as given. */
   unreachableSources: string[]
 }
@@ -68,6 +94,8 @@ export interface MeshSummary {
 export interface MeshAnalysis {
   pairs: MeshPair[]
   culprits: Culprit[]
+  /** Slow links: said, not counted in the verdict. */
+  slow: SlowMeshLink[]
   summary: MeshSummary
   verdict: MeshVerdict
 }
@@ -95,6 +123,11 @@ interface Cell {
   refusedOnly: boolean
   links: number
   failed: number
+  /** Some link of the cell connected on some samples only. */
+  lossy: boolean
+  /** Samples over the cell's links, and those lost. */
+  samples: number
+  lost: number
 }
 
 interface Candidate {
@@ -131,12 +164,17 @@ export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {
     }
     summaryNets[network] ??= {up: 0, total: 0}
     summaryNets[network].total++
-    if (l.status === 'up') summaryNets[network].up++
+    // A lossy link connects: up for the hard analysis, a gray failure for the one below.
+    if (l.status === 'up' || l.status === 'lossy') summaryNets[network].up++
+    if (l.status === 'lossy') summaryNets[network].lossy = (summaryNets[network].lossy ?? 0) + 1
     const key = `${l.from}\u0000${l.to}\u0000${network}`
     let cell = cells.get(key)
-    if (!cell) cells.set(key, (cell = {from: l.from, to: l.to, network, up: true, refusedOnly: true, links: 0, failed: 0}))
+    if (!cell) cells.set(key, (cell = {from: l.from, to: l.to, network, up: true, refusedOnly: true, links: 0, failed: 0, lossy: false, samples: 0, lost: 0}))
     cell.links++
-    if (l.status !== 'up') {
+    cell.samples += l.samples ?? 1
+    cell.lost += l.lost ?? (l.status === 'up' ? 0 : 1)
+    if (l.status === 'lossy') cell.lossy = true
+    if (l.status !== 'up' && l.status !== 'lossy') {
       cell.up = false
       cell.failed++
       if (l.status !== 'refused') cell.refusedOnly = false
@@ -269,7 +307,7 @@ export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {
     }
     chosen.push({candidate: best, explained})
   }
-  const culprits: Culprit[] = chosen
+  const hard: Culprit[] = chosen
     .sort((x, y) => x.candidate.rank - y.candidate.rank || naturalCompare(x.candidate.node ?? x.candidate.nodes?.join(' ') ?? '', y.candidate.node ?? y.candidate.nodes?.join(' ') ?? '') || naturalCompare(x.candidate.network ?? '', y.candidate.network ?? ''))
     .map(({candidate: c, explained}): Culprit => ({
       kind: c.kind,
@@ -279,6 +317,9 @@ export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {
       message: c.build(),
       failedLinks: explained,
     }))
+
+  const gray = grayCulprits(all, nodesOn, networksOf)
+  const culprits = [...hard, ...gray]
 
   // ---- pairs ---------------------------------------------------------------------------------------
   const pairNets = new Map<string, Map<string, {measured: Cell[]}>>()
@@ -315,10 +356,109 @@ export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {
   // ---- summary and verdict -------------------------------------------------------------------------
   const counts: MeshSummary['pairs'] = {ok: 0, degraded: 0, cut: 0, unknown: 0}
   for (const p of pairs) counts[p.verdict]++
-  const failedLinks = links.filter((l) => l.from !== l.to && l.status !== 'up').length
-  const summary: MeshSummary = {networks: summaryNets, pairs: counts, failedLinks, unreachableSources: [...unreachable].sort(naturalCompare)}
+  const failedLinks = links.filter((l) => l.from !== l.to && l.status !== 'up' && l.status !== 'lossy').length
+  const lossyLinks = links.filter((l) => l.from !== l.to && l.status === 'lossy').length
+  const summary: MeshSummary = {networks: summaryNets, pairs: counts, failedLinks, lossyLinks, unreachableSources: [...unreachable].sort(naturalCompare)}
   const verdict: MeshVerdict = counts.cut > 0 || culprits.some((c) => c.kind === 'node')
     ? 'outage'
-    : failedLinks > 0 || counts.unknown > 0 || unreachable.size > 0 ? 'degraded' : 'ok'
-  return {pairs, culprits, summary, verdict}
+    : failedLinks > 0 || lossyLinks > 0 || counts.unknown > 0 || unreachable.size > 0 ? 'degraded' : 'ok'
+
+  // Slow links: p50 far above the network's median; marked on the link, listed, verdict unchanged.
+  const slowOnes = slowLinks(links.filter((l) => l.from !== l.to && (l.status === 'up' || l.status === 'lossy')), (l) => netName(l.network), (l) => l.latency?.p50 ?? l.latencyMs)
+  const slow: SlowMeshLink[] = slowOnes.map((x) => {
+    x.link.slow = true
+    return {from: x.link.from, to: x.link.to, network: netName(x.link.network), host: x.link.host, p50: x.p50, networkMedian: x.networkMedian}
+  })
+  return {pairs, culprits, slow, summary, verdict}
+}
+
+/** A lossy network: at least this share of its cells lossy (and at least 3 nodes on it). */
+const LOSSY_NETWORK_SHARE = 0.5
+/** A node's side of a network is intermittent when at least this share of its cells there are lossy… */
+const LOSSY_NODE_SHARE = 0.5
+/** …with at least this many distinct peers. */
+const LOSSY_NODE_PEERS = 2
+
+/**
+ * Gray failures (DESIGN §10): lossy cells explained by the fewest causes. A network lossy on most of its
+ * cells is the network; then, greedily, a node whose cells on a network are lossy across many peers is
+ * that node's side of the network (its NIC, cable or switch port), intermittent, with the share of
+ * samples lost over all its links there; a lossy cell left over is its link, named alone.
+ */
+function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, networksOf: Map<string, Set<string>>): Culprit[] {
+  const lossy = all.filter((c) => c.lossy)
+  if (lossy.length === 0) return []
+  const out: Culprit[] = []
+  const ratio = (cs: readonly Cell[]) => {
+    const samples = cs.reduce((n, c) => n + c.samples, 0)
+    return samples > 0 ? Math.round((cs.reduce((n, c) => n + c.lost, 0) / samples) * 1000) / 1000 : 0
+  }
+  const uncovered = new Set(lossy)
+  const byNet = new Map<string, Cell[]>()
+  for (const c of all) byNet.set(c.network, [...(byNet.get(c.network) ?? []), c])
+  for (const [network, cs] of byNet) {
+    const l = cs.filter((c) => c.lossy)
+    if ((nodesOn.get(network)?.size ?? 0) < 3 || l.length < LOSSY_NETWORK_SHARE * cs.length) continue
+    const loss = ratio(cs.filter((c) => c.up))
+    out.push({kind: 'network', network, intermittent: true, loss, failedLinks: l.reduce((n, c) => n + c.links, 0),
+      message: `network ${network} loses ~${lossPercent(loss)} of packets on ${l.length} of its ${cs.length} links between ${nodesOn.get(network)!.size} nodes (intermittent: a switch, an uplink, or the network itself)`})
+    for (const c of l) uncovered.delete(c)
+  }
+  // Per node × network, what reaches it (column) and its own connections out (row).
+  const sides = new Map<string, {col: Cell[]; row: Cell[]}>()
+  const sideOf = (node: string, network: string) => {
+    const k = `${node}\u0000${network}`
+    let x = sides.get(k)
+    if (!x) sides.set(k, (x = {col: [], row: []}))
+    return x
+  }
+  for (const c of all) {
+    sideOf(c.to, c.network).col.push(c)
+    sideOf(c.from, c.network).row.push(c)
+  }
+  // A direction counts when most of its connected cells are lossy, with at least two peers: loss on one
+  // direction only (a NIC that drops what it sends, say) is that node's side as well.
+  const lossyPart = (cs: Cell[], peer: (c: Cell) => string): Cell[] => {
+    const hits = cs.filter((c) => uncovered.has(c))
+    const connected = cs.filter((c) => c.up).length
+    return new Set(hits.map(peer)).size >= LOSSY_NODE_PEERS && hits.length >= LOSSY_NODE_SHARE * connected ? hits : []
+  }
+  for (;;) {
+    let best: {node: string; network: string; col: Cell[]; row: Cell[]; hits: Cell[]} | null = null
+    for (const [k, {col, row}] of sides) {
+      const [node, network] = k.split('\u0000')
+      const colHits = lossyPart(col, (c) => c.from)
+      const rowHits = lossyPart(row, (c) => c.to)
+      const hits = [...colHits, ...rowHits]
+      if (hits.length === 0) continue
+      if (best === null || hits.length > best.hits.length || (hits.length === best.hits.length && naturalCompare(node, best.node) < 0)) {
+        best = {node, network, col: colHits.length > 0 ? col : [], row: rowHits.length > 0 ? row : [], hits}
+      }
+    }
+    if (best === null) break
+    const {node, network, col, row, hits} = best
+    const connected = [...col, ...row].filter((c) => c.up)
+    const loss = ratio(connected)
+    const peers = new Set(hits.map((c) => (c.from === node ? c.to : c.from))).size
+    const way = col.length > 0 && row.length > 0 ? '' : col.length > 0 ? ' to it' : ' from it'
+    const own = sides.get(`${node}\u0000${network}`)!
+    const clean = [...(networksOf.get(node) ?? [])].filter((n) => n !== network && sides.has(`${node}\u0000${n}`) && [...sides.get(`${node}\u0000${n}`)!.col, ...sides.get(`${node}\u0000${n}`)!.row].every((c) => c.up && !c.lossy))
+    out.push({kind: 'node-network', node, network, intermittent: true, loss, failedLinks: hits.reduce((n, c) => n + c.links, 0),
+      message: `${node}'s side of network ${network} loses ~${lossPercent(loss)} of packets (intermittent: ${hits.length} of its ${own.col.length + own.row.length} links there lossy${way}, with ${peers} peers${clean.length > 0 ? `; ${clean.join(', ')} clean` : ''}; its NIC, cable or switch port on ${network})`})
+    for (const c of hits) uncovered.delete(c)
+  }
+  const pairs = new Map<string, Cell[]>()
+  for (const c of uncovered) {
+    const [a, b] = pairKey(c.from, c.to)
+    const k = `${a}\u0000${b}\u0000${c.network}`
+    pairs.set(k, [...(pairs.get(k) ?? []), c])
+  }
+  for (const [k, cs] of [...pairs].sort((x, y) => naturalCompare(x[0], y[0]))) {
+    const [a, b, network] = k.split('\u0000')
+    const loss = ratio(cs)
+    const way = cs.length === 1 ? `${cs[0].from} → ${cs[0].to}` : 'both ways'
+    out.push({kind: 'link', nodes: [a, b], network, intermittent: true, loss, failedLinks: cs.reduce((n, c) => n + c.links, 0),
+      message: `link ${a} ↔ ${b} on ${network} loses ~${lossPercent(loss)} of packets ${way} (intermittent; only this link: a flaky path or port between them)`})
+  }
+  return out
 }

@@ -42,7 +42,7 @@ export function raftView(nodeNames: readonly string[], links: readonly MeshLink[
     let d = dir.get(key)
     if (!d) dir.set(key, (d = {anyUp: false, nets: new Map()}))
     const net = l.network ?? NO_NETWORK
-    const up = l.status === 'up'
+    const up = l.status === 'up' || l.status === 'lossy' // a lossy link still connects
     d.nets.set(net, (d.nets.get(net) ?? true) && up)
   }
   for (const d of dir.values()) d.anyUp = [...d.nets.values()].some(Boolean)

@@ -5,6 +5,7 @@
  * carry the source node's name as `source`. `meshMeasurement` is also what `mesh --prom-file` writes.
  */
 import {NO_NETWORK} from '../core/mesh-culprits.js'
+import {SAMPLE_LATENCIES} from '../core/link-samples.js'
 import {foldNodeSet} from '../core/nodeset.js'
 import {verdictLine, ASCII} from '../mesh/report.js'
 import {nothingToMesh, planMeshRequest, type MeshRequest, type PlannedMesh} from '../mesh/request.js'
@@ -23,13 +24,15 @@ const more = (items: string[], max: number) => items.slice(0, max).join('; ') + 
 /** A mesh round as samples. A round that measured nothing (no node reached over SSH) is marked failed. */
 export function meshMeasurement(result: MeshRoundResult): Measurement {
   const links: LinkSample[] = result.links.map((l) => {
-    const up = l.status === 'up'
-    return {source: l.from, node: l.to, network: l.network ?? NO_NETWORK, ip: l.host, port: l.port, up, latencySeconds: up && l.latencyMs !== null ? Math.round(l.latencyMs * 1000) / 1e6 : null}
+    const up = l.status === 'up' || l.status === 'lossy'
+    const samplesMs = l[SAMPLE_LATENCIES] ?? (up && l.latencyMs !== null ? [l.latencyMs] : [])
+    return {source: l.from, node: l.to, network: l.network ?? NO_NETWORK, ip: l.host, port: l.port, up, latencySeconds: up && l.latencyMs !== null ? Math.round(l.latencyMs * 1000) / 1e6 : null, loss: l.loss ?? (up ? 0 : 1), latencySamplesMs: samplesMs}
   })
   // Idle sources (nothing to probe from them) are not sources: no series, no alert.
   const active = result.sources.filter((s) => s.status !== 'idle')
   const meshSources: MeshSourceSample[] = active.map((s) => ({source: s.node, up: s.status === 'ok'}))
-  const culprits: CulpritSample[] = result.culprits.map((c) => ({
+  // Failed links' culprits only: gray failures are said by tarsnet_link_loss_ratio (and its alerts).
+  const culprits: CulpritSample[] = result.culprits.filter((c) => !c.intermittent).map((c) => ({
     kind: c.kind,
     node: c.node ?? c.nodes?.[0] ?? '',
     network: c.network ?? '',
@@ -66,6 +69,8 @@ export interface MeshCollectorOptions {
   openStore: () => Promise<Store>
   timeoutMs: number
   retries: number
+  samples?: number
+  adaptive?: {maxMs: number}
   ssh: Omit<SshConfig, 'controlDir' | 'controlPersistS'>
   /** Seconds between rounds: the SSH connections are kept open a little longer than that. */
   intervalSeconds: number
@@ -79,7 +84,7 @@ export class MeshCollector implements Collector {
 
   constructor(private readonly options: MeshCollectorOptions) {
     // A master idle for three intervals (at least a minute) ends by itself: one left by a killed exporter too.
-    this.session = new MeshSession({timeoutMs: options.timeoutMs, retries: options.retries, ssh: options.ssh, reuse: true, controlPersistS: Math.max(60, 3 * options.intervalSeconds)})
+    this.session = new MeshSession({timeoutMs: options.timeoutMs, retries: options.retries, samples: options.samples, adaptive: options.adaptive, ssh: options.ssh, reuse: true, controlPersistS: Math.max(60, 3 * options.intervalSeconds)})
   }
 
   /** The private directory of the SSH control sockets (for tests and --verbose). */

@@ -3,9 +3,9 @@
  * link that left the cluster leaves the output with it. Metric names and labels are fixed (issue 13);
  * each has HELP and TYPE. prom-client is imported lazily: only the exporter and --prom-file load it.
  */
-import type {Registry} from 'prom-client'
+import type {Histogram, Registry} from 'prom-client'
 
-import type {CulpritSample, LinkSample, MeshSourceSample, NodeSample, Round} from './round.js'
+import {LOCAL_SOURCE, type CulpritSample, type LinkSample, type MeshSourceSample, type NodeSample, type Round} from './round.js'
 
 type PromClient = typeof import('prom-client')
 
@@ -30,11 +30,46 @@ export const HELP = {
   probeTargets: 'Links probed in the round shown.',
   checkFindings: 'Findings of the readiness check, by severity.',
   meshSourceUp: 'Whether the mesh ran on this source node in the last mesh round: 1 it was reached over SSH and probed its peers; 0 it could not be reached over SSH on any of its IPs, or could not probe (no bash with timeout, nc or python3 there). While 0, its own links (tarsnet_link_up{source="<node>"}) are absent: not measured, not down.',
+  linkLoss: 'Share of the last round\'s samples of the link that did not connect, 0 to 1 (--samples per link each round). Above 0 while tarsnet_link_up is 1: a gray failure (a failing NIC, a bad cable, a congested uplink); 1: the link is down.',
+  connectLatency: 'TCP connect time (or tars_ping round trip) of every sample that connected, in seconds, per target node and network, cumulative since the exporter started. vantage: local (probes from the exporter\'s host) or mesh (from every other node, over SSH).',
   meshCulpritLinks: 'The fewest explanations of the failed node-to-node links in the last mesh round, as tarsnet mesh names them; the value is how many failed links the culprit explains. kind: network (every link on it fails: a switch), node (no peer reaches it on any network: cut off), node-network (no peer reaches it on that network: its NIC, cable or switch port), node-outbound (it reaches no peer on that network, peers reach it), link (node and peer fail each other on that network: an ACL, a route). Labels that do not apply are empty.',
 }
 
-/** The registry holding one round's metrics; null (no round finished yet) gives only tarsnet_probe_success 0. */
-export function buildRegistry(prom: PromClient, round: Round | null): Registry {
+/** Buckets of the connect-latency histogram, seconds: sub-millisecond LANs to a retransmitted SYN (1 s, 3 s). */
+export const CONNECT_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+/**
+ * The connect-latency histogram, cumulative across rounds (a histogram's counters only grow), labelled
+ * per target node × network × vantage, not per link: at 100 nodes on 2 networks that is at most
+ * 100 × 2 × 2 label sets × 15 series (12 buckets, +Inf, _sum, _count) = 6,000 series, where per mesh link
+ * it would be ~300,000.
+ */
+export class ConnectHistogram {
+  readonly metric: Histogram<'vantage' | 'node' | 'network'>
+
+  constructor(prom: PromClient) {
+    this.metric = new prom.Histogram({name: 'tarsnet_connect_latency_seconds', help: HELP.connectLatency, labelNames: ['vantage', 'node', 'network'], buckets: CONNECT_BUCKETS, registers: []})
+  }
+
+  /** Observes the samples measured in this round (not a last good measurement served again after a failure). */
+  add(round: Round): void {
+    for (const c of round.collectors) {
+      if (!c.ok || c.measurement === null) continue
+      for (const l of c.measurement.links) {
+        const samples = l.latencySamplesMs
+        if (!samples || samples.length === 0) continue
+        const labels = {vantage: l.source === LOCAL_SOURCE ? 'local' : 'mesh', node: l.node, network: l.network}
+        for (let i = 0; i < samples.length; i++) this.metric.observe(labels, samples[i] / 1000)
+      }
+    }
+  }
+}
+
+/**
+ * The registry holding one round's metrics; null (no round finished yet) gives only tarsnet_probe_success 0.
+ * `histogram`: the cumulative connect-latency histogram to serve with it (already fed this round).
+ */
+export function buildRegistry(prom: PromClient, round: Round | null, histogram?: ConnectHistogram): Registry {
   const registry = new prom.Registry()
   const registers = [registry]
   const gauge = (name: string, help: string, labelNames: readonly string[] = []) => new prom.Gauge({name, help, labelNames, registers})
@@ -45,11 +80,14 @@ export function buildRegistry(prom: PromClient, round: Round | null): Registry {
 
   const linkUp = gauge('tarsnet_link_up', HELP.linkUp, LINK_LABELS)
   const latency = gauge('tarsnet_link_latency_seconds', HELP.linkLatency, LINK_LABELS)
+  const loss = gauge('tarsnet_link_loss_ratio', HELP.linkLoss, LINK_LABELS)
   for (const l of links) {
     const labels = {source: l.source, node: l.node, network: l.network, ip: l.ip, port: String(l.port)}
     linkUp.set(labels, l.up ? 1 : 0)
     if (l.up && l.latencySeconds !== null) latency.set(labels, l.latencySeconds)
+    if (l.loss !== undefined) loss.set(labels, l.loss)
   }
+  if (histogram) registry.registerMetric(histogram.metric)
 
   const networksUp = gauge('tarsnet_node_networks_up', HELP.nodeNetworksUp, ['node'])
   const networks = gauge('tarsnet_node_networks', HELP.nodeNetworks, ['node'])
@@ -85,6 +123,10 @@ export function buildRegistry(prom: PromClient, round: Round | null): Registry {
 
 /** The round's metrics in the Prometheus text format, and its content type. */
 export async function renderMetrics(round: Round | null): Promise<{text: string; contentType: string}> {
-  const registry = buildRegistry(await promClient(), round)
+  const prom = await promClient()
+  // One round (--prom-file): its own samples only.
+  const histogram = round ? new ConnectHistogram(prom) : undefined
+  if (round) histogram!.add(round)
+  const registry = buildRegistry(prom, round, histogram)
   return {text: await registry.metrics(), contentType: registry.contentType}
 }

@@ -4,7 +4,8 @@
  * samples. `probeMeasurement` is also what `probe --prom-file` writes.
  */
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
-import {NO_NETWORK, buildReport, networkLines, type ProbeReport} from '../probe/report.js'
+import {NO_NETWORK, buildReport, connected, networkLines, type ProbeReport} from '../probe/report.js'
+import {SAMPLE_LATENCIES} from '../core/link-samples.js'
 import {nothingToProbe, planProbe, type PlannedProbe, type ProbeRequest} from '../probe/request.js'
 import type {Networks} from '../core/networks.js'
 import type {Store} from '../store/types.js'
@@ -20,8 +21,10 @@ export function probeMeasurement(report: ProbeReport): Measurement {
   const links: LinkSample[] = []
   for (const r of report.results) {
     if (!r.active) continue
-    const up = r.status === 'up'
-    links.push({source: LOCAL_SOURCE, node: r.node, network: r.network ?? NO_NETWORK, ip: r.host, port: r.port, up, latencySeconds: up && r.latencyMs !== null ? Math.round(r.latencyMs * 1000) / 1e6 : null})
+    // A lossy link connects: up, with its loss in tarsnet_link_loss_ratio.
+    const up = connected(r)
+    const samplesMs = r[SAMPLE_LATENCIES] ?? (up && r.latencyMs !== null ? [r.latencyMs] : [])
+    links.push({source: LOCAL_SOURCE, node: r.node, network: r.network ?? NO_NETWORK, ip: r.host, port: r.port, up, latencySeconds: up && r.latencyMs !== null ? Math.round(r.latencyMs * 1000) / 1e6 : null, loss: r.loss, latencySamplesMs: samplesMs})
   }
   // Per node (an object's node may have several endpoint rows): the networks probed, and those that answered.
   const byNode = new Map<string, {probed: Set<string | null>; up: Set<string | null>}>()

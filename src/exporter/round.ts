@@ -20,6 +20,10 @@ export interface LinkSample {
   up: boolean
   /** Connect time or tars_ping round trip of a link that answered, in seconds; null otherwise. */
   latencySeconds: number | null
+  /** Share of this round's samples that did not connect, 0–1 (absent: not measured that way). */
+  loss?: number
+  /** Every connected sample's latency, ms (for the connect-latency histogram). */
+  latencySamplesMs?: ArrayLike<number>
 }
 
 /** A node's redundancy: the networks it was probed on, and those it answered on. */

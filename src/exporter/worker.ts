@@ -13,7 +13,7 @@ import type {Store} from '../store/types.js'
 import type {MeshRequest} from '../mesh/request.js'
 import type {SshConfig} from '../ssh/fanout.js'
 import {MeshCollector} from './mesh-collector.js'
-import {buildRegistry, promClient} from './metrics.js'
+import {buildRegistry, ConnectHistogram, promClient} from './metrics.js'
 import {CheckCollector} from './check-collector.js'
 import {ProbeCollector} from './probe-collector.js'
 import {roundForLog, runRound, type Collector, type Round} from './round.js'
@@ -25,7 +25,7 @@ export interface WorkerConfig {
   /** Source addresses per network: the profile's probe.bind and the --bind flags. */
   bind: {profile?: ProfileBind; flags?: string[]}
   /** --mesh: every round also runs the mesh over SSH (checked settings: the binary and config file exist). */
-  mesh?: {request: MeshRequest; ssh: Omit<SshConfig, 'controlDir' | 'controlPersistS'>; timeoutMs: number; retries: number; intervalSeconds: number}
+  mesh?: {request: MeshRequest; ssh: Omit<SshConfig, 'controlDir' | 'controlPersistS'>; timeoutMs: number; retries: number; samples?: number; adaptive?: {maxMs: number}; intervalSeconds: number}
   /** Also run the readiness check each round (exporter --findings), within this scope. */
   check?: {nodes?: string[]; network?: string}
 }
@@ -83,6 +83,7 @@ export async function workerMain(): Promise<void> {
   const stop = new AbortController()
   let last: Round | null = null
   const initial = buildRegistry(prom, null)
+  const histogram = new ConnectHistogram(prom)
   send({type: 'ready', text: await initial.metrics(), contentType: initial.contentType})
   port.on('message', (message: ToWorker) => {
     if (message.type === 'stop') {
@@ -98,7 +99,8 @@ export async function workerMain(): Promise<void> {
       const round = await runRound(collectors, last, stop.signal)
       if (stop.signal.aborted) return
       last = round
-      const text = await buildRegistry(prom, round).metrics()
+      histogram.add(round)
+      const text = await buildRegistry(prom, round, histogram).metrics()
       send({type: 'round', round: roundForLog(round), text})
     })()
   })

@@ -22,7 +22,12 @@ import {ensureDirectory} from './safe-fs.js'
 export interface ProbeSettings {
   /** Port(s) to probe on every node IP when no servant ports apply. */
   ports?: number[]
-  timeoutMs?: number
+  /** Milliseconds per probe, or "auto" (adaptive per network, up to timeoutMaxMs). */
+  timeoutMs?: number | 'auto'
+  /** The ceiling of an adaptive timeout. */
+  timeoutMaxMs?: number
+  /** Measurements per link (probe and mesh). */
+  samples?: number
   retries?: number
   concurrency?: number
   /** Source address per network name. */
@@ -39,6 +44,8 @@ export interface ExporterSettings {
   mesh?: boolean
   /** Also the readiness check's findings every round (as --findings). */
   findings?: boolean
+  /** Measurements per link each round (as the exporter's --samples). */
+  samples?: number
 }
 
 export interface Profile {
@@ -242,7 +249,9 @@ export const PROFILE_CHECKS: Checks<Profile> = {
   probe: section<ProbeSettings>({
     // As `probe --port`, `--timeout`, `--retries`, `--concurrency` and `--bind`.
     ports: listOf(integer(1, 65_535, 'a port'), 'ports', 64),
-    timeoutMs: integer(1, 600_000, 'milliseconds'),
+    timeoutMs: (value, key, warn) => (value === 'auto' ? 'auto' : integer(1, 600_000, 'milliseconds, or "auto"')(value, key, warn)),
+    timeoutMaxMs: integer(1, 600_000, 'milliseconds'),
+    samples: integer(1, 100, 'samples per link'),
     retries: integer(0, 10),
     concurrency: integer(1, 1_000_000),
     bind: record(NETWORK_NAME, ipAddress, 'network name → source IP address', 64),
@@ -266,6 +275,7 @@ export const PROFILE_CHECKS: Checks<Profile> = {
     interval: integer(1, 86_400, 'seconds'),
     mesh: yesNo,
     findings: yesNo,
+    samples: integer(1, 100, 'samples per link'),
   }),
   // As mesh's --ssh-config, --ssh-user, --ssh-option, --ssh-timeout and --fanout (sshSettingsOf reads them).
   ssh: section<SshProfileSettings>({
@@ -552,6 +562,12 @@ export function exporterSettings(profile: Profile, profileName: string): Exporte
       throw new UserError(`${where}.interval ${JSON.stringify(raw.interval)} is invalid: give whole seconds, at least 1, e.g. 30`, {code: 'invalid_config'})
     }
     out.interval = raw.interval
+  }
+  if (raw.samples !== undefined) {
+    if (typeof raw.samples !== 'number' || !Number.isInteger(raw.samples) || raw.samples < 1 || raw.samples > 100) {
+      throw new UserError(`${where}.samples ${JSON.stringify(raw.samples)} is invalid: give a whole number of samples per link from 1 to 100, e.g. 5`, {code: 'invalid_config'})
+    }
+    out.samples = raw.samples
   }
   for (const key of ['mesh', 'findings'] as const) {
     if (raw[key] === undefined) continue

@@ -4,15 +4,26 @@
  */
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS} from '../probe/engine.js'
+import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, MAX_SAMPLES} from '../probe/engine.js'
+import {DEFAULT_TIMEOUT_MAX_MS} from '../core/rtt.js'
+
+/** --timeout: milliseconds (1 to 600000), or "auto"; checked by timeoutChoice (probe/request.ts), to say it in one line. */
+export const timeoutFlag = (summary: string) => Flags.string({summary, helpValue: 'MS|auto'})
+
+/** The flags of a measurement's shape, shared by probe, mesh and the exporter. */
+export const samplingFlags = {
+  samples: Flags.integer({summary: 'Measure each link N times, spaced 100 ms apart (all links still in parallel): loss per link (lossy when some samples fail) and latency min/p50/p90/max. With N > 1 each sample is one connect (--retries does not apply).', min: 1, max: MAX_SAMPLES, helpValue: 'N'}),
+  'timeout-max': Flags.integer({summary: `With --timeout auto: the longest wait, ms (default ${DEFAULT_TIMEOUT_MAX_MS}, or the profile's probe.timeoutMaxMs).`, min: 1, max: 600_000}),
+}
 
 export const probeFlags = {
   check: Flags.string({summary: 'tcp: TCP connect; tars: tars_ping where a Tars servant is known; auto: tars_ping for Tars adapters, else TCP.', options: ['tcp', 'tars', 'auto'], default: 'auto'}),
   network: Flags.string({summary: 'Only links on this network.'}),
   node: Flags.string({summary: 'Only nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
   port: Flags.integer({summary: 'Probe this port on every node IP (repeatable) instead of the servants\' ports.', multiple: true, min: 1, max: 65535}),
-  timeout: Flags.integer({summary: `Milliseconds per probe (default ${DEFAULT_TIMEOUT_MS}, or the profile's).`, min: 1, max: 600_000}),
+  timeout: timeoutFlag(`Milliseconds per probe (default ${DEFAULT_TIMEOUT_MS}, or the profile's), or auto: per network, wait what the round trips answered so far say (RFC 6298: SRTT + 4·RTTVAR, at least 100 ms, at most --timeout-max).`),
   retries: Flags.integer({summary: `Extra tries after a timeout or unreachable (default ${DEFAULT_RETRIES}, or the profile's); never after refused.`, min: 0, max: 10}),
   concurrency: Flags.integer({summary: 'Probes in flight at once (default: the open-file limit less headroom).', min: 1}),
+  ...samplingFlags,
   bind: Flags.string({summary: 'NETWORK=IP: source address for probes to that network (repeatable). Routing still follows the destination: this picks the source address, not the interface.', multiple: true}),
 }

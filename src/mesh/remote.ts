@@ -27,7 +27,13 @@ export type RemoteStatus = 'up' | 'refused' | 'timeout' | 'unreachable' | 'error
 export interface RemoteScriptOptions {
   timeoutMs: number
   retries: number
+  /** Measurements per probe (default 1): sample s of every probe starts s × spacingMs after the first. */
+  samples?: number
+  spacingMs?: number
 }
+
+/** Default time between the starts of two samples of a probe on the node. */
+export const REMOTE_SPACING_MS = 100
 
 /** Probes started at once on a node; more are run in successive batches (a node has process limits). */
 export const REMOTE_BATCH = 512
@@ -159,6 +165,11 @@ sys.stdout.flush()`
  * (never refusals) `R` more times, and prints each probe's final line once, between a header naming the
  * tool and a footer. Everything is inside { }: sh parses the whole script before running any of it, so
  * nothing a probe does can read the rest of the script from stdin.
+ *
+ * With samples (M > 1), the list holds every probe M times (id = probe × M + sample) and there are no
+ * retries: sample s of every probe is started G seconds after sample s-1 (each sample's batches in a
+ * background subshell of their own, so all samples of a probe are spaced, not back to back), and a
+ * probe's sample that said nothing is a timeout.
  */
 const DRIVER = `if command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then tool=bash
 elif command -v nc >/dev/null 2>&1; then tool=nc
@@ -181,6 +192,48 @@ if [ "$tool" != none ]; then
   NL='
 '
   try=0
+  if [ "$M" -gt 1 ]; then
+    out=$(
+      s=0
+      while [ "$s" -lt "$M" ]; do
+        c=; n=0
+        for j in $P; do
+          k=\${j%%,*}
+          if [ $((k % M)) -eq "$s" ]; then c="$c $j"; n=$((n + 1)); fi
+        done
+        (
+          b=; m=0
+          for j in $c; do
+            b="$b $j"; m=$((m + 1))
+            if [ "$m" -ge ${REMOTE_BATCH} ]; then run "$b" 2>/dev/null </dev/null; b=; m=0; fi
+          done
+          if [ -n "$b" ]; then run "$b" 2>/dev/null </dev/null; fi
+        ) &
+        s=$((s + 1))
+        if [ "$s" -lt "$M" ]; then sleep "$G" 2>/dev/null || sleep 1; fi
+      done
+      wait
+    )
+    seen=" "
+    IFS=$NL
+    for line in $out; do
+      IFS=" "
+      set -- $line
+      if [ "$1" = R ] && [ -n "$3" ]; then
+        case $seen in
+          *" $2 "*) ;;
+          *) seen="$seen$2 "; printf "%s\\n" "$line" ;;
+        esac
+      fi
+      IFS=$NL
+    done
+    IFS=" "
+    for j in $P; do
+      k=\${j%%,*}
+      case $seen in *" $k "*) ;; *) printf "R %s timeout\\n" "$k" ;; esac
+    done
+    P=
+  fi
   while [ -n "$P" ]; do
     out=; c=; n=0
     for j in $P; do
@@ -234,22 +287,36 @@ function assertSafe(probes: readonly RemoteProbe[], options: RemoteScriptOptions
   }
   if (!Number.isInteger(options.timeoutMs) || options.timeoutMs < 1 || options.timeoutMs > 600_000) throw new Error(`bad timeout ${options.timeoutMs}`)
   if (!Number.isInteger(options.retries) || options.retries < 0 || options.retries > 10) throw new Error(`bad retries ${options.retries}`)
+  const samples = options.samples ?? 1
+  if (!Number.isInteger(samples) || samples < 1 || samples > 100) throw new Error(`bad samples ${samples}`)
+  const spacing = options.spacingMs ?? REMOTE_SPACING_MS
+  if (!Number.isInteger(spacing) || spacing < 0 || spacing > 60_000) throw new Error(`bad spacing ${spacing}`)
 }
 
-/** The whole script for one node: its probes, the timeout and retries, the three probers and the driver. */
+/**
+ * The whole script for one node: its probes, the timeout and retries, the three probers and the driver.
+ * With samples, output ids are probe × samples + sample (see parseSampledOutput).
+ */
 export function buildRemoteScript(probes: readonly RemoteProbe[], options: RemoteScriptOptions): string {
   assertSafe(probes, options)
+  const samples = options.samples ?? 1
   const batchMs = options.timeoutMs + BATCH_SLACK_MS
+  const list = samples === 1
+    ? probes.map((p, i) => `${i},${p.host},${p.port}`)
+    : probes.flatMap((p, i) => Array.from({length: samples}, (_, s) => `${i * samples + s},${p.host},${p.port}`))
   const vars = [
     `T=${options.timeoutMs}`,
     `S=${(options.timeoutMs / 1000).toFixed(3)}`,
-    `R=${options.retries}`,
+    // A retry would hide the loss that several samples measure.
+    `R=${samples > 1 ? 0 : options.retries}`,
+    `M=${samples}`,
+    `G=${((options.spacingMs ?? REMOTE_SPACING_MS) / 1000).toFixed(3)}`,
     // timeout(1), the safety net around a batch: fractional seconds where it takes them (GNU), else whole.
     `TS=${(batchMs / 1000).toFixed(3)}`,
     `TI=${Math.ceil(batchMs / 1000)}`,
     // nc -w takes whole seconds.
     `W=${Math.max(1, Math.ceil(options.timeoutMs / 1000))}`,
-    `P='${probes.map((p, i) => `${i},${p.host},${p.port}`).join(' ')}'`,
+    `P='${list.join(' ')}'`,
     `B='${BASH_PROBER}'`,
     `N='${NC_PROBER}'`,
     `Y='${PYTHON_PROBER}'`,
@@ -260,6 +327,9 @@ export function buildRemoteScript(probes: readonly RemoteProbe[], options: Remot
 /** How long a node's run may take at most: its batches, each try, plus start-up. */
 export function remoteBudgetMs(probeCount: number, options: RemoteScriptOptions): number {
   const batches = Math.max(1, Math.ceil(probeCount / REMOTE_BATCH))
+  const samples = options.samples ?? 1
+  // Samples run side by side, each started a spacing later (a whole second where sleep takes no fraction).
+  if (samples > 1) return batches * (options.timeoutMs + BATCH_SLACK_MS + 1000) + (samples - 1) * Math.max(1000, options.spacingMs ?? REMOTE_SPACING_MS) + 3000
   return batches * (options.retries + 1) * (options.timeoutMs + BATCH_SLACK_MS + 1000) + 3000
 }
 

@@ -27,8 +27,13 @@ const MAX_LABEL = 28
 
 const netLabel = (n: string | null) => n ?? NO_NETWORK
 
-export function legend(g: Glyphs): string {
-  return `${g.up} up  T timeout  R refused  U unreachable  E error  ! some of its IPs down  ? not measured (SSH failed)  - nothing to probe  ${g.self} itself`
+export function legend(g: Glyphs, lossy = false): string {
+  return `${g.up} up  ${lossy ? '1-9 lossy: ~10-90 % of samples lost  ' : ''}T timeout  R refused  U unreachable  E error  ! some of its IPs down  ? not measured (SSH failed)  - nothing to probe  ${g.self} itself`
+}
+
+/** A lossy cell's one character: the loss in tens of per cent, 1 (under 15 %) to 9. */
+export function lossDigit(loss: number): string {
+  return String(Math.min(9, Math.max(1, Math.round(loss * 10))))
 }
 
 function truncate(text: string, max: number): string {
@@ -61,17 +66,19 @@ export function matrixLines(plan: MeshPlan, result: MeshRoundResult, glyphs: Gly
   const labelWidth = Math.max(...labels.map((l) => [...l].length), 'FROM \\ TO'.length)
   // Links per cell, and what each node has per network (for "-" cells).
   const cell = new Map<string, string[]>()
+  const lossOf = new Map<string, number>()
   for (const l of result.links) {
     const k = `${l.from}\u0000${l.to}\u0000${netLabel(l.network)}`
     const list = cell.get(k)
     if (list) list.push(l.status)
     else cell.set(k, [l.status])
+    if (l.status === 'lossy') lossOf.set(k, Math.max(lossOf.get(k) ?? 0, l.loss ?? 0))
   }
   const lines: string[] = []
   for (const col of plan.columns) {
     const net = netLabel(col)
     const counts = result.summary.networks[net]
-    lines.push(`network ${net}${counts ? `  (${counts.up}/${counts.total} links up)` : ''}`)
+    lines.push(`network ${net}${counts ? `  (${counts.up}/${counts.total} links up${counts.lossy ? `, ${counts.lossy} lossy` : ''})` : ''}`)
     const head = headerLines(n, labelWidth + 2)
     head[head.length - 1] = `${'FROM \\ TO'.padEnd(labelWidth + 2)}${head[head.length - 1].slice(labelWidth + 2)}`
     lines.push(...head.map((h) => paint('dim', h)))
@@ -87,14 +94,15 @@ export function matrixLines(plan: MeshPlan, result: MeshRoundResult, glyphs: Gly
         const statuses = cell.get(`${from.name}\u0000${to.name}\u0000${net}`) ?? []
         if (statuses.length === 0) return paint('warn', '?')
         if (statuses.every((s) => s === 'up')) return paint('up', glyphs.up)
-        if (statuses.some((s) => s === 'up')) return paint('down', '!')
+        if (statuses.every((s) => s === 'up' || s === 'lossy')) return paint('warn', lossDigit(lossOf.get(`${from.name}\u0000${to.name}\u0000${net}`) ?? 0))
+        if (statuses.some((s) => s === 'up' || s === 'lossy')) return paint('down', '!')
         return paint('down', LETTER[statuses[0]] ?? 'E')
       })
       lines.push(`${labels[r].padEnd(labelWidth + 2)}${cells.join(' ')}`)
     })
     lines.push('')
   }
-  lines.push(paint('dim', legend(glyphs)))
+  lines.push(paint('dim', legend(glyphs, result.links.some((l) => l.status === 'lossy'))))
   return lines
 }
 
@@ -143,11 +151,30 @@ export function pairLines(result: MeshRoundResult, glyphs: Glyphs): string[] {
 }
 
 export function culpritLines(result: MeshRoundResult): string[] {
-  if (result.culprits.length === 0) return []
-  const explained = result.culprits.reduce((n, c) => n + c.failedLinks, 0)
+  const slow = slowLines(result)
+  if (result.culprits.length === 0) return slow
+  const failed = result.culprits.filter((c) => !c.intermittent).reduce((n, c) => n + c.failedLinks, 0)
+  const lossy = result.culprits.filter((c) => c.intermittent).reduce((n, c) => n + c.failedLinks, 0)
+  const what = [failed > 0 ? `${failed} failed link${failed === 1 ? '' : 's'}` : '', lossy > 0 ? `${lossy} lossy link${lossy === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ')
   return [
-    `Culprits: ${result.culprits.length} explain${result.culprits.length === 1 ? 's' : ''} the ${explained} failed link${explained === 1 ? '' : 's'}:`,
+    `Culprits: ${result.culprits.length} explain${result.culprits.length === 1 ? 's' : ''} the ${what}:`,
     ...result.culprits.map((c, i) => `  ${i + 1}. ${c.message}`),
+    ...slow,
+  ]
+}
+
+/** Slow links at most, then "… and N more". */
+const SLOW_LINES = 10
+
+/** "Slow: n1 → n2 on x: p50 45 ms, 9× the network's median (5.0 ms)". */
+export function slowLines(result: MeshRoundResult): string[] {
+  const slow = result.slow ?? []
+  if (slow.length === 0) return []
+  const ms = (x: number) => (x < 10 ? `${x.toFixed(1)} ms` : `${Math.round(x)} ms`)
+  return [
+    `Slow links (p50 ≥ 5× the network's median and ≥ 20 ms; the verdict does not count them): ${slow.length}`,
+    ...slow.slice(0, SLOW_LINES).map((s) => `  ${s.from} → ${s.to} on ${s.network} (${s.host}): p50 ${ms(s.p50)}, ${Math.round(s.p50 / Math.max(s.networkMedian, 0.001))}× the median ${ms(s.networkMedian)}`),
+    ...(slow.length > SLOW_LINES ? [`  … and ${slow.length - SLOW_LINES} more`] : []),
   ]
 }
 
@@ -184,6 +211,7 @@ export function verdictLine(result: MeshRoundResult, glyphs: Glyphs): string {
     const s = result.summary
     const parts: string[] = []
     if (s.failedLinks > 0) parts.push(`${s.failedLinks} link${s.failedLinks === 1 ? '' : 's'} down, every pair still up on some network`)
+    if (s.lossyLinks) parts.push(`${s.lossyLinks} link${s.lossyLinks === 1 ? '' : 's'} lossy (connecting on some samples only)`)
     if (s.unreachableSources.length > 0) parts.push(`not measured from ${foldNodeSet(s.unreachableSources)}`)
     return `DEGRADED: ${parts.join('; ')}`
   }

@@ -4,8 +4,10 @@
  * and, for an object, the raft view. `runMeshRound` is usable without the command (the exporter calls it);
  * `MeshSession` keeps ControlMaster connections and the SSH host each node answered on across rounds.
  */
-import {analyzeMesh, type Culprit, type MeshLink, type MeshPair, type MeshSummary, type MeshVerdict} from '../core/mesh-culprits.js'
+import {analyzeMesh, type Culprit, type MeshLink, type MeshPair, type MeshSummary, type MeshVerdict, type SlowMeshLink} from '../core/mesh-culprits.js'
 import {raftView, type RaftView} from '../core/mesh-raft.js'
+import {SAMPLE_LATENCIES, sampledStatus, sampleStats} from '../core/link-samples.js'
+import {AUTO_INITIAL_MS, RttEstimator} from '../core/rtt.js'
 import {closeControlMasters, createControlDir, runSshTasks, type SshConfig, type SshTask} from '../ssh/fanout.js'
 import {probesFrom, type MeshPlan, type MeshPlanNode, type MeshProbe} from './plan.js'
 import {buildRemoteScript, parseRemoteOutput, remoteBudgetMs, type RemoteResult, type RemoteTool} from './remote.js'
@@ -13,6 +15,17 @@ import {buildRemoteScript, parseRemoteOutput, remoteBudgetMs, type RemoteResult,
 export const DEFAULT_SSH_TIMEOUT_S = 5
 export const DEFAULT_FANOUT = 32
 export const MESH_EXIT = {ok: 0, degraded: 1, outage: 2, cannotRun: 3} as const
+
+/** The timing of a mesh: fixed, or adaptive (the first round waits nmap's initial timeout). */
+export interface MeshTiming {
+  timeoutMs: number
+  samples: number
+  adaptive?: {maxMs: number}
+}
+
+export function meshTiming(timeout: {timeoutMs: number; auto: boolean}, samples: number): MeshTiming {
+  return timeout.auto ? {timeoutMs: Math.min(AUTO_INITIAL_MS, timeout.timeoutMs), samples, adaptive: {maxMs: timeout.timeoutMs}} : {timeoutMs: timeout.timeoutMs, samples}
+}
 
 /** The command run on every node: a POSIX sh reading the script from stdin (see remote.ts for why). */
 export const REMOTE_COMMAND = 'sh -s'
@@ -39,6 +52,8 @@ export interface MeshRoundResult {
   pairs: MeshPair[]
   sources: MeshSource[]
   culprits: Culprit[]
+  /** Links far slower than their network's median (said, not counted in the verdict; a round always has it). */
+  slow?: SlowMeshLink[]
   summary: MeshSummary
   verdict: MeshVerdict
   exitCode: number
@@ -50,8 +65,17 @@ export interface MeshRoundResult {
 }
 
 export interface MeshRunOptions {
+  /** Per probe on the node; with `adaptive`, the first round's (nmap's initial 1000 ms, at most the ceiling). */
   timeoutMs: number
   retries: number
+  /** Measurements per link (default 1), spaced on the node (remote.ts). */
+  samples?: number
+  /**
+   * Adaptive: each network's RTT estimate (RFC 6298, core/rtt.ts) learns from every link's latencies
+   * measured in a round; the next round's timeout on a node is the largest estimate among the networks
+   * it probes. A single round uses nmap's initial timeout (1000 ms, at most `maxMs`).
+   */
+  adaptive?: {maxMs: number}
   ssh: SshConfig
   signal?: AbortSignal
   /** Called as each node's session ends. */
@@ -75,26 +99,49 @@ function linkError(r: RemoteResult | undefined, timeoutMs: number): string | nul
   }
 }
 
-/** From one node's results to its links: per target IP, the first port (in order) that answered, else the first port's outcome. */
-function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResult | undefined>, timeoutMs: number): MeshLink[] {
-  const groups = new Map<string, Array<{probe: MeshProbe; result: RemoteResult | undefined}>>()
-  probes.forEach((probe, i) => {
+/**
+ * From one node's results to its links: per target IP and sample, the first port (in order) that
+ * answered, else the first port's outcome; over the samples, the link is up (every sample connected),
+ * lossy (some did), or keeps the first sample's failure. Results are indexed probe × samples + sample.
+ */
+function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResult | undefined>, timeoutMs: number, samples = 1): MeshLink[] {
+  const groups = new Map<string, Array<{probe: MeshProbe; index: number}>>()
+  probes.forEach((probe, index) => {
     const k = `${probe.to}\u0000${probe.host}`
     const list = groups.get(k)
-    const item = {probe, result: results[i]}
+    const item = {probe, index}
     if (list) list.push(item)
     else groups.set(k, [item])
   })
   const links: MeshLink[] = []
   for (const items of groups.values()) {
     items.sort((a, b) => a.probe.portIndex - b.probe.portIndex)
-    const chosen = items.find((i) => i.result?.status === 'up') ?? items[0]
-    const r = chosen.result
+    const latencies: number[] = []
+    let firstUp: {probe: MeshProbe; r: RemoteResult} | null = null
+    let firstFail: {probe: MeshProbe; r: RemoteResult | undefined} | null = null
+    let connected = 0
+    for (let s = 0; s < samples; s++) {
+      const of = (i: {index: number}) => results[i.index * samples + s]
+      const chosen = items.find((i) => of(i)?.status === 'up') ?? items[0]
+      const r = of(chosen)
+      if (r?.status === 'up') {
+        connected++
+        if (r.latencyUs !== null) latencies.push(r.latencyUs / 1000)
+        firstUp ??= {probe: chosen.probe, r}
+      } else firstFail ??= {probe: chosen.probe, r}
+    }
+    const stats = sampleStats(samples, latencies)
+    const lost = samples - connected
+    const state = sampledStatus(samples, lost)
+    const shown = firstUp ?? firstFail!
+    const latencyMs = firstUp === null ? null : stats.latency ? stats.latency.p50 : null
     links.push({
-      from: source, to: chosen.probe.to, network: chosen.probe.network, host: chosen.probe.host, port: chosen.probe.port,
-      status: r ? r.status : 'error',
-      latencyMs: r?.latencyUs != null ? Math.round(r.latencyUs / 10) / 100 : null,
-      error: linkError(r, timeoutMs),
+      from: source, to: shown.probe.to, network: shown.probe.network, host: shown.probe.host, port: shown.probe.port,
+      status: state === 'failed' ? (shown.r ? shown.r.status : 'error') : state,
+      latencyMs: latencyMs === null ? null : Math.round(latencyMs * 100) / 100,
+      error: state === 'failed' ? linkError(shown.r, timeoutMs) : null,
+      samples, lost, loss: Math.round((lost / samples) * 1000) / 1000, latency: connected > 0 ? stats.latency : null, slow: false,
+      [SAMPLE_LATENCIES]: Float32Array.from(latencies),
     })
   }
   return links
@@ -106,6 +153,8 @@ export class MeshSession {
   private readonly usedHosts = new Set<string>()
   private closed = false
   readonly ssh: SshConfig
+  /** --timeout auto: per network, the round trips measured in earlier rounds. */
+  private readonly rtt = new Map<string | null, RttEstimator>()
 
   /** `reuse`: keep one ControlMaster connection per node across rounds (a private 0700 socket directory). */
   constructor(private readonly options: Omit<MeshRunOptions, 'ssh'> & {ssh: Omit<SshConfig, 'controlDir'>; reuse?: boolean; controlPersistS?: number}) {
@@ -119,17 +168,26 @@ export class MeshSession {
 
   async round(plan: MeshPlan, signal?: AbortSignal): Promise<MeshRoundResult> {
     const started = Date.now()
-    const {timeoutMs, retries} = this.options
+    const {retries} = this.options
+    const samples = this.options.samples ?? 1
     const jobs: SourceJob[] = plan.nodes.map((node) => ({node, probes: probesFrom(plan, node)}))
+    const timeoutFor = (probes: MeshProbe[]): number => {
+      if (!this.options.adaptive) return this.options.timeoutMs
+      let t = 0
+      for (const net of new Set(probes.map((p) => p.network))) t = Math.max(t, this.estimator(net).timeoutMs)
+      return Math.round(t)
+    }
     const networkOf = new Map<string, string | null>()
     for (const n of plan.nodes) for (const i of n.ips) networkOf.set(i.ip, i.network)
     const tasks: Array<SshTask<number>> = []
+    const timeouts: number[] = []
     jobs.forEach((job, index) => {
       if (job.probes.length === 0) return
       const ips = job.node.ips.map((i) => i.ip)
       const last = this.lastHost.get(job.node.name)
       const hosts = last && ips.includes(last) ? [last, ...ips.filter((ip) => ip !== last)] : ips
-      const options = {timeoutMs, retries}
+      const options = {timeoutMs: timeoutFor(job.probes), retries, samples}
+      timeouts[index] = options.timeoutMs
       tasks.push({
         key: index, hosts, command: REMOTE_COMMAND,
         input: buildRemoteScript(job.probes.map((p) => ({host: p.host, port: p.port})), options),
@@ -162,7 +220,7 @@ export class MeshSession {
             this.lastHost.set(job.node.name, r.host)
             this.usedHosts.add(r.host)
           }
-          const parsed = parseRemoteOutput(r.stdout, job.probes.length)
+          const parsed = parseRemoteOutput(r.stdout, job.probes.length * samples)
           source.tool = parsed.tool
           if (parsed.noTool) {
             source.status = 'error'
@@ -173,7 +231,7 @@ export class MeshSession {
           } else {
             source.status = 'ok'
             source.error = null
-            links.push(...linksOf(job.node.name, job.probes, parsed.results, timeoutMs))
+            links.push(...linksOf(job.node.name, job.probes, parsed.results, timeouts[r.key], samples))
           }
         }
         this.options.onSource?.(source, ++done, tasks.length)
@@ -191,6 +249,22 @@ export class MeshSession {
     }
 
     sortLinks(plan, links)
+    if (this.options.adaptive) {
+      // What the next round waits: every connected link's typical and worst round trip, per network; a
+      // network where most links timed out waits twice as long next time (it may have become slow).
+      const timedOut = new Map<string | null, {out: number; all: number}>()
+      for (const l of links) {
+        const t = timedOut.get(l.network) ?? {out: 0, all: 0}
+        t.all++
+        if (l.status === 'timeout') t.out++
+        timedOut.set(l.network, t)
+        if (!l.latency) continue
+        const e = this.estimator(l.network)
+        e.observe(l.latency.p50)
+        e.observe(l.latency.max)
+      }
+      for (const [network, t] of timedOut) if (t.out * 2 >= t.all) this.estimator(network).backoff()
+    }
     const failedSources = sources.filter((s) => s.status === 'unreachable' || s.status === 'error').map((s) => s.node)
     const analysis = analyzeMesh(links, {networks: plan.columns, unmeasured, unreachableSources: failedSources})
     const raft = plan.mode === 'object' ? raftView(plan.nodes.map((n) => n.name), links) : undefined
@@ -202,6 +276,7 @@ export class MeshSession {
       pairs: analysis.pairs,
       sources,
       culprits: analysis.culprits,
+      slow: analysis.slow,
       summary: analysis.summary,
       verdict,
       exitCode: MESH_EXIT[verdict],
@@ -209,6 +284,12 @@ export class MeshSession {
       ...(raft ? {raft} : {}),
       measured: sources.some((s) => s.status === 'ok'),
     }
+  }
+
+  private estimator(network: string | null): RttEstimator {
+    let e = this.rtt.get(network)
+    if (!e) this.rtt.set(network, (e = new RttEstimator({ceilingMs: this.options.adaptive!.maxMs})))
+    return e
   }
 
   /** Ends the ControlMaster connections and removes their directory (safe to call twice). */

@@ -7,11 +7,14 @@ import {randomBytes} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 import net from 'node:net'
 import {performance} from 'node:perf_hooks'
+import {sampledStatus, type LatencyStats, latencyStats} from '../core/link-samples.js'
+import {RttEstimator} from '../core/rtt.js'
 import {TarsDecodeError} from '../tars/codec.js'
 import {decodeResponseBody, describeTarsRet, encodePingFrame, frameStatus} from '../tars/ping.js'
 
 export type CheckKind = 'tcp' | 'tars'
-export type ProbeStatus = 'up' | 'refused' | 'timeout' | 'unreachable' | 'error'
+/** `lossy`: with several samples, some connected and some did not (never for a single sample). */
+export type ProbeStatus = 'up' | 'lossy' | 'refused' | 'timeout' | 'unreachable' | 'error'
 
 export interface ProbeTarget {
   /** Caller's key, echoed in the result. */
@@ -61,8 +64,13 @@ export interface ProbeResult extends AttemptOutcome {
   node: string
   network: string | null
   host: string
-  /** Connection attempts made for this target (ports × tries). */
+  /** Connection attempts made for this target (ports × tries × samples). */
   attempts: number
+  /**
+   * With several samples only: how many were taken, how many did not connect, and the latency over those
+   * that did (ms). A few numbers per link, never the samples themselves. latencyMs is then the p50.
+   */
+  sampled?: {samples: number; lost: number; latency: LatencyStats | null; latencies: Float32Array}
 }
 
 export interface ProbeOptions {
@@ -75,7 +83,21 @@ export interface ProbeOptions {
   bind?: Map<string, string>
   onProgress?: (done: number, total: number) => void
   signal?: AbortSignal
+  /** Measurements per target (default 1), started `sampleSpacingMs` apart; each is one attempt (no retries). */
+  samples?: number
+  /** Time between the starts of a target's samples. Default SAMPLE_SPACING_MS. */
+  sampleSpacingMs?: number
+  /**
+   * Adaptive timeouts instead of `timeoutMs`: per network, RFC 6298's SRTT + 4·RTTVAR over the round trips
+   * answered in this run, between AUTO_FLOOR_MS and `maxMs`. A waiting attempt expires when the current
+   * estimate says so: answers on its network that come meanwhile shorten its wait.
+   */
+  adaptive?: {maxMs: number; floorMs?: number}
 }
+
+/** Default time between the starts of one target's samples: 10 samples fit in about one second. */
+export const SAMPLE_SPACING_MS = 100
+export const MAX_SAMPLES = 100
 
 export const DEFAULT_TIMEOUT_MS = 1000
 export const DEFAULT_RETRIES = 1
@@ -112,7 +134,7 @@ export function defaultConcurrency(limit: number | null = openFileLimit()): numb
 const UNREACHABLE = new Set(['EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN'])
 
 /** Maps a socket error code to a probe status. */
-export function classifyError(code: string | undefined): ProbeStatus {
+export function classifyError(code: string | undefined): Exclude<ProbeStatus, 'up' | 'lossy'> {
   if (code === 'ECONNREFUSED') return 'refused'
   if (code === 'ETIMEDOUT') return 'timeout'
   if (code !== undefined && UNREACHABLE.has(code)) return 'unreachable'
@@ -163,6 +185,7 @@ class Attempt<C> {
   constructor(
     readonly port: number,
     readonly timeoutMs: number,
+    readonly queue: DeadlineQueue,
     localAddress: string | undefined,
     readonly servant: string | null,
     readonly sink: AttemptSink<C>,
@@ -190,7 +213,7 @@ class Attempt<C> {
     this.done = true
     const socket = this.socket!
     this.socket = null
-    if (this.deadline !== 0) deadlines(this.timeoutMs).cancel()
+    if (this.deadline !== 0) this.queue.cancel()
     // Late events from a torn-down socket are of no interest: the listeners stay, and see `done`.
     // RST for plain connects: no TIME_WAIT left behind, so --watch can run for hours.
     if (reset && !socket.destroyed && typeof socket.resetAndDestroy === 'function') {
@@ -215,10 +238,10 @@ class Attempt<C> {
     }
     const socket = this.socket!
     if (this.servant !== null && socket.readyState === 'open') {
-      this.finish('error', null, null, {code: 'ETARSNOREPLY', message: `connected, but no tars_ping reply within ${this.timeoutMs} ms`})
+      this.finish('error', null, null, {code: 'ETARSNOREPLY', message: `connected, but no tars_ping reply within ${this.queue.waitText()}`})
     } else {
       if (this.sourceIp === null && socket.localAddress) this.sourceIp = socket.localAddress
-      this.finish('timeout', null, null, {code: 'ETIMEDOUT', message: `no answer within ${this.timeoutMs} ms`})
+      this.finish('timeout', null, null, {code: 'ETIMEDOUT', message: `no answer within ${this.queue.waitText()}`})
     }
   }
 }
@@ -226,8 +249,8 @@ class Attempt<C> {
 function onConnectIssued(a: Attempt<unknown>): void {
   if (a.done) return
   a.started = performance.now()
-  a.deadline = a.started + a.timeoutMs
-  deadlines(a.timeoutMs).push(a)
+  a.deadline = a.started + a.queue.limitMs()
+  a.queue.push(a)
   // The kernel has bound the source address: read it before a refusal tears the handle down.
   const socket = a.socket!
   if (a.sourceIp === null && socket.localAddress) a.sourceIp = socket.localAddress
@@ -242,6 +265,8 @@ function onSocketError(this: ProbeSocket, err: NodeJS.ErrnoException): void {
   }
   const code = err.code ?? 'EUNKNOWN'
   const status = classifyError(code)
+  // A refusal is a round trip too (SYN, RST): it teaches the network's RTT as an answer does.
+  if (status === 'refused' && a.started > 0) a.queue.observe(performance.now() - a.started)
   const connected = this.readyState === 'open' || this.bytesWritten > 0
   // After a successful connect a failure is the service's, not the link's.
   a.finish(connected && status !== 'error' ? 'error' : status, null, null, {code, message: err.message})
@@ -252,6 +277,7 @@ function onSocketConnect(this: ProbeSocket): void {
   if (!a || a.done) return
   if (this.localAddress) a.sourceIp = this.localAddress
   const connectMs = performance.now() - a.started
+  a.queue.observe(connectMs)
   if (a.servant === null) {
     a.finish('up', connectMs, null, null, true)
     return
@@ -310,11 +336,16 @@ function onSocketEnd(this: ProbeSocket): void {
 }
 
 /**
- * The timeouts of every attempt with the same timeoutMs: their deadlines come in the order their
- * connects were issued, so a FIFO and one timer for its head replace a timer per attempt.
+ * The timeouts of every attempt with the same timeoutMs (or, adaptive, of one network): their deadlines
+ * come in the order their connects were issued, so a FIFO and one timer for its head replace a timer per
+ * attempt. Adaptive, the limit is the network's current RTT estimate, the same for every attempt waiting
+ * in it at any moment: the order holds, and an answer that lowers it re-arms the timer earlier.
  */
 class DeadlineQueue {
+  constructor(private readonly fixedMs: number, private readonly rtt: RttEstimator | null = null) {}
   private items: Array<Attempt<unknown>> = []
+  /** When the armed timer fires (performance.now() clock). */
+  private armedFor = 0
   private head = 0
   /** Attempts in the queue still waiting for an answer. */
   private live = 0
@@ -337,9 +368,32 @@ class DeadlineQueue {
     this.timer = undefined
   }
 
+  /** How long an attempt waits now, ms. */
+  limitMs(): number {
+    return this.rtt === null ? this.fixedMs : this.rtt.timeoutMs
+  }
+
+  /** "1000 ms", or for an adaptive wait "120 ms (adaptive)". */
+  waitText(): string {
+    return this.rtt === null ? `${this.fixedMs} ms` : `${Math.round(this.rtt.timeoutMs)} ms (adaptive)`
+  }
+
+  /** A round trip measured on this queue's network (adaptive only): a shorter limit re-arms the timer. */
+  observe(rttMs: number): void {
+    if (this.rtt === null) return
+    this.rtt.observe(rttMs)
+    if (this.timer === undefined || this.expiring || this.head >= this.items.length) return
+    const next = this.items[this.head]
+    if (next.started + this.rtt.timeoutMs < this.armedFor - 1) {
+      clearTimeout(this.timer)
+      this.arm()
+    }
+  }
+
   private arm(): void {
     const next = this.items[this.head]
-    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(next.deadline - performance.now())))
+    this.armedFor = next.started + this.limitMs()
+    this.timer = setTimeout(this.onTimer, Math.max(1, Math.ceil(this.armedFor - performance.now())))
   }
 
   private readonly onTimer = (): void => {
@@ -357,7 +411,7 @@ class DeadlineQueue {
     while (this.head < items.length) {
       const a = items[this.head]
       if (!a.done) {
-        if (a.deadline > cutoff) break
+        if (a.started + this.limitMs() > cutoff) break
         a.expire() // cancel() may reset the queue: stop when it did
         if (this.items !== items) return
       }
@@ -374,7 +428,7 @@ class DeadlineQueue {
 const queues = new Map<number, DeadlineQueue>()
 function deadlines(timeoutMs: number): DeadlineQueue {
   let q = queues.get(timeoutMs)
-  if (!q) queues.set(timeoutMs, (q = new DeadlineQueue()))
+  if (!q) queues.set(timeoutMs, (q = new DeadlineQueue(timeoutMs)))
   return q
 }
 
@@ -400,7 +454,7 @@ export function attemptCb(
   servant: string | null | undefined,
   resolve: (o: AttemptOutcome) => void,
 ): void {
-  new Attempt(port, timeoutMs, localAddress, typeof servant === 'string' ? servant : null, callbackSink, resolve, target.host)
+  new Attempt(port, timeoutMs, deadlines(timeoutMs), localAddress, typeof servant === 'string' ? servant : null, callbackSink, resolve, target.host)
 }
 
 /** The servant to ping on a target's port, or null for a TCP connect. */
@@ -419,22 +473,47 @@ interface Job {
   /** Index of the port in the target's own port list (for `servants`). */
   portIndex: number
   tries: number
+  /** Which of the target's samples this attempt belongs to (0 for a single sample). */
+  sample: number
 }
 
 /**
  * Probes every target; results come back in target order. Targets whose every port failed report
  * the first port's outcome; a target with no ports is an error ("nothing to probe") without I/O.
+ * With `samples` > 1 every target is measured that many times, `sampleSpacingMs` apart, every target's
+ * sample k at about the same moment (all targets still in parallel); its result is the first connected
+ * sample's outcome (status `lossy` when others did not connect, latencyMs their p50), or, when none
+ * connected, the first sample's failure, as a single probe would have said.
  */
 export async function probeTargets(targets: readonly ProbeTarget[], options: ProbeOptions = {}): Promise<ProbeResult[]> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  const retries = options.retries ?? DEFAULT_RETRIES
+  const samples = Math.max(1, Math.min(MAX_SAMPLES, Math.floor(options.samples ?? 1)))
+  const spacingMs = Math.max(0, options.sampleSpacingMs ?? SAMPLE_SPACING_MS)
+  const timeoutMs = options.adaptive ? options.adaptive.maxMs : options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  // A retry would hide the very loss several samples measure: then each sample is one attempt.
+  const retries = samples > 1 ? 0 : options.retries ?? DEFAULT_RETRIES
   const concurrency = Math.max(1, options.concurrency ?? defaultConcurrency())
   const total = targets.length
 
+  // Adaptive: one RTT estimate and deadline queue per network, for this run.
+  const adaptiveQueues = new Map<string | null, DeadlineQueue>()
+  const queueFor = (network: string | null): DeadlineQueue => {
+    if (!options.adaptive) return deadlines(timeoutMs)
+    let q = adaptiveQueues.get(network)
+    if (!q) adaptiveQueues.set(network, (q = new DeadlineQueue(timeoutMs, new RttEstimator({ceilingMs: options.adaptive.maxMs, floorMs: options.adaptive.floorMs}))))
+    return q
+  }
+
   const results: Array<ProbeResult | undefined> = new Array(total)
-  // Per target: outcome per port index (kept only until the target is decided).
-  const pending: Array<Array<AttemptOutcome | undefined> | undefined> = new Array(total)
+  // Per target × sample (key index * samples + sample): outcome per port index, kept only until decided.
+  const pending: Array<Array<AttemptOutcome | undefined> | undefined> = new Array(total * samples)
+  /** Per target × sample: 1 once decided (another port already answered, or every port failed). */
+  const sampleDone = new Uint8Array(total * samples)
   const attemptsMade = new Uint32Array(total)
+  // Several samples: per target, what its samples said so far (a few numbers, and two outcomes).
+  const left = samples > 1 ? new Uint16Array(total).fill(samples) : null
+  const latencies = samples > 1 ? new Float64Array(total * samples).fill(Number.NaN) : null
+  const firstUp: Array<AttemptOutcome | undefined> = samples > 1 ? new Array(total) : []
+  const firstFail: Array<{sample: number; o: AttemptOutcome} | undefined> = samples > 1 ? new Array(total) : []
   let decided = 0
 
   const queue: Job[] = []
@@ -442,30 +521,73 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
     const t = targets[i]
     if (t.ports.length === 0) {
       results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: 0, check: t.check, status: 'error', latencyMs: null, sourceIp: null, error: {code: 'ENOPORT', message: 'nothing to probe: no port'}, tarsRet: null, servantVerified: null, attempts: 0}
+      sampleDone.fill(1, i * samples, (i + 1) * samples)
       decided++
-      continue
     }
-    if (t.ports.length === 1) {
-      // The common case: one port, decided by its own outcome (no per-port bookkeeping).
-      queue.push({index: i, target: t, port: t.ports[0], slot: 0, portIndex: 0, tries: 0})
-      continue
+  }
+  // Sample-major: every target's first sample, then every target's second… each sample waits for its start.
+  for (let s = 0; s < samples; s++) {
+    for (let i = 0; i < total; i++) {
+      const t = targets[i]
+      if (t.ports.length === 0) continue
+      if (t.ports.length === 1) {
+        // The common case: one port, decided by its own outcome (no per-port bookkeeping).
+        queue.push({index: i, target: t, port: t.ports[0], slot: 0, portIndex: 0, tries: 0, sample: s})
+        continue
+      }
+      const seen = new Set<number>()
+      let slot = 0
+      t.ports.forEach((port, portIndex) => {
+        if (seen.has(port)) return
+        seen.add(port)
+        queue.push({index: i, target: t, port, slot: slot++, portIndex, tries: 0, sample: s})
+      })
+      pending[i * samples + s] = new Array(slot).fill(undefined) // not sparse: every() skips holes
     }
-    const seen = new Set<number>()
-    let slot = 0
-    t.ports.forEach((port, portIndex) => {
-      if (seen.has(port)) return
-      seen.add(port)
-      queue.push({index: i, target: t, port, slot: slot++, portIndex, tries: 0})
-    })
-    pending[i] = new Array(slot).fill(undefined) // not sparse: every() skips holes
   }
   if (options.onProgress) options.onProgress(decided, total)
   if (queue.length === 0) return results as ProbeResult[]
 
-  const decide = (i: number, r: AttemptOutcome): void => {
+  const resultOf = (i: number, r: AttemptOutcome, status: ProbeStatus, latencyMs: number | null): ProbeResult => {
     const t = targets[i]
-    results[i] = {id: t.id, node: t.node, network: t.network, host: t.host, port: r.port, check: r.check, status: r.status, latencyMs: r.latencyMs === null ? null : Math.round(r.latencyMs * 1000) / 1000, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified, attempts: attemptsMade[i]}
-    pending[i] = undefined
+    return {id: t.id, node: t.node, network: t.network, host: t.host, port: r.port, check: r.check, status, latencyMs: latencyMs === null ? null : Math.round(latencyMs * 1000) / 1000, sourceIp: r.sourceIp, error: status === 'lossy' ? null : r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified, attempts: attemptsMade[i]}
+  }
+  const decide = (i: number, r: AttemptOutcome): void => {
+    results[i] = resultOf(i, r, r.status, r.latencyMs)
+    decided++
+    options.onProgress?.(decided, total)
+  }
+  /** One sample of target i decided: folded into the target's numbers; the last one decides the target. */
+  const decideSample = (i: number, s: number, r: AttemptOutcome): void => {
+    sampleDone[i * samples + s] = 1
+    pending[i * samples + s] = undefined
+    if (left === null) {
+      decide(i, r)
+      return
+    }
+    if (r.status === 'up') {
+      latencies![i * samples + s] = r.latencyMs ?? Number.NaN
+      firstUp[i] ??= r
+    } else {
+      const f = firstFail[i]
+      if (f === undefined || s < f.sample) firstFail[i] = {sample: s, o: r}
+    }
+    if (--left[i] > 0) return
+    const lat = latencies!.subarray(i * samples, (i + 1) * samples)
+    let connected = 0
+    for (const x of lat) if (!Number.isNaN(x)) connected++
+    // A tars ping that answered without a measured time still connected.
+    const up = firstUp[i]
+    const lost = samples - (up === undefined ? 0 : Math.max(connected, 1))
+    const latency = latencyStats(lat)
+    const state = sampledStatus(samples, lost)
+    const res = up !== undefined
+      ? resultOf(i, up, state === 'lossy' ? 'lossy' : 'up', latency ? latency.p50 : up.latencyMs)
+      : resultOf(i, firstFail[i]!.o, firstFail[i]!.o.status, null)
+    res.sampled = {samples, lost, latency, latencies: Float32Array.from(lat.filter((x) => !Number.isNaN(x)))}
+    results[i] = res
+    firstUp[i] = undefined
+    firstFail[i] = undefined
     decided++
     options.onProgress?.(decided, total)
   }
@@ -478,6 +600,8 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
     /** Attempts waiting for their answer. */
     let inFlight = 0
     let finished = false
+    const startedAt = performance.now()
+    let sampleTimer: NodeJS.Timeout | undefined
     // Answered plain connects whose sockets are reset later, once launching is over (or the budget
     // needs their descriptors): the RST and teardown then run in the wait for the last timeouts, not
     // while connects are still being issued. They count against the concurrency budget until reset.
@@ -511,6 +635,7 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
     const complete = (): void => {
       if (finished) return
       finished = true
+      if (sampleTimer !== undefined) clearTimeout(sampleTimer)
       resetHeld(Number.MAX_SAFE_INTEGER)
       options.signal?.removeEventListener('abort', onAbort)
       Error.stackTraceLimit = stackLimit
@@ -520,6 +645,7 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
     const onAbort = (): void => {
       // Stop launching; the in-flight attempts end by their own timers.
       head = queue.length
+      if (sampleTimer !== undefined) clearTimeout(sampleTimer)
       if (inFlight === 0) fillAborted()
       else drainHeld()
     }
@@ -555,6 +681,21 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
       // At most LAUNCH_BATCH new sockets per loop turn, so answers are read while thousands start.
       let budget = LAUNCH_BATCH
       while (head < queue.length) {
+        const next = queue[head]
+        if (next.sample > 0) {
+          // A later sample starts at its time, not as soon as there is room.
+          const wait = startedAt + next.sample * spacingMs - performance.now()
+          if (wait > 0) {
+            if (sampleTimer === undefined) {
+              sampleTimer = setTimeout(() => {
+                sampleTimer = undefined
+                launch()
+                if (inFlight === 0 && head >= queue.length) complete()
+              }, Math.ceil(wait))
+            }
+            break
+          }
+        }
         if (inFlight + heldCount() >= concurrency) {
           if (heldCount() === 0) break
           resetHeld(1) // the budget needs a held socket's descriptor
@@ -570,11 +711,11 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
           return
         }
         const job = queue[head++]
-        if (results[job.index] !== undefined) continue // another port already answered
+        if (sampleDone[job.index * samples + job.sample] === 1) continue // another port already answered
         inFlight++
         attemptsMade[job.index]++
         const local = job.target.network === null ? undefined : options.bind?.get(job.target.network)
-        new Attempt(job.port, timeoutMs, local, servantFor(job.target, job.portIndex), sink, job, job.target.host)
+        new Attempt(job.port, timeoutMs, queueFor(job.target.network), local, servantFor(job.target, job.portIndex), sink, job, job.target.host)
       }
       // Nothing left to launch for now: reset the held sockets while the rest wait for their answers.
       drainHeld()
@@ -587,14 +728,15 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
 
     const settle = (job: Job, o: AttemptOutcome): void => {
       const i = job.index
-      if (results[i] !== undefined) return
+      const k = i * samples + job.sample
+      if (sampleDone[k] === 1) return
       if ((o.status === 'timeout' || o.status === 'unreachable') && job.tries < retries) {
         queue.push({...job, tries: job.tries + 1})
         return
       }
-      const outcomes = pending[i]
+      const outcomes = pending[k]
       if (outcomes === undefined) {
-        decide(i, o) // a single port
+        decideSample(i, job.sample, o) // a single port
         return
       }
       outcomes[job.slot] = o
@@ -603,11 +745,11 @@ export async function probeTargets(targets: readonly ProbeTarget[], options: Pro
       for (const x of outcomes) {
         if (x === undefined) return
         if (x.status === 'up') {
-          decide(i, x)
+          decideSample(i, job.sample, x)
           return
         }
       }
-      decide(i, outcomes[0]!) // every port failed: report the first
+      decideSample(i, job.sample, outcomes[0]!) // every port failed: report the first
     }
 
     options.signal?.addEventListener('abort', onAbort)

@@ -6,6 +6,10 @@ import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'
 import {describeTarsRet} from '../tars/ping.js'
 import {summariseVerdicts} from '../core/verdict-summary.js'
+import {lossPercent, SAMPLE_LATENCIES, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
+
+/** A link that connected: up, or lossy (some samples lost). */
+export const connected = (r: Pick<JsonResult, 'status'>): boolean => r.status === 'up' || r.status === 'lossy'
 
 export type Verdict = 'ok' | 'degraded' | 'service' | 'outage'
 
@@ -31,7 +35,7 @@ const SERVICE_ERRORS: Record<string, string> = {
  * another servant (-4)". Null for a link that is down (refused, timeout, unreachable…).
  */
 export function wrongService(r: Pick<JsonResult, 'status' | 'tarsRet' | 'error'>): string | null {
-  if (r.status === 'up') return null
+  if (r.status === 'up' || r.status === 'lossy') return null
   if (r.tarsRet !== null && r.tarsRet !== 0) return r.tarsRet === -4 ? 'but for another servant (-4)' : `but with ${describeTarsRet(r.tarsRet)} (${r.tarsRet})`
   if (r.status === 'error' && r.error) return SERVICE_ERRORS[r.error.code] ?? null
   return null
@@ -40,7 +44,7 @@ export function wrongService(r: Pick<JsonResult, 'status' | 'tarsRet' | 'error'>
 /** The key used for "in no named network" in JSON maps and matrix headings. */
 export const NO_NETWORK = '(none)'
 
-export interface JsonResult {
+export interface JsonResult extends WithSampleLatencies {
   node: string
   network: string | null
   host: string
@@ -64,6 +68,14 @@ export interface JsonResult {
   /** Every port tried on this IP. */
   ports: number[]
   attempts: number
+  /** Measurements of this link (--samples), those that did not connect, and lost / samples (0–1). */
+  samples: number
+  lost: number
+  loss: number
+  /** Over the samples that connected, ms; null when none did. latencyMs is its p50. */
+  latency: LatencyStats | null
+  /** p50 at least 5× the network's median and at least 20 ms (said, not counted in the verdict). */
+  slow: boolean
 }
 
 export interface RowVerdict {
@@ -74,13 +86,15 @@ export interface RowVerdict {
   upOn: Array<string | null>
   downOn: Array<string | null>
   serviceOn: Array<string | null>
+  /** Networks on which this row connects, but loses some samples (a gray failure). */
+  lossyOn: Array<string | null>
   /** 'service': up on no network, but answering (for another servant, not tars…) on some: reachable. */
   state: 'up' | 'degraded' | 'service' | 'unreachable' | 'nothing'
 }
 
 export interface ProbeSummary {
-  /** Per network: links (matrix) or active endpoints (object) up, out of those probed. */
-  networks: Record<string, {up: number; total: number}>
+  /** Per network: links (matrix) or active endpoints (object) up (lossy ones too: they connect), out of those probed; lossy: how many lost samples. */
+  networks: Record<string, {up: number; total: number; lossy?: number}>
   /** Nodes with a link down but up on some network (issue 4 §5: node names, also for an object). */
   degraded: string[]
   /** Nodes up on no network (for an object: a node with an endpoint up on no network). */
@@ -112,12 +126,21 @@ const netName = (n: string | null): string => n ?? NO_NETWORK
 export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): ProbeReport {
   const json: JsonResult[] = results.map((r, i) => {
     const t = plan.targets[i]
+    // One sample (the default): its latency is every percentile; no per-link arrays for 10,000 links.
+    const samples = r.sampled ? r.sampled.samples : 1
+    const lost = r.sampled ? r.sampled.lost : r.status === 'up' ? 0 : 1
+    const l = r.latencyMs
+    const latency = r.sampled ? r.sampled.latency : r.status === 'up' && l !== null ? {min: l, p50: l, p90: l, max: l} : null
     return {
       node: r.node, network: r.network, host: r.host, port: r.port, check: r.check, status: r.status,
       latencyMs: r.latencyMs, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified,
       row: t.row, active: t.active, ports: t.ports, attempts: r.attempts,
+      samples, lost, loss: Math.round((lost / samples) * 1000) / 1000, latency, slow: false,
+      ...(r.sampled ? {[SAMPLE_LATENCIES]: r.sampled.latencies} : {}),
     }
   })
+  const slow = slowLinks(json.filter((r) => r.active && connected(r)), (r) => netName(r.network), (r) => r.latency?.p50 ?? null)
+  for (const x of slow) x.link.slow = true
 
   // Inactive endpoints are listed in results (active: false) but are not handed to clients: not counted.
   const networks: ProbeSummary['networks'] = {}
@@ -127,7 +150,8 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
     const k = netName(r.network)
     networks[k] ??= {up: 0, total: 0}
     networks[k].total++
-    if (r.status === 'up') networks[k].up++
+    if (connected(r)) networks[k].up++
+    if (r.status === 'lossy') networks[k].lossy = (networks[k].lossy ?? 0) + 1
   }
 
   const byRow = new Map<string, JsonResult[]>()
@@ -139,14 +163,15 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
   // The verdict counts active rows; inactive endpoints are shown but are not handed to clients.
   const rows: RowVerdict[] = plan.rows.map((row: PlanRow) => {
     const rs = byRow.get(row.key) ?? []
-    const upOn = unique(rs.filter((r) => r.status === 'up').map((r) => r.network))
+    const upOn = unique(rs.filter(connected).map((r) => r.network))
+    const lossyOn = unique(rs.filter((r) => r.status === 'lossy').map((r) => r.network))
     const serviceOn = unique(rs.filter((r) => wrongService(r) !== null).map((r) => r.network)).filter((n) => !upOn.includes(n))
-    const downOn = unique(rs.filter((r) => r.status !== 'up' && wrongService(r) === null).map((r) => r.network)).filter((n) => !upOn.includes(n) && !serviceOn.includes(n))
+    const downOn = unique(rs.filter((r) => !connected(r) && wrongService(r) === null).map((r) => r.network)).filter((n) => !upOn.includes(n) && !serviceOn.includes(n))
     const state: RowVerdict['state'] = rs.length === 0
       ? 'nothing'
       : upOn.length > 0 ? (downOn.length + serviceOn.length > 0 || rs.some((r) => r.status !== 'up') ? 'degraded' : 'up')
         : serviceOn.length > 0 ? 'service' : 'unreachable'
-    return {row: row.key, node: row.node, active: row.active, upOn, downOn, serviceOn, state}
+    return {row: row.key, node: row.node, active: row.active, upOn, downOn, serviceOn, lossyOn, state}
   })
   const counted = rows.filter((r) => r.active)
   const degraded = counted.filter((r) => r.state === 'degraded')
@@ -173,12 +198,16 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
   }
   for (const r of unreachable) lines.push(`OUTAGE: ${r.row} unreachable on every network`)
   for (const r of service) lines.push(`SERVICE: ${r.row} ${answersOf(r)}${r.downOn.length > 0 ? `; down on ${r.downOn.map(netName).join(', ')}` : ''}`)
+  // A row whose only trouble is loss is said by the gray-failure lines below, not as "reachable only on".
+  const hardTrouble = (r: RowVerdict): boolean => r.downOn.length + r.serviceOn.length > 0 || (byRow.get(r.row) ?? []).some((x) => !connected(x))
   for (const r of degraded) {
+    if (!hardTrouble(r)) continue
     const up = r.upOn.map(netName).join(', ')
     const down = r.downOn.length > 0 || r.serviceOn.length === 0 ? `down on ${r.downOn.map(netName).join(', ') || 'another IP of the same network'}` : ''
     const answers = r.serviceOn.length > 0 ? answersOf(r) : ''
     lines.push(`DEGRADED: ${r.row} reachable only on ${up} (${[down, answers].filter(Boolean).join('; ')})`)
   }
+  lines.push(...grayLines(json.filter((r) => r.active && r.status === 'lossy'), json.filter((r) => r.active)))
   // OK only when every counted row that was probed is up (rows with nothing to probe are neither).
   const probed = counted.filter((r) => r.state !== 'nothing')
   if (lines.length === 0 && probed.length > 0 && probed.every((r) => r.state === 'up')) {
@@ -187,12 +216,17 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
   } else if (lines.length === 0 && json.length > 0 && probed.length === 0) {
     lines.push(`NOT PROBED: no active ${plan.mode === 'object' ? 'endpoint' : 'node'} had anything to probe`)
   }
+  // Slow links are said; by themselves they change nothing in the verdict.
+  for (const x of slow.slice(0, GRAY_LINE_LIMIT)) {
+    lines.push(`SLOW: ${x.link.row} on ${netName(x.link.network)} (${x.link.host}): p50 ${formatLatency(x.p50)}, ${Math.round(x.p50 / Math.max(x.networkMedian, 0.001))}× the network's median ${formatLatency(x.networkMedian)} (≥ ${SLOW_FACTOR}× and ≥ ${SLOW_MIN_MS} ms)`)
+  }
+  if (slow.length > GRAY_LINE_LIMIT) lines.push(`SLOW: … and ${slow.length - GRAY_LINE_LIMIT} more slow links`)
 
   // Thousands of rows down (a switch) would be thousands of lines: past a limit, the fewest that explain them.
   const summarised = summariseVerdicts({
     lines,
     links: json.filter((r) => r.active).map((r) => ({network: r.network, host: r.host, row: r.row, down: r.status !== 'up' && wrongService(r) === null, status: r.status === 'error' ? (r.error?.code ?? 'error') : r.status})),
-    counts: {outage: unreachable.length, service: service.length, degraded: degraded.length},
+    counts: {outage: unreachable.length, service: service.length, degraded: degraded.filter(hardTrouble).length},
     noun: plan.mode === 'object' ? 'endpoint' : 'node',
   })
 
@@ -224,6 +258,34 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
   }
 }
 
+/** Gray-failure lines at most (one per lossy node × network), then "… and N more". */
+const GRAY_LINE_LIMIT = 10
+
+/**
+ * The lossy links, said as their likely cause: a network lossy on every link (at least 3) is the network
+ * (or this host's side of it); otherwise each lossy link is that node's side of that network.
+ */
+function grayLines(lossy: readonly JsonResult[], active: readonly JsonResult[]): string[] {
+  if (lossy.length === 0) return []
+  const lines: string[] = []
+  const byNet = new Map<string, JsonResult[]>()
+  for (const r of lossy) byNet.set(netName(r.network), [...(byNet.get(netName(r.network)) ?? []), r])
+  const single: JsonResult[] = []
+  for (const [net, rs] of byNet) {
+    const all = active.filter((r) => netName(r.network) === net && connected(r))
+    if (rs.length >= 3 && rs.length === all.length) {
+      const lost = rs.reduce((n, r) => n + r.lost, 0)
+      const samples = rs.reduce((n, r) => n + r.samples, 0)
+      lines.push(`LOSSY: network ${net} (or this host's side of it) loses ~${lossPercent(lost / samples)} of packets on every one of its ${rs.length} links (intermittent)`)
+    } else single.push(...rs)
+  }
+  for (const r of single.slice(0, GRAY_LINE_LIMIT)) {
+    lines.push(`LOSSY: ${r.row}'s side of network ${netName(r.network)} loses ~${lossPercent(r.loss)} of packets (intermittent: ${r.lost} of ${r.samples} samples lost to ${r.host})`)
+  }
+  if (single.length > GRAY_LINE_LIMIT) lines.push(`LOSSY: … and ${single.length - GRAY_LINE_LIMIT} more lossy links`)
+  return lines
+}
+
 /** "x", "x and y", "x, y and z". */
 function andList(xs: string[]): string {
   return xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`
@@ -247,10 +309,11 @@ export function formatLatency(ms: number): string {
 }
 
 /** One cell's text, e.g. "✔ 0.4 ms", "✔ 0.4 ms, servant not verified", "✘ timeout", "✘ other servant (-4)". */
-export function cellText(r: Pick<JsonResult, 'status' | 'latencyMs' | 'tarsRet' | 'error' | 'port' | 'ports'> & {servantVerified?: boolean | null}, glyphs: CellGlyphs): string {
+export function cellText(r: Pick<JsonResult, 'status' | 'latencyMs' | 'tarsRet' | 'error' | 'port' | 'ports'> & {servantVerified?: boolean | null; loss?: number}, glyphs: CellGlyphs): string {
   const via = r.ports.length > 1 ? ` :${r.port}` : ''
-  if (r.status === 'up') {
-    const up = `${glyphs.ok} ${r.latencyMs === null ? '' : formatLatency(r.latencyMs)}${via}`.trimEnd()
+  if (r.status === 'up' || r.status === 'lossy') {
+    const lossy = r.status === 'lossy' && r.loss !== undefined ? `, ${lossPercent(r.loss).replace(' ', '')} lost` : ''
+    const up = `${glyphs.ok} ${r.latencyMs === null ? '' : formatLatency(r.latencyMs)}${via}${lossy}`.trimEnd()
     return r.servantVerified === false ? `${up}, ${SERVANT_NOT_VERIFIED}` : up
   }
   if (r.tarsRet !== null && r.tarsRet !== 0) return `${glyphs.bad} ${r.tarsRet === -4 ? 'other servant' : describeTarsRet(r.tarsRet)} (${r.tarsRet})`
@@ -283,8 +346,8 @@ const ERROR_WORDS: Record<string, string> = {
 
 export interface MatrixCell {
   text: string
-  /** 'up', 'down', 'idle' (nothing to probe on that IP), 'none' (no IP on that network). */
-  kind: 'up' | 'down' | 'idle' | 'none'
+  /** 'up', 'lossy' (connects, loses some samples), 'down', 'idle' (nothing to probe on that IP), 'none' (no IP on that network). */
+  kind: 'up' | 'lossy' | 'down' | 'idle' | 'none'
 }
 
 export interface MatrixModel {
@@ -313,7 +376,7 @@ export function matrixModel(plan: ProbePlan, report: ProbeReport, glyphs: CellGl
         ...here.map((r) => `${cellText(r, glyphs)}${multi ? `  ${r.host}` : ''}`),
         ...idle.map((i) => `- nothing to probe${multi ? `  ${i.host}` : ''}`),
       ]
-      const kind: MatrixCell['kind'] = here.length === 0 ? 'idle' : here.every((r) => r.status === 'up') ? 'up' : 'down'
+      const kind: MatrixCell['kind'] = here.length === 0 ? 'idle' : here.every((r) => r.status === 'up') ? 'up' : here.every(connected) ? 'lossy' : 'down'
       return {text: parts.join('\n'), kind}
     })
     return {label: row.label, row: row.key, cells, inactive: !row.active, note: row.nothingToProbe}
@@ -321,7 +384,14 @@ export function matrixModel(plan: ProbePlan, report: ProbeReport, glyphs: CellGl
   return {head, rows}
 }
 
-/** "x: 11/12 up" per network. */
+/** "x: 11/12 up" per network ("x: 12/12 up, 1 lossy"). */
 export function networkLines(summary: ProbeSummary): string[] {
-  return Object.entries(summary.networks).map(([name, {up, total}]) => `${name}: ${up}/${total} up`)
+  return Object.entries(summary.networks).map(([name, {up, total, lossy}]) => `${name}: ${up}/${total} up${lossy ? `, ${lossy} lossy` : ''}`)
+}
+
+/** The legend line under a matrix with lossy cells, or null. */
+export function lossLegend(results: ReadonlyArray<Pick<JsonResult, 'status' | 'samples'>>): string | null {
+  const lossy = results.filter((r) => r.status === 'lossy')
+  if (lossy.length === 0) return null
+  return `"N% lost": the share of a link's ${lossy[0].samples} samples that did not connect while others did (a gray failure: a failing NIC, a bad cable, a congested uplink)`
 }

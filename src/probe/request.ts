@@ -11,6 +11,7 @@ import {UserError} from '../core/errors.js'
 import {badProfileValue} from '../lib/config.js'
 import {loadRunScope} from '../lib/object-loader.js'
 import type {Store} from '../store/types.js'
+import {DEFAULT_TIMEOUT_MAX_MS} from '../core/rtt.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, type ProbeOptions} from './engine.js'
 import {planMatrix, planObject, type CheckMode, type ProbePlan} from './plan.js'
 import {EXIT} from './report.js'
@@ -152,14 +153,44 @@ function bindProblem(ip: string): Promise<string | null> {
   })
 }
 
-/** Timeout, retries and concurrency: the flag, else the profile's probe setting, else the default. */
+/** How long to wait per probe: a fixed timeout, or adaptive per network up to a ceiling. */
+export interface TimeoutChoice {
+  /** The fixed timeout, or with auto the ceiling (what a probe waits at most). */
+  timeoutMs: number
+  auto: boolean
+}
+
+/** --timeout / probe.timeoutMs (a number or "auto") and --timeout-max / probe.timeoutMaxMs. */
+export function timeoutChoice(
+  flags: {timeout?: string; 'timeout-max'?: number},
+  profile: {timeoutMs?: number | 'auto'; timeoutMaxMs?: number},
+): TimeoutChoice {
+  const t = flags.timeout === undefined ? profile.timeoutMs ?? DEFAULT_TIMEOUT_MS : parseTimeoutFlag(flags.timeout)
+  if (t === 'auto') return {timeoutMs: flags['timeout-max'] ?? profile.timeoutMaxMs ?? DEFAULT_TIMEOUT_MAX_MS, auto: true}
+  if (flags['timeout-max'] !== undefined) throw new UserError(`--timeout-max applies only with --timeout auto (the ceiling of the adaptive timeout): add --timeout auto, or leave --timeout-max out`, {code: 'invalid_flag'})
+  return {timeoutMs: t, auto: false}
+}
+
+/** --timeout's value: whole milliseconds from 1 to 600000, or auto. */
+export function parseTimeoutFlag(text: string): number | 'auto' {
+  if (text.trim() === 'auto') return 'auto'
+  const n = Number(text.trim())
+  if (!/^\d+$/.test(text.trim()) || n < 1 || n > 600_000) throw new UserError(`invalid --timeout '${text}': give milliseconds from 1 to 600000, or auto`, {code: 'invalid_flag'})
+  return n
+}
+
+/** Timeout (fixed or adaptive), retries, concurrency and samples: the flag, else the profile's probe setting, else the default. */
 export function probeTiming(
-  flags: {timeout?: number; retries?: number; concurrency?: number},
-  profile: {timeoutMs?: number; retries?: number; concurrency?: number},
-): Required<Pick<ProbeOptions, 'timeoutMs' | 'retries' | 'concurrency'>> {
+  flags: {timeout?: string; 'timeout-max'?: number; retries?: number; concurrency?: number; samples?: number},
+  profile: {timeoutMs?: number | 'auto'; timeoutMaxMs?: number; retries?: number; concurrency?: number; samples?: number},
+  defaultSamples = 1,
+): Required<Pick<ProbeOptions, 'timeoutMs' | 'retries' | 'concurrency' | 'samples'>> & Pick<ProbeOptions, 'adaptive'> {
+  const timeout = timeoutChoice(flags, profile)
   return {
-    timeoutMs: flags.timeout ?? profile.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: timeout.timeoutMs,
+    ...(timeout.auto ? {adaptive: {maxMs: timeout.timeoutMs}} : {}),
     retries: flags.retries ?? profile.retries ?? DEFAULT_RETRIES,
     concurrency: flags.concurrency ?? profile.concurrency ?? defaultConcurrency(),
+    samples: flags.samples ?? profile.samples ?? defaultSamples,
   }
 }

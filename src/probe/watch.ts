@@ -54,7 +54,7 @@ export class WatchTracker {
     for (const r of results) {
       const key = linkKey(r)
       const prev = this.links.get(key)
-      const down = r.status !== 'up'
+      const down = r.status !== 'up' && r.status !== 'lossy' // a lossy link connects: not down
       if (!prev) {
         this.links.set(key, {node: r.node, network: r.network, host: r.host, status: r.status, changes: 0, downSince: down ? now : null, downMs: 0})
         continue

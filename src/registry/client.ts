@@ -116,7 +116,7 @@ class Conversation {
         const code = err.code ?? 'EUNKNOWN'
         // After a connect, a failure is the service's, not the link's (as probe says it).
         const status = classifyError(code)
-        this.failAll(this.connected || status === 'up' ? 'error' : status, {code, message: err.message})
+        this.failAll(this.connected ? 'error' : status, {code, message: err.message})
       })
       socket.on('close', () => this.failAll('error', {code: 'ETARSCLOSED', message: 'the registry closed the connection before answering'}))
     })
