@@ -163,6 +163,12 @@ describe('tarsnet traffic on the record', () => {
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /App\.Hist\.HistObj\s+OK/)
     assert.doesNotMatch(r.stdout, /App\.Ctl\.CtlObj/)
+    // A named object is read through its own rows: the other servant of its server (port 9002) is not
+    // "unknown", the unknown IP on its port is, and the callers' languages come from their own rows.
+    const ctl = (await runCli(['traffic', CTL, ...args(), '--json'])).json()
+    assert.deepEqual(ctl.objects.map((o: any) => o.object), [CTL])
+    assert.deepEqual(ctl.unknown.map((u: any) => u.ip), ['10.10.0.99'])
+    assert.deepEqual(ctl.objects[0].callers.map((c: any) => [c.caller, c.language, c.verdict]), [['App.CppCli', 'tars_cpp', 'failed-over'], ['App.NodeCli', 'tars_nodejs', 'stuck']])
     const t = await runCli(['traffic', 'App.Ctl.*', ...args()])
     assert.equal(t.code, 1)
     assert.match(t.stdout, /App\.NodeCli\s+tars_nodejs\s+stuck/)
