@@ -176,6 +176,13 @@ describe('tarsnet traffic on the record', () => {
     assert.match(t.stdout, /DEGRADED: 2 objects with traffic/)
   })
 
+  it('says which part of the window no table holds', async () => {
+    // Three hours back reaches an hour whose table tarsstat never made (the rows span 70 minutes).
+    const r = await runCli(['traffic', HIST, ...args().slice(0, -2), '--since', '3h', '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(r.json().notices.some((n: string) => /^no stat table for .* slots\)/.test(n)), r.json().notices.join('\n'))
+  })
+
   it('check --traffic: the stuck caller is critical, the object used on one network is info', async () => {
     const r = await runCli(['check', '--traffic', ...args(), '--json'])
     assert.equal(r.code, 2, r.stderr)
