@@ -6,6 +6,9 @@
  * caller keeps calling it.
  */
 import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
@@ -227,6 +230,24 @@ describe('tarsnet traffic on the record', () => {
     const fromProfile = statSourceOf({flags: {}, settings: {...settings, profile: {stat: {db: 'mysql://u@h/stats', prefix: 'st_'}}} as Settings, env: {}, demo: false})
     assert.equal(fromProfile.kind === 'mysql' && fromProfile.url.database, 'stats')
     assert.equal(fromProfile.prefix, 'st_')
+  })
+
+  it('reads stat.db and stat.prefix from the profile, and says which profile value is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-traffic-config-'))
+    try {
+      const config = join(dir, 'config.json')
+      writeFileSync(config, JSON.stringify({profiles: {default: {db: db.url, networks: NETWORKS, stat: {db: stat.url, prefix: 'tars_stat_'}}}}), {mode: 0o600})
+      const r = await runCli(['traffic', HIST, '--config', config, '--since', since, '--json'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.json().objects[0].object, HIST)
+      writeFileSync(config, JSON.stringify({profiles: {default: {db: db.url, stat: {prefix: 'tars stat'}}}}), {mode: 0o600})
+      const bad = await runCli(['traffic', '--config', config])
+      assert.equal(bad.code, 3)
+      assert.equal(bad.stderr.trim().split('\n').length, 1)
+      assert.match(bad.stderr, /stat\.prefix is "tars stat".*expected a table name prefix/)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it('the demo carries its own record: C++ callers failed over, one stuck', async () => {
