@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, type Counts} from '../src/core/traffic.js'
+import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
+import {buildEndpointMap, cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, summarizeTraffic, type Counts} from '../src/core/traffic.js'
 
 const at = (iso: string) => Date.parse(`${iso}Z`)
 
@@ -73,5 +74,30 @@ describe('caller verdicts', () => {
   it('failing when most calls fail on every network it uses', () => {
     const r = judgeCaller(series([{'10.10.0.1': c(1, 9), '10.20.0.1': c(0, 10)}]), net, null)
     assert.equal(r.verdict, 'failing')
+  })
+})
+
+describe('summarizeTraffic', () => {
+  const rows = {
+    nodes: [{nodeName: 'n1', nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: null, lastRegTime: null, tarsVersion: '', ipList: '10.10.0.1,10.20.0.1'}],
+    servers: [{application: 'A', serverName: 'Cli', nodeName: 'n1', settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_go'}],
+    adapters: [{application: 'A', serverName: 'S', nodeName: 'n1', adapterName: 'a', endpoint: 'tcp -h 0.0.0.0 -p 9000', servant: 'A.S.Obj', protocol: 'tars'}],
+  }
+  const map = buildEndpointMap(rows, namedNetworks(parseNetworksSpec('x=10.10.0.0/16;y=10.20.0.0/16')))
+  const sum = (ip: string, ok: number, timeouts: number, master = 'A.Cli', port = 9000) => ({end: 300_000, master, slave: 'A.S', ip, port, ok, timeouts, exceptions: 0})
+
+  it('maps 0.0.0.0 to each of the node\'s IPs, keeps unknown endpoints, drops pseudo callers; a caller with nothing answered is an outage (2)', () => {
+    const s = summarizeTraffic([sum('10.10.0.1', 0, 5), sum('10.20.0.1', 0, 5), sum('10.10.0.1', 50, 0, 'stat_from_server'), sum('10.10.0.7', 1, 0, 'A.Cli', 9000)], map)
+    assert.equal(s.exitCode, 2)
+    assert.equal(s.verdict, 'outage')
+    const o = s.objects[0]
+    assert.deepEqual(o.endpoints.map((e) => [e.node, e.network, e.ip]), [['n1', 'x', '10.10.0.1'], ['n1', 'y', '10.20.0.1']])
+    assert.deepEqual([o.callers[0].verdict, o.callers[0].language], ['failing', 'tars_go'])
+    assert.deepEqual(s.unknown.map((u) => [u.ip, u.calls]), [['10.10.0.7', 1]])
+    assert.equal(o.networks.reduce((n, x) => n + x.calls, 0), 10)
+  })
+
+  it('is ok (0) with no failed call in the last slot', () => {
+    assert.equal(summarizeTraffic([sum('10.10.0.1', 5, 0), sum('10.20.0.1', 5, 0)], map).exitCode, 0)
   })
 })

@@ -6,6 +6,9 @@
  * caller keeps calling it.
  */
 import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
@@ -163,11 +166,24 @@ describe('tarsnet traffic on the record', () => {
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /App\.Hist\.HistObj\s+OK/)
     assert.doesNotMatch(r.stdout, /App\.Ctl\.CtlObj/)
+    // A named object is read through its own rows: the other servant of its server (port 9002) is not
+    // "unknown", the unknown IP on its port is, and the callers' languages come from their own rows.
+    const ctl = (await runCli(['traffic', CTL, ...args(), '--json'])).json()
+    assert.deepEqual(ctl.objects.map((o: any) => o.object), [CTL])
+    assert.deepEqual(ctl.unknown.map((u: any) => u.ip), ['10.10.0.99'])
+    assert.deepEqual(ctl.objects[0].callers.map((c: any) => [c.caller, c.language, c.verdict]), [['App.CppCli', 'tars_cpp', 'failed-over'], ['App.NodeCli', 'tars_nodejs', 'stuck']])
     const t = await runCli(['traffic', 'App.Ctl.*', ...args()])
     assert.equal(t.code, 1)
     assert.match(t.stdout, /App\.NodeCli\s+tars_nodejs\s+stuck/)
     assert.match(t.stdout, /App\.CppCli\s+tars_cpp\s+failed-over/)
     assert.match(t.stdout, /DEGRADED: 2 objects with traffic/)
+  })
+
+  it('says which part of the window no table holds', async () => {
+    // Three hours back reaches an hour whose table tarsstat never made (the rows span 70 minutes).
+    const r = await runCli(['traffic', HIST, ...args().slice(0, -2), '--since', '3h', '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    assert.ok(r.json().notices.some((n: string) => /^no stat table for .* slots\)/.test(n)), r.json().notices.join('\n'))
   })
 
   it('check --traffic: the stuck caller is critical, the object used on one network is info', async () => {
@@ -214,6 +230,24 @@ describe('tarsnet traffic on the record', () => {
     const fromProfile = statSourceOf({flags: {}, settings: {...settings, profile: {stat: {db: 'mysql://u@h/stats', prefix: 'st_'}}} as Settings, env: {}, demo: false})
     assert.equal(fromProfile.kind === 'mysql' && fromProfile.url.database, 'stats')
     assert.equal(fromProfile.prefix, 'st_')
+  })
+
+  it('reads stat.db and stat.prefix from the profile, and says which profile value is wrong', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-traffic-config-'))
+    try {
+      const config = join(dir, 'config.json')
+      writeFileSync(config, JSON.stringify({profiles: {default: {db: db.url, networks: NETWORKS, stat: {db: stat.url, prefix: 'tars_stat_'}}}}), {mode: 0o600})
+      const r = await runCli(['traffic', HIST, '--config', config, '--since', since, '--json'])
+      assert.equal(r.code, 0, r.stderr)
+      assert.equal(r.json().objects[0].object, HIST)
+      writeFileSync(config, JSON.stringify({profiles: {default: {db: db.url, stat: {prefix: 'tars stat'}}}}), {mode: 0o600})
+      const bad = await runCli(['traffic', '--config', config])
+      assert.equal(bad.code, 3)
+      assert.equal(bad.stderr.trim().split('\n').length, 1)
+      assert.match(bad.stderr, /stat\.prefix is "tars stat".*expected a table name prefix/)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it('the demo carries its own record: C++ callers failed over, one stuck', async () => {

@@ -78,7 +78,7 @@ function unknownTable(list: UnknownTraffic[]): string {
 export function renderTraffic(result: TrafficResult, o: ViewOptions): string[] {
   const out: string[] = []
   const w = result.window
-  out.push(o.paint('dim', `${result.statSource}: ${w.from} – ${w.to} (stat clock), ${w.slotsRead} slot${w.slotsRead === 1 ? '' : 's'} of 5 min`))
+  out.push(o.paint('dim', `${result.statSource}: ${w.from} – ${w.to} (stat clock), ${w.slotsRead} slot${w.slotsRead === 1 ? '' : 's'} of 5 min; each column is the slot ending then`))
   for (const obj of result.objects) {
     out.push('')
     out.push(`${o.paint('bold', obj.object)}  ${verdictWord(obj.verdict, o)}`)

@@ -1,8 +1,9 @@
-import {parseDbUrl, redactDbUrl} from '../../lib/db-url.js'
+import {formatHost, parseDbUrl, redactDbUrl, type DbUrl} from '../../lib/db-url.js'
+import {statSourceOf} from '../../lib/stat-flags.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {formatNetworksSpec} from '../../core/networks.js'
 import {renderTable} from '../../lib/table.js'
-import {resolveLocator} from '../../lib/config.js'
+import {resolveLocator, type Settings} from '../../lib/config.js'
 import {UserError} from '../../core/errors.js'
 
 export interface ConfigShowResult {
@@ -45,12 +46,31 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
       {name: 'ssh (mesh)', value: s.profile.ssh ? JSON.stringify(s.profile.ssh) : null, origin: s.profile.ssh ? `profile ${s.profileName.value}` : 'default (your own ssh config; connect timeout 5 s, 32 sessions at once)'},
       {name: 'audit log', value: s.auditLog.value ?? `${this.config.dataDir}/audit.jsonl`, origin: s.auditLog.origin},
       locatorSetting(s),
+      statSetting(s),
     ]
     if (!this.jsonEnabled()) {
       this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin]), {squeeze: ['FROM']}))
     }
     return {configFile: s.configPath.value, configFileExists: s.configExists, settings, notices: this.notices}
   }
+}
+
+/** Where `traffic` and `check --traffic` read tarsstat's record; a setting that cannot be used is shown as such. */
+function statSetting(settings: Settings): {name: string; value: unknown; origin: string} {
+  try {
+    const source = statSourceOf({flags: {}, settings, env: process.env, demo: false})
+    return source.kind === 'mysql'
+      ? {name: 'stat database (traffic)', value: `${formatStatUrl(source.url)} prefix ${source.prefix}`, origin: source.origin.replace(/^.*, /, '')}
+      : {name: 'stat database (traffic)', value: null, origin: source.origin}
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error
+    return {name: 'stat database (traffic)', value: null, origin: error.message}
+  }
+}
+
+/** A parsed URL written back (the hosts, user and database; never the password). */
+function formatStatUrl(url: DbUrl): string {
+  return `mysql://${url.user}@${url.hosts.map(formatHost).join(',')}/${url.database}`
 }
 
 /** The registry locator (registry check, resolve --live); a malformed one is shown as such, not thrown. */
