@@ -29,7 +29,7 @@ export function demoRegistries(store: SnapshotStore): LabRegistry[] {
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'A two-network cluster on this machine, one link cut: see nodes list, resolve, registry check and probe at work.'
-  static override description = `Starts the built-in demo cluster's servants on loopback addresses (network x is 127.10.0.0/16, y is 127.20.0.0/16; Linux routes all of 127.0.0.0/8 to lo), with network y cut for node 127.10.0.2 (SYNs dropped, so probes time out), and its registry on 127.10.0.1:17890 (the address of its t_registry_info row), answering QueryF from the demo's rows as a multi-network registry does. Then runs \`nodes list\`, \`resolve ${DEMO_OBJECT}\`, \`registry check --all\`, \`probe\` (the matrix, then the object), \`check\`, \`impact\` and \`traffic\` (the demo's tarsstat record of the cut: C++ callers failed over, a Node caller stuck) against it, and stops everything.
+  static override description = `Starts the built-in demo cluster's servants on loopback addresses (network x is 127.10.0.0/16, y is 127.20.0.0/16; Linux routes all of 127.0.0.0/8 to lo), with network y cut for node 127.10.0.2 (SYNs dropped, so probes time out), and its registry on 127.10.0.1:17890 (the address of its t_registry_info row), answering QueryF from the demo's rows as a multi-network registry does. Then runs \`nodes list\`, \`resolve ${DEMO_OBJECT}\`, \`registry check --all\`, \`probe\` (the matrix, then the object), \`check\`, \`impact\`, \`traffic\` (the demo's tarsstat record of the cut: the C++ and Java callers failed over, the Node caller stuck) and \`failover --cut y\` (what that cut costs each caller) against it, and stops everything.
 Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so you can try \`tarsnet probe --demo --watch\` or \`tarsnet registry check --demo --all\` in another terminal. An old open-source registry replica also answers on ${DEMO_OLD_REGISTRY.host}:${DEMO_OLD_REGISTRY.port}, in no t_registry_info row: name it with --locator '${DEMO_OLD_LOCATOR}' to see a registry hand out 0.0.0.0.`
 
   static override examples = [
@@ -102,8 +102,9 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
         await this.step('Is the cluster really dual-network? (what would break at the next failure)', 'check', ['--demo'])
         await this.step('What would a dead network y take down?', 'impact', ['--demo', '--cut', 'y'])
         await this.step('What did the clients do since the cut? (tarsstat\'s record)', 'traffic', ['--demo'])
+        await this.step('What would a cut of y cost each caller, given its language, version and config?', 'failover', ['--demo', '--cut', 'y'])
         this.log('')
-        this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here) or service (a node answering, but not as the servant asked for), 2 outage, 3 could not probe. check, impact and traffic use the same scale.')
+        this.log('The probe exit codes follow the monitoring-plugin convention: 0 ok, 1 degraded (as here) or service (a node answering, but not as the servant asked for), 2 outage, 3 could not probe. check, impact, traffic and failover use the same scale.')
       } finally {
         if (!stopping) {
           await lab.close()

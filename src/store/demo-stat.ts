@@ -1,8 +1,8 @@
 /**
  * The demo cluster's tarsstat record, written relative to now as tarsstat would have written it: the last
  * 40 minutes in 5-minute slots, with the demo's incident (node 127.10.0.2 lost network y, 127.20.0.2) starting
- * 20 minutes ago. The C++ callers fail over (a slot of timeouts, then nothing to the dead IP); a Node caller
- * keeps sending a share of its calls to it (stuck); a tarsstat pseudo caller and an old node's IP are in it too.
+ * 20 minutes ago. The C++ and Java callers fail over (a slot of timeouts, then nothing to the dead IP); the Node
+ * caller (Plant.AlarmServer, Tars.js) keeps sending a share of its calls to it (stuck), as the failover model says; a tarsstat pseudo caller and an old node's IP are in it too.
  */
 import {slotEndingAt, SLOT_MS, statTableName, DEFAULT_STAT_PREFIX} from '../core/traffic.js'
 import type {StatRow} from '../stat/db.js'
@@ -24,8 +24,8 @@ interface Flow {
 const DEAD_IP = '127.20.0.2'
 const FLOWS: Flow[] = [
   {caller: 'Plant.GatewayServer', callee: 'Plant.ControlServer', fn: 'setPoint', port: 20001, ips: ['127.10.0.1', '127.20.0.1', '127.10.0.2', DEAD_IP, '127.10.0.3'], perIp: 600, style: 'failover'},
-  {caller: 'Plant.AlarmServer', callee: 'Plant.HistoryServer', fn: 'append', port: 20002, ips: ['127.10.0.2', DEAD_IP, '127.10.0.4', '127.10.0.5', '127.20.0.5'], perIp: 300, style: 'failover'},
-  {caller: 'Plant.HmiServer', callee: 'Plant.ControlServer', fn: 'readState', port: 20001, ips: ['127.10.0.1', '127.20.0.1', '127.10.0.2', DEAD_IP, '127.10.0.3'], perIp: 120, style: 'stuck'},
+  {caller: 'Plant.AlarmServer', callee: 'Plant.HistoryServer', fn: 'append', port: 20002, ips: ['127.10.0.2', DEAD_IP, '127.10.0.4', '127.10.0.5', '127.20.0.5'], perIp: 300, style: 'stuck'},
+  {caller: 'Plant.HistoryServer', callee: 'Plant.ControlServer', fn: 'readState', port: 20001, ips: ['127.10.0.1', '127.20.0.1', '127.10.0.2', DEAD_IP, '127.10.0.3'], perIp: 120, style: 'failover'},
 ]
 
 /** The record's tables (tars_stat_YYYYMMDDHH → rows) for a clock reading `nowMs` (naive ms, core/traffic). */
