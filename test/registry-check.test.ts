@@ -218,12 +218,17 @@ describe('tarsnet registry check', () => {
     const alone = await check([OBJ, '--locator', loc(at('A')), '--client-node', 'n2'])
     assert.equal(alone.code, 3)
     assert.equal(alone.stderr.trim(), 'error: --client-node goes with --group or --set: findObjectById4Any does not depend on the caller')
+    for (const blank of ['', ' ']) {
+      const empty = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', blank])
+      assert.deepEqual([empty.code, empty.stdout, empty.stderr], [3, '', "error: --client-node is empty: give a node's name (t_node_info.node_name) or one of its IPs\n"])
+    }
     const set = await check([OBJ, '--locator', loc(at('A')), '--set', 'lab.sz.1', '--json'])
     assert.equal(set.code, 0, set.stdout + set.stderr)
     assert.deepEqual([set.json().query, set.json().setId], ['findObjectByIdInSameSet', 'lab.sz.1'])
     assert.deepEqual(replicas.A.requests.at(-1)!.args, {id: OBJ, setId: 'lab.sz.1'})
     const table = await check([OBJ, '--locator', loc(at('A')), '--group'])
-    assert.match(table.stdout, /CALLER/)
+    // The caller column says no node_name was sent.
+    assert.match(table.stdout, /CALLER\n.*\s127\.0\.0\.1 \(no node_name\)\n/)
     assert.match(table.stderr, /this machine's address/)
   })
 

@@ -72,6 +72,7 @@ export async function loadRunScope(store: Store, request: {object?: string; netw
  */
 export async function loadClientNode(store: Store, text: string): Promise<NodeRow> {
   const name = text.trim()
+  if (name === '') throw new UserError("--client-node is empty: give a node's name (t_node_info.node_name) or one of its IPs", {code: 'invalid_flag'})
   const [row] = await store.loadNodes([name])
   if (row) return row
   const all = await store.loadNodes()
