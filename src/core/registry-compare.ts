@@ -5,7 +5,7 @@
  * Endpoints are compared as (host, port, protocol), in active and in inactive, so the comparison does
  * not depend on fields a registry version may or may not fill (nodeName, grid, qos, weights).
  */
-import {normalizeIp, parseIp} from './ip.js'
+import {ipKind, normalizeIp, parseIp} from './ip.js'
 import type {Networks} from './networks.js'
 import {hostPort, parseObjectName, type ResolvedEndpoint} from './resolve.js'
 import type {ObjectRows} from './rows.js'
@@ -109,7 +109,7 @@ function networkOf(networks: Networks, host: string): string | null {
 
 function isWildcardHost(host: string): boolean {
   const ip = parseIp(host)
-  return ip !== null && ip.bytes.every((b) => b === 0)
+  return ip !== null && ipKind(ip) === 'unspecified'
 }
 
 interface Entry {
