@@ -7,6 +7,7 @@ import {clientOnNode, parseObjectName, parseSetId} from '../../core/resolve.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {resolveLocator} from '../../lib/config.js'
 import {loadClientNode} from '../../lib/object-loader.js'
+import {withProgress} from '../../lib/progress.js'
 import {runRegistryCheck, type CheckQuery, type CheckReport, type RegistryAddress} from '../../registry/check.js'
 import {checkView} from '../../registry/check-view.js'
 import {DEFAULT_WINDOW} from '../../registry/client.js'
@@ -124,7 +125,8 @@ Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has o
       this.notice(`${query.kind === 'group' ? 'findObjectByIdInSameGroup' : 'findObjectByIdInSameSet'} asked without node_name: each answer is for this machine's address on that connection (the caller column), which no real client gets (they send node_name): use --client-node`)
     }
 
-    const report = await this.withProgress((onProgress) => runRegistryCheck({
+    // "asking 1200/4000…" on stderr, on a terminal only.
+    const report = await withProgress('asking', Boolean(process.stderr.isTTY) && !this.jsonEnabled(), (onProgress) => runRegistryCheck({
       servant, addresses, objects: names, query, callerNodeName, timeoutMs, window: flags.concurrency, networks,
       database: loaded?.database ?? null, onProgress,
     }))
@@ -132,33 +134,5 @@ Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has o
     process.exitCode = report.exitCode
     const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
     return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, callerNodeName, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
-  }
-
-  /** "asking 1200/4000…" on stderr, only on a terminal and only after a second. */
-  private async withProgress<T>(work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
-    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
-    if (!tty) return work(() => {})
-    let done = 0
-    let total = 0
-    let shown = false
-    const draw = () => {
-      shown = true
-      process.stderr.write(`\r\u001B[2Kasking ${done}/${total}…`)
-    }
-    let interval: NodeJS.Timeout | undefined
-    const timer = setTimeout(() => {
-      draw()
-      interval = setInterval(draw, 200)
-    }, 1000)
-    try {
-      return await work((d, t) => {
-        done = d
-        total = t
-      })
-    } finally {
-      clearTimeout(timer)
-      if (interval) clearInterval(interval)
-      if (shown) process.stderr.write('\r\u001B[2K')
-    }
   }
 }
