@@ -307,6 +307,14 @@ describe('tarsnet registry check', () => {
     assert.equal(live.verdict, 'differs')
     assert.equal(live.line, `1 of 3 registry addresses agree; 127.0.51.2:${at('B').port} (x) unexpanded; 127.0.51.3:${dropped.port} (x) timeout`)
     assert.deepEqual(live.disagreeing.map((a: any) => a.host), ['127.0.51.2', '127.0.51.3'])
+    assert.equal(live.callerNodeName, null)
+    // With --client-node the registries are asked as that client asks, and the line says so.
+    const asNode = await runCli(['resolve', OBJ, '--live', '--client-node', 'n2', '--db', db.url, '--networks', NETS], {env: {TARSNET_LOCATOR: loc(at('A'))}})
+    assert.equal(asNode.code, 0, asNode.stderr)
+    assert.deepEqual({...replicas.A.requests.at(-1)!.context}, {node_name: 'n2'})
+    assert.match(asNode.stdout, /\nLive registries \(findObjectByIdInSameGroup with node_name 'n2', as a client on n2 asks\): all 1 registry address agree with the database\n/)
+    const asNodeJson = (await runCli(['resolve', OBJ, '--live', '--client-node', 'n2', '--db', db.url, '--networks', NETS, '--json'], {env: {TARSNET_LOCATOR: loc(at('A'))}})).json().live
+    assert.deepEqual([asNodeJson.query, asNodeJson.callerNodeName, asNodeJson.verdict], ['findObjectByIdInSameGroup', 'n2', 'ok'])
     // Without --live, resolve asks nothing.
     const before = replicas.A.requests.length
     await runCli(['resolve', OBJ, '--db', db.url, '--networks', NETS, '--json'])
