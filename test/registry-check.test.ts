@@ -222,6 +222,11 @@ describe('tarsnet registry check', () => {
       const empty = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', blank])
       assert.deepEqual([empty.code, empty.stdout, empty.stderr], [3, '', "error: --client-node is empty: give a node's name (t_node_info.node_name) or one of its IPs\n"])
     }
+    // A long name is named clipped, not echoed whole.
+    const long = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', 'n'.repeat(3000)])
+    assert.equal(long.code, 3)
+    assert.match(long.stderr, /^error: unknown node 'n{80}… \(3000 characters\)' for --client-node: not in t_node_info\n$/)
+    assert.ok(long.stderr.length < 300, long.stderr.slice(0, 300))
     const set = await check([OBJ, '--locator', loc(at('A')), '--set', 'lab.sz.1', '--json'])
     assert.equal(set.code, 0, set.stdout + set.stderr)
     assert.deepEqual([set.json().query, set.json().setId], ['findObjectByIdInSameSet', 'lab.sz.1'])
