@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
+import {readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {createRequire} from 'node:module'
 import {after, before, describe, it} from 'node:test'
@@ -232,3 +233,19 @@ describe('the real tarsregistry (TarsFramework fe8e741) as the oracle', () => {
 function hints(j: any): boolean[] {
   return j.answers.map((a: any) => a.hint !== null)
 }
+
+describe('a fresh machine builds the peers', () => {
+  it('CI (.ci/run) installs every package the peers\' build scripts say they need', () => {
+    const installed = new Set(readFileSync(join(ROOT, '.ci/run'), 'utf8').split('\n')
+      .filter((line) => /^\s*(command -v \S+ .*\|\|\s*)?apt_install /.test(line))
+      .flatMap((line) => line.replace(/#.*$/, '').split(/apt_install\s+/)[1].trim().split(/\s+/)))
+    const scripts = readdirSync(join(ROOT, 'scripts/peers')).filter((f) => f.endsWith('.sh'))
+    assert.ok(scripts.length >= 2, scripts.join(', '))
+    for (const script of scripts) {
+      const needs = /^# Needs: ([^.\n]+)/m.exec(readFileSync(join(ROOT, 'scripts/peers', script), 'utf8'))
+      assert.ok(needs, `${script} has a "# Needs:" line`)
+      const missing = needs[1].trim().split(/\s+/).filter((pkg) => !installed.has(pkg))
+      assert.deepEqual(missing, [], `${script} needs what .ci/run does not install`)
+    }
+  })
+})

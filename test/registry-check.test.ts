@@ -218,12 +218,22 @@ describe('tarsnet registry check', () => {
     const alone = await check([OBJ, '--locator', loc(at('A')), '--client-node', 'n2'])
     assert.equal(alone.code, 3)
     assert.equal(alone.stderr.trim(), 'error: --client-node goes with --group or --set: findObjectById4Any does not depend on the caller')
+    for (const blank of ['', ' ']) {
+      const empty = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', blank])
+      assert.deepEqual([empty.code, empty.stdout, empty.stderr], [3, '', "error: --client-node is empty: give a node's name (t_node_info.node_name) or one of its IPs\n"])
+    }
+    // A long name is named clipped, not echoed whole.
+    const long = await check([OBJ, '--locator', loc(at('A')), '--group', '--client-node', 'n'.repeat(3000)])
+    assert.equal(long.code, 3)
+    assert.match(long.stderr, /^error: unknown node 'n{80}… \(3000 characters\)' for --client-node: not in t_node_info\n$/)
+    assert.ok(long.stderr.length < 300, long.stderr.slice(0, 300))
     const set = await check([OBJ, '--locator', loc(at('A')), '--set', 'lab.sz.1', '--json'])
     assert.equal(set.code, 0, set.stdout + set.stderr)
     assert.deepEqual([set.json().query, set.json().setId], ['findObjectByIdInSameSet', 'lab.sz.1'])
     assert.deepEqual(replicas.A.requests.at(-1)!.args, {id: OBJ, setId: 'lab.sz.1'})
     const table = await check([OBJ, '--locator', loc(at('A')), '--group'])
-    assert.match(table.stdout, /CALLER/)
+    // The caller column says no node_name was sent.
+    assert.match(table.stdout, /CALLER\n.*\s127\.0\.0\.1 \(no node_name\)\n/)
     assert.match(table.stderr, /this machine's address/)
   })
 
@@ -302,6 +312,14 @@ describe('tarsnet registry check', () => {
     assert.equal(live.verdict, 'differs')
     assert.equal(live.line, `1 of 3 registry addresses agree; 127.0.51.2:${at('B').port} (x) unexpanded; 127.0.51.3:${dropped.port} (x) timeout`)
     assert.deepEqual(live.disagreeing.map((a: any) => a.host), ['127.0.51.2', '127.0.51.3'])
+    assert.equal(live.callerNodeName, null)
+    // With --client-node the registries are asked as that client asks, and the line says so.
+    const asNode = await runCli(['resolve', OBJ, '--live', '--client-node', 'n2', '--db', db.url, '--networks', NETS], {env: {TARSNET_LOCATOR: loc(at('A'))}})
+    assert.equal(asNode.code, 0, asNode.stderr)
+    assert.deepEqual({...replicas.A.requests.at(-1)!.context}, {node_name: 'n2'})
+    assert.match(asNode.stdout, /\nLive registries \(findObjectByIdInSameGroup with node_name 'n2', as a client on n2 asks\): all 1 registry address agree with the database\n/)
+    const asNodeJson = (await runCli(['resolve', OBJ, '--live', '--client-node', 'n2', '--db', db.url, '--networks', NETS, '--json'], {env: {TARSNET_LOCATOR: loc(at('A'))}})).json().live
+    assert.deepEqual([asNodeJson.query, asNodeJson.callerNodeName, asNodeJson.verdict], ['findObjectByIdInSameGroup', 'n2', 'ok'])
     // Without --live, resolve asks nothing.
     const before = replicas.A.requests.length
     await runCli(['resolve', OBJ, '--db', db.url, '--networks', NETS, '--json'])

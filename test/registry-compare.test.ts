@@ -201,6 +201,16 @@ describe('answers, disagreements, verdicts', () => {
     assert.deepEqual([g.verdict, g.exitCode], ['groups-differ', 1])
     assert.match(g.lines[0], /1 agree, 1 with other group ids/)
     assert.deepEqual(summarizeCheck([registry('10.10.0.2')], [regrouped, un], [], true).verdict, 'unexpanded')
+    // Two addresses, one expanding and one not: they disagree, but each answer is judged against the database
+    // and none differs, so the top is still the worst answer's kind; without a database the disagreement is all.
+    const old = answer('10.10.0.3', 'x', [], {answer: {ret: 0, active: [ep('0.0.0.0', 7001, 'n1'), ep('0.0.0.0', 7001, 'n2'), ep('10.10.0.4')], inactive: [ep('0.0.0.0', 7001, 'n3')]}})
+    const split = replicaDisagreements([good, old])
+    assert.equal(split.length, 1)
+    const two = summarizeCheck([registry('10.10.0.2'), registry('10.10.0.3')], [good, old], split, true)
+    assert.deepEqual([two.verdict, two.exitCode], ['unexpanded', 1])
+    assert.match(two.lines.at(-1)!, /^UNEXPANDED: registry addresses disagree with each other; a registry hands out 0\.0\.0\.0 unexpanded/)
+    const blind = [good, old].map((a) => ({...a, verdict: null}))
+    assert.deepEqual(summarizeCheck([registry('10.10.0.2'), registry('10.10.0.3')], blind, replicaDisagreements(blind), false).verdict, 'differs')
     assert.deepEqual(summarizeCheck([registry('10.10.0.2')], [regrouped, un, answer('10.10.0.3', 'x', expandedActive().slice(1))], [], true).verdict, 'differs')
   })
 

@@ -111,7 +111,10 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
       for (const note of live.notes) this.notice(note)
     }
     if (!this.jsonEnabled()) this.render(result)
-    if (live && !this.jsonEnabled()) this.log(`\nLive registries: ${live.line}`)
+    if (live && !this.jsonEnabled()) {
+      const asked = live.callerNodeName === null ? '' : ` (${live.query} with node_name '${live.callerNodeName}', as a client on ${this.flags['client-node']} asks)`
+      this.log(`\nLive registries${asked}: ${live.line}`)
+    }
     return {...result, ...(live ? {live} : {}), notices: this.notices, ...this.sourceJson()}
   }
 

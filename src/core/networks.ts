@@ -5,7 +5,7 @@
  * A wildcard host (0.0.0.0, ::) is on no network either way.
  */
 import {UserError} from './errors.js'
-import {autoPrefix, cidrContains, compareIps, parseCidr, parseIp, type Cidr} from './ip.js'
+import {autoPrefix, cidrContains, compareIps, ipKind, parseCidr, parseIp, type Cidr, type Ip} from './ip.js'
 import {clip} from './text.js'
 
 export interface Network {
@@ -96,10 +96,7 @@ export function namedNetworks(list: Network[]): Networks {
 const CLASSIFY_MEMO_LIMIT = 200_000
 
 /** 0.0.0.0 and :: mean "every address of the host": a listener's wildcard, on no network (never `0.0.0.0/24`). */
-function isWildcard(ip: {bytes: ArrayLike<number>}): boolean {
-  for (let i = 0; i < ip.bytes.length; i++) if (ip.bytes[i] !== 0) return false
-  return true
-}
+const isWildcard = (ip: Ip): boolean => ipKind(ip) === 'unspecified'
 
 /**
  * The networks to classify IPs with: the configured ones, else those saved with a snapshot, else one

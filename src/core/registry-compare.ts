@@ -5,7 +5,7 @@
  * Endpoints are compared as (host, port, protocol), in active and in inactive, so the comparison does
  * not depend on fields a registry version may or may not fill (nodeName, grid, qos, weights).
  */
-import {normalizeIp, parseIp} from './ip.js'
+import {ipKind, normalizeIp, parseIp} from './ip.js'
 import type {Networks} from './networks.js'
 import {hostPort, parseObjectName, type ResolvedEndpoint} from './resolve.js'
 import type {ObjectRows} from './rows.js'
@@ -109,7 +109,7 @@ function networkOf(networks: Networks, host: string): string | null {
 
 function isWildcardHost(host: string): boolean {
   const ip = parseIp(host)
-  return ip !== null && ip.bytes.every((b) => b === 0)
+  return ip !== null && ipKind(ip) === 'unspecified'
 }
 
 interface Entry {
@@ -509,8 +509,9 @@ export function replicaDisagreements(answers: readonly AnswerRecord[]): Disagree
 }
 
 /**
- * A check's verdict: its worst answer's kind ('ok' when every answer agrees), 'differs' also when addresses
- * disagree with each other or some did not answer while others did; 'unreachable' when none answered.
+ * A check's verdict: its worst answer's kind ('ok' when every answer agrees), 'differs' also when some address
+ * did not answer while others did, or (without a database to judge the answers) addresses disagree with each
+ * other; 'unreachable' when none answered.
  */
 export type CheckVerdict = 'ok' | 'groups-differ' | 'unexpanded' | 'differs' | 'unreachable'
 
@@ -562,8 +563,10 @@ export function summarizeCheck(registries: readonly RegistryRecord[], answers: r
   if (down.length > 0 || counts.failed > 0) why.push('some address did not answer while another did')
   if (counts.unexpanded > 0) why.push('a registry hands out 0.0.0.0 unexpanded (clients cannot fail over)')
   if (counts.groupsDiffer > 0) why.push('a registry hands out the endpoints with other IDC group ids than the database gives them')
-  // The worst kind leads: an address down or addresses disagreeing count as 'differs'.
-  const verdict: CheckVerdict = counts.differs > 0 || disagreements.length > 0 || down.length > 0 || counts.failed > 0
+  // The worst kind leads; an address down counts as 'differs'. Addresses that disagree do only when the answers
+  // could not be judged: with the database each is, and their verdicts already say how they differ (one
+  // registry expands, an old one does not: 'unexpanded', not 'differs').
+  const verdict: CheckVerdict = counts.differs > 0 || (!compared && disagreements.length > 0) || down.length > 0 || counts.failed > 0
     ? 'differs'
     : counts.unexpanded > 0 ? 'unexpanded' : 'groups-differ'
   lines.push(`${VERDICT_WORD[verdict]}: ${why.join('; ')}`)

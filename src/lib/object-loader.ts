@@ -7,7 +7,7 @@ import {assertKnownNetwork, chooseNetworks, type Network, type Networks} from '.
 import {normalizeIp} from '../core/ip.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {locatorHost, parseObjectName, resolveObject, type ResolveFilters, type ResolveResult} from '../core/resolve.js'
-import {closestNames} from '../core/text.js'
+import {clip, closestNames} from '../core/text.js'
 import type {AdapterRow, NodeRow, ObjectRows, ServerRow} from '../core/rows.js'
 import type {Store} from '../store/types.js'
 import {UserError} from '../core/errors.js'
@@ -72,6 +72,7 @@ export async function loadRunScope(store: Store, request: {object?: string; netw
  */
 export async function loadClientNode(store: Store, text: string): Promise<NodeRow> {
   const name = text.trim()
+  if (name === '') throw new UserError("--client-node is empty: give a node's name (t_node_info.node_name) or one of its IPs", {code: 'invalid_flag'})
   const [row] = await store.loadNodes([name])
   if (row) return row
   const all = await store.loadNodes()
@@ -82,5 +83,5 @@ export async function loadClientNode(store: Store, text: string): Promise<NodeRo
     if (holders.length > 1) throw new UserError(`--client-node ${name}: the IP is on ${holders.length} nodes (${holders.map((n) => n.nodeName).join(', ')}): give the node's name`, {code: 'ambiguous_node'})
   }
   const close = closestNames(name, all.map((n) => n.nodeName), 5)
-  throw new UserError(`unknown node '${name}' for --client-node: not in t_node_info${ip ? ' and no node has that IP' : ''}${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_node'})
+  throw new UserError(`unknown node '${clip(name)}' for --client-node: not in t_node_info${ip ? ' and no node has that IP' : ''}${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_node'})
 }

@@ -18,6 +18,8 @@ export interface LiveSummary {
   line: string
   verdict: CheckReport['verdict']
   query: CheckReport['query']
+  /** The node_name sent (--client-node: the node's name), null when none was. */
+  callerNodeName: string | null
   registries: CheckReport['registries']
   /** The answers that do not agree (all of them are in `registry check`). */
   disagreeing: CheckReport['answers']
@@ -55,7 +57,7 @@ export async function liveSummary(input: LiveInput): Promise<LiveSummary> {
     } catch (error) {
       // resolve's own answer stands; the live line says why there is nothing to ask.
       if (!(error instanceof UserError) || error.code !== 'no_locator') throw error
-      return {line: error.message, verdict: 'unreachable', query: 'findObjectById4Any', registries: [], disagreeing: [], notes}
+      return {line: error.message, verdict: 'unreachable', query: 'findObjectById4Any', callerNodeName: null, registries: [], disagreeing: [], notes}
     }
     servant = fromDb.servant
     addresses = fromDb.addresses
@@ -74,6 +76,7 @@ export async function liveSummary(input: LiveInput): Promise<LiveSummary> {
     line: liveLine(report),
     verdict: report.verdict,
     query: report.query,
+    callerNodeName: input.callerNodeName ?? null,
     registries: report.registries,
     disagreeing: report.answers.filter((a) => a.verdict !== 'agrees'),
     notes,

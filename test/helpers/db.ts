@@ -11,7 +11,8 @@ import {DB_TARS_TABLES} from './schema.js'
 
 export const TEST_SERVER = process.env.TARSNET_TEST_DB ?? 'mysql://root@127.0.0.1:3306'
 
-function serverOptions() {
+/** The test server's host, port, user and password, as a mysql2 connection or a peer's config wants them. */
+export function serverOptions() {
   const u = new URL(TEST_SERVER)
   return {host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 3306), user: decodeURIComponent(u.username || 'root'), password: decodeURIComponent(u.password)}
 }

@@ -12,11 +12,11 @@ import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {dirname, join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
-import mysql, {type Connection, type RowDataPacket} from 'mysql2/promise'
+import type {Connection, RowDataPacket} from 'mysql2/promise'
 
 import {closedPort} from '../../src/lab/listeners.js'
 import {REGISTRY_QUERY_OBJ} from '../../src/tars/queryf.js'
-import {TEST_SERVER} from './db.js'
+import {adminConnection, serverOptions, TEST_SERVER} from './db.js'
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const PEER_DIR = join(process.env.TARSNET_PEER_CACHE ?? '/var/cache/tarsnet-peers', 'tarsregistry-fe8e741')
@@ -39,11 +39,6 @@ export interface RealRegistryOptions {
   host?: string
   /** SQL run on the fresh db_tars before the registry starts (nodes, servers, adapters, groups). */
   seed?: string
-}
-
-function serverOptions() {
-  const u = new URL(TEST_SERVER)
-  return {host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 3306), user: decodeURIComponent(u.username || 'root'), password: decodeURIComponent(u.password)}
 }
 
 export class RealRegistry {
@@ -82,7 +77,7 @@ export class RealRegistry {
     const binary = ensureTarsregistry()
     const host = options.host ?? `127.93.${1 + (randomBytes(1)[0] % 250)}.${1 + (randomBytes(1)[0] % 250)}`
     const dbName = `tarsnet_realreg_${randomBytes(5).toString('hex')}`
-    const conn = await mysql.createConnection({...serverOptions(), multipleStatements: true})
+    const conn = await adminConnection()
     const dir = mkdtempSync(join(tmpdir(), 'tarsnet-realreg-'))
     let registry: RealRegistry | undefined
     try {

@@ -7,6 +7,7 @@ import {clientOnNode, parseObjectName, parseSetId} from '../../core/resolve.js'
 import {BaseCommand} from '../../lib/base-command.js'
 import {resolveLocator} from '../../lib/config.js'
 import {loadClientNode} from '../../lib/object-loader.js'
+import {withProgress} from '../../lib/progress.js'
 import {runRegistryCheck, type CheckQuery, type CheckReport, type RegistryAddress} from '../../registry/check.js'
 import {checkView} from '../../registry/check-view.js'
 import {DEFAULT_WINDOW} from '../../registry/client.js'
@@ -24,11 +25,11 @@ export default class RegistryCheck extends BaseCommand<typeof RegistryCheck> {
   groups-differ  the same endpoints, other group ids (an open-source registry takes a 0.0.0.0 endpoint's group from the stored host: -1);
   unexpanded     the registry hands out 0.0.0.0 / :: where the database expands to the nodes' IPs (a registry without multi-network support: clients cannot fail over);
   differs        anything else: what is missing and extra is listed, with a hint when a row of the object changed less than 300 s ago (the registry reloads rows changed in the last 150 s every 10 s — check again in about 10 s — and all rows every 300 s).
-The verdict at the top is the worst answer's kind (differs also when addresses answer the same question differently, which are named, or some did not answer).
+The verdict at the top is the worst answer's kind (differs also when some address did not answer). Addresses that answer the same question differently are named; without the database to judge them that is differs too.
 Which registries: --locator (a client's locator string), else the profile's "locator" (or TARSNET_LOCATOR; neither with --demo, whose registry is the demo's own: run \`tarsnet demo --serve\`), else tars.tarsregistry.QueryObj's own rows in the database (t_registry_info, expanded per network). With a locator the database may be down: the answers are then compared with each other only.
 --set asks findObjectByIdInSameSet; --group asks findObjectByIdInSameGroup. The registry answers those for the node_name in the request context, else for the TCP peer's address (QueryImp, Current::getHostName). Real clients always send node_name — a TarsCpp server its configured node name (the node's name, which tarsnode writes into its config since framework 3.0.17; before, its local IP), @tars/registry the same — so --client-node NODE (a node name, or an IP of one) asks with node_name = NODE's name: the answer a client on NODE gets. Without it no node_name is sent and the answers are for this machine's address on each connection (shown as the caller), which no real client gets.
 One connection per address; the questions are pipelined on it (--concurrency in flight), each bounded by --timeout.
-Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addresses disagree, or an address did not answer while another did; 2 no registry address answered; 3 could not run (bad locator, unknown object, database down with no locator).`
+Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has other group ids, addresses disagree, or an address did not answer while another did; 2 no registry address answered; 3 could not run (bad locator, unknown object, database down with no locator).`
 
   static override examples = [
     {description: 'Ask the registries listed in the database about one object', command: '<%= config.bin %> <%= command.id %> App.Server.Obj'},
@@ -124,7 +125,8 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
       this.notice(`${query.kind === 'group' ? 'findObjectByIdInSameGroup' : 'findObjectByIdInSameSet'} asked without node_name: each answer is for this machine's address on that connection (the caller column), which no real client gets (they send node_name): use --client-node`)
     }
 
-    const report = await this.withProgress((onProgress) => runRegistryCheck({
+    // "asking 1200/4000…" on stderr, on a terminal only.
+    const report = await withProgress('asking', Boolean(process.stderr.isTTY) && !this.jsonEnabled(), (onProgress) => runRegistryCheck({
       servant, addresses, objects: names, query, callerNodeName, timeoutMs, window: flags.concurrency, networks,
       database: loaded?.database ?? null, onProgress,
     }))
@@ -132,33 +134,5 @@ Exit codes: 0 every answer agrees; 1 some answer differs or is unexpanded, addre
     process.exitCode = report.exitCode
     const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
     return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, callerNodeName, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
-  }
-
-  /** "asking 1200/4000…" on stderr, only on a terminal and only after a second. */
-  private async withProgress<T>(work: (onProgress: (done: number, total: number) => void) => Promise<T>): Promise<T> {
-    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
-    if (!tty) return work(() => {})
-    let done = 0
-    let total = 0
-    let shown = false
-    const draw = () => {
-      shown = true
-      process.stderr.write(`\r\u001B[2Kasking ${done}/${total}…`)
-    }
-    let interval: NodeJS.Timeout | undefined
-    const timer = setTimeout(() => {
-      draw()
-      interval = setInterval(draw, 200)
-    }, 1000)
-    try {
-      return await work((d, t) => {
-        done = d
-        total = t
-      })
-    } finally {
-      clearTimeout(timer)
-      if (interval) clearInterval(interval)
-      if (shown) process.stderr.write('\r\u001B[2K')
-    }
   }
 }
