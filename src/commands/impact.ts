@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
-import {cutsFromMesh, cutsFromProbe, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
+import {cutsFromMesh, cutsFromProbe, leftOnText, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
 import {renderTable} from '../lib/table.js'
@@ -73,7 +73,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     if (affected.length > 0) {
       this.log(renderTable(['OBJECT', 'STATUS', 'BEFORE', 'AFTER', 'LOST', 'LEFT ON'], affected.map((o) => [
         o.object, this.status(o.status), counts(o.before), counts(o.after), String(o.lost.length),
-        [o.singleNode ? 'one node' : '', o.singleNetwork ? `one network (${o.after.networks[0]})` : ''].filter(Boolean).join(', '),
+        leftOnText(o.after),
       ])))
       this.log('')
     }
