@@ -54,7 +54,7 @@ export interface Launch {
 
 /** The command list, for oclif's explicit discovery (dist/commands.js) without loading it at start. */
 export async function loadCommands(): Promise<Record<string, unknown>> {
-  return (await import('./commands.js')).commands
+  return (await import('./commands.js')).loadAllCommands()
 }
 
 export async function run(argv: string[], launch: Launch): Promise<void> {
