@@ -35,6 +35,8 @@ const common = {
   legalComments: 'eof',
   minifyWhitespace: true,
   minifySyntax: true,
+  minifyIdentifiers: true,
+  keepNames: true,
   // import.meta.url is read only by the lab's test-only Tars.js loader.
   logOverride: {'empty-import-meta': 'silent'},
 }
