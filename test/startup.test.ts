@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import {execFileSync, spawnSync} from 'node:child_process'
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'node:test'
@@ -38,6 +38,21 @@ describe('start-up', () => {
     const command = spawnSync(process.execPath, [join(dir, 'bin', 'run.cjs'), 'nodes', 'list', '--demo'], {encoding: 'utf8', env})
     assert.notEqual(command.status, 0)
     assert.match(command.stderr, /the program was loaded/)
+  })
+
+  it('a probe (which sets V8 heap flags while it runs) leaves a code cache the next command accepts', () => {
+    const env = {...process.env, XDG_CACHE_HOME: join(dir, 'cache-probe'), TARSNET_CACHE_DIR: ''}
+    const bin = join(ROOT, 'bin', 'run.cjs')
+    const probe = spawnSync(process.execPath, [bin, 'probe', '--demo', '--json', '--timeout', '200', '--retries', '0'], {encoding: 'utf8', env})
+    assert.ok([0, 1, 2].includes(probe.status ?? -1), probe.stderr)
+    const v8Dir = join(dir, 'cache-probe', 'tarsnet', 'v8')
+    const files = () => readdirSync(v8Dir).map((f) => `${f} ${statSync(join(v8Dir, f)).mtimeMs}`).sort()
+    const written = files()
+    assert.equal(written.length, 1, 'the probe wrote the code cache')
+    // A cache written under other flags would be rejected by V8, and written again here.
+    const next = spawnSync(process.execPath, [bin, 'nodes', 'list', '--demo', '--json'], {encoding: 'utf8', env})
+    assert.equal(next.status, 0, next.stderr)
+    assert.deepEqual(files(), written)
   })
 
   it('the built program is ASCII: read as latin1, it is the same text', () => {
