@@ -35,7 +35,7 @@ const common = {
   legalComments: 'eof',
   minifyWhitespace: true,
   minifySyntax: true,
-  minifyIdentifiers: true,
+  minifyIdentifiers: !process.env.NO_MINIFY,
   keepNames: true,
   // import.meta.url is read only by the lab's test-only Tars.js loader.
   logOverride: {'empty-import-meta': 'silent'},
@@ -73,6 +73,9 @@ async function bootScript(globalName) {
   return out.outputFiles[0].text
 }
 
+/** JSON text with every non-ASCII character as a \\u escape: the same value, in ASCII. */
+const asciiJson = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+
 const mb = (file) => `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`
 
 if (mode === 'install') {
@@ -99,9 +102,10 @@ if (mode === 'install') {
   const p = JSON.parse(readFileSync(`${root}package.json`, 'utf8'))
   const pjson = {name: p.name, version: p.version, description: p.description, engines: p.engines, oclif: p.oclif}
   const code = await program()
-  // '*§/' stands in for each '*/' that would end the comment the program travels in: unambiguous as long
-  // as the program has no '*§/' of its own, and undone in one pass when a command runs.
-  if (code.includes('*\u00a7/')) throw new Error('the program contains "*\u00a7/": pick another stand-in for "*/"')
+  // STAND_IN replaces each '*/' that would end the comment the program travels in: unambiguous as long
+  // as the program has none of its own, and undone in one pass when a command runs. ASCII, like the rest.
+  const STAND_IN = '*tarsnet-comment-end/'
+  if (code.includes(STAND_IN)) throw new Error(`the program contains "${STAND_IN}": pick another stand-in for "*/"`)
   const key = `bundle-${p.version}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`
   const boot = await bootScript('__tarsnetBoot')
   const start = (text, kind, rootExpr, filenameExpr) => [
@@ -115,7 +119,7 @@ if (mode === 'install') {
     '  launch: {',
     `    kind: ${JSON.stringify(kind)},`,
     `    root: ${rootExpr},`,
-    `    pjson: ${JSON.stringify(pjson)},`,
+    `    pjson: ${asciiJson(JSON.stringify(pjson))},`,
     "    get manifest() { return JSON.parse(__tarsnetText('manifest')) },",
     '  },',
     '});',
@@ -124,30 +128,45 @@ if (mode === 'install') {
   // The single file: the program and the manifest ride in a comment at the end, read back from the file
   // itself when a command runs. In a comment they cost V8 a quick scan, not a parse (`--version` stays fast).
   const outfile = `${root}bundle/tarsnet.cjs`
+  // The file is ASCII, so Node holds it as a one-byte string: the text is taken from the module's own
+  // function (arguments.callee, captured before anything strict runs) rather than read and decoded again;
+  // read from disk (latin1: ASCII needs no decoding) where a Node does not give it.
   const ownText = `(() => {
   let text
+  const own = () => {
+    try {
+      const t = Function.prototype.toString.call(__tarsnetSelf)
+      if (t.includes('\\n@@tarsnet-end\\n')) return t
+    } catch {}
+    return require('node:fs').readFileSync(__filename, 'latin1')
+  }
   return (name) => {
-    // latin1: one byte, one character, no decoding; the program is ASCII but for its stand-in ('\u00a7' is
-    // two bytes in UTF-8), and the manifest is decoded from its own bytes.
-    text ??= require('node:fs').readFileSync(__filename, 'latin1')
+    text ??= own()
     const begin = text.indexOf(\`\\n@@tarsnet-\${name}\\n\`, text.lastIndexOf('/*!tarsnet-carried'))
     const body = text.slice(text.indexOf('\\n', begin + 1) + 1, text.indexOf('\\n@@', begin + 1))
-    return name === 'program' ? body.replaceAll('*\u00c2\u00a7/', '*/') : Buffer.from(body, 'latin1').toString('utf8')
+    return name === 'program' ? body.replaceAll(${JSON.stringify(STAND_IN)}, '*/') : body
   }
 })()`
-  writeFileSync(outfile, [
+  const fileText = [
     '#!/usr/bin/env node',
     `// tarsnet ${p.version}: the whole command line in one file. Run it with Node >= 20: node tarsnet.cjs --help`,
+    // Sloppy for this one line (arguments.callee: the module's own function), strict inside.
+    'var __tarsnetSelf = arguments.callee;',
+    '(function () {',
     start(ownText, 'bundle', 'require("node:path").dirname(__filename)', '__filename'),
+    '})();',
     '/*!tarsnet-carried',
     '@@tarsnet-manifest',
-    manifest.trim(),
+    asciiJson(manifest.trim()),
     '@@tarsnet-program',
-    code.replaceAll('*/', '*\u00a7/'),
+    code.replaceAll('*/', STAND_IN),
     '@@tarsnet-end',
     '*/',
     '',
-  ].join('\n'))
+  ].join('\n')
+  const outside = fileText.search(/[^\x00-\x7f]/)
+  if (outside >= 0) throw new Error(`bundle/tarsnet.cjs would have a non-ASCII character at ${outside}: ${JSON.stringify(fileText.slice(outside - 40, outside + 10))}`)
+  writeFileSync(outfile, fileText)
   chmodSync(outfile, 0o755)
   // The single executable's main script: the same start, the program and the manifest as SEA assets.
   writeFileSync(`${root}bundle/sea/main.cjs`, start("(name) => require('node:sea').getAsset(name, 'utf8')", 'sea', 'require("node:path").dirname(process.execPath)', 'process.execPath') + '\n')
