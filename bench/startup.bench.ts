@@ -1,12 +1,16 @@
 /**
  * Start-up, against a bare `node -e 0` measured in the same interleaved rounds: `--version`,
  * `nodes list --demo --json` and `resolve OBJECT --demo --json` (no database: start-up is all they
- * cost), for each way tarsnet ships: the install (bin/run.js → dist/), the single file
+ * cost), for each way tarsnet ships: the install (bin/run.cjs, package.json "bin" → dist/), the single file
  * (bundle/tarsnet.cjs) and the single executable (bundle/tarsnet, Node inside it). Targets (issue 14):
  * --version within 1.5×, the demo reads within 2.5×. The code cache (src/boot.ts) is warm, as it is on
  * every run after the first; the warm-up round fills it. Both sides run in an environment cleared of what
  * changes Node's start (startupEnv), and the bench says which variables it cleared.
  */
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {builtBundle, builtExecutable, SEA_SUPPORTED} from '../test/helpers/bundle.js'
 import {measureInterleaved, TARSNET, type BenchRow, type Case} from './lib.js'
 
@@ -35,7 +39,11 @@ export function startupEnv(env: NodeJS.ProcessEnv = process.env): {env: NodeJS.P
 
 export default async function bench(): Promise<BenchRow[]> {
   const {env, cleared} = startupEnv()
-  process.stderr.write(`start-up: both sides run without ${cleared.length > 0 ? cleared.join(', ') : '(none of them was set)'} (every NODE_*, UV_*, OCLIF_*, TARSNET_* variable, OPENSSL_CONF, OPENSSL_MODULES, SSL_CERT_FILE, SSL_CERT_DIR and DEBUG is cleared)\n`)
+  // A code cache dir of the bench's own: another tarsnet build run meanwhile on this machine (another
+  // clone, another user's) would replace the shared one's cache, and a start would compile again.
+  const cacheDir = mkdtempSync(join(tmpdir(), 'tarsnet-startup-bench-'))
+  env.TARSNET_CACHE_DIR = cacheDir
+  process.stderr.write(`start-up: both sides run without ${cleared.length > 0 ? cleared.join(', ') : '(none of them was set)'} (every NODE_*, UV_*, OCLIF_*, TARSNET_* variable, OPENSSL_CONF, OPENSSL_MODULES, SSL_CERT_FILE, SSL_CERT_DIR and DEBUG is cleared); tarsnet's code cache in ${cacheDir}\n`)
   const forms: Array<[string, string[]]> = [
     ['install', [process.execPath, TARSNET]],
     ['single file', [process.execPath, builtBundle()]],
@@ -45,7 +53,12 @@ export default async function bench(): Promise<BenchRow[]> {
   for (const [form, start] of forms) {
     for (const [work, args] of WORK) cases.push({name: `${form}: ${work}`, cmd: start[0], args: [...start.slice(1), ...args], env})
   }
-  const m = await measureInterleaved(cases, Number(process.env.STARTUP_BENCH_RUNS ?? 15))
+  let m: Awaited<ReturnType<typeof measureInterleaved>>
+  try {
+    m = await measureInterleaved(cases, Number(process.env.STARTUP_BENCH_RUNS ?? 15))
+  } finally {
+    rmSync(cacheDir, {recursive: true, force: true})
+  }
   return cases.slice(1).map((c) => ({
     name: `start-up, ${c.name}`,
     tarsnet: m.get(c.name)!,

@@ -1,5 +1,5 @@
 /**
- * How tarsnet starts, the same for the install (bin/run.js), the single-file bundle and the single
+ * How tarsnet starts, the same for the install (bin/run.cjs), the single-file bundle and the single
  * executable: each runs this program (built as one CommonJS file) through src/boot.ts; only where
  * package.json and the manifest come from differs.
  *

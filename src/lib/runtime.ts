@@ -1,7 +1,7 @@
 /**
  * How this tarsnet was started, and how it starts helper children that are plain Node scripts.
  *
- * - 'install': bin/run.js → dist/ (a clone after `npm ci`, or `npm install -g` of the tarball);
+ * - 'install': bin/run.cjs → dist/ (a clone after `npm ci`, or `npm install -g` of the tarball);
  * - 'bundle': the single file bundle/tarsnet.mjs, run by any Node ≥ 20;
  * - 'sea': the single executable bundle/tarsnet, which carries its own Node.
  *
@@ -63,7 +63,7 @@ module.exports.runWorker(role).catch((error) => { process.exitCode = 1; throw er
  */
 export function startProgramWorker(role: string, data: object): Worker {
   const program = runtime.program
-  if (!program) throw new Error(`a ${role} worker needs the built tarsnet (bin/run.js, the single file or the executable)`)
+  if (!program) throw new Error(`a ${role} worker needs the built tarsnet (bin/run.cjs, the single file or the executable)`)
   const {Worker} = builtin('node:worker_threads') as typeof import('node:worker_threads')
   return new Worker(WORKER_BOOT, {eval: true, workerData: {...data, tarsnetProgram: {source: program.source(), filename: program.filename, role}}})
 }
