@@ -9,7 +9,8 @@ import {fileURLToPath} from 'node:url'
 import type {TestDb} from '../test/helpers/db.js'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-export const TARSNET = `${ROOT}bin/run.js`
+/** The installed command: package.json "bin". */
+export const TARSNET = `${ROOT}bin/run.cjs`
 
 export interface Measure {
   wallMs: number

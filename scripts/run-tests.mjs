@@ -1,4 +1,7 @@
-// Runs every test/**/*.test.ts with Node's own test runner (Node 20 has no glob support in --test).
+// Runs every test/**/*.test.ts (or the files named) with Node's own test runner (Node 20 has no glob
+// support in --test), after scripts/test-setup.sh has made the machine ready for them: packages, MariaDB,
+// the C++ test peers. What the setup prints on stdout (KEY=VALUE: the test database's URL when it made a
+// user of its own) is the tests' environment.
 import {spawnSync} from 'node:child_process'
 import {readdirSync} from 'node:fs'
 import {join} from 'node:path'
@@ -8,7 +11,15 @@ function find(dir) {
     e.isDirectory() ? find(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [])
 }
 
+const setup = spawnSync('bash', [new URL('test-setup.sh', import.meta.url).pathname], {stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8'})
+if (setup.status !== 0) process.exit(setup.status ?? 1) // it said what is missing, in one line
+const env = {...process.env}
+for (const line of setup.stdout.split('\n')) {
+  const eq = line.indexOf('=')
+  if (eq > 0) env[line.slice(0, eq)] = line.slice(eq + 1)
+}
+
 const only = process.argv.slice(2)
 const files = only.length > 0 ? only : find('test').sort()
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {stdio: 'inherit'})
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], {stdio: 'inherit', env})
 process.exit(result.status ?? 1)

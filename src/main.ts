@@ -1,5 +1,5 @@
 /**
- * How tarsnet starts, the same for the install (bin/run.js), the single-file bundle and the single
+ * How tarsnet starts, the same for the install (bin/run.cjs), the single-file bundle and the single
  * executable: each runs this program (built as one CommonJS file) through src/boot.ts; only where
  * package.json and the manifest come from differs.
  *
@@ -54,7 +54,7 @@ export interface Launch {
 
 /** The command list, for oclif's explicit discovery (dist/commands.js) without loading it at start. */
 export async function loadCommands(): Promise<Record<string, unknown>> {
-  return (await import('./commands.js')).commands
+  return (await import('./commands.js')).loadAllCommands()
 }
 
 export async function run(argv: string[], launch: Launch): Promise<void> {

@@ -7,7 +7,7 @@ import {describe, it} from 'node:test'
 
 import {clusterView} from '../src/core/cluster.js'
 import {UserError} from '../src/core/errors.js'
-import {cutsFromMesh, cutsFromProbe, parseCuts, runImpact} from '../src/core/impact.js'
+import {cutsFromMesh, cutsFromProbe, leftOnText, parseCuts, runImpact} from '../src/core/impact.js'
 import {namedNetworks} from '../src/core/networks.js'
 import type {NodeRow} from '../src/core/rows.js'
 
@@ -76,5 +76,47 @@ describe('impact raft verdict', () => {
     const cutN1 = runImpact(raftView, parseCuts(['n1'], raftView), {raft: ['App.R.Obj']})
     assert.equal(cutN1.raft[0].quorumBefore, false)
     assert.deepEqual([cutN1.verdict, cutN1.exitCode], ['degraded', 1])
+  })
+})
+
+describe('impact: what is left, and raft members the cut took down', () => {
+  const server = (serverName: string, nodeName: string) => ({application: 'P', serverName, nodeName, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_cpp'})
+  const adapter = (serverName: string, nodeName: string) => ({application: 'P', serverName, nodeName, adapterName: `P.${serverName}.ObjAdapter`, endpoint: 'tcp -h 0.0.0.0 -p 9000', servant: `P.${serverName}.Obj`, protocol: 'tars'})
+  const names = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6']
+  const members = ['a1', 'a2', 'a3']
+  const labView = clusterView({
+    nodes: names.map((n, i) => node(n, i === 2 ? `10.10.0.${i + 1}` : `10.10.0.${i + 1},10.20.0.${i + 1}`)),
+    servers: [...members.map((n) => server('Raft', n)), ...names.map((n) => server('Wide', n))],
+    adapters: [...members.map((n) => adapter('Raft', n)), ...names.map((n) => adapter('Wide', n))],
+    registry: [],
+  }, networks)
+
+  it('each object\'s after names the nodes left and their networks; the cell shortens many with a count', () => {
+    const r = runImpact(labView, parseCuts(['a1', 'a2:x'], labView))
+    const raft = r.objects.find((o) => o.object === 'P.Raft.Obj')!
+    assert.deepEqual(raft.after.byNode, [{node: 'a2', networks: ['y']}, {node: 'a3', networks: ['x']}])
+    assert.deepEqual(raft.before.byNode.map((n) => n.node), members)
+    assert.equal(leftOnText(raft.after), 'a2 (y), a3 (x)')
+    const wide = r.objects.find((o) => o.object === 'P.Wide.Obj')!
+    assert.equal(wide.after.byNode.length, 5)
+    assert.equal(leftOnText(wide.after), 'a2 (y), a3 (x), a4 (x+y), +2 more')
+    const down = runImpact(labView, parseCuts(['x', 'y'], labView)).objects.find((o) => o.object === 'P.Raft.Obj')!
+    assert.deepEqual([down.status, down.after.byNode, leftOnText(down.after)], ['down', [], 'nothing'])
+  })
+
+  it('a member with no live network is in no group: a1 down, a2 left on y, a3 on x', () => {
+    const r = runImpact(labView, parseCuts(['a1', 'a2:x'], labView), {raft: ['P.Raft.Obj']})
+    const g = r.raft[0]
+    assert.deepEqual(g.members, members)
+    assert.equal(g.largestGroup.length, 1)
+    assert.ok(!g.largestGroup.includes('a1'), `a1 is down, yet in the largest group ${JSON.stringify(g.largestGroup)}`)
+    assert.deepEqual([g.reachablePairs, g.quorum, g.quorumBefore], [[], false, true])
+  })
+
+  it('largestGroup is empty when no member is up', () => {
+    for (const cuts of [['a1', 'a2', 'a3'], ['x', 'y'], ['a1', 'a2:x', 'a2:y', 'a3:x']]) {
+      const g = runImpact(labView, parseCuts(cuts, labView), {raft: ['P.Raft.Obj']}).raft[0]
+      assert.deepEqual([g.largestGroup, g.quorum, g.reachablePairs], [[], false, []], `cut ${cuts.join(' ')}`)
+    }
   })
 })

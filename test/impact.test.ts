@@ -74,8 +74,8 @@ describe('tarsnet impact against a real database', () => {
     assert.equal(json.objects.length, 7) // six App objects and the registry's QueryObj
     assert.deepEqual(obj('Web'), {
       object: 'App.Web.Obj', status: 'degraded',
-      before: {activeEndpoints: 6, nodes: 3, networks: ['x', 'y']},
-      after: {activeEndpoints: 3, nodes: 3, networks: ['y']},
+      before: {activeEndpoints: 6, nodes: 3, networks: ['x', 'y'], byNode: [1, 2, 3].map((i) => ({node: `n${i}`, networks: ['x', 'y']}))},
+      after: {activeEndpoints: 3, nodes: 3, networks: ['y'], byNode: [1, 2, 3].map((i) => ({node: `n${i}`, networks: ['y']}))},
       lost: [1, 2, 3].map((i) => ({node: `n${i}`, network: 'x', endpoint: `tcp -h 10.10.0.${i} -p 9000 -t 60000`})),
       singleNode: false, singleNetwork: true, alreadyDown: false,
     })
@@ -121,20 +121,22 @@ describe('tarsnet impact against a real database', () => {
     assert.equal(code, 2)
     assert.equal(json.registry.status, 'down')
     assert.deepEqual([obj('Pin').status, obj('Pin').singleNode, obj('Pin').after.nodes], ['degraded', true, 1])
-    assert.deepEqual(obj('Web').after, {activeEndpoints: 4, nodes: 2, networks: ['x', 'y']})
+    assert.deepEqual(obj('Web').after, {activeEndpoints: 4, nodes: 2, networks: ['x', 'y'], byNode: [{node: 'n2', networks: ['x', 'y']}, {node: 'n3', networks: ['x', 'y']}]})
     assert.equal(obj('Lone').status, 'ok')
   })
 
   it('cuts combined, and the table shows only the affected objects', async () => {
     const {json, obj} = await impact('--cut', 'n2', '--cut', 'n3:x', '--cut', 'n4')
     assert.deepEqual(json.cuts.map((c: any) => c.text), ['n2', 'n3:x', 'n4'])
-    assert.deepEqual(obj('Web').after, {activeEndpoints: 3, nodes: 2, networks: ['x', 'y']})
+    assert.deepEqual(obj('Web').after, {activeEndpoints: 3, nodes: 2, networks: ['x', 'y'], byNode: [{node: 'n1', networks: ['x', 'y']}, {node: 'n3', networks: ['y']}]})
     assert.equal(obj('V6').status, 'down')
     const text = await runCli(['impact', '--cut', 'n2', '--cut', 'n3:x', '--cut', 'n4', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '200'}})
     assert.equal(text.code, 2)
     assert.match(text.stdout, /^Cut: n2, n3:x, n4$/m)
     assert.match(text.stdout, /^Registry: ok \(1 ep, 1 node, x → 1 ep, 1 node, x\)$/m)
-    assert.match(text.stdout, /^App\.V6\.Obj +down +4 ep, 1 node, x\+y +0 ep, 0 nodes, no network +4/m)
+    assert.match(text.stdout, /^App\.V6\.Obj +down +4 ep, 1 node, x\+y +0 ep, 0 nodes, no network +4 +nothing$/m)
+    // LEFT ON names the nodes still serving it, each with its networks.
+    assert.match(text.stdout, /^App\.Web\.Obj +degraded .* +n1 \(x\+y\), n3 \(y\)$/m)
     assert.doesNotMatch(text.stdout, /App\.Lone\.Obj/)
     assert.match(text.stdout, /^OUTAGE: /m)
   })
@@ -152,12 +154,18 @@ describe('tarsnet impact against a real database', () => {
     assert.deepEqual([r.reachablePairs, r.quorum, r.quorumBefore, r.largestGroup.length], [[], false, true, 1])
     const raftObj = loses.obj('Raft')
     assert.equal(raftObj.status, 'degraded')
-    assert.deepEqual(raftObj.after, {activeEndpoints: 2, nodes: 2, networks: ['x', 'y']})
+    assert.deepEqual(raftObj.after, {activeEndpoints: 2, nodes: 2, networks: ['x', 'y'], byNode: [{node: 'n1', networks: ['y']}, {node: 'n2', networks: ['x']}]})
     // Without the node cut, n3 bridges the two: every member still reaches a majority (the registry on n1's x is down: exit 2).
     const bridged = await impact('--cut', 'n1:x', '--cut', 'n2:y', '--raft', 'App.Raft.Obj')
     assert.deepEqual([bridged.json.raft[0].reachablePairs, bridged.json.raft[0].quorum, bridged.json.registry.status], [[['n1', 'n3'], ['n2', 'n3']], true, 'down'])
     const text = await runCli(['impact', '--cut', 'n1:x', '--cut', 'n2:y', '--cut', 'n3', '--raft', 'App.Raft.Obj', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '200'}})
     assert.match(text.stdout, /^App\.Raft\.Obj +3 +0\/3 +1 \(majority 2\) +LOST$/m)
+
+    // A member the cut took down is in no group: n1 down, n2 left on y, n3 on x; and none at all when every member is down.
+    const split = await impact('--cut', 'n1', '--cut', 'n2:x', '--cut', 'n3:y', '--raft', 'App.Raft.Obj')
+    assert.deepEqual([split.json.raft[0].largestGroup.length, split.json.raft[0].largestGroup.includes('n1'), split.json.raft[0].quorum], [1, false, false])
+    const gone = await impact('--cut', 'n1', '--cut', 'n2', '--cut', 'n3', '--raft', 'App.Raft.Obj')
+    assert.deepEqual([gone.json.raft[0].largestGroup, gone.json.raft[0].quorum], [[], false])
   })
 
   it('--object narrows the objects; the registry is judged all the same', async () => {

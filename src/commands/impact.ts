@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
-import {cutsFromMesh, cutsFromProbe, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
+import {cutsFromMesh, cutsFromProbe, leftOnText, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
 import {expectedFailedCalls} from '../failover/run.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
@@ -89,7 +89,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
       }
       this.log(renderTable(['OBJECT', 'STATUS', 'BEFORE', 'AFTER', 'LOST', 'LEFT ON', ...(expected ? ['FAILED CALLS'] : [])], affected.map((o) => [
         o.object, this.status(o.status), counts(o.before), counts(o.after), String(o.lost.length),
-        [o.singleNode ? 'one node' : '', o.singleNetwork ? `one network (${o.after.networks[0]})` : ''].filter(Boolean).join(', '),
+        leftOnText(o.after),
         ...(expected ? [calls(o)] : []),
       ])))
       if (expected) this.log(this.paint('dim', 'FAILED CALLS: what the callers in tarsstat\'s record lose before they fail over, then per minute (`tarsnet failover` per caller)'))

@@ -5,6 +5,7 @@ import {escapeControl} from '../core/text.js'
 import {sleepUnlessAborted} from '../lib/abortable-sleep.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {profileWhere} from '../lib/config.js'
+import {leanHeap} from '../lib/lean-heap.js'
 import {UserError} from '../core/errors.js'
 import {probeFlags} from '../lib/probe-flags.js'
 import {renderTable} from '../lib/table.js'
@@ -90,6 +91,8 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       this.promStartedAt = Date.now()
     }
     const {timeoutMs, retries, concurrency, samples, adaptive} = probeTiming(flags, profile)
+    // Thousands of sockets at once: V8 would otherwise grow its heap far past what the probe keeps.
+    leanHeap()
 
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)

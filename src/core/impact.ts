@@ -34,6 +34,8 @@ export interface EndpointCount {
   activeEndpoints: number
   nodes: number
   networks: string[]
+  /** The nodes serving it (natural order), each with the networks it serves on: after a cut, what is left. */
+  byNode: Array<{node: string; networks: string[]}>
 }
 
 export interface LostEndpoint {
@@ -76,6 +78,16 @@ export interface ImpactResult {
   registry: {status: ImpactStatus | 'unknown'} & Partial<Omit<ObjectImpact, 'object' | 'status'>>
   raft: RaftImpact[]
   summary: {objects: number; degraded: number; down: number; lostRedundancy: number}
+}
+
+/** Nodes named by leftOnText before "+N more". */
+const SHOWN_LEFT = 3
+
+/** What still serves an object, for a table cell: `a4 (y), a5 (x+y), a6 (x), +3 more`; "nothing" when down. */
+export function leftOnText(c: EndpointCount, shown = SHOWN_LEFT): string {
+  if (c.byNode.length === 0) return 'nothing'
+  const named = c.byNode.slice(0, shown).map((n) => `${n.node} (${n.networks.map((w) => (w === NO_NETWORK ? 'no network' : w)).join('+')})`)
+  return named.join(', ') + (c.byNode.length > shown ? `, +${c.byNode.length - shown} more` : '')
 }
 
 export function cutText(cut: Cut): string {
@@ -206,8 +218,17 @@ function cutPredicate(cuts: readonly Cut[]): (ep: ResolvedEndpoint) => boolean {
 }
 
 function count(eps: readonly ResolvedEndpoint[]): EndpointCount {
-  const nets = new Set(eps.map((e) => e.network ?? NO_NETWORK))
-  return {activeEndpoints: eps.length, nodes: new Set(eps.map((e) => e.node)).size, networks: [...nets].sort(naturalCompare)}
+  const nets = new Set<string>()
+  const perNode = new Map<string, Set<string>>()
+  for (const e of eps) {
+    const net = e.network ?? NO_NETWORK
+    nets.add(net)
+    let set = perNode.get(e.node)
+    if (!set) perNode.set(e.node, (set = new Set()))
+    set.add(net)
+  }
+  const byNode = [...perNode].sort(([a], [b]) => naturalCompare(a, b)).map(([node, n]) => ({node, networks: [...n].sort(naturalCompare)}))
+  return {activeEndpoints: eps.length, nodes: perNode.size, networks: [...nets].sort(naturalCompare), byNode}
 }
 
 function objectImpact(object: string, active: readonly ResolvedEndpoint[], gone: (ep: ResolvedEndpoint) => boolean): ObjectImpact {
@@ -247,8 +268,9 @@ function raftImpact(object: string, all: readonly ResolvedEndpoint[], gone: (ep:
     }
     return out
   }
-  const before = raftView(members, links(had))
-  const after = raftView(members, links(live))
+  const before = raftView(members, links(had), {down: new Set(members.filter((m) => had.get(m)!.size === 0))})
+  // A member the cut left with no live network is down: in no group, whatever the others can do.
+  const after = raftView(members, links(live), {down: new Set(members.filter((m) => live.get(m)!.size === 0))})
   return {
     object, members,
     reachablePairs: after.pairs.filter((p) => p.talk === true).map((p): [string, string] => [p.a, p.b]),

@@ -33,7 +33,12 @@ export interface RaftView {
 /** Search steps allowed for the largest group: raft groups are small; a huge one gets a good answer, not a hang. */
 const CLIQUE_BUDGET = 200_000
 
-export function raftView(nodeNames: readonly string[], links: readonly MeshLink[]): RaftView {
+export interface RaftViewOptions {
+  /** Nodes known to be down: counted in the majority, in no group (a node alone is a group of one only when up). */
+  down?: ReadonlySet<string>
+}
+
+export function raftView(nodeNames: readonly string[], links: readonly MeshLink[], options: RaftViewOptions = {}): RaftView {
   const nodes = [...new Set(nodeNames)].sort(naturalCompare)
   // Per direction: null (not measured), else up on some network; and the networks up per direction.
   const dir = new Map<string, {anyUp: boolean; nets: Map<string, boolean>}>()
@@ -66,7 +71,8 @@ export function raftView(nodeNames: readonly string[], links: readonly MeshLink[
     }
   }
 
-  const {group, exact} = largestClique(nodes, talks)
+  const down = options.down ?? new Set<string>()
+  const {group, exact} = largestClique(nodes.filter((n) => !down.has(n)), talks)
   const majority = Math.floor(nodes.length / 2) + 1
   return {nodes, majority, pairs, largestGroup: group.sort(naturalCompare), quorum: nodes.length > 0 && group.length >= majority, exact}
 }

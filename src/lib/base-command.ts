@@ -13,6 +13,7 @@ import {NamesSeen, namesCachePath} from '../store/names-cache.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
+import {writeJson} from './json-out.js'
 import {HOST_RACE_DELAY_MS, parseDbUrl, redactDbUrl} from './db-url.js'
 import {UserError} from '../core/errors.js'
 import {canPrompt, forTerminal, paint, personAtKeyboard, promptOutput, stderrLine, useColor, type Style} from './terminal.js'
@@ -214,7 +215,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** JSON straight to stdout: oclif's colourising tokenizer costs more than the whole command on big results. */
   public override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n')
+    // Written a piece at a time (exactly JSON.stringify(json, null, 2)): a large result is never one string.
+    writeJson(json, (text) => process.stdout.write(text))
   }
 
   protected override toErrorJson(err: unknown): {error: {code: string; message: string; exitCode: number}} {

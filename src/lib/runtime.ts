@@ -1,7 +1,7 @@
 /**
  * How this tarsnet was started, and how it starts helper children that are plain Node scripts.
  *
- * - 'install': bin/run.js → dist/ (a clone after `npm ci`, or `npm install -g` of the tarball);
+ * - 'install': bin/run.cjs → dist/ (a clone after `npm ci`, or `npm install -g` of the tarball);
  * - 'bundle': the single file bundle/tarsnet.mjs, run by any Node ≥ 20;
  * - 'sea': the single executable bundle/tarsnet, which carries its own Node.
  *
@@ -9,8 +9,13 @@
  * takes no Node options (`-e` would reach our own argument parser). So a helper child is tarsnet again,
  * with TARSNET_CHILD naming the script; the entry (src/main.ts) runs that script instead of the CLI.
  */
-import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
-import {Worker} from 'node:worker_threads'
+import type {ChildProcess, SpawnOptions} from 'node:child_process'
+import {createRequire} from 'node:module'
+import type {Worker} from 'node:worker_threads'
+
+// Loaded when first used, not at every start (the entry imports this file): child_process and
+// worker_threads pull in net, streams and more. A built-in resolves the same from any base path.
+const builtin = createRequire(process.execPath)
 
 export type RuntimeKind = 'install' | 'bundle' | 'sea'
 
@@ -31,6 +36,7 @@ export const CHILD_ENV = 'TARSNET_CHILD'
  * executable itself with TARSNET_CHILD=name (the entry maps the name back to the same script).
  */
 export function spawnNodeScript(name: string, script: string, options: SpawnOptions): ChildProcess {
+  const {spawn} = builtin('node:child_process') as typeof import('node:child_process')
   if (runtime.kind === 'sea') return spawn(process.execPath, [], {...options, env: {...(options.env ?? process.env), [CHILD_ENV]: name}})
   return spawn(process.execPath, ['-e', script], options)
 }
@@ -57,6 +63,7 @@ module.exports.runWorker(role).catch((error) => { process.exitCode = 1; throw er
  */
 export function startProgramWorker(role: string, data: object): Worker {
   const program = runtime.program
-  if (!program) throw new Error(`a ${role} worker needs the built tarsnet (bin/run.js, the single file or the executable)`)
+  if (!program) throw new Error(`a ${role} worker needs the built tarsnet (bin/run.cjs, the single file or the executable)`)
+  const {Worker} = builtin('node:worker_threads') as typeof import('node:worker_threads')
   return new Worker(WORKER_BOOT, {eval: true, workerData: {...data, tarsnetProgram: {source: program.source(), filename: program.filename, role}}})
 }

@@ -1,5 +1,5 @@
 /** What the terminal allows: prompts, colour, Unicode, width. */
-import {openSync} from 'node:fs'
+import {closeSync, openSync, readSync} from 'node:fs'
 import tty from 'node:tty'
 
 import {escapeControlForOutput} from '../core/text.js'
@@ -64,7 +64,24 @@ export type Style = keyof typeof CODES
  * character of the text (data cannot colour, move, clear or reverse anything) and only then turns the marks
  * into colour codes, or drops them when colour is off.
  */
-const NONCE = Array.from(globalThis.crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(16).padStart(8, '0')).join('')
+const NONCE = Array.from(randomWords(), (n) => n.toString(16).padStart(8, '0')).join('')
+/**
+ * Two random words from the kernel's generator: /dev/urandom is three system calls, where Web Crypto
+ * (globalThis.crypto) loads modules worth a few ms of every start. Web Crypto where there is no such file.
+ */
+function randomWords(): Uint32Array {
+  const words = new Uint32Array(2)
+  let fd: number | undefined
+  try {
+    fd = openSync('/dev/urandom', 'r')
+    if (readSync(fd, words) === words.byteLength) return words
+  } catch {
+    // no /dev/urandom (Windows): below
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+  return globalThis.crypto.getRandomValues(words)
+}
 const mark = (code: number): string => `\uE000${NONCE}${code}\uE001`
 /** One paint mark (the SGR number in group 1), as a RegExp source: the table finds them around its cells. */
 export const PAINT_MARK = `\uE000${NONCE}(\\d{1,2})\uE001`

@@ -1,5 +1,5 @@
 /**
- * Runs the real built CLI (bin/run.js → dist) as a child process, with no TTY and a clean environment,
+ * Runs the real built CLI (bin/run.cjs, the command package.json installs → dist) as a child process, with no TTY and a clean environment,
  * so tests see exactly what a script calling tarsnet would see.
  */
 import {spawn} from 'node:child_process'
@@ -9,7 +9,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-export const BIN = join(ROOT, 'bin', 'run.js')
+export const BIN = join(ROOT, 'bin', 'run.cjs')
 
 export interface CliResult {
   code: number
