@@ -134,6 +134,34 @@ describe('mesh: gray-failure culprits', () => {
     assert.equal(m.links.find((l) => l.source === 'n4' && l.node === 'n1' && l.network === 'x')!.loss, 0.5)
   })
 
+  it('one sample per link: a NIC failing at random across many peers is that node\'s side, intermittent, not a list of ACLs', () => {
+    // 30 % of n3's connects on x fail outright (one sample each: no link can be lossy); y is clean.
+    let k = 0
+    const links = meshLinks(20, (a, b, net) => ({lost: net === 'x' && (a === 3 || b === 3) && k++ % 3 === 0 ? 10 : 0}))
+    const analysis = analyzeMesh(links, {networks: ['x', 'y']})
+    assert.deepEqual(analysis.culprits.map((c) => [c.kind, c.node, c.network, c.intermittent]), [['node-network', 'n3', 'x', true]])
+    assert.match(analysis.culprits[0].message, /^n3's side of network x loses ~34 % of packets \(intermittent: 13 of its 38 links there failed, with 13 peers; y clean;/)
+    assert.deepEqual([analysis.summary.failedLinks, analysis.verdict], [13, 'degraded'])
+    const result = {...analysis, links} as unknown as MeshRoundResult
+    assert.match(culpritLines(result)[0], /^Culprits: 1 explains the 13 failed links:$/)
+  })
+
+  it('a lossy NIC whose links failed every sample now and then: those links are its side too, not ACLs', () => {
+    let k = 0
+    const links = meshLinks(20, (a, b, net) => ({lost: net === 'x' && (a === 3 || b === 3) ? (k++ % 17 === 0 ? 10 : 3) : 0}))
+    const analysis = analyzeMesh(links, {networks: ['x', 'y']})
+    assert.deepEqual(analysis.culprits.map((c) => [c.kind, c.node, c.network, c.intermittent]), [['node-network', 'n3', 'x', true]])
+    assert.match(analysis.culprits[0].message, /38 of its 38 links there lossy or failed \(3 failed\)/)
+    assert.match(culpritLines({...analysis, links} as unknown as MeshRoundResult)[0], /^Culprits: 1 explains the 3 failed links and 35 lossy links:$/)
+  })
+
+  it('failed links of one node with two peers, or with its other network failing too, stay links', () => {
+    const two = meshLinks(6, (a, b, net) => ({status: net === 'x' && ((a === 3 && b === 5) || (a === 5 && b === 3) || (a === 3 && b === 6)) ? 'timeout' : undefined}))
+    assert.deepEqual(culprits(two).map((c) => [c.kind, c.nodes, c.intermittent]), [['link', ['n3', 'n5'], undefined], ['link', ['n3', 'n6'], undefined]])
+    const both = meshLinks(6, (a, b, net) => ({status: (net === 'x' && a === 3 && b <= 4) || (net === 'y' && a === 3 && b === 6) ? 'timeout' : undefined}))
+    assert.ok(culprits(both).every((c) => c.kind === 'link' && c.intermittent === undefined), JSON.stringify(culprits(both)))
+  })
+
   it('slow links are listed and marked, and the verdict stays ok', () => {
     const links = meshLinks(4, (a, b, net) => ({p50: net === 'y' && a === 2 && b === 3 ? 60 : 0.5}))
     const analysis = analyzeMesh(links, {networks: ['x', 'y']})
