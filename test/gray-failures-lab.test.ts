@@ -72,6 +72,7 @@ describe('gray failures on a lab of real hosts', () => {
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const json = r.json()
     assert.equal(json.samples, 10)
+    assert.equal(json.retries, 0, 'each sample is one connect: JSON says no retries were made')
     assert.equal(json.links.length, NODES.length * (NODES.length - 1) * 2)
     for (const l of json.links) {
       assert.deepEqual([l.status, l.samples, l.lost, l.loss], ['up', 10, 0, 0], `${l.from}>${l.to} on ${l.network}`)

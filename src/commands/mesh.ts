@@ -12,7 +12,7 @@ import {ASCII, culpritLines, matrixLines, pairLines, raftLines, sourceLines, UNI
 import {nothingToMesh, planMeshRequest} from '../mesh/request.js'
 import {MESH_EXIT, MeshSession, meshTiming, type MeshRoundResult, type MeshSource, type MeshTiming} from '../mesh/run.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS} from '../probe/engine.js'
-import {timeoutChoice} from '../probe/request.js'
+import {effectiveRetries, timeoutChoice} from '../probe/request.js'
 import {samplingFlags, timeoutFlag} from '../lib/probe-flags.js'
 import {clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 import type {SshConfig} from '../ssh/fanout.js'
@@ -81,7 +81,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const timeout = timeoutChoice(flags, probeProfile)
     const timing = meshTiming(timeout, flags.samples ?? probeProfile.samples ?? 1)
     const {timeoutMs} = timing
-    const retries = flags.retries ?? probeProfile.retries ?? DEFAULT_RETRIES
+    const retries = effectiveRetries(timing.samples, flags.retries ?? probeProfile.retries ?? DEFAULT_RETRIES)
     const settings = this.settings()
     const ssh = resolveSshConfig(flags, settings.profile, settings.profileName.value)
     this.verbose(sshConfigLine(ssh))
