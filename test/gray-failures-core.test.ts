@@ -21,7 +21,6 @@ import type {MeshRoundResult} from '../src/mesh/run.js'
 import type {ProbeResult} from '../src/probe/engine.js'
 import {planMatrix} from '../src/probe/plan.js'
 import {buildReport, lossLegend, matrixModel, UNICODE_GLYPHS} from '../src/probe/report.js'
-import {SAMPLE_LATENCIES} from '../src/core/link-samples.js'
 import {demoSnapshot} from '../src/store/snapshot-store.js'
 import {parseMetrics} from './helpers/exporter.js'
 
@@ -282,10 +281,5 @@ describe('exporter: loss ratio and the connect-latency histogram', () => {
     // tarsnet_link_up's series are the links themselves; loss ratio adds as many, no more.
     const count = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`)).length
     assert.equal(count('tarsnet_link_loss_ratio'), count('tarsnet_link_up'))
-  })
-
-  it('a probe result carries its samples\' latencies under a symbol: never in JSON', () => {
-    const r = {[SAMPLE_LATENCIES]: new Float32Array([1, 2])}
-    assert.equal(JSON.stringify(r), '{}')
   })
 })

@@ -10,7 +10,7 @@
  * on x). Each candidate explains a set of failed cells (from → to on a network); a greedy set cover
  * picks the fewest, preferring the more specific explanation on a tie.
  */
-import {lossPercent, slowLinks, type LatencyStats, type WithSampleLatencies} from './link-samples.js'
+import {lossPercent, lossRatio, slowLinks, type LatencyStats, type WithSampleLatencies} from './link-samples.js'
 import {naturalCompare} from './text.js'
 
 /** `lossy`: measured several times, some samples connected and some did not (a gray failure). */
@@ -405,10 +405,7 @@ function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, n
   const absorbed = new Set<Cell>()
   if (lossy.length === 0 && randomFailures.size === 0) return {culprits: [], absorbed}
   const out: Culprit[] = []
-  const ratio = (cs: readonly Cell[]) => {
-    const samples = cs.reduce((n, c) => n + c.samples, 0)
-    return samples > 0 ? Math.round((cs.reduce((n, c) => n + c.lost, 0) / samples) * 1000) / 1000 : 0
-  }
+  const ratio = (cs: readonly Cell[]) => lossRatio(cs.reduce((n, c) => n + c.lost, 0), cs.reduce((n, c) => n + c.samples, 0))
   const uncovered = new Set([...lossy, ...randomFailures])
   const byNet = new Map<string, Cell[]>()
   for (const c of all) byNet.set(c.network, [...(byNet.get(c.network) ?? []), c])
