@@ -154,6 +154,16 @@ describe('mesh: gray-failure culprits', () => {
     assert.match(culpritLines({...analysis, links} as unknown as MeshRoundResult)[0], /^Culprits: 1 explains the 3 failed links and 35 lossy links:$/)
   })
 
+  it('one sample per link, random failures on x between most nodes: the network, not a dozen node sides and links', () => {
+    let seed = 12345 // a fixed sequence: ~30 % of x's links fail, spread over every node
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
+    const links = meshLinks(20, (_a, _b, net) => ({lost: net === 'x' && random() < 0.3 ? 10 : 0}))
+    const analysis = analyzeMesh(links, {networks: ['x', 'y']})
+    assert.deepEqual(analysis.culprits.map((c) => [c.kind, c.network, c.intermittent]), [['network', 'x', true]])
+    assert.match(analysis.culprits[0].message, /^network x loses ~\d+ % of packets: \d+ of its 380 links lossy or failing at random, at \d+ of its 20 nodes \(intermittent/)
+    assert.ok(Math.abs(analysis.culprits[0].loss! - 0.3) < 0.1, String(analysis.culprits[0].loss))
+  })
+
   it('failed links of one node with two peers, or with its other network failing too, stay links', () => {
     const two = meshLinks(6, (a, b, net) => ({status: net === 'x' && ((a === 3 && b === 5) || (a === 5 && b === 3) || (a === 3 && b === 6)) ? 'timeout' : undefined}))
     assert.deepEqual(culprits(two).map((c) => [c.kind, c.nodes, c.intermittent]), [['link', ['n3', 'n5'], undefined], ['link', ['n3', 'n6'], undefined]])

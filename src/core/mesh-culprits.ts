@@ -393,6 +393,8 @@ const LOSSY_NODE_SHARE = 0.5
 const LOSSY_NODE_PEERS = 2
 /** Links of a node failing at random (not lossy, failed outright) make its side only with this many peers. */
 const RANDOM_NODE_PEERS = 3
+/** Intermittent sides of at least this many nodes, and a third of a network's nodes, are the network. */
+const NETWORK_SIDES = 3
 
 /**
  * Gray failures (DESIGN §10): lossy cells explained by the fewest causes. A network lossy on most of its
@@ -476,6 +478,24 @@ function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, n
       uncovered.delete(c)
       if (randomFailures.has(c)) absorbed.add(c)
     }
+  }
+  // Many nodes' sides of one network at once (random failures everywhere, as one sample per link shows a
+  // lossy switch): not that many NICs, the network.
+  const sidesOn = new Map<string, Culprit[]>()
+  for (const c of out) if (c.kind === 'node-network') sidesOn.set(c.network!, [...(sidesOn.get(c.network!) ?? []), c])
+  for (const [network, list] of sidesOn) {
+    const nodes = nodesOn.get(network)?.size ?? 0
+    if (list.length < NETWORK_SIDES || list.length * 3 < nodes) continue
+    const cs = byNet.get(network) ?? []
+    const bad = cs.filter((c) => c.lossy || randomFailures.has(c))
+    for (const c of bad) {
+      uncovered.delete(c)
+      if (randomFailures.has(c)) absorbed.add(c)
+    }
+    const loss = ratio(cs.filter((c) => c.up || randomFailures.has(c)))
+    out.splice(0, out.length, ...out.filter((c) => !list.includes(c)))
+    out.push({kind: 'network', network, intermittent: true, loss, failedLinks: bad.reduce((n, c) => n + c.links, 0),
+      message: `network ${network} loses ~${lossPercent(loss)} of packets: ${bad.length} of its ${cs.length} links lossy or failing at random, at ${list.length} of its ${nodes} nodes (intermittent: a switch, an uplink, or the network itself)`})
   }
   const pairs = new Map<string, Cell[]>()
   for (const c of uncovered) {
