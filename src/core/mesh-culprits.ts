@@ -455,6 +455,10 @@ function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, n
       if (bad.some((c) => randomFailures.has(c)) && new Set(bad.map((c) => (c.from === node ? c.to : c.from))).size >= RANDOM_NODE_PEERS && otherNetworksClean(node, network)) {
         colHits = col.filter((c) => uncovered.has(c))
         rowHits = row.filter((c) => uncovered.has(c))
+      } else if (colHits.length + rowHits.length > 0) {
+        // Its side named for one direction explains its lossy links the other way too: none is named alone.
+        colHits = col.filter((c) => uncovered.has(c) && !randomFailures.has(c))
+        rowHits = row.filter((c) => uncovered.has(c) && !randomFailures.has(c))
       }
       const hits = [...colHits, ...rowHits]
       if (hits.length === 0) continue
