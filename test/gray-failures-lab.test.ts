@@ -72,8 +72,11 @@ describe('gray failures on a lab of real hosts', () => {
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const json = r.json()
     assert.equal(json.samples, 10)
+    assert.equal(json.retries, 0, 'each sample is one connect: JSON says no retries were made')
     assert.equal(json.links.length, NODES.length * (NODES.length - 1) * 2)
     for (const l of json.links) {
+      // The samples themselves (kept for the exporter's histogram) never reach the JSON.
+      assert.deepEqual(Object.keys(l).sort(), ['error', 'from', 'host', 'latency', 'latencyMs', 'loss', 'lost', 'network', 'port', 'samples', 'slow', 'status', 'to'])
       assert.deepEqual([l.status, l.samples, l.lost, l.loss], ['up', 10, 0, 0], `${l.from}>${l.to} on ${l.network}`)
       assert.ok(l.latency.min <= l.latency.p50 && l.latency.p50 <= l.latency.p90 && l.latency.p90 <= l.latency.max, JSON.stringify(l.latency))
       assert.equal(l.latencyMs, Math.round(l.latency.p50 * 100) / 100)

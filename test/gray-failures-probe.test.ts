@@ -71,6 +71,9 @@ describe('probe: adaptive timeouts and samples on a loopback lab', () => {
     assert.equal(r.code, 2, r.stderr)
     const json = r.json()
     assert.equal(json.samples, 10)
+    // Without --retries 0 too: the default retry is not made, and JSON says so.
+    const noRetry = await runCli(['probe', '--snapshot', snap, '--json', '--check', 'tcp', '--timeout', '300', '--samples', '2'])
+    assert.equal(noRetry.json().retries, 0, 'each sample is one connect: JSON says no retries were made')
     assert.deepEqual(states(json), want)
     for (const res of json.results) {
       assert.equal(res.samples, 10)

@@ -12,7 +12,7 @@ import {ASCII, culpritLines, matrixLines, pairLines, raftLines, sourceLines, UNI
 import {nothingToMesh, planMeshRequest} from '../mesh/request.js'
 import {MESH_EXIT, MeshSession, meshTiming, type MeshRoundResult, type MeshSource, type MeshTiming} from '../mesh/run.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS} from '../probe/engine.js'
-import {timeoutChoice} from '../probe/request.js'
+import {effectiveRetries, timeoutChoice} from '../probe/request.js'
 import {samplingFlags, timeoutFlag} from '../lib/probe-flags.js'
 import {clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 import type {SshConfig} from '../ssh/fanout.js'
@@ -33,7 +33,7 @@ export default class Mesh extends BaseCommand<typeof Mesh> {
 tarsnet runs your OpenSSH client (ssh), so ~/.ssh/config, ProxyJump, the agent, certificates and known_hosts apply as they are; always with BatchMode=yes, never with weaker host-key checking. One session per node, at most --fanout at once; a node is reached over its IPs in list order (when the first network does not answer SSH, the next).
 On each node a POSIX sh script (sent on stdin to \`sh -s\`) probes every target at once with bash's /dev/tcp (bounded by timeout), else nc, else python3: no Node, nothing installed, nothing left behind. Only IP addresses and port numbers enter it, never node names.
 Targets are probe's: each node's own active servant ports on each of its IPs, or --port. A node does not probe itself, and probes only networks it has an IP on.
-Gray failures: --samples N has each node measure each link N times, 100 ms apart; a link that connects on some samples only is lossy (a digit in its cell: ~10 % per unit), the verdict is then DEGRADED, and the culprits say where: a node whose links on a network are lossy across many peers is "n3's side of network x loses ~30 % of packets (intermittent)", a network lossy on most links is the network, a link is named alone only when it alone is lossy. Links whose p50 is ≥ 5× their network's median and ≥ 20 ms are listed as slow, without changing the verdict.
+Gray failures: --samples N has each node measure each link N times, 100 ms apart; a link that connects on some samples only is lossy (a digit in its cell: ~10 % per unit), the verdict is then DEGRADED, and the culprits say where: a node whose links on a network are lossy (or fail at random) across many peers is "n3's side of network x loses ~30 % of packets (intermittent)", a network lossy on most links is the network, a link is named alone only when it alone is lossy. Links whose p50 is ≥ 5× their network's median and ≥ 20 ms are listed as slow, without changing the verdict.
 With an object (App.Server.Obj): the pairs among the nodes serving it, on its endpoints, and the raft view (which pairs can talk; can a majority all talk).
 Exit codes: 0 every link up and every node reached; 1 degraded (a link down, every pair still up on some network; or a node not reached over SSH); 2 outage (a pair cut, a node cut off, or no raft majority); 3 could not run (bad input, ssh or its config missing, no node reached).`
 
@@ -81,7 +81,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const timeout = timeoutChoice(flags, probeProfile)
     const timing = meshTiming(timeout, flags.samples ?? probeProfile.samples ?? 1)
     const {timeoutMs} = timing
-    const retries = flags.retries ?? probeProfile.retries ?? DEFAULT_RETRIES
+    const retries = effectiveRetries(timing.samples, flags.retries ?? probeProfile.retries ?? DEFAULT_RETRIES)
     const settings = this.settings()
     const ssh = resolveSshConfig(flags, settings.profile, settings.profileName.value)
     this.verbose(sshConfigLine(ssh))

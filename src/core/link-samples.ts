@@ -54,11 +54,16 @@ export function latencyStats(latencies: ArrayLike<number>): LatencyStats | null 
   return {min: round3(values[0]), p50: round3(percentile(values, 0.5)), p90: round3(percentile(values, 0.9)), max: round3(values[values.length - 1])}
 }
 
+/** lost / samples, 0–1, to 3 decimals (0 for no samples): a link's loss as JSON and the metrics give it. */
+export function lossRatio(lost: number, samples: number): number {
+  return samples > 0 ? round3(lost / samples) : 0
+}
+
 /** The stats of `samples` measurements of which `latencies` connected (the rest were lost). */
 export function sampleStats(samples: number, latencies: ArrayLike<number>): SampleStats {
   const connected = Math.min(samples, latencies.length)
   const lost = Math.max(0, samples - connected)
-  return {samples, lost, loss: samples > 0 ? round3(lost / samples) : 0, latency: latencyStats(latencies)}
+  return {samples, lost, loss: lossRatio(lost, samples), latency: latencyStats(latencies)}
 }
 
 /**

@@ -10,7 +10,7 @@
  * on x). Each candidate explains a set of failed cells (from → to on a network); a greedy set cover
  * picks the fewest, preferring the more specific explanation on a tie.
  */
-import {lossPercent, slowLinks, type LatencyStats, type WithSampleLatencies} from './link-samples.js'
+import {lossPercent, lossRatio, slowLinks, type LatencyStats, type WithSampleLatencies} from './link-samples.js'
 import {naturalCompare} from './text.js'
 
 /** `lossy`: measured several times, some samples connected and some did not (a gray failure). */
@@ -288,7 +288,7 @@ export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {
 
   // ---- greedy cover: the fewest culprits explaining every failed cell ------------------------------
   const uncovered = new Set(failed)
-  const chosen: Array<{candidate: Candidate; explained: number}> = []
+  const chosen: Array<{candidate: Candidate; explained: number; cells: Cell[]}> = []
   while (uncovered.size > 0) {
     let best: Candidate | null = null
     let bestCount = 0
@@ -302,12 +302,26 @@ export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {
     }
     if (best === null || bestCount === 0) break // cannot happen: every failed cell has its link candidate
     let explained = 0
+    const took: Cell[] = []
     for (const c of best.cells) {
-      if (uncovered.delete(c)) explained += c.failed
+      if (uncovered.delete(c)) {
+        explained += c.failed
+        took.push(c)
+      }
     }
-    chosen.push({candidate: best, explained})
+    chosen.push({candidate: best, explained, cells: took})
   }
-  const hard: Culprit[] = chosen
+
+  // Links that fail on their own but not refused: with few samples a lossy NIC looks like this (a pair that
+  // failed every sample). The gray analysis may explain them as one node's side failing at random.
+  const randomFailures = new Set(chosen.filter((x) => x.candidate.kind === 'link').flatMap((x) => x.cells.filter((c) => !c.refusedOnly)))
+  const gray = grayCulprits(all, nodesOn, networksOf, randomFailures)
+  const kept = chosen.flatMap((x) => {
+    if (x.candidate.kind !== 'link') return [x]
+    const left = x.cells.filter((c) => !gray.absorbed.has(c))
+    return left.length === 0 ? [] : [{...x, explained: left.reduce((n, c) => n + c.failed, 0)}]
+  })
+  const hard: Culprit[] = kept
     .sort((x, y) => x.candidate.rank - y.candidate.rank || naturalCompare(x.candidate.node ?? x.candidate.nodes?.join(' ') ?? '', y.candidate.node ?? y.candidate.nodes?.join(' ') ?? '') || naturalCompare(x.candidate.network ?? '', y.candidate.network ?? ''))
     .map(({candidate: c, explained}): Culprit => ({
       kind: c.kind,
@@ -318,8 +332,7 @@ export function analyzeMesh(links: readonly MeshLink[], context: MeshContext = {
       failedLinks: explained,
     }))
 
-  const gray = grayCulprits(all, nodesOn, networksOf)
-  const culprits = [...hard, ...gray]
+  const culprits = [...hard, ...gray.culprits]
 
   // ---- pairs ---------------------------------------------------------------------------------------
   const pairNets = new Map<string, Map<string, {measured: Cell[]}>>()
@@ -378,6 +391,10 @@ const LOSSY_NETWORK_SHARE = 0.5
 const LOSSY_NODE_SHARE = 0.5
 /** …with at least this many distinct peers. */
 const LOSSY_NODE_PEERS = 2
+/** Links of a node failing at random (not lossy, failed outright) make its side only with this many peers. */
+const RANDOM_NODE_PEERS = 3
+/** Intermittent sides of at least this many nodes, and a third of a network's nodes, are the network. */
+const NETWORK_SIDES = 3
 
 /**
  * Gray failures (DESIGN §10): lossy cells explained by the fewest causes. A network lossy on most of its
@@ -385,15 +402,13 @@ const LOSSY_NODE_PEERS = 2
  * that node's side of the network (its NIC, cable or switch port), intermittent, with the share of
  * samples lost over all its links there; a lossy cell left over is its link, named alone.
  */
-function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, networksOf: Map<string, Set<string>>): Culprit[] {
+function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, networksOf: Map<string, Set<string>>, randomFailures: ReadonlySet<Cell>): {culprits: Culprit[]; absorbed: Set<Cell>} {
   const lossy = all.filter((c) => c.lossy)
-  if (lossy.length === 0) return []
+  const absorbed = new Set<Cell>()
+  if (lossy.length === 0 && randomFailures.size === 0) return {culprits: [], absorbed}
   const out: Culprit[] = []
-  const ratio = (cs: readonly Cell[]) => {
-    const samples = cs.reduce((n, c) => n + c.samples, 0)
-    return samples > 0 ? Math.round((cs.reduce((n, c) => n + c.lost, 0) / samples) * 1000) / 1000 : 0
-  }
-  const uncovered = new Set(lossy)
+  const ratio = (cs: readonly Cell[]) => lossRatio(cs.reduce((n, c) => n + c.lost, 0), cs.reduce((n, c) => n + c.samples, 0))
+  const uncovered = new Set([...lossy, ...randomFailures])
   const byNet = new Map<string, Cell[]>()
   for (const c of all) byNet.set(c.network, [...(byNet.get(c.network) ?? []), c])
   for (const [network, cs] of byNet) {
@@ -419,16 +434,32 @@ function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, n
   // A direction counts when most of its connected cells are lossy, with at least two peers: loss on one
   // direction only (a NIC that drops what it sends, say) is that node's side as well.
   const lossyPart = (cs: Cell[], peer: (c: Cell) => string): Cell[] => {
-    const hits = cs.filter((c) => uncovered.has(c))
+    const hits = cs.filter((c) => uncovered.has(c) && !randomFailures.has(c))
     const connected = cs.filter((c) => c.up).length
     return new Set(hits.map(peer)).size >= LOSSY_NODE_PEERS && hits.length >= LOSSY_NODE_SHARE * connected ? hits : []
   }
+  // A node's other networks clean: every cell there up and without loss (none measured counts as clean).
+  const otherNetworksClean = (node: string, network: string) => [...(networksOf.get(node) ?? [])].every((n) => {
+    const side = n === network ? undefined : sides.get(`${node}\u0000${n}`)
+    return side === undefined || [...side.col, ...side.row].every((c) => c.up && !c.lossy)
+  })
   for (;;) {
     let best: {node: string; network: string; col: Cell[]; row: Cell[]; hits: Cell[]} | null = null
     for (const [k, {col, row}] of sides) {
       const [node, network] = k.split('\u0000')
-      const colHits = lossyPart(col, (c) => c.from)
-      const rowHits = lossyPart(row, (c) => c.to)
+      let colHits = lossyPart(col, (c) => c.from)
+      let rowHits = lossyPart(row, (c) => c.to)
+      // Links failing at random across many peers (few samples: some failed them all) while its other
+      // networks are clean: that node's side as well, every such link of it.
+      const bad = [...col, ...row].filter((c) => uncovered.has(c))
+      if (bad.some((c) => randomFailures.has(c)) && new Set(bad.map((c) => (c.from === node ? c.to : c.from))).size >= RANDOM_NODE_PEERS && otherNetworksClean(node, network)) {
+        colHits = col.filter((c) => uncovered.has(c))
+        rowHits = row.filter((c) => uncovered.has(c))
+      } else if (colHits.length + rowHits.length > 0) {
+        // Its side named for one direction explains its lossy links the other way too: none is named alone.
+        colHits = col.filter((c) => uncovered.has(c) && !randomFailures.has(c))
+        rowHits = row.filter((c) => uncovered.has(c) && !randomFailures.has(c))
+      }
       const hits = [...colHits, ...rowHits]
       if (hits.length === 0) continue
       if (best === null || hits.length > best.hits.length || (hits.length === best.hits.length && naturalCompare(node, best.node) < 0)) {
@@ -437,18 +468,42 @@ function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, n
     }
     if (best === null) break
     const {node, network, col, row, hits} = best
-    const connected = [...col, ...row].filter((c) => c.up)
-    const loss = ratio(connected)
+    // Its loss over its links there that connected or failed at random (not those a hard culprit explains).
+    const loss = ratio([...col, ...row].filter((c) => c.up || randomFailures.has(c)))
+    const failedHere = hits.filter((c) => !c.up).length
+    const what = failedHere === 0 ? 'lossy' : failedHere === hits.length ? 'failed' : `lossy or failed (${failedHere} failed)`
     const peers = new Set(hits.map((c) => (c.from === node ? c.to : c.from))).size
     const way = col.length > 0 && row.length > 0 ? '' : col.length > 0 ? ' to it' : ' from it'
     const own = sides.get(`${node}\u0000${network}`)!
     const clean = [...(networksOf.get(node) ?? [])].filter((n) => n !== network && sides.has(`${node}\u0000${n}`) && [...sides.get(`${node}\u0000${n}`)!.col, ...sides.get(`${node}\u0000${n}`)!.row].every((c) => c.up && !c.lossy))
     out.push({kind: 'node-network', node, network, intermittent: true, loss, failedLinks: hits.reduce((n, c) => n + c.links, 0),
-      message: `${node}'s side of network ${network} loses ~${lossPercent(loss)} of packets (intermittent: ${hits.length} of its ${own.col.length + own.row.length} links there lossy${way}, with ${peers} peers${clean.length > 0 ? `; ${clean.join(', ')} clean` : ''}; its NIC, cable or switch port on ${network})`})
-    for (const c of hits) uncovered.delete(c)
+      message: `${node}'s side of network ${network} loses ~${lossPercent(loss)} of packets (intermittent: ${hits.length} of its ${own.col.length + own.row.length} links there ${what}${way}, with ${peers} peers${clean.length > 0 ? `; ${clean.join(', ')} clean` : ''}; its NIC, cable or switch port on ${network})`})
+    for (const c of hits) {
+      uncovered.delete(c)
+      if (randomFailures.has(c)) absorbed.add(c)
+    }
+  }
+  // Many nodes' sides of one network at once (random failures everywhere, as one sample per link shows a
+  // lossy switch): not that many NICs, the network.
+  const sidesOn = new Map<string, Culprit[]>()
+  for (const c of out) if (c.kind === 'node-network') sidesOn.set(c.network!, [...(sidesOn.get(c.network!) ?? []), c])
+  for (const [network, list] of sidesOn) {
+    const nodes = nodesOn.get(network)?.size ?? 0
+    if (list.length < NETWORK_SIDES || list.length * 3 < nodes) continue
+    const cs = byNet.get(network) ?? []
+    const bad = cs.filter((c) => c.lossy || randomFailures.has(c))
+    for (const c of bad) {
+      uncovered.delete(c)
+      if (randomFailures.has(c)) absorbed.add(c)
+    }
+    const loss = ratio(cs.filter((c) => c.up || randomFailures.has(c)))
+    out.splice(0, out.length, ...out.filter((c) => !list.includes(c)))
+    out.push({kind: 'network', network, intermittent: true, loss, failedLinks: bad.reduce((n, c) => n + c.links, 0),
+      message: `network ${network} loses ~${lossPercent(loss)} of packets: ${bad.length} of its ${cs.length} links lossy or failing at random, at ${list.length} of its ${nodes} nodes (intermittent: a switch, an uplink, or the network itself)`})
   }
   const pairs = new Map<string, Cell[]>()
   for (const c of uncovered) {
+    if (randomFailures.has(c)) continue // stays its hard link culprit
     const [a, b] = pairKey(c.from, c.to)
     const k = `${a}\u0000${b}\u0000${c.network}`
     pairs.set(k, [...(pairs.get(k) ?? []), c])
@@ -460,5 +515,5 @@ function grayCulprits(all: readonly Cell[], nodesOn: Map<string, Set<string>>, n
     out.push({kind: 'link', nodes: [a, b], network, intermittent: true, loss, failedLinks: cs.reduce((n, c) => n + c.links, 0),
       message: `link ${a} ↔ ${b} on ${network} loses ~${lossPercent(loss)} of packets ${way} (intermittent; only this link: a flaky path or port between them)`})
   }
-  return out
+  return {culprits: out, absorbed}
 }

@@ -153,8 +153,9 @@ export function pairLines(result: MeshRoundResult, glyphs: Glyphs): string[] {
 export function culpritLines(result: MeshRoundResult): string[] {
   const slow = slowLines(result)
   if (result.culprits.length === 0) return slow
-  const failed = result.culprits.filter((c) => !c.intermittent).reduce((n, c) => n + c.failedLinks, 0)
-  const lossy = result.culprits.filter((c) => c.intermittent).reduce((n, c) => n + c.failedLinks, 0)
+  // Every failed and lossy link is explained by some culprit (an intermittent one may explain failed links too).
+  const failed = result.summary.failedLinks
+  const lossy = result.summary.lossyLinks ?? 0
   const what = [failed > 0 ? `${failed} failed link${failed === 1 ? '' : 's'}` : '', lossy > 0 ? `${lossy} lossy link${lossy === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ')
   return [
     `Culprits: ${result.culprits.length} explain${result.culprits.length === 1 ? 's' : ''} the ${what}:`,

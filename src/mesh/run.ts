@@ -6,7 +6,7 @@
  */
 import {analyzeMesh, type Culprit, type MeshLink, type MeshPair, type MeshSummary, type MeshVerdict, type SlowMeshLink} from '../core/mesh-culprits.js'
 import {raftView, type RaftView} from '../core/mesh-raft.js'
-import {SAMPLE_LATENCIES, sampledStatus, sampleStats} from '../core/link-samples.js'
+import {lossRatio, SAMPLE_LATENCIES, sampledStatus, sampleStats} from '../core/link-samples.js'
 import {AUTO_INITIAL_MS, RttEstimator} from '../core/rtt.js'
 import {closeControlMasters, createControlDir, runSshTasks, type SshConfig, type SshTask} from '../ssh/fanout.js'
 import {probesFrom, type MeshPlan, type MeshPlanNode, type MeshProbe} from './plan.js'
@@ -140,7 +140,7 @@ function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResul
       status: state === 'failed' ? (shown.r ? shown.r.status : 'error') : state,
       latencyMs: latencyMs === null ? null : Math.round(latencyMs * 100) / 100,
       error: state === 'failed' ? linkError(shown.r, timeoutMs) : null,
-      samples, lost, loss: Math.round((lost / samples) * 1000) / 1000, latency: connected > 0 ? stats.latency : null, slow: false,
+      samples, lost, loss: lossRatio(lost, samples), latency: connected > 0 ? stats.latency : null, slow: false,
       [SAMPLE_LATENCIES]: Float32Array.from(latencies),
     })
   }

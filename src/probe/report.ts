@@ -6,7 +6,7 @@ import type {ProbeResult, ProbeStatus} from './engine.js'
 import type {PlanRow, ProbePlan} from './plan.js'
 import {describeTarsRet} from '../tars/ping.js'
 import {summariseVerdicts} from '../core/verdict-summary.js'
-import {lossPercent, SAMPLE_LATENCIES, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
+import {lossPercent, lossRatio, SAMPLE_LATENCIES, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
 
 /** A link that connected: up, or lossy (some samples lost). */
 export const connected = (r: Pick<JsonResult, 'status'>): boolean => r.status === 'up' || r.status === 'lossy'
@@ -135,7 +135,7 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
       node: r.node, network: r.network, host: r.host, port: r.port, check: r.check, status: r.status,
       latencyMs: r.latencyMs, sourceIp: r.sourceIp, error: r.error, tarsRet: r.tarsRet, servantVerified: r.servantVerified,
       row: t.row, active: t.active, ports: t.ports, attempts: r.attempts,
-      samples, lost, loss: Math.round((lost / samples) * 1000) / 1000, latency, slow: false,
+      samples, lost, loss: lossRatio(lost, samples), latency, slow: false,
       ...(r.sampled ? {[SAMPLE_LATENCIES]: r.sampled.latencies} : {}),
     }
   })

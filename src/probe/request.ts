@@ -179,6 +179,11 @@ export function parseTimeoutFlag(text: string): number | 'auto' {
   return n
 }
 
+/** With several samples each is one connect: a retry would hide the loss they measure (what JSON then says). */
+export function effectiveRetries(samples: number, retries: number): number {
+  return samples > 1 ? 0 : retries
+}
+
 /** Timeout (fixed or adaptive), retries, concurrency and samples: the flag, else the profile's probe setting, else the default. */
 export function probeTiming(
   flags: {timeout?: string; 'timeout-max'?: number; retries?: number; concurrency?: number; samples?: number},
@@ -186,11 +191,12 @@ export function probeTiming(
   defaultSamples = 1,
 ): Required<Pick<ProbeOptions, 'timeoutMs' | 'retries' | 'concurrency' | 'samples'>> & Pick<ProbeOptions, 'adaptive'> {
   const timeout = timeoutChoice(flags, profile)
+  const samples = flags.samples ?? profile.samples ?? defaultSamples
   return {
     timeoutMs: timeout.timeoutMs,
     ...(timeout.auto ? {adaptive: {maxMs: timeout.timeoutMs}} : {}),
-    retries: flags.retries ?? profile.retries ?? DEFAULT_RETRIES,
+    retries: effectiveRetries(samples, flags.retries ?? profile.retries ?? DEFAULT_RETRIES),
     concurrency: flags.concurrency ?? profile.concurrency ?? defaultConcurrency(),
-    samples: flags.samples ?? profile.samples ?? defaultSamples,
+    samples,
   }
 }
