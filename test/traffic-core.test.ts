@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
+import {statFlags} from '../src/lib/stat-flags.js'
 import {buildEndpointMap, cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, summarizeTraffic, type Counts} from '../src/core/traffic.js'
 
 const at = (iso: string) => Date.parse(`${iso}Z`)
@@ -47,6 +48,17 @@ describe('slots', () => {
     assert.equal(parseDuration('2h', '--since'), 7200)
     assert.equal(parseDuration('1d', '--since'), 86_400)
     for (const bad of ['30', '1w', '-5m', '', '1.5h']) assert.throws(() => parseDuration(bad, '--since'), /is not a duration/)
+    // A duration with many digits is still a duration: too long, not malformed.
+    assert.throws(() => parseDuration('99999999d', '--since'), /--since 99999999d is too long/)
+  })
+
+  it('the window flags\' help offers only durations the flags accept', () => {
+    for (const flag of ['since', 'until'] as const) {
+      const help = statFlags[flag].summary!
+      const offered = [...help.matchAll(/(?<![\w.])(\d+[a-z]*)(?![\w.])/g)].map((m) => m[1])
+      assert.ok(offered.length > 0, help)
+      for (const d of offered) assert.doesNotThrow(() => parseDuration(d, `--${flag}`), `--${flag} help offers ${d}: ${help}`)
+    }
   })
 })
 

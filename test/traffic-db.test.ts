@@ -250,6 +250,23 @@ describe('tarsnet traffic on the record', () => {
     }
   })
 
+  it('the demo\'s record goes with no other: --stat-db or --stat-prefix with --demo is one line, exit 3', async () => {
+    for (const flag of [['--stat-db', stat.url], ['--stat-prefix', 'tars_stat_']]) {
+      const r = await runCli(['traffic', '--demo', ...flag])
+      assert.equal(r.code, 3, r.stdout)
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.match(r.stderr, new RegExp(`(${flag[0]} and --demo|--demo and ${flag[0]}) do not go together`))
+    }
+  })
+
+  it('names a gap that spans two days with both dates', async () => {
+    // Two days back starts on another day than the demo's record, which holds only the last half hour.
+    const r = await runCli(['traffic', '--demo', '--since', '2d', '--json'])
+    assert.equal(r.code, 1, r.stderr)
+    const gap = r.json().notices.find((n: string) => n.startsWith('no stat table for'))
+    assert.match(gap, /^no stat table for (\d{4}-\d\d-\d\d) \d\d:\d\d–(\d{4}-\d\d-\d\d) \d\d:\d\d \(/)
+  })
+
   it('the demo carries its own record: the C++ and Java callers failed over, the Node caller stuck', async () => {
     const r = await runCli(['traffic', '--demo', '--json'])
     assert.equal(r.code, 1, r.stderr)

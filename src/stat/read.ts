@@ -31,7 +31,11 @@ function ranges(slots: Slot[]): string {
   let start: Slot | undefined
   let prev: Slot | undefined
   const flush = () => {
-    if (start && prev) out.push(`${formatNaive(start.end - 300_000)}–${formatNaive(prev.end).slice(11)}`)
+    if (!start || !prev) return
+    // The end's date only when the range ends on another day than it starts.
+    const from = formatNaive(start.end - 300_000)
+    const to = formatNaive(prev.end)
+    out.push(`${from}–${to.slice(0, 10) === from.slice(0, 10) ? to.slice(11) : to}`)
   }
   for (const s of slots) {
     if (!prev || s.end - prev.end !== 300_000) {
