@@ -7,7 +7,7 @@ import {describe, it} from 'node:test'
 
 import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
 import {statFlags} from '../src/lib/stat-flags.js'
-import {buildEndpointMap, cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, summarizeTraffic, trafficFindings, type Counts} from '../src/core/traffic.js'
+import {buildEndpointMap, cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, summarizeTraffic, trafficFindings, windowOf, type Counts} from '../src/core/traffic.js'
 import {renderTraffic} from '../src/traffic/view.js'
 
 const at = (iso: string) => Date.parse(`${iso}Z`)
@@ -51,6 +51,8 @@ describe('slots', () => {
     for (const bad of ['30', '1w', '-5m', '', '1.5h']) assert.throws(() => parseDuration(bad, '--since'), /is not a duration/)
     // A duration with many digits is still a duration: too long, not malformed.
     assert.throws(() => parseDuration('99999999d', '--since'), /--since 99999999d is too long/)
+    // A zero --since is named as such, not blamed on an --until nobody gave.
+    assert.throws(() => windowOf(0, parseDuration('0s', '--since'), 0), /^UserError: --since 0 is an empty window/)
   })
 
   it('the window flags\' help offers only durations the flags accept', () => {

@@ -45,6 +45,7 @@ export interface Window {
 
 /** The window [now − since, now − until], checked: until must be shorter than since. */
 export function windowOf(nowMs: number, sinceSeconds: number, untilSeconds: number): Window {
+  if (sinceSeconds === 0) throw new UserError('--since 0 is an empty window: give how far back to look, e.g. 30m', {code: 'invalid_window', exitCode: 3})
   if (untilSeconds >= sinceSeconds) throw new UserError(`--until must be less far back than --since (got ${untilSeconds} s and ${sinceSeconds} s): the window would be empty`, {code: 'invalid_window', exitCode: 3})
   return {from: nowMs - sinceSeconds * 1000, to: nowMs - untilSeconds * 1000}
 }
