@@ -83,7 +83,7 @@ after(async () => {
 })
 
 describe('a real Tars.js client\'s report through a lab tarsstat', () => {
-  it('shows the client leaving network x when x is cut', {timeout: 240_000}, async () => {
+  it('shows the Node client leaving x when x is cut, then stuck on both x IPs in its 30 s retry cycle', {timeout: 240_000}, async () => {
     const now = await stat.now()
     statServant = await startStatServant({host: '127.0.0.1', conn: stat.conn, startClock: now - 3600, speed: 30})
     const config = join(dir, 'client.conf')
