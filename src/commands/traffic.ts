@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import {globToRegExp} from '../core/text.js'
+import {matcher} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
 import {unicodeTerminal} from '../lib/terminal.js'
@@ -60,8 +60,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no failed call in the la
     const names = await store.listServants()
     const out: string[] = []
     for (const p of patterns) {
-      const re = globToRegExp(p)
-      out.push(names.some((n) => re.test(n)) ? p : await this.pickServant(store, `No object ${/[*?[]/.test(p) ? 'matches' : 'is named'} '${p}': pick one (type to filter)`))
+      out.push(names.some(matcher(p)) ? p : await this.pickServant(store, `No object ${/[*?[]/.test(p) ? 'matches' : 'is named'} '${p}': pick one (type to filter)`))
     }
     return out
   }
