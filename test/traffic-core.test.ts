@@ -6,7 +6,9 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
-import {buildEndpointMap, cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, summarizeTraffic, type Counts} from '../src/core/traffic.js'
+import {statFlags} from '../src/lib/stat-flags.js'
+import {buildEndpointMap, cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, summarizeTraffic, trafficFindings, windowOf, type Counts} from '../src/core/traffic.js'
+import {renderTraffic} from '../src/traffic/view.js'
 
 const at = (iso: string) => Date.parse(`${iso}Z`)
 
@@ -47,6 +49,19 @@ describe('slots', () => {
     assert.equal(parseDuration('2h', '--since'), 7200)
     assert.equal(parseDuration('1d', '--since'), 86_400)
     for (const bad of ['30', '1w', '-5m', '', '1.5h']) assert.throws(() => parseDuration(bad, '--since'), /is not a duration/)
+    // A duration with many digits is still a duration: too long, not malformed.
+    assert.throws(() => parseDuration('99999999d', '--since'), /--since 99999999d is too long/)
+    // A zero --since is named as such, not blamed on an --until nobody gave.
+    assert.throws(() => windowOf(0, parseDuration('0s', '--since'), 0), /^UserError: --since 0 is an empty window/)
+  })
+
+  it('the window flags\' help offers only durations the flags accept', () => {
+    for (const flag of ['since', 'until'] as const) {
+      const help = statFlags[flag].summary!
+      const offered = [...help.matchAll(/(?<![\w.])(\d+[a-z]*)(?![\w.])/g)].map((m) => m[1])
+      assert.ok(offered.length > 0, help)
+      for (const d of offered) assert.doesNotThrow(() => parseDuration(d, `--${flag}`), `--${flag} help offers ${d}: ${help}`)
+    }
   })
 })
 
@@ -99,5 +114,43 @@ describe('summarizeTraffic', () => {
 
   it('is ok (0) with no failed call in the last slot', () => {
     assert.equal(summarizeTraffic([sum('10.10.0.1', 5, 0), sum('10.20.0.1', 5, 0)], map).exitCode, 0)
+  })
+})
+
+describe('findings and the view', () => {
+  const rows = {
+    nodes: [
+      {nodeName: 'n1', nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: null, lastRegTime: null, tarsVersion: '', ipList: '10.10.0.1,10.20.0.1'},
+      {nodeName: 'n2', nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: null, lastRegTime: null, tarsVersion: '', ipList: '10.10.0.2,10.20.0.2'},
+    ],
+    servers: [],
+    adapters: ['n1', 'n2'].map((nodeName) => ({application: 'A', serverName: 'S', nodeName, adapterName: 'a', endpoint: 'tcp -h 0.0.0.0 -p 9000', servant: 'A.S.Obj', protocol: 'tars'})),
+  }
+  const map = buildEndpointMap(rows, namedNetworks(parseNetworksSpec('x=10.10.0.0/16;y=10.20.0.0/16')))
+  const sum = (slot: number, ip: string, ok: number, timeouts: number, master = 'A.Cli') => ({end: slot * 300_000, master, slave: 'A.S', ip, port: 9000, ok, timeouts, exceptions: 0})
+
+  it('check --traffic: a caller failing on every network is clients-failing, naming the nodes of the IPs it fails on', () => {
+    // Its last slot: 1 of 10 answered on x, none of 10 on y; failing but not all failed (degraded, not outage).
+    const s = summarizeTraffic([sum(1, '10.10.0.1', 50, 0), sum(1, '10.20.0.2', 50, 0), sum(2, '10.10.0.1', 1, 9), sum(2, '10.20.0.2', 0, 10)], map)
+    assert.equal(s.objects[0].callers[0].verdict, 'failing')
+    assert.equal(s.exitCode, 1)
+    const f = trafficFindings(s)
+    assert.deepEqual(f.map((x) => [x.code, x.object, x.nodes]), [['clients-failing', 'A.S.Obj', ['n1', 'n2']]])
+    assert.match(f[0].message, /A\.Cli: most of its calls fail on every network it uses \(slot ending .*: x 1\/10 answered, y 0\/10 answered\)/)
+  })
+
+  it('shows up to 12 slots as numbers per network, more as sparklines of calls and failures', () => {
+    const view = {paint: (_: unknown, t: string) => t, unicode: true}
+    const result = (slots: number) => {
+      const sums = Array.from({length: slots}, (_, k) => [sum(k + 1, '10.10.0.1', 100, k === slots - 1 ? 100 : 0), sum(k + 1, '10.20.0.1', 100, 0)]).flat()
+      return {...summarizeTraffic(sums, map), window: {now: '', from: '', to: '', sinceSeconds: 0, untilSeconds: 0, slots, slotsRead: slots, tables: []}, statSource: 'test', notices: []}
+    }
+    const numbers = renderTraffic(result(12), view).join('\n')
+    assert.match(numbers, /^x\s+1300\s+8%\s+100\s+100(\s+100){9}\s+200 50%$/m)
+    const sparks = renderTraffic(result(13), view).join('\n')
+    assert.match(sparks, /NETWORK\s+CALLS\s+FAILED\s+CALLS 00:05–01:05\s+FAILED %/)
+    // x: the last slot twice the calls (the highest bar) and half of them failed (a mid-height failure bar).
+    assert.match(sparks, /^x\s+1400\s+7%\s+▄{12}█\s+ {12}▄$/m)
+    assert.match(sparks, /^y\s+1300\s+0%\s+█{13}\s*$/m)
   })
 })

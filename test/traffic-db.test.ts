@@ -196,7 +196,7 @@ describe('tarsnet traffic on the record', () => {
     ])
   })
 
-  it('bad input is one line and exit 3: a bad --since, an unreachable stat database, a table with other columns, no table', async () => {
+  it('bad input is one line and exit 3: a bad --since, an unreachable stat database, a table with other columns, no table, no such database', async () => {
     const bad = await runCli(['traffic', ...args().slice(0, -1), '5 minutes'])
     assert.equal(bad.code, 3)
     assert.equal(bad.stderr.trim().split('\n').length, 1)
@@ -215,6 +215,18 @@ describe('tarsnet traffic on the record', () => {
     const none = await runCli(['traffic', ...args(), '--stat-prefix', 'none_', '--json'])
     assert.equal(none.code, 3)
     assert.equal(none.json().error.code, 'no_stat_tables')
+    // Tables under the prefix that tarsstat did not name (prefix + YYYYMMDD[HH[MM]]) are no record either.
+    await stat.conn.query('CREATE TABLE junk_backup (f_date date)')
+    const junk = await runCli(['traffic', ...args(), '--stat-prefix', 'junk_'])
+    assert.equal(junk.code, 3)
+    assert.equal(junk.stderr.trim().split('\n').length, 1)
+    assert.match(junk.stderr, /no tarsstat table in .*\(prefix junk_\): check --stat-db/)
+    const u = new URL(stat.url)
+    u.pathname = '/tarsnet_no_such_stat'
+    const noDb = await runCli(['traffic', '--db', db.url, '--stat-db', u.toString(), '--networks', NETWORKS])
+    assert.equal(noDb.code, 3)
+    assert.equal(noDb.stderr.trim().split('\n').length, 1)
+    assert.match(noDb.stderr, /cannot read the stat database .*: no database "tarsnet_no_such_stat"/)
   })
 
   it('defaults to tars_stat on the db_tars server, every host of a multi-host URL kept', () => {
@@ -248,6 +260,23 @@ describe('tarsnet traffic on the record', () => {
     } finally {
       rmSync(dir, {recursive: true, force: true})
     }
+  })
+
+  it('the demo\'s record goes with no other: --stat-db or --stat-prefix with --demo is one line, exit 3', async () => {
+    for (const flag of [['--stat-db', stat.url], ['--stat-prefix', 'tars_stat_']]) {
+      const r = await runCli(['traffic', '--demo', ...flag])
+      assert.equal(r.code, 3, r.stdout)
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      assert.match(r.stderr, new RegExp(`(${flag[0]} and --demo|--demo and ${flag[0]}) do not go together`))
+    }
+  })
+
+  it('names a gap that spans two days with both dates', async () => {
+    // Two days back starts on another day than the demo's record, which holds only the last half hour.
+    const r = await runCli(['traffic', '--demo', '--since', '2d', '--json'])
+    assert.equal(r.code, 1, r.stderr)
+    const gap = r.json().notices.find((n: string) => n.startsWith('no stat table for'))
+    assert.match(gap, /^no stat table for (\d{4}-\d\d-\d\d) \d\d:\d\d–(\d{4}-\d\d-\d\d) \d\d:\d\d \(/)
   })
 
   it('the demo carries its own record: the C++ and Java callers failed over, the Node caller stuck', async () => {

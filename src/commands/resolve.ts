@@ -21,7 +21,6 @@ import {UserError} from '../core/errors.js'
 import {loadClientNode, loadObjectRows} from '../lib/object-loader.js'
 import type {LiveSummary} from '../registry/live.js'
 import {renderTable} from '../lib/table.js'
-import type {Store} from '../store/types.js'
 
 export type ResolveCommandResult = ResolveResult & {live?: LiveSummary; notices: string[]}
 
@@ -83,7 +82,7 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
     }
 
     const store = await this.openStore()
-    if (object === undefined) object = await this.pick(store)
+    if (object === undefined) object = await this.pickServant(store, 'Object to resolve (type to filter)')
     checkName(object)
 
     const {rows, nodes} = await loadObjectRows(store, object)
@@ -116,20 +115,6 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
       this.log(`\nLive registries${asked}: ${live.line}`)
     }
     return {...result, ...(live ? {live} : {}), notices: this.notices, ...this.sourceJson()}
-  }
-
-  /** The searchable picker, for a person at a terminal (run() has checked). */
-  private async pick(store: Store): Promise<string> {
-    const names = await store.listServants()
-    if (names.length === 0) throw new UserError('no servants in the database: nothing to resolve', {code: 'no_servants'})
-    const {search} = await import('@inquirer/prompts')
-    return search<string>({
-      message: 'Object to resolve (type to filter)',
-      source: (term) => {
-        const t = (term ?? '').toLowerCase()
-        return names.filter((n) => n.toLowerCase().includes(t)).map((n) => ({value: n, name: n}))
-      },
-    })
   }
 
   private render(result: ResolveResult): void {

@@ -1,10 +1,12 @@
 import {Args} from '@oclif/core'
 
+import {matcher} from '../core/text.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
 import {unicodeTerminal} from '../lib/terminal.js'
 import {runTraffic, type TrafficResult} from '../traffic/run.js'
 import {renderTraffic} from '../traffic/view.js'
+import type {Store} from '../store/types.js'
 
 export type TrafficCommandResult = TrafficResult & {notices: string[]}
 
@@ -27,7 +29,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no failed call in the la
 
   static override strict = false
   static override args = {
-    object: Args.string({description: 'Objects (App.Server.Obj) or globs (\'Plant.*\'), any number; none: every object with traffic.'}),
+    object: Args.string({description: 'Objects (App.Server.Obj) or globs (\'Plant.*\'), any number; none: every object with traffic. At a terminal, one that matches no object opens a list to pick from.'}),
   }
 
   static override flags = {...statFlags}
@@ -38,10 +40,11 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no failed call in the la
     const {flags} = this
     // Every input is checked before anything is opened.
     // Not strict: every positional word is an object (BaseCommand keeps only the first as this.args).
-    const objects = (await this.parse(Traffic)).argv.map(String)
+    let objects = (await this.parse(Traffic)).argv.map(String)
     const window = statWindowOf(flags)
     const stat = statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})
     const store = await this.openStore()
+    if (objects.length > 0 && this.canPrompt()) objects = await this.pickUnmatched(store, objects)
     await this.noteMissingIpListColumn(store)
     const result = await runTraffic({objects, window, stat, store, configuredNetworks: this.settings().networks.value})
     for (const n of result.notices) this.notice(n)
@@ -50,5 +53,15 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no failed call in the la
     }
     process.exitCode = result.exitCode
     return {...result, notices: this.notices, ...this.sourceJson()}
+  }
+
+  /** A person at a terminal picks an object for each name or glob that matches none (elsewhere that is an error). */
+  private async pickUnmatched(store: Store, patterns: string[]): Promise<string[]> {
+    const names = await store.listServants()
+    const out: string[] = []
+    for (const p of patterns) {
+      out.push(names.some(matcher(p)) ? p : await this.pickServant(store, `No object ${/[*?[]/.test(p) ? 'matches' : 'is named'} '${p}': pick one (type to filter)`))
+    }
+    return out
   }
 }

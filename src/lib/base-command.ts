@@ -127,6 +127,23 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
+   * The searchable list of the database's servants, for a person at a terminal (the caller has checked
+   * canPrompt): what resolve offers with no object, and traffic for a name that matches none.
+   */
+  protected async pickServant(store: Store, message: string): Promise<string> {
+    const names = await store.listServants()
+    if (names.length === 0) throw new UserError('no servants in the database: nothing to pick from', {code: 'no_servants'})
+    const {search} = await import('@inquirer/prompts')
+    return search<string>({
+      message,
+      source: (term) => {
+        const t = (term ?? '').toLowerCase()
+        return names.filter((n) => n.toLowerCase().includes(t)).map((n) => ({value: n, name: n}))
+      },
+    })
+  }
+
+  /**
    * Opens the store the flags and settings point at: the demo, a snapshot file, or the database
    * (`db` overrides the configured URL: init tests a URL typed at its prompt). Opened once per command.
    */

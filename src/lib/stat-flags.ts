@@ -16,10 +16,12 @@ export const statFlags = {
   'stat-db': Flags.string({
     summary: 'tarsstat\'s database: mysql://user[:password]@host1[,host2]/tars_stat (env TARSNET_STAT_DB, profile key stat.db; default: the --db server with database tars_stat).',
     helpGroup: 'STAT',
+    // The demo carries its own record, as it carries its own db_tars (--db and --demo exclude each other).
+    exclusive: ['demo'],
   }),
-  'stat-prefix': Flags.string({summary: `tarsstat's table name prefix (profile key stat.prefix; default ${DEFAULT_STAT_PREFIX}).`, helpGroup: 'STAT'}),
+  'stat-prefix': Flags.string({summary: `tarsstat's table name prefix (profile key stat.prefix; default ${DEFAULT_STAT_PREFIX}).`, helpGroup: 'STAT', exclusive: ['demo']}),
   since: Flags.string({summary: `How far back the window starts, on the stat database's clock: 90s, 30m, 2h, 1d (default ${DEFAULT_SINCE}).`, helpGroup: 'STAT'}),
-  until: Flags.string({summary: 'How far back the window ends (default 0: now).', helpGroup: 'STAT'}),
+  until: Flags.string({summary: 'How far back the window ends, written as --since is (default: now; e.g. 1h for a window ending an hour ago).', helpGroup: 'STAT'}),
 }
 
 export interface StatFlagValues {

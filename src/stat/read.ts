@@ -3,7 +3,7 @@
  * (hour, day or minute tables, by name), tarsstat's columns checked, and each table's slots summed in SQL.
  */
 import {UserError} from '../core/errors.js'
-import {formatNaive, planTables, STAT_COLUMNS, windowOf, type Slot, type StatSum} from '../core/traffic.js'
+import {cutTypeOf, formatNaive, planTables, STAT_COLUMNS, windowOf, type Slot, type StatSum} from '../core/traffic.js'
 import type {StatDb} from './db.js'
 
 export interface StatWindow {
@@ -31,7 +31,11 @@ function ranges(slots: Slot[]): string {
   let start: Slot | undefined
   let prev: Slot | undefined
   const flush = () => {
-    if (start && prev) out.push(`${formatNaive(start.end - 300_000)}–${formatNaive(prev.end).slice(11)}`)
+    if (!start || !prev) return
+    // The end's date only when the range ends on another day than it starts.
+    const from = formatNaive(start.end - 300_000)
+    const to = formatNaive(prev.end)
+    out.push(`${from}–${to.slice(0, 10) === from.slice(0, 10) ? to.slice(11) : to}`)
   }
   for (const s of slots) {
     if (!prev || s.end - prev.end !== 300_000) {
@@ -53,12 +57,14 @@ export async function readStat(db: StatDb, request: {sinceSeconds: number; until
   const now = await db.now()
   if (!Number.isFinite(now)) throw new UserError(`the stat database ${db.source} did not give its time (NOW())`, {code: 'stat_db_clock', exitCode: 3})
   const window = windowOf(now, request.sinceSeconds, request.untilSeconds)
-  const existing = await db.tables()
+  // Only names tarsstat makes (prefix + YYYYMMDD[HH[MM]]): a backup or another tool's table is not a record.
+  const existing = (await db.tables()).filter((t) => cutTypeOf(db.prefix, t) !== null)
   const plan = planTables(db.prefix, window, existing)
   const where = `${db.source} (prefix ${db.prefix})`
   if (existing.length === 0) throw new UserError(`no tarsstat table in ${where}: check --stat-db (tarsstat's database, usually tars_stat) and --stat-prefix`, {code: 'no_stat_tables', exitCode: 3})
   if (plan.tables.length === 0) {
-    const newest = [...existing].sort().at(-1)
+    // Newest by the time in the name (a day table counts as its day's start).
+    const newest = [...existing].sort((a, b) => a.slice(db.prefix.length).padEnd(12, '0').localeCompare(b.slice(db.prefix.length).padEnd(12, '0'))).at(-1)
     throw new UserError(`no tarsstat table holds ${formatNaive(window.from)}–${formatNaive(window.to).slice(11)} in ${where} (the newest is ${newest}): is tarsstat writing? widen --since`, {code: 'no_stat_tables', exitCode: 3})
   }
   const columns = await db.columns(plan.tables.map((t) => t.table))
