@@ -109,6 +109,30 @@ describe('tarsnet failover against a real database', () => {
     }
   })
 
+  it('a bad --stat-db or --stat-prefix is said as such, whole, in failover and in impact', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--stat-prefix', 'a;b'], /^error: --stat-prefix "a;b" is not a table name prefix: use letters, digits and "_"/],
+      [['--stat-db', 'tars_stat'], /^error: invalid database URL tars_stat:/],
+    ]
+    for (const [args, re] of cases) {
+      for (const r of [await failover(...args), await runCli(['impact', '--cut', 'x', ...args, '--db', db.url, '--networks', NETWORKS])]) {
+        assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`)
+        assert.match(r.stderr, re)
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      }
+    }
+  })
+
+  it('impact says why it has no FAILED CALLS column when the record it was given cannot be read', async () => {
+    const r = await runCli(['impact', '--cut', 'x', '--stat-db', 'mysql://root@127.0.0.1:1/tars_stat', '--db', db.url, '--networks', NETWORKS])
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /^note: no FAILED CALLS column: tarsstat's record is not readable \(cannot read the stat database .*127\.0\.0\.1:1/m)
+    assert.doesNotMatch(r.stdout, /FAILED CALLS/)
+    // Not asked for (only the default tars_stat on the --db server, absent here): nothing said.
+    const quiet = await runCli(['impact', '--cut', 'x', '--db', db.url, '--networks', NETWORKS])
+    assert.doesNotMatch(quiet.stderr, /FAILED CALLS/)
+  })
+
   it('a template loop, a missing parent, an unparsable profile (its line): exit 3', async () => {
     const broken: Array<[string, string | null, RegExp]> = [
       ['loop.a', null, /template loop in t_profile_template: loop\.a → loop\.b → loop\.a/],

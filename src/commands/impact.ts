@@ -10,7 +10,7 @@ import {loadCluster} from '../lib/cluster-loader.js'
 import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
 import {renderTable} from '../lib/table.js'
 
-type Expected = Awaited<ReturnType<typeof expectedFailedCalls>>
+type Expected = Awaited<ReturnType<typeof expectedFailedCalls>>['expected']
 export type ImpactCommandResult = Omit<ImpactResult, 'objects'> & {objects: Array<ImpactResult['objects'][number] & {expectedFailedCalls?: number; expectedFailedPerMinute?: number}>; notices: string[]}
 
 /** Cuts named in the text view before "… and N more". */
@@ -62,7 +62,11 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     }
     const result = runImpact(view, cuts, {objects: flags.object, raft: flags.raft})
     // What the callers would lose (as `tarsnet failover` models it), when tarsstat's record says who calls what.
-    const expected = await expectedFailedCalls(store, loaded, cuts, () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)}), statWindowOf(flags))
+    const costs = await expectedFailedCalls(store, loaded, cuts, () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)}), statWindowOf(flags))
+    const {expected} = costs
+    // Silence only when nobody asked for the record (the default tars_stat on the --db server may well not exist).
+    const asked = flags['stat-db'] !== undefined || Boolean(process.env.TARSNET_STAT_DB) || Boolean(this.settings().profile.stat?.db)
+    if (costs.why !== undefined && (asked || costs.settings)) this.notice(`no FAILED CALLS column: ${costs.why}`)
     if (!this.jsonEnabled()) this.render(result, expected)
     process.exitCode = result.exitCode
     const objects = result.objects.map((o) => {
