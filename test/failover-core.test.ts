@@ -107,8 +107,29 @@ describe('the failover model', () => {
     assert.equal(modelCaller(old, 100, 4, 2).detectSeconds, 7)
   })
 
-  it('refused: C++ loses only the calls in flight', () => {
-    assert.equal(modelCaller(cpp, 100, 4, 2, 'refused').failedCalls, 2)
+  it('refused: C++ loses only the calls in flight; the connect rule that decides it is listed with its version\'s source', () => {
+    const m = modelCaller(cpp, 100, 4, 2, 'refused')
+    assert.equal(m.failedCalls, 2)
+    assert.deepEqual(m.dominant, {name: 'maxConnectExc', value: 1, unit: '', source: 'TarsCpp ≥3.0.22 default'})
+    assert.ok(cpp.settings.some((s) => s.name === 'maxConnectExc'))
+  })
+
+  it('Go on tars.default: 5 consecutive failures and 5 s without a success, checked each second; then a probe per dead endpoint every 30 s', () => {
+    const go = clientSettings('go', '1.4.5', configLayers(server({serverType: 'tars_go', templateName: 'tars.default'}), templates()))
+    const m = modelCaller(go, 100, 4, 2)
+    assert.deepEqual([m.detectSeconds, m.failedCalls, m.steadyFailedPerMinute, m.recoverSeconds], [6.2, 308, 4, 30])
+    const r = modelCaller(go, 100, 4, 2, 'refused')
+    assert.deepEqual([r.detectSeconds, r.failedCalls, r.steadyFailedPerMinute], [6, 300, 4])
+    assert.equal(r.dominant.name, 'check-status-interval')
+  })
+
+  it('refused: Java drops the endpoint at once; Node still waits its timeout, then one failed call per retry', () => {
+    const java = clientSettings('java', '1.7.3', configLayers(server({serverType: 'tars_java', templateName: 'tars.tarsjava.default'}), templates()))
+    const j = modelCaller(java, 100, 4, 2, 'refused')
+    assert.deepEqual([j.detectSeconds, j.failedCalls, j.steadyFailedPerMinute], [0, 2, 4])
+    const node = clientSettings('nodejs', '2.0.15', configLayers(server({serverType: 'tars_nodejs', templateName: 'tars.default'}), templates()))
+    const n = modelCaller(node, 100, 4, 2, 'refused')
+    assert.deepEqual([n.detectSeconds, n.failedCalls, n.steadyFailedPerMinute], [5.2, 258, 4])
   })
 
   it('Java on its template: 20 s per call, then probes', () => {

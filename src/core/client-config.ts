@@ -276,6 +276,7 @@ export function clientSettings(language: Language, versionText: string, layers: 
       {name: 'minTimeoutInvoke', value: breaker.minTimeoutInvoke, unit: '', source: breakerSource},
       {name: 'radio', value: breaker.radio, unit: 'ratio', source: breakerSource},
       {name: 'tryTimeInterval', value: breaker.tryTimeInterval, unit: 's', source: breakerSource},
+      {name: 'maxConnectExc', value: breaker.maxConnectExc, unit: '', source: breakerSource},
     )
     if (language === 'nodejs') settings.push({name: 'reconnectInterval', value: NODE_BREAKER.reconnectInterval, unit: 's', source: breakerSource})
   } else if (language === 'go') {
