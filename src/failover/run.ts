@@ -29,6 +29,9 @@ export interface FailoverOptions {
   statWindow?: {sinceSeconds: number; untilSeconds: number}
 }
 
+/** Callers' rates are averaged over the last hour unless --since says otherwise (traffic's default is shorter). */
+export const FAILOVER_SINCE = '1h'
+
 export type FailoverRunResult = FailoverResult & {rateSource: 'tarsstat' | '--rate'; notices: string[]}
 
 /** Scenarios: each --cut on its own, or each network in turn. */
