@@ -59,6 +59,13 @@ describe('tarsnet failover against a real database', () => {
     assert.deepEqual(json.cuts, ['x'])
     assert.equal(json.objects.length, 1)
     const o = json.objects[0]
+    // The JSON contract, field by field.
+    assert.deepEqual(Object.keys(json).sort(), ['call', 'cuts', 'exitCode', 'findings', 'mode', 'notices', 'objects', 'rateSource', 'source', 'verdict'])
+    assert.deepEqual(Object.keys(o).sort(), ['callers', 'cut', 'endpoints', 'object'])
+    for (const c of o.callers) {
+      assert.deepEqual(Object.keys(c).sort(), ['caller', 'callsPerSecond', 'detectSeconds', 'dominant', 'failedCalls', 'language', 'notes', 'rateSource', 'recoverSeconds', 'settings', 'steadyFailedPerMinute', 'version'])
+      for (const s of c.settings) assert.deepEqual(Object.keys(s), ['name', 'value', 'unit', 'source'])
+    }
     assert.deepEqual([o.object, o.cut, o.endpoints], ['App.Web.Obj', 'x', {total: 4, dead: 2}])
     const by = Object.fromEntries(o.callers.map((c: Json) => [c.caller, c]))
     assert.deepEqual(Object.keys(by).sort(), ['App.Cpp', 'App.Java', 'App.Node', 'App.Old', 'App.Web'])
