@@ -188,6 +188,9 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     assert.ok(codes.includes('failover-keeps-failing'), codes.join(', '))
     const plain = await runCli(['check', '--demo', '--json'])
     assert.ok(!plain.json<Json>().findings.some((f: Json) => f.code.startsWith('failover-')))
+    // An object a cut leaves with no endpoint is check's own object-single-network (or registry) finding: not counted twice.
+    assert.ok(!codes.includes('failover-object-down'), codes.join(', '))
+    assert.equal(c.json<Json>().counts.critical, plain.json<Json>().counts.critical)
     const i = await runCli(['impact', '--demo', '--cut', 'y', '--json'])
     const control = i.json<Json>().objects.find((o: Json) => o.object === 'Plant.ControlServer.ControlObj')
     assert.ok(control.expectedFailedCalls > 0, JSON.stringify(control))
