@@ -90,6 +90,7 @@ describe('failover drill: network x answers with resets (--refused)', () => {
   })
 
   it('the Tars.js client waits its timeout even so, as the model says', async () => {
+    assert.deepEqual(drillMissing('node'), [])
     const dir = scratchDir()
     const port = await freePort()
     for (const ip of ALL_IPS) servants.push(await startTarsJsServant(OBJ, ip, port))

@@ -140,6 +140,15 @@ describe('tarsnet failover against a real database', () => {
     assert.doesNotMatch(quiet.stderr, /FAILED CALLS/)
   })
 
+  it('check --failover with no readable tarsstat: every client at a nominal rate, and a notice saying so', async () => {
+    const r = await runCli(['check', '--failover', '--json', '--db', db.url, '--networks', NETWORKS])
+    const json: Json = r.json()
+    assert.match(json.notices.join('\n'), /--failover: no call rates: tarsstat's record is not readable .*: every client modelled at 10 calls\/s/)
+    const failover = json.findings.filter((f: Json) => f.code.startsWith('failover-'))
+    assert.deepEqual(failover.map((f: Json) => f.code).sort(), ['failover-keeps-failing', 'failover-slow-detect', 'failover-slow-refresh'])
+    assert.match(failover.find((f: Json) => f.code === 'failover-slow-detect').message, /^App\.Java \(TarsJava\) keeps calling a dead IP/)
+  })
+
   it('a template loop, a missing parent, an unparsable profile (its line): exit 3', async () => {
     const broken: Array<[string, string | null, RegExp]> = [
       ['loop.a', null, /template loop in t_profile_template: loop\.a → loop\.b → loop\.a/],
