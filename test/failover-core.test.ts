@@ -77,6 +77,15 @@ describe('template chain and merge', () => {
     assert.throws(() => configLayers(server({templateName: 'nope'}), t), exitCode3(/template 'nope' \(the template of Plant\.S/))
   })
 
+  it('a value that is not a positive number is modelled with the default, and a note names it and where it is set', () => {
+    const profile = '<tars>\n<application>\n<client>\nasync-invoke-timeout=5s\nrefresh-endpoint-interval=0\n</client>\n</application>\n</tars>'
+    const s = clientSettings('cpp', '3.0.22', configLayers(server({profile}), templates()))
+    assert.deepEqual([s.timeout.value, s.timeout.source], [5000, 'TarsCpp ≥3.0.22 default'])
+    assert.equal(s.refreshEndpointInterval.value, 60000)
+    assert.match(s.notes.join('\n'), /async-invoke-timeout=5s \(profile of Plant\.S\) is not a positive number of ms/)
+    assert.match(s.notes.join('\n'), /refresh-endpoint-interval=0 \(profile of Plant\.S\)/)
+  })
+
   it('code defaults by language and version, with their source', () => {
     const none = clientSettings('cpp', '3.0.22', [])
     assert.equal(none.timeout.value, 5000)

@@ -222,10 +222,12 @@ const KEY_DEFAULTS: Record<Language, {sync: number; async: number; refresh: numb
   nodejs: {sync: 30_000, async: 30_000, refresh: 60_000, connect: null, from: '@tars/rpc 2.0.15'},
 }
 
-function numberSetting(name: string, merged: Map<string, {value: string; source: string}>, dflt: number, dfltSource: string, unit: Setting['unit']): Setting {
+function numberSetting(name: string, merged: Map<string, {value: string; source: string}>, dflt: number, dfltSource: string, unit: Setting['unit'], notes: string[]): Setting {
   const got = merged.get(name)
   const n = got ? Number(got.value) : NaN
-  if (got && Number.isFinite(n) && got.value.trim() !== '') return {name, value: n, unit, source: got.source}
+  if (got && Number.isFinite(n) && n > 0 && got.value.trim() !== '') return {name, value: n, unit, source: got.source}
+  // Said, not silently replaced: the operator meant something by it.
+  if (got) notes.push(`${name}=${got.value} (${got.source}) is not a positive number of ms: modelled with the default ${dflt}; fix it there`)
   return {name, value: dflt, unit, source: dfltSource}
 }
 
@@ -262,10 +264,10 @@ export function clientSettings(language: Language, versionText: string, layers: 
   const defaultSource = (what: string) => language === 'cpp' ? `${breakerSource.replace(/ default$/, '')} default` : `${d.from} ${what}`
   const useSync = call === 'sync' && language !== 'go'
   const timeoutName = useSync ? 'sync-invoke-timeout' : 'async-invoke-timeout'
-  const timeout = numberSetting(timeoutName, merged, useSync ? d.sync : d.async, defaultSource('default'), 'ms')
+  const timeout = numberSetting(timeoutName, merged, useSync ? d.sync : d.async, defaultSource('default'), 'ms', notes)
   if (call === 'sync' && language === 'go') notes.push('TarsGo ignores sync-invoke-timeout: async-invoke-timeout is the call timeout')
-  const refresh = numberSetting('refresh-endpoint-interval', merged, d.refresh, defaultSource('default'), 'ms')
-  const connect: Setting = language === 'cpp' ? numberSetting('connect-timeout', merged, d.connect!, defaultSource('default'), 'ms')
+  const refresh = numberSetting('refresh-endpoint-interval', merged, d.refresh, defaultSource('default'), 'ms', notes)
+  const connect: Setting = language === 'cpp' ? numberSetting('connect-timeout', merged, d.connect!, defaultSource('default'), 'ms', notes)
     : {name: 'connect-timeout', value: d.connect ?? 0, unit: 'ms', source: d.connect === null ? `${d.from}: none (the kernel's SYN retries)` : `${d.from} fixed (a config key is not applied)`}
   const settings: Setting[] = [timeout, refresh, connect]
   if (language === 'cpp' || language === 'nodejs') {
