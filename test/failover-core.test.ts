@@ -45,7 +45,10 @@ describe('Tars config text', () => {
 
   it('names the line of an unparsable profile', () => {
     assert.throws(() => parseTarsConfig('<tars>\n  <application>\n  </tars>\n', 'profile of A.B'), exitCode3(/profile of A\.B line 3: <\/tars> does not close <application>/))
-    assert.throws(() => parseTarsConfig('<tars>\n<client>\nx=1\n</client>\n', 'p'), exitCode3(/<tars> is never closed/))
+    assert.throws(() => parseTarsConfig('<tars>\n<client>\nx=1\n</client>\n', 'p'), exitCode3(/^p line 1: <tars> is never closed/))
+    assert.throws(() => parseTarsConfig('<tars>\n<application>\n<client>\nx=1\n</application>\n</tars>\n', 'p'), exitCode3(/^p line 5: <\/application> does not close <client>/))
+    assert.throws(() => parseTarsConfig('<tars>\n  <application>\n  <client>\n  x=1\n  </client>\n</tars>\n', 'p'), exitCode3(/^p line 6: <\/tars> does not close <application>/))
+    assert.throws(() => parseTarsConfig('<tars>\n  <application>\n  <client>\n  x=1\n  </client>\n\n', 'p'), exitCode3(/^p line 2: <application> is never closed/))
     assert.throws(() => parseTarsConfig('<tars>\na\\q=1\n</tars>\n', 'p'), exitCode3(/line 2: bad escape/))
     assert.throws(() => parseTarsConfig('<tars\n', 'p'), exitCode3(/line 1: .* no closing '>'/))
   })

@@ -24,6 +24,7 @@ export interface ConfigValue {
 export function parseTarsConfig(text: string, label: string): Map<string, ConfigValue> {
   const out = new Map<string, ConfigValue>()
   const stack: string[] = []
+  const opened: number[] = []
   const bad = (line: number, what: string) => new UserError(`${label} line ${line}: ${what}; fix the Tars config text (<tars><application><client> key=value …)`, {code: 'bad_profile', exitCode: 3})
   text.split(/\r?\n/).forEach((raw, i) => {
     const n = i + 1
@@ -37,13 +38,18 @@ export function parseTarsConfig(text: string, label: string): Map<string, Config
         if (stack.length === 0) throw bad(n, `</${name}> closes nothing`)
         if (stack.at(-1) !== name) throw bad(n, `</${name}> does not close <${stack.at(-1)}>`)
         stack.pop()
-      } else stack.push(line.slice(1, close))
+        opened.pop()
+      } else {
+        stack.push(line.slice(1, close))
+        opened.push(n)
+      }
       return
     }
     const {key, value} = splitParam(line, () => bad(n, `bad escape in '${line.slice(0, 60)}'`))
     out.set([...stack, key].join('/'), {value, line: n})
   })
-  if (stack.length > 0) throw bad(text.split(/\r?\n/).length, `<${stack.at(-1)}> is never closed`)
+  // Named at the line that opened it: the end of the text says nothing about where the close is missing.
+  if (stack.length > 0) throw bad(opened.at(-1)!, `<${stack.at(-1)}> is never closed`)
   return out
 }
 
