@@ -99,6 +99,8 @@ describe('tarsnet failover against a real database', () => {
     assert.match(table.stdout, /App\.Web\.Obj — cut y: 2 of 4 endpoints dead/)
     assert.match(table.stdout, /App\.Java\s+TarsJava 1\.7\.3\s+100\/s/)
     assert.match(table.stdout, /async-invoke-timeout 20000 ms \(template tars\.tarsjava\.default\)/)
+    // The verdict line counts what the tables show: pairs that lose endpoints and have callers.
+    assert.match(table.stdout, /^WARNING: 3 findings; 1 object\/cut pair with callers loses endpoints; worst caller loses \d+ calls/m)
   })
 
   it('bad input: one line each, exit 3, no stack trace', async () => {
@@ -177,6 +179,9 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     const json: Json = r.json()
     const callers = json.objects.flatMap((o: Json) => o.callers)
     assert.ok(callers.every((c: Json) => c.rateSource === 'tarsstat'))
+    // Objects the cuts hit that nobody called in the window are said, not silently dropped.
+    assert.ok(!json.objects.some((o: Json) => o.object === 'Plant.AlarmServer.AlarmObj'))
+    assert.match(json.notices.join('\n'), /no caller in tarsstat's record over the window for \d+ objects the cuts hit \(Plant\.AlarmServer\.AlarmObj, .*\): not modelled; --rate N models every client/)
     assert.deepEqual([...new Set(callers.map((c: Json) => c.language))].sort(), ['cpp', 'nodejs'])
     // Rates are averaged over the last hour unless --since says otherwise (the demo's record differs by window).
     const rates = (j: Json) => j.objects.map((o: Json) => o.callers.map((c: Json) => c.callsPerSecond))

@@ -74,8 +74,14 @@ export async function runFailoverCommand(store: Store, loaded: {rows: ClusterRow
     callersOf = (object) => byObject.get(object) ?? []
   }
   const result = runFailover({view, scenarios, objects: options.objects, callersOf, mode: options.mode, call: options.call})
-  // An object nobody calls (tarsstat) is not worth a table.
-  if (rateSource === 'tarsstat') result.objects = result.objects.filter((o) => o.callers.length > 0)
+  // An object nobody calls (tarsstat) is not worth a table, but an empty record must not read as "nothing lost".
+  if (rateSource === 'tarsstat') {
+    const uncalled = [...new Set(result.objects.filter((o) => o.endpoints.dead > 0 && o.callers.length === 0).map((o) => o.object))].sort(naturalCompare)
+    if (uncalled.length > 0) {
+      notices.push(`no caller in tarsstat's record over the window for ${uncalled.length} object${uncalled.length === 1 ? '' : 's'} the cuts hit (${uncalled.slice(0, 3).join(', ')}${uncalled.length > 3 ? ', …' : ''}): not modelled; --rate N models every client`)
+    }
+    result.objects = result.objects.filter((o) => o.callers.length > 0)
+  }
   return {...result, rateSource, notices}
 }
 
