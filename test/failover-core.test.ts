@@ -84,7 +84,7 @@ describe('template chain and merge', () => {
     const profile = '<tars>\n<application>\n<client>\nasync-invoke-timeout=5s\nrefresh-endpoint-interval=0\n</client>\n</application>\n</tars>'
     const s = clientSettings('cpp', '3.0.22', configLayers(server({profile}), templates()))
     assert.deepEqual([s.timeout.value, s.timeout.source], [5000, 'TarsCpp ≥3.0.22 default'])
-    assert.equal(s.refreshEndpointInterval.value, 60000)
+    assert.equal(s.refreshEndpointInterval.value, 5000)
     assert.match(s.notes.join('\n'), /async-invoke-timeout=5s \(profile of Plant\.S\) is not a positive number of ms/)
     assert.match(s.notes.join('\n'), /refresh-endpoint-interval=0 \(profile of Plant\.S\)/)
   })
@@ -93,6 +93,11 @@ describe('template chain and merge', () => {
     const none = clientSettings('cpp', '3.0.22', [])
     assert.equal(none.timeout.value, 5000)
     assert.equal(none.timeout.source, 'TarsCpp ≥3.0.22 default')
+    // TarsCpp's refresh default text "60*1000" reads as 60, raised to its 5000 ms floor; a template under it is raised too.
+    assert.deepEqual([none.refreshEndpointInterval.value, none.refreshEndpointInterval.source], [5000, 'TarsCpp ≥3.0.22 default'])
+    const fast = clientSettings('cpp', '3.0.22', configLayers(server({profile: '<tars>\n<application>\n<client>\nrefresh-endpoint-interval=1000\n</client>\n</application>\n</tars>'}), templates()))
+    assert.deepEqual([fast.refreshEndpointInterval.value, fast.refreshEndpointInterval.source], [5000, 'profile of Plant.S'])
+    assert.match(fast.notes.join('\n'), /refresh-endpoint-interval=1000 \(profile of Plant\.S\) is raised by TarsCpp to its minimum, 5000 ms/)
     assert.equal(cppEra('3.0.19').era.breaker.frequenceFailInvoke, 3)
     assert.equal(cppEra('3.0.15').era.breaker.checkTimeoutInterval, 60)
     assert.equal(cppEra('2.4.0').era.breaker.frequenceFailInvoke, 5)

@@ -217,10 +217,14 @@ export interface ClientSettings {
   breaker: Breaker & {reconnectInterval?: number}
 }
 
+/** TarsCpp raises a refresh-endpoint-interval under this to it (EndpointManager.cpp). */
+const CPP_MIN_REFRESH_MS = 5000
+
 /** Code defaults per language for the config keys (what the client reads when no config sets them). */
 const KEY_DEFAULTS: Record<Language, {sync: number; async: number; refresh: number; connect: number | null; from: string}> = {
-  // ServantProxyFactory.cpp: sync 3000, async 5000, connect 1500; refresh "60*1000" parses as 60 (an upstream slip), templates set it.
-  cpp: {sync: 3000, async: 5000, refresh: 60_000, connect: 1500, from: 'TarsCpp'},
+  // ServantProxyFactory.cpp: sync 3000, async 5000, connect 1500. EndpointManager.cpp: refresh's default text
+  // "60*1000" parses as 60 (an upstream slip) and anything under 5000 is raised to 5000: without a template, 5000.
+  cpp: {sync: 3000, async: 5000, refresh: CPP_MIN_REFRESH_MS, connect: 1500, from: 'TarsCpp'},
   // Only async-invoke-timeout is a per-call timeout in TarsGo; dial timeout 3000 ms fixed.
   go: {sync: 3000, async: 3000, refresh: 60_000, connect: GO_RULES.dialTimeoutMs, from: 'TarsGo v1.4.5'},
   java: {sync: 3000, async: 3000, refresh: 60_000, connect: JAVA_RULES.connectTimeoutMs, from: 'TarsJava 1.7'},
@@ -272,7 +276,11 @@ export function clientSettings(language: Language, versionText: string, layers: 
   const timeoutName = useSync ? 'sync-invoke-timeout' : 'async-invoke-timeout'
   const timeout = numberSetting(timeoutName, merged, useSync ? d.sync : d.async, defaultSource('default'), 'ms', notes)
   if (call === 'sync' && language === 'go') notes.push('TarsGo ignores sync-invoke-timeout: async-invoke-timeout is the call timeout')
-  const refresh = numberSetting('refresh-endpoint-interval', merged, d.refresh, defaultSource('default'), 'ms', notes)
+  let refresh = numberSetting('refresh-endpoint-interval', merged, d.refresh, defaultSource('default'), 'ms', notes)
+  if (language === 'cpp' && refresh.value < CPP_MIN_REFRESH_MS) {
+    notes.push(`refresh-endpoint-interval=${refresh.value} (${refresh.source}) is raised by TarsCpp to its minimum, ${CPP_MIN_REFRESH_MS} ms`)
+    refresh = {...refresh, value: CPP_MIN_REFRESH_MS}
+  }
   const connect: Setting = language === 'cpp' ? numberSetting('connect-timeout', merged, d.connect!, defaultSource('default'), 'ms', notes)
     : {name: 'connect-timeout', value: d.connect ?? 0, unit: 'ms', source: d.connect === null ? `${d.from}: none (the kernel's SYN retries)` : `${d.from} fixed (a config key is not applied)`}
   const settings: Setting[] = [timeout, refresh, connect]
