@@ -147,6 +147,9 @@ describe('the failover model', () => {
     const node = clientSettings('nodejs', '2.0.15', configLayers(server({serverType: 'tars_nodejs', templateName: 'tars.default'}), templates()))
     const n = modelCaller(node, 100, 4, 2, 'refused')
     assert.deepEqual([n.detectSeconds, n.failedCalls, n.steadyFailedPerMinute], [5.2, 258, 4])
+    // Back by its next reconnect try: refused, none hangs (blackholed, a hanging one can hold it a reconnectInterval).
+    assert.equal(n.recoverSeconds, 30)
+    assert.equal(modelCaller(node, 100, 4, 2).recoverSeconds, 60)
   })
 
   it('Java on its template: 20 s per call, then probes', () => {

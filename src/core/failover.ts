@@ -41,7 +41,7 @@ export function modelCaller(s: ClientSettings, rate: number, total: number, dead
   const perEndpoint = rate / total
   if (dead === total) {
     notes.push('no endpoint left: every call fails until the network returns')
-    return {detectSeconds: round1(T), failedCalls: Math.round(rate * T), steadyFailedPerMinute: Math.round(rate * 60), recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval)), dominant: s.timeout, notes}
+    return {detectSeconds: round1(T), failedCalls: Math.round(rate * T), steadyFailedPerMinute: Math.round(rate * 60), recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval, mode)), dominant: s.timeout, notes}
   }
   let detect: number
   let steady = 0
@@ -119,7 +119,7 @@ export function modelCaller(s: ClientSettings, rate: number, total: number, dead
       detectSeconds: round1(detectSeconds),
       failedCalls: Math.round(failed),
       steadyFailedPerMinute: Math.round(steadyPerMinute),
-      recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval)),
+      recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval, mode)),
       dominant,
       notes: [...s.notes, ...notes],
     }
@@ -130,10 +130,11 @@ export function modelCaller(s: ClientSettings, rate: number, total: number, dead
  * The longest wait after the network returns before the caller uses the endpoints again. C++: its next
  * TCP connect try (every tryTimeInterval) reconnects and the endpoint gets calls at once (measured: the
  * failover bench). Node [I]: a reconnect pending when the network returns may be closed before its SYN is
- * retransmitted, and the next try comes a reconnectInterval later. Go and Java: the next probe call.
+ * retransmitted, and the next try comes a reconnectInterval later; refused, no reconnect hangs, so the next
+ * try (every tryTimeInterval, AdapterProxy.checkActive) finds the network back. Go and Java: the next probe call.
  */
-function recoverOf(language: Language, tryTimeInterval: number): number {
-  return language === 'nodejs' ? NODE_BREAKER.reconnectInterval : tryTimeInterval
+function recoverOf(language: Language, tryTimeInterval: number, mode: CutMode): number {
+  return language === 'nodejs' && mode === 'blackhole' ? NODE_BREAKER.reconnectInterval : tryTimeInterval
 }
 
 // ---------------------------------------------------------------------------------------------------------
