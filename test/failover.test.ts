@@ -84,6 +84,7 @@ describe('tarsnet failover against a real database', () => {
     assert.deepEqual(codes, ['failover-keeps-failing App.Node', 'failover-slow-detect App.Java', 'failover-slow-refresh App.Cpp'])
     const slow = json.findings.find((f: Json) => f.code === 'failover-slow-detect')
     assert.equal(slow.where, 'template tars.tarsjava.default')
+    assert.deepEqual(slow.objects, ['App.Web.Obj'])
     assert.deepEqual([json.verdict, json.exitCode], ['warning', 1])
     assert.match(json.notices.join(' '), /no failover model for App\.Php \(tars_php\)/)
   })
@@ -205,6 +206,9 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     // An object a cut leaves with no endpoint is check's own object-single-network (or registry) finding: not counted twice.
     assert.ok(!codes.includes('failover-object-down'), codes.join(', '))
     assert.equal(c.json<Json>().counts.critical, plain.json<Json>().counts.critical)
+    // --object keeps the findings about the callers of that object (Plant.AlarmServer calls HistoryObj in the demo's record).
+    const scoped = (await runCli(['check', '--demo', '--failover', '--object', 'Plant.HistoryServer.HistoryObj', '--json'])).json<Json>()
+    assert.deepEqual(scoped.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.code), ['failover-keeps-failing'])
     const i = await runCli(['impact', '--demo', '--cut', 'y', '--json'])
     const control = i.json<Json>().objects.find((o: Json) => o.object === 'Plant.ControlServer.ControlObj')
     assert.ok(control.expectedFailedCalls > 0, JSON.stringify(control))

@@ -371,7 +371,7 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
   const onOneNetwork = new Set(all.filter((f) => f.code === 'object-single-network' || f.code === 'registry-few-networks').map((f) => f.object))
   for (const f of record?.failover ?? []) {
     if (f.code === 'failover-object-down' && onOneNetwork.has(f.object)) continue
-    add(f.code, f.message, f.object ? {object: f.object} : {}, {nodes: [], objects: f.object ? [f.object] : [], networks: f.cut ? [f.cut] : allNetworks})
+    add(f.code, f.message, f.object ? {object: f.object} : {}, {nodes: [], objects: f.objects ?? (f.object ? [f.object] : []), networks: f.cut ? [f.cut] : allNetworks})
   }
 
   const findings = inScope(all, scope).map(({scope: _s, ...f}) => f)
