@@ -206,6 +206,9 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     // An object a cut leaves with no endpoint is check's own object-single-network (or registry) finding: not counted twice.
     assert.ok(!codes.includes('failover-object-down'), codes.join(', '))
     assert.equal(c.json<Json>().counts.critical, plain.json<Json>().counts.critical)
+    // Rates over the last hour, as in `tarsnet failover`, while --traffic keeps its own default window.
+    const messages = (j: Json) => j.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.message)
+    assert.deepEqual(messages(c.json<Json>()), messages((await runCli(['check', '--demo', '--failover', '--since', '1h', '--json'])).json<Json>()))
     // --object keeps the findings about the callers of that object (Plant.AlarmServer calls HistoryObj in the demo's record).
     const scoped = (await runCli(['check', '--demo', '--failover', '--object', 'Plant.HistoryServer.HistoryObj', '--json'])).json<Json>()
     assert.deepEqual(scoped.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.code), ['failover-keeps-failing'])
