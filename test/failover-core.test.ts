@@ -45,7 +45,10 @@ describe('Tars config text', () => {
 
   it('names the line of an unparsable profile', () => {
     assert.throws(() => parseTarsConfig('<tars>\n  <application>\n  </tars>\n', 'profile of A.B'), exitCode3(/profile of A\.B line 3: <\/tars> does not close <application>/))
-    assert.throws(() => parseTarsConfig('<tars>\n<client>\nx=1\n</client>\n', 'p'), exitCode3(/<tars> is never closed/))
+    assert.throws(() => parseTarsConfig('<tars>\n<client>\nx=1\n</client>\n', 'p'), exitCode3(/^p line 1: <tars> is never closed/))
+    assert.throws(() => parseTarsConfig('<tars>\n<application>\n<client>\nx=1\n</application>\n</tars>\n', 'p'), exitCode3(/^p line 5: <\/application> does not close <client>/))
+    assert.throws(() => parseTarsConfig('<tars>\n  <application>\n  <client>\n  x=1\n  </client>\n</tars>\n', 'p'), exitCode3(/^p line 6: <\/tars> does not close <application>/))
+    assert.throws(() => parseTarsConfig('<tars>\n  <application>\n  <client>\n  x=1\n  </client>\n\n', 'p'), exitCode3(/^p line 2: <application> is never closed/))
     assert.throws(() => parseTarsConfig('<tars>\na\\q=1\n</tars>\n', 'p'), exitCode3(/line 2: bad escape/))
     assert.throws(() => parseTarsConfig('<tars\n', 'p'), exitCode3(/line 1: .* no closing '>'/))
   })
@@ -77,10 +80,24 @@ describe('template chain and merge', () => {
     assert.throws(() => configLayers(server({templateName: 'nope'}), t), exitCode3(/template 'nope' \(the template of Plant\.S/))
   })
 
+  it('a value that is not a positive number is modelled with the default, and a note names it and where it is set', () => {
+    const profile = '<tars>\n<application>\n<client>\nasync-invoke-timeout=5s\nrefresh-endpoint-interval=0\n</client>\n</application>\n</tars>'
+    const s = clientSettings('cpp', '3.0.22', configLayers(server({profile}), templates()))
+    assert.deepEqual([s.timeout.value, s.timeout.source], [5000, 'TarsCpp ≥3.0.22 default'])
+    assert.equal(s.refreshEndpointInterval.value, 5000)
+    assert.match(s.notes.join('\n'), /async-invoke-timeout=5s \(profile of Plant\.S\) is not a positive number of ms/)
+    assert.match(s.notes.join('\n'), /refresh-endpoint-interval=0 \(profile of Plant\.S\)/)
+  })
+
   it('code defaults by language and version, with their source', () => {
     const none = clientSettings('cpp', '3.0.22', [])
     assert.equal(none.timeout.value, 5000)
     assert.equal(none.timeout.source, 'TarsCpp ≥3.0.22 default')
+    // TarsCpp's refresh default text "60*1000" reads as 60, raised to its 5000 ms floor; a template under it is raised too.
+    assert.deepEqual([none.refreshEndpointInterval.value, none.refreshEndpointInterval.source], [5000, 'TarsCpp ≥3.0.22 default'])
+    const fast = clientSettings('cpp', '3.0.22', configLayers(server({profile: '<tars>\n<application>\n<client>\nrefresh-endpoint-interval=1000\n</client>\n</application>\n</tars>'}), templates()))
+    assert.deepEqual([fast.refreshEndpointInterval.value, fast.refreshEndpointInterval.source], [5000, 'profile of Plant.S'])
+    assert.match(fast.notes.join('\n'), /refresh-endpoint-interval=1000 \(profile of Plant\.S\) is raised by TarsCpp to its minimum, 5000 ms/)
     assert.equal(cppEra('3.0.19').era.breaker.frequenceFailInvoke, 3)
     assert.equal(cppEra('3.0.15').era.breaker.checkTimeoutInterval, 60)
     assert.equal(cppEra('2.4.0').era.breaker.frequenceFailInvoke, 5)
@@ -107,8 +124,32 @@ describe('the failover model', () => {
     assert.equal(modelCaller(old, 100, 4, 2).detectSeconds, 7)
   })
 
-  it('refused: C++ loses only the calls in flight', () => {
-    assert.equal(modelCaller(cpp, 100, 4, 2, 'refused').failedCalls, 2)
+  it('refused: C++ loses only the calls in flight; the connect rule that decides it is listed with its version\'s source', () => {
+    const m = modelCaller(cpp, 100, 4, 2, 'refused')
+    assert.equal(m.failedCalls, 2)
+    assert.deepEqual(m.dominant, {name: 'maxConnectExc', value: 1, unit: '', source: 'TarsCpp ≥3.0.22 default'})
+    assert.ok(cpp.settings.some((s) => s.name === 'maxConnectExc'))
+  })
+
+  it('Go on tars.default: 5 consecutive failures and 5 s without a success, checked each second; then a probe per dead endpoint every 30 s', () => {
+    const go = clientSettings('go', '1.4.5', configLayers(server({serverType: 'tars_go', templateName: 'tars.default'}), templates()))
+    const m = modelCaller(go, 100, 4, 2)
+    assert.deepEqual([m.detectSeconds, m.failedCalls, m.steadyFailedPerMinute, m.recoverSeconds], [6.2, 308, 4, 30])
+    const r = modelCaller(go, 100, 4, 2, 'refused')
+    assert.deepEqual([r.detectSeconds, r.failedCalls, r.steadyFailedPerMinute], [6, 300, 4])
+    assert.equal(r.dominant.name, 'check-status-interval')
+  })
+
+  it('refused: Java drops the endpoint at once; Node still waits its timeout, then one failed call per retry', () => {
+    const java = clientSettings('java', '1.7.3', configLayers(server({serverType: 'tars_java', templateName: 'tars.tarsjava.default'}), templates()))
+    const j = modelCaller(java, 100, 4, 2, 'refused')
+    assert.deepEqual([j.detectSeconds, j.failedCalls, j.steadyFailedPerMinute], [0, 2, 4])
+    const node = clientSettings('nodejs', '2.0.15', configLayers(server({serverType: 'tars_nodejs', templateName: 'tars.default'}), templates()))
+    const n = modelCaller(node, 100, 4, 2, 'refused')
+    assert.deepEqual([n.detectSeconds, n.failedCalls, n.steadyFailedPerMinute], [5.2, 258, 4])
+    // Back by its next reconnect try: refused, none hangs (blackholed, a hanging one can hold it a reconnectInterval).
+    assert.equal(n.recoverSeconds, 30)
+    assert.equal(modelCaller(node, 100, 4, 2).recoverSeconds, 60)
   })
 
   it('Java on its template: 20 s per call, then probes', () => {

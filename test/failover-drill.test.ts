@@ -14,7 +14,7 @@ import {after, describe, it} from 'node:test'
 
 import {startTarsJsServant, type RunningServant} from '../src/lab/tars-server.js'
 import {ROOT} from './helpers/cli.js'
-import {ALL_IPS, drillMissing, failedBetween, freePort, modelFor, OBJ, runDrill, scratchDir, startCppServants} from './helpers/failover-drill.js'
+import {ALL_IPS, drillMissing, failedBetween, firstAnswerFromX, freePort, modelFor, OBJ, runDrill, scratchDir, startCppServants} from './helpers/failover-drill.js'
 
 const RATE = 40
 const TIMEOUT_MS = 2000
@@ -85,11 +85,15 @@ describe('failover drill: network x answers with resets (--refused)', () => {
     const measured = failedBetween(lines, CUT_AT - 1, lines.length)
     process.stdout.write(`TarsCpp client, refused: measured ${measured} failed calls, model ${model.failedCalls}\n`)
     assert.equal(model.detectSeconds, 0)
+    // The resets did happen (else "a handful at most" below would hold with nothing cut): x answers nothing after the cut.
+    assert.equal(firstAnswerFromX(lines, CUT_AT + 1), null, `x still answered after the cut: ${JSON.stringify(lines.slice(CUT_AT, CUT_AT + 4))}`)
+    assert.ok(measured >= 1, 'no call failed: the cut did not reach the client')
     // A handful at most: a fraction of a second's calls, nowhere near a timeout's worth (RATE × share × 2 s = 40).
     assert.ok(measured <= model.failedCalls + 3, `measured ${measured}, the model ${model.failedCalls}`)
   })
 
   it('the Tars.js client waits its timeout even so, as the model says', async () => {
+    assert.deepEqual(drillMissing('node'), [])
     const dir = scratchDir()
     const port = await freePort()
     for (const ip of ALL_IPS) servants.push(await startTarsJsServant(OBJ, ip, port))

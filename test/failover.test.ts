@@ -59,6 +59,13 @@ describe('tarsnet failover against a real database', () => {
     assert.deepEqual(json.cuts, ['x'])
     assert.equal(json.objects.length, 1)
     const o = json.objects[0]
+    // The JSON contract, field by field.
+    assert.deepEqual(Object.keys(json).sort(), ['call', 'cuts', 'exitCode', 'findings', 'mode', 'notices', 'objects', 'rateSource', 'source', 'verdict'])
+    assert.deepEqual(Object.keys(o).sort(), ['callers', 'cut', 'endpoints', 'object'])
+    for (const c of o.callers) {
+      assert.deepEqual(Object.keys(c).sort(), ['caller', 'callsPerSecond', 'detectSeconds', 'dominant', 'failedCalls', 'language', 'notes', 'rateSource', 'recoverSeconds', 'settings', 'steadyFailedPerMinute', 'version'])
+      for (const s of c.settings) assert.deepEqual(Object.keys(s), ['name', 'value', 'unit', 'source'])
+    }
     assert.deepEqual([o.object, o.cut, o.endpoints], ['App.Web.Obj', 'x', {total: 4, dead: 2}])
     const by = Object.fromEntries(o.callers.map((c: Json) => [c.caller, c]))
     assert.deepEqual(Object.keys(by).sort(), ['App.Cpp', 'App.Java', 'App.Node', 'App.Old', 'App.Web'])
@@ -77,6 +84,7 @@ describe('tarsnet failover against a real database', () => {
     assert.deepEqual(codes, ['failover-keeps-failing App.Node', 'failover-slow-detect App.Java', 'failover-slow-refresh App.Cpp'])
     const slow = json.findings.find((f: Json) => f.code === 'failover-slow-detect')
     assert.equal(slow.where, 'template tars.tarsjava.default')
+    assert.deepEqual(slow.objects, ['App.Web.Obj'])
     assert.deepEqual([json.verdict, json.exitCode], ['warning', 1])
     assert.match(json.notices.join(' '), /no failover model for App\.Php \(tars_php\)/)
   })
@@ -92,6 +100,8 @@ describe('tarsnet failover against a real database', () => {
     assert.match(table.stdout, /App\.Web\.Obj — cut y: 2 of 4 endpoints dead/)
     assert.match(table.stdout, /App\.Java\s+TarsJava 1\.7\.3\s+100\/s/)
     assert.match(table.stdout, /async-invoke-timeout 20000 ms \(template tars\.tarsjava\.default\)/)
+    // The verdict line counts what the tables show: pairs that lose endpoints and have callers.
+    assert.match(table.stdout, /^WARNING: 3 findings; 1 object\/cut pair with callers loses endpoints; worst caller loses \d+ calls/m)
   })
 
   it('bad input: one line each, exit 3, no stack trace', async () => {
@@ -107,6 +117,39 @@ describe('tarsnet failover against a real database', () => {
       assert.match(r.stderr, re)
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
     }
+  })
+
+  it('a bad --stat-db or --stat-prefix is said as such, whole, in failover and in impact', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--stat-prefix', 'a;b'], /^error: --stat-prefix "a;b" is not a table name prefix: use letters, digits and "_"/],
+      [['--stat-db', 'tars_stat'], /^error: invalid database URL tars_stat:/],
+    ]
+    for (const [args, re] of cases) {
+      for (const r of [await failover(...args), await runCli(['impact', '--cut', 'x', ...args, '--db', db.url, '--networks', NETWORKS])]) {
+        assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`)
+        assert.match(r.stderr, re)
+        assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
+      }
+    }
+  })
+
+  it('impact says why it has no FAILED CALLS column when the record it was given cannot be read', async () => {
+    const r = await runCli(['impact', '--cut', 'x', '--stat-db', 'mysql://root@127.0.0.1:1/tars_stat', '--db', db.url, '--networks', NETWORKS])
+    assert.equal(r.code, 1, r.stderr)
+    assert.match(r.stderr, /^note: no FAILED CALLS column: tarsstat's record is not readable \(cannot read the stat database .*127\.0\.0\.1:1/m)
+    assert.doesNotMatch(r.stdout, /FAILED CALLS/)
+    // Not asked for (only the default tars_stat on the --db server, absent here): nothing said.
+    const quiet = await runCli(['impact', '--cut', 'x', '--db', db.url, '--networks', NETWORKS])
+    assert.doesNotMatch(quiet.stderr, /FAILED CALLS/)
+  })
+
+  it('check --failover with no readable tarsstat: every client at a nominal rate, and a notice saying so', async () => {
+    const r = await runCli(['check', '--failover', '--json', '--db', db.url, '--networks', NETWORKS])
+    const json: Json = r.json()
+    assert.match(json.notices.join('\n'), /--failover: no call rates: tarsstat's record is not readable .*: every client modelled at 10 calls\/s/)
+    const failover = json.findings.filter((f: Json) => f.code.startsWith('failover-'))
+    assert.deepEqual(failover.map((f: Json) => f.code).sort(), ['failover-keeps-failing', 'failover-slow-detect', 'failover-slow-refresh'])
+    assert.match(failover.find((f: Json) => f.code === 'failover-slow-detect').message, /^App\.Java \(TarsJava\) keeps calling a dead IP/)
   })
 
   it('a template loop, a missing parent, an unparsable profile (its line): exit 3', async () => {
@@ -138,7 +181,18 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     const callers = json.objects.flatMap((o: Json) => o.callers)
     assert.ok(callers.every((c: Json) => c.rateSource === 'tarsstat'))
     // The demo's record has the C++ Gateway, the Java History and the Node Alarm server calling.
+    // Objects the cuts hit that nobody called in the window are said, not silently dropped.
+    assert.ok(!json.objects.some((o: Json) => o.object === 'Plant.AlarmServer.AlarmObj'))
+    assert.match(json.notices.join('\n'), /no caller in tarsstat's record over the window for \d+ objects the cuts hit \(Plant\.AlarmServer\.AlarmObj, .*\): not modelled; --rate N models every client/)
     assert.deepEqual([...new Set(callers.map((c: Json) => c.language))].sort(), ['cpp', 'java', 'nodejs'])
+    // Rates are averaged over the last hour unless --since says otherwise (the demo's record differs by window).
+    const rates = (j: Json) => j.objects.map((o: Json) => o.callers.map((c: Json) => c.callsPerSecond))
+    const hour = (await runCli(['failover', '--demo', '--json', '--since', '1h'])).json<Json>()
+    const halfHour = (await runCli(['failover', '--demo', '--json', '--since', '30m'])).json<Json>()
+    assert.deepEqual(rates(json), rates(hour))
+    assert.notDeepEqual(rates(json), rates(halfHour))
+    const i = (args: string[]) => runCli(['impact', '--demo', '--cut', 'y', '--json', ...args]).then((r) => r.json<Json>().objects.map((o: Json) => o.expectedFailedCalls ?? null))
+    assert.deepEqual(await i([]), await i(['--since', '1h']))
     const all = (await runCli(['failover', '--demo', '--rate', '10', '--json'])).json<Json>()
     assert.deepEqual([...new Set(all.objects.flatMap((o: Json) => o.callers.map((c: Json) => c.language)))].sort(), ['cpp', 'java', 'nodejs'])
   })
@@ -150,6 +204,15 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     assert.ok(codes.includes('failover-keeps-failing'), codes.join(', '))
     const plain = await runCli(['check', '--demo', '--json'])
     assert.ok(!plain.json<Json>().findings.some((f: Json) => f.code.startsWith('failover-')))
+    // An object a cut leaves with no endpoint is check's own object-single-network (or registry) finding: not counted twice.
+    assert.ok(!codes.includes('failover-object-down'), codes.join(', '))
+    assert.equal(c.json<Json>().counts.critical, plain.json<Json>().counts.critical)
+    // Rates over the last hour, as in `tarsnet failover`, while --traffic keeps its own default window.
+    const messages = (j: Json) => j.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.message)
+    assert.deepEqual(messages(c.json<Json>()), messages((await runCli(['check', '--demo', '--failover', '--since', '1h', '--json'])).json<Json>()))
+    // --object keeps the findings about the callers of that object (Plant.AlarmServer calls HistoryObj in the demo's record).
+    const scoped = (await runCli(['check', '--demo', '--failover', '--object', 'Plant.HistoryServer.HistoryObj', '--json'])).json<Json>()
+    assert.deepEqual(scoped.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.code), ['failover-keeps-failing'])
     const i = await runCli(['impact', '--demo', '--cut', 'y', '--json'])
     const control = i.json<Json>().objects.find((o: Json) => o.object === 'Plant.ControlServer.ControlObj')
     assert.ok(control.expectedFailedCalls > 0, JSON.stringify(control))

@@ -4,7 +4,7 @@ import {CODES, SEVERITIES, explainCode, runCheck, type CheckResult, type Finding
 import {UserError} from '../core/errors.js'
 import type {FailoverFinding} from '../core/failover.js'
 import {assertKnownNetwork} from '../core/networks.js'
-import {runFailoverCommand} from '../failover/run.js'
+import {FAILOVER_SINCE, runFailoverCommand} from '../failover/run.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
 import {statFlags, statSourceOf, statWindowOf, type StatFlagValues} from '../lib/stat-flags.js'
@@ -22,7 +22,7 @@ const NOMINAL_RATE = 10
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Is the cluster really multi-network? Every broken promise of the design, by severity, with what to do.'
   static override description = `Reads the nodes, servers, adapters and registry rows once and resolves every object as the registry would (as \`tarsnet resolve\` does), then reports what breaks the multi-network design: nodes missing a network, servants bound to one IP, objects or the registry reachable on one network, duplicate IPs (critical); nodes on the fallback, IPs in no network, objects on one node, active servants on stale nodes, wildcards of the wrong IP family (warning); what could not be judged (info). Nothing is said about what is fine.
---failover adds what a cut of each network in turn would cost the callers (as \`tarsnet failover\` models it from their language, version, templates and profiles; rates from tarsstat's record, else every client at 10 calls/s): objects left with no endpoint (critical), callers slow to stop calling a dead IP, callers that keep failing while a network is down, endpoint refreshes minutes apart (warning).
+--failover adds what a cut of each network in turn would cost the callers (as \`tarsnet failover\` models it from their language, version, templates and profiles; rates from tarsstat's record over the last hour unless --since, else every client at 10 calls/s): callers slow to stop calling a dead IP, callers that keep failing while a network is down, endpoint refreshes minutes apart (warning).
 --traffic adds what the clients did, from tarsstat's record (as \`tarsnet traffic\` reads it, over --since, default 30m): callers still sending calls to a dead IP (clients-stuck) or failing on every network (clients-failing), critical; objects whose calls all went to one network of several (traffic-one-network), info.
 --node, --object and --network keep the findings about what is in scope (a cluster-wide finding such as the registry's only when the registry's node is in scope).
 Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 could not run. \`tarsnet check --explain CODE\` says why a finding matters and what to do.`
@@ -79,7 +79,7 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
 
   /** Failover findings: callers and rates from tarsstat when readable, else every client at a nominal rate. */
   private async failoverFindings(store: Store, loaded: Parameters<typeof runFailoverCommand>[1], flags: StatFlagValues & {demo?: boolean}): Promise<FailoverFinding[]> {
-    const options = {objects: [], cuts: [], call: 'async' as const, mode: 'blackhole' as const, statWindow: statWindowOf(flags),
+    const options = {objects: [], cuts: [], call: 'async' as const, mode: 'blackhole' as const, statWindow: statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE}),
       statSource: () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})}
     try {
       return (await runFailoverCommand(store, loaded, options)).findings

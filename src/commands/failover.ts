@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
-import {runFailoverCommand, type FailoverRunResult} from '../failover/run.js'
+import {FAILOVER_SINCE, runFailoverCommand, type FailoverRunResult} from '../failover/run.js'
 import {renderFailover} from '../failover/view.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
@@ -11,7 +11,7 @@ export default class Failover extends BaseCommand<typeof Failover> {
   static override summary = 'What a network cut costs each caller: calls lost until it fails over, then per minute, and the setting to change.'
   static override description = `For each object and each cut (--cut, or every network in turn), every caller's cost when the cut kills some of the object's endpoints (as \`tarsnet impact\` counts them): the calls it loses until it stops calling the dead endpoints, the calls it keeps losing per minute while the network is down, and how long it takes to use them again when it returns.
 The model follows each client library's own failure detection (TarsCpp by version — its defaults changed at 3.0.16 and 3.0.22 —, TarsGo, TarsJava, Tars.js) with each caller's effective settings: its template chain (t_profile_template), its server's profile (the child wins), then the code defaults; every setting is listed with its source in --json.
-Callers and rates: from tarsstat's record (--stat-db, the profile's stat.db, or tars_stat on the --db server) over --since; or, with --rate N, every client (language, version, settings) in the cluster at N calls/s. A cut is blackholed (SYNs and packets dropped) unless --refused (the network answers with resets).
+Callers and rates: from tarsstat's record (--stat-db, the profile's stat.db, or tars_stat on the --db server) over the last hour (--since); or, with --rate N, every client (language, version, settings) in the cluster at N calls/s. A cut is blackholed (SYNs and packets dropped) unless --refused (the network answers with resets).
 Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (a caller slow to detect, callers that keep failing, a slow endpoint refresh), 2 an object left with no endpoint, 3 bad input (an unknown network or object, a template loop or missing parent, an unparsable profile).`
 
   static override examples = [
@@ -32,6 +32,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
     call: Flags.string({summary: 'Which call timeout applies: async-invoke-timeout (async, default) or sync-invoke-timeout (sync).', options: ['sync', 'async'], default: 'async'}),
     refused: Flags.boolean({summary: 'The cut network answers with resets (refused) instead of dropping packets.'}),
     ...statFlags,
+    since: Flags.string({summary: `How far back the callers' rates are averaged from, on the stat database's clock: 90s, 30m, 2h, 1d (default ${FAILOVER_SINCE}).`, helpGroup: 'STAT'}),
   }
 
   protected override errorExitCode = 3
@@ -44,7 +45,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
     if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
       throw new UserError(`invalid --rate '${flags.rate}': give calls per second above 0, e.g. --rate 100`, {code: 'invalid_flag', exitCode: 3})
     }
-    const statWindow = statWindowOf(flags)
+    const statWindow = statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE})
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
     const loaded = await loadCluster(store, this.settings().networks.value)

@@ -4,13 +4,13 @@ import {Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
 import {cutsFromMesh, cutsFromProbe, leftOnText, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
-import {expectedFailedCalls} from '../failover/run.js'
+import {expectedFailedCalls, FAILOVER_SINCE} from '../failover/run.js'
 import {BaseCommand} from '../lib/base-command.js'
 import {loadCluster} from '../lib/cluster-loader.js'
 import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
 import {renderTable} from '../lib/table.js'
 
-type Expected = Awaited<ReturnType<typeof expectedFailedCalls>>
+type Expected = Awaited<ReturnType<typeof expectedFailedCalls>>['expected']
 export type ImpactCommandResult = Omit<ImpactResult, 'objects'> & {objects: Array<ImpactResult['objects'][number] & {expectedFailedCalls?: number; expectedFailedPerMinute?: number}>; notices: string[]}
 
 /** Cuts named in the text view before "… and N more". */
@@ -20,7 +20,7 @@ export default class Impact extends BaseCommand<typeof Impact> {
   static override summary = 'What dies if x does: objects down or degraded, the registry, raft quorum, under a network, NIC or node cut.'
   static override description = `A what-if over the registry's expanded endpoints (as \`tarsnet resolve\` computes them, for every object at once). --cut SPEC (repeatable): a network (x: every IP on x is gone), a node's interface (n3:y), or a node (n3: the node is down). --from-probe FILE / --from-mesh FILE take the cuts from a saved \`tarsnet probe --json\` / \`tarsnet mesh --json\` result: every link found down is cut: what is broken for clients right now. From a mesh, an IP no node reached is cut for every client; a link down between one pair while others reach that IP cuts that pair only (it counts for --raft).
 Each object is ok, degraded (some active endpoints lost) or down (none left); the table shows the affected ones, --json lists them all. The registry (tars.tarsregistry.QueryObj) is judged the same way. --raft OBJECT treats the object's nodes as a raft group: which pairs can still talk (a network with both ends up), and whether a majority can all talk.
-When tarsstat's record is readable (--stat-db, the profile's stat.db, or tars_stat on the --db server), FAILED CALLS (JSON: expectedFailedCalls, expectedFailedPerMinute) is what the object's callers would lose before they fail over, then per minute, as \`tarsnet failover\` models it.
+When tarsstat's record is readable (--stat-db, the profile's stat.db, or tars_stat on the --db server), FAILED CALLS (JSON: expectedFailedCalls, expectedFailedPerMinute) is what the object's callers, at their rates over the last hour (--since), would lose before they fail over, then per minute, as \`tarsnet failover\` models it.
 Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 something degraded, 2 something down (an object, the registry, or a raft group that loses quorum under the cut), 3 bad input.`
 
   static override examples = [
@@ -36,6 +36,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     raft: Flags.string({summary: 'Judge this object\'s nodes as a raft group: pairs that can talk, and quorum (repeatable).', multiple: true}),
     object: Flags.string({summary: 'Only objects matching this glob (repeatable).', multiple: true}),
     ...statFlags,
+    since: Flags.string({summary: `How far back the callers' rates are averaged from (FAILED CALLS), on the stat database's clock: 90s, 30m, 2h, 1d (default ${FAILOVER_SINCE}).`, helpGroup: 'STAT'}),
   }
 
   protected override errorExitCode = 3
@@ -62,7 +63,11 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     }
     const result = runImpact(view, cuts, {objects: flags.object, raft: flags.raft})
     // What the callers would lose (as `tarsnet failover` models it), when tarsstat's record says who calls what.
-    const expected = await expectedFailedCalls(store, loaded, cuts, () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)}), statWindowOf(flags))
+    const costs = await expectedFailedCalls(store, loaded, cuts, () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)}), statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE}))
+    const {expected} = costs
+    // Silence only when nobody asked for the record (the default tars_stat on the --db server may well not exist).
+    const asked = flags['stat-db'] !== undefined || Boolean(process.env.TARSNET_STAT_DB) || Boolean(this.settings().profile.stat?.db)
+    if (costs.why !== undefined && (asked || costs.settings)) this.notice(`no FAILED CALLS column: ${costs.why}`)
     if (!this.jsonEnabled()) this.render(result, expected)
     process.exitCode = result.exitCode
     const objects = result.objects.map((o) => {

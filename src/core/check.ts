@@ -157,7 +157,7 @@ export const CODES: Record<string, CodeInfo> = {
   'failover-object-down': {
     severity: 'critical', title: 'an object has no endpoint left when one network is cut (failover)',
     todo: 'give the object\'s servers an endpoint on another network (`tarsnet resolve OBJECT` shows where it lives)',
-    explain: 'With `check --failover`, each network is cut in turn (as `tarsnet impact --cut NETWORK`): this object loses every endpoint under one of the cuts, so no client setting can save its callers. `tarsnet failover OBJECT` shows what each caller loses.',
+    explain: '`tarsnet failover` cuts each network in turn (as `tarsnet impact --cut NETWORK`): this object loses every endpoint under one of the cuts, so no client setting can save its callers. `check --failover` says it only where check has not already (object-single-network, registry-few-networks). `tarsnet failover OBJECT` shows what each caller loses.',
   },
   'failover-slow-detect': {
     severity: 'warning', title: 'a caller keeps calling a dead IP for more than 10 s (failover)',
@@ -367,8 +367,11 @@ export function runCheck(view: ClusterView, nowMs: number, scope: CheckScope = {
   }
 
   // What a cut of each network would cost the callers (check --failover): core/failover.ts.
+  // An object a network cut leaves with no endpoint is already critical here (on one network): said once.
+  const onOneNetwork = new Set(all.filter((f) => f.code === 'object-single-network' || f.code === 'registry-few-networks').map((f) => f.object))
   for (const f of record?.failover ?? []) {
-    add(f.code, f.message, f.object ? {object: f.object} : {}, {nodes: [], objects: f.object ? [f.object] : [], networks: f.cut ? [f.cut] : allNetworks})
+    if (f.code === 'failover-object-down' && onOneNetwork.has(f.object)) continue
+    add(f.code, f.message, f.object ? {object: f.object} : {}, {nodes: [], objects: f.objects ?? (f.object ? [f.object] : []), networks: f.cut ? [f.cut] : allNetworks})
   }
 
   const findings = inScope(all, scope).map(({scope: _s, ...f}) => f)

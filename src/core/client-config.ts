@@ -24,6 +24,7 @@ export interface ConfigValue {
 export function parseTarsConfig(text: string, label: string): Map<string, ConfigValue> {
   const out = new Map<string, ConfigValue>()
   const stack: string[] = []
+  const opened: number[] = []
   const bad = (line: number, what: string) => new UserError(`${label} line ${line}: ${what}; fix the Tars config text (<tars><application><client> key=value …)`, {code: 'bad_profile', exitCode: 3})
   text.split(/\r?\n/).forEach((raw, i) => {
     const n = i + 1
@@ -37,13 +38,18 @@ export function parseTarsConfig(text: string, label: string): Map<string, Config
         if (stack.length === 0) throw bad(n, `</${name}> closes nothing`)
         if (stack.at(-1) !== name) throw bad(n, `</${name}> does not close <${stack.at(-1)}>`)
         stack.pop()
-      } else stack.push(line.slice(1, close))
+        opened.pop()
+      } else {
+        stack.push(line.slice(1, close))
+        opened.push(n)
+      }
       return
     }
     const {key, value} = splitParam(line, () => bad(n, `bad escape in '${line.slice(0, 60)}'`))
     out.set([...stack, key].join('/'), {value, line: n})
   })
-  if (stack.length > 0) throw bad(text.split(/\r?\n/).length, `<${stack.at(-1)}> is never closed`)
+  // Named at the line that opened it: the end of the text says nothing about where the close is missing.
+  if (stack.length > 0) throw bad(opened.at(-1)!, `<${stack.at(-1)}> is never closed`)
   return out
 }
 
@@ -211,10 +217,14 @@ export interface ClientSettings {
   breaker: Breaker & {reconnectInterval?: number}
 }
 
+/** TarsCpp raises a refresh-endpoint-interval under this to it (EndpointManager.cpp). */
+const CPP_MIN_REFRESH_MS = 5000
+
 /** Code defaults per language for the config keys (what the client reads when no config sets them). */
 const KEY_DEFAULTS: Record<Language, {sync: number; async: number; refresh: number; connect: number | null; from: string}> = {
-  // ServantProxyFactory.cpp: sync 3000, async 5000, connect 1500; refresh "60*1000" parses as 60 (an upstream slip), templates set it.
-  cpp: {sync: 3000, async: 5000, refresh: 60_000, connect: 1500, from: 'TarsCpp'},
+  // ServantProxyFactory.cpp: sync 3000, async 5000, connect 1500. EndpointManager.cpp: refresh's default text
+  // "60*1000" parses as 60 (an upstream slip) and anything under 5000 is raised to 5000: without a template, 5000.
+  cpp: {sync: 3000, async: 5000, refresh: CPP_MIN_REFRESH_MS, connect: 1500, from: 'TarsCpp'},
   // Only async-invoke-timeout is a per-call timeout in TarsGo; dial timeout 3000 ms fixed.
   go: {sync: 3000, async: 3000, refresh: 60_000, connect: GO_RULES.dialTimeoutMs, from: 'TarsGo v1.4.5'},
   java: {sync: 3000, async: 3000, refresh: 60_000, connect: JAVA_RULES.connectTimeoutMs, from: 'TarsJava 1.7'},
@@ -222,10 +232,12 @@ const KEY_DEFAULTS: Record<Language, {sync: number; async: number; refresh: numb
   nodejs: {sync: 30_000, async: 30_000, refresh: 60_000, connect: null, from: '@tars/rpc 2.0.15'},
 }
 
-function numberSetting(name: string, merged: Map<string, {value: string; source: string}>, dflt: number, dfltSource: string, unit: Setting['unit']): Setting {
+function numberSetting(name: string, merged: Map<string, {value: string; source: string}>, dflt: number, dfltSource: string, unit: Setting['unit'], notes: string[]): Setting {
   const got = merged.get(name)
   const n = got ? Number(got.value) : NaN
-  if (got && Number.isFinite(n) && got.value.trim() !== '') return {name, value: n, unit, source: got.source}
+  if (got && Number.isFinite(n) && n > 0 && got.value.trim() !== '') return {name, value: n, unit, source: got.source}
+  // Said, not silently replaced: the operator meant something by it.
+  if (got) notes.push(`${name}=${got.value} (${got.source}) is not a positive number of ms: modelled with the default ${dflt}; fix it there`)
   return {name, value: dflt, unit, source: dfltSource}
 }
 
@@ -262,10 +274,14 @@ export function clientSettings(language: Language, versionText: string, layers: 
   const defaultSource = (what: string) => language === 'cpp' ? `${breakerSource.replace(/ default$/, '')} default` : `${d.from} ${what}`
   const useSync = call === 'sync' && language !== 'go'
   const timeoutName = useSync ? 'sync-invoke-timeout' : 'async-invoke-timeout'
-  const timeout = numberSetting(timeoutName, merged, useSync ? d.sync : d.async, defaultSource('default'), 'ms')
+  const timeout = numberSetting(timeoutName, merged, useSync ? d.sync : d.async, defaultSource('default'), 'ms', notes)
   if (call === 'sync' && language === 'go') notes.push('TarsGo ignores sync-invoke-timeout: async-invoke-timeout is the call timeout')
-  const refresh = numberSetting('refresh-endpoint-interval', merged, d.refresh, defaultSource('default'), 'ms')
-  const connect: Setting = language === 'cpp' ? numberSetting('connect-timeout', merged, d.connect!, defaultSource('default'), 'ms')
+  let refresh = numberSetting('refresh-endpoint-interval', merged, d.refresh, defaultSource('default'), 'ms', notes)
+  if (language === 'cpp' && refresh.value < CPP_MIN_REFRESH_MS) {
+    notes.push(`refresh-endpoint-interval=${refresh.value} (${refresh.source}) is raised by TarsCpp to its minimum, ${CPP_MIN_REFRESH_MS} ms`)
+    refresh = {...refresh, value: CPP_MIN_REFRESH_MS}
+  }
+  const connect: Setting = language === 'cpp' ? numberSetting('connect-timeout', merged, d.connect!, defaultSource('default'), 'ms', notes)
     : {name: 'connect-timeout', value: d.connect ?? 0, unit: 'ms', source: d.connect === null ? `${d.from}: none (the kernel's SYN retries)` : `${d.from} fixed (a config key is not applied)`}
   const settings: Setting[] = [timeout, refresh, connect]
   if (language === 'cpp' || language === 'nodejs') {
@@ -276,6 +292,7 @@ export function clientSettings(language: Language, versionText: string, layers: 
       {name: 'minTimeoutInvoke', value: breaker.minTimeoutInvoke, unit: '', source: breakerSource},
       {name: 'radio', value: breaker.radio, unit: 'ratio', source: breakerSource},
       {name: 'tryTimeInterval', value: breaker.tryTimeInterval, unit: 's', source: breakerSource},
+      {name: 'maxConnectExc', value: breaker.maxConnectExc, unit: '', source: breakerSource},
     )
     if (language === 'nodejs') settings.push({name: 'reconnectInterval', value: NODE_BREAKER.reconnectInterval, unit: 's', source: breakerSource})
   } else if (language === 'go') {

@@ -41,7 +41,7 @@ export function modelCaller(s: ClientSettings, rate: number, total: number, dead
   const perEndpoint = rate / total
   if (dead === total) {
     notes.push('no endpoint left: every call fails until the network returns')
-    return {detectSeconds: round1(T), failedCalls: Math.round(rate * T), steadyFailedPerMinute: Math.round(rate * 60), recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval)), dominant: s.timeout, notes}
+    return {detectSeconds: round1(T), failedCalls: Math.round(rate * T), steadyFailedPerMinute: Math.round(rate * 60), recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval, mode)), dominant: s.timeout, notes}
   }
   let detect: number
   let steady = 0
@@ -119,7 +119,7 @@ export function modelCaller(s: ClientSettings, rate: number, total: number, dead
       detectSeconds: round1(detectSeconds),
       failedCalls: Math.round(failed),
       steadyFailedPerMinute: Math.round(steadyPerMinute),
-      recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval)),
+      recoverSeconds: round1(recoverOf(s.language, b.tryTimeInterval, mode)),
       dominant,
       notes: [...s.notes, ...notes],
     }
@@ -130,10 +130,11 @@ export function modelCaller(s: ClientSettings, rate: number, total: number, dead
  * The longest wait after the network returns before the caller uses the endpoints again. C++: its next
  * TCP connect try (every tryTimeInterval) reconnects and the endpoint gets calls at once (measured: the
  * failover bench). Node [I]: a reconnect pending when the network returns may be closed before its SYN is
- * retransmitted, and the next try comes a reconnectInterval later. Go and Java: the next probe call.
+ * retransmitted, and the next try comes a reconnectInterval later; refused, no reconnect hangs, so the next
+ * try (every tryTimeInterval, AdapterProxy.checkActive) finds the network back. Go and Java: the next probe call.
  */
-function recoverOf(language: Language, tryTimeInterval: number): number {
-  return language === 'nodejs' ? NODE_BREAKER.reconnectInterval : tryTimeInterval
+function recoverOf(language: Language, tryTimeInterval: number, mode: CutMode): number {
+  return language === 'nodejs' && mode === 'blackhole' ? NODE_BREAKER.reconnectInterval : tryTimeInterval
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -175,6 +176,8 @@ export interface FailoverFinding {
   message: string
   caller?: string
   object?: string
+  /** A caller's finding: the objects it calls that the cuts hit (for `check --object`). */
+  objects?: string[]
   cut?: string
   /** The setting to change and where it is set (or where to set it). */
   setting?: string
@@ -212,12 +215,15 @@ export interface FailoverInput {
 export function runFailover(input: FailoverInput): FailoverResult {
   const objects: FailoverObject[] = []
   const findings: FailoverFinding[] = []
-  const seen = new Set<string>()
-  const once = (key: string, f: FailoverFinding) => {
-    if (!seen.has(key)) {
-      seen.add(key)
-      findings.push(f)
+  const seen = new Map<string, FailoverFinding>()
+  // One finding per key; a caller's finding gathers every object it was found calling.
+  const once = (key: string, f: FailoverFinding, object?: string) => {
+    let had = seen.get(key)
+    if (!had) {
+      seen.set(key, (had = object ? {...f, objects: []} : f))
+      findings.push(had)
     }
+    if (object && !had.objects!.includes(object)) had.objects!.push(object)
   }
   for (const scenario of input.scenarios) {
     const impact = runImpact(input.view, scenario.cuts, {objects: input.objects})
@@ -244,22 +250,23 @@ export function runFailover(input: FailoverInput): FailoverResult {
         if (c.detectSeconds > SLOW_DETECT_SECONDS && dead < total) {
           const where = whereToSet(timeout, c.caller)
           once(`detect\u0000${c.caller}`, {code: 'failover-slow-detect', severity: 'warning', caller: c.caller, setting: c.dominant.name, where,
-            message: `${c.caller} (${LANGUAGE_LABEL[c.language]}) keeps calling a dead IP for ${c.detectSeconds} s (${c.dominant.name} ${c.dominant.value}${c.dominant.unit === 'ratio' ? '' : ` ${c.dominant.unit}`.trimEnd()}, from ${c.dominant.source}); ${c.dominant === timeout || c.dominant.name === timeout.name ? `lower ${timeout.name} in ${where}` : 'this rule is a code default: it changes only through the client API'}`})
+            message: `${c.caller} (${LANGUAGE_LABEL[c.language]}) keeps calling a dead IP for ${c.detectSeconds} s (${c.dominant.name} ${c.dominant.value}${c.dominant.unit === 'ratio' ? '' : ` ${c.dominant.unit}`.trimEnd()}, from ${c.dominant.source}); ${c.dominant === timeout || c.dominant.name === timeout.name ? `lower ${timeout.name} in ${where}` : 'this rule is a code default: it changes only through the client API'}`}, o.object)
         }
         const perMinute = c.callsPerSecond * 60
         if (c.steadyFailedPerMinute > 0 && c.steadyFailedPerMinute >= 0.01 * perMinute && dead < total) {
           once(`steady\u0000${c.caller}`, {code: 'failover-keeps-failing', severity: 'warning', caller: c.caller, setting: c.language === 'nodejs' ? 'tryTimeInterval' : 'probe interval',
-            message: `${c.caller} (${LANGUAGE_LABEL[c.language]}) keeps losing about ${c.steadyFailedPerMinute} calls a minute for as long as ${scenario.name} is down (${c.language === 'nodejs' ? 'its dead endpoints come back into the rotation while their reconnect hangs' : 'probe calls to the dead endpoints'}); these values are code defaults: take the dead endpoints out of the registry (tarsnet nodes, or mark the servers inactive) during a long outage`})
+            message: `${c.caller} (${LANGUAGE_LABEL[c.language]}) keeps losing about ${c.steadyFailedPerMinute} calls a minute for as long as ${scenario.name} is down (${c.language === 'nodejs' ? 'its dead endpoints come back into the rotation while their reconnect hangs' : 'probe calls to the dead endpoints'}); these values are code defaults: take the dead endpoints out of the registry (tarsnet nodes, or mark the servers inactive) during a long outage`}, o.object)
         }
         const refresh = c.settings.find((s) => s.name === 'refresh-endpoint-interval')!
         if (refresh.value >= SLOW_REFRESH_MS) {
           const where = whereToSet(refresh, c.caller)
           once(`refresh\u0000${c.caller}`, {code: 'failover-slow-refresh', severity: 'warning', caller: c.caller, setting: refresh.name, where,
-            message: `${c.caller} asks the registry for endpoints every ${Math.round(refresh.value / 1000)} s (refresh-endpoint-interval, from ${refresh.source}): a server marked inactive reaches it minutes late; set refresh-endpoint-interval=60000 in ${where}`})
+            message: `${c.caller} asks the registry for endpoints every ${Math.round(refresh.value / 1000)} s (refresh-endpoint-interval, from ${refresh.source}): a server marked inactive reaches it minutes late; set refresh-endpoint-interval=60000 in ${where}`}, o.object)
         }
       }
     }
   }
+  for (const f of findings) f.objects?.sort(naturalCompare)
   const verdict: FailoverVerdict = findings.some((f) => f.severity === 'critical') ? 'critical' : findings.length > 0 ? 'warning' : 'ok'
   return {mode: input.mode, call: input.call, cuts: input.scenarios.map((s) => s.name), objects, findings, verdict, exitCode: verdict === 'critical' ? 2 : verdict === 'warning' ? 1 : 0}
 }

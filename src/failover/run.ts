@@ -29,6 +29,9 @@ export interface FailoverOptions {
   statWindow?: {sinceSeconds: number; untilSeconds: number}
 }
 
+/** Callers' rates are averaged over the last hour unless --since says otherwise (traffic's default is shorter). */
+export const FAILOVER_SINCE = '1h'
+
 export type FailoverRunResult = FailoverResult & {rateSource: 'tarsstat' | '--rate'; notices: string[]}
 
 /** Scenarios: each --cut on its own, or each network in turn. */
@@ -71,16 +74,27 @@ export async function runFailoverCommand(store: Store, loaded: {rows: ClusterRow
     callersOf = (object) => byObject.get(object) ?? []
   }
   const result = runFailover({view, scenarios, objects: options.objects, callersOf, mode: options.mode, call: options.call})
-  // An object nobody calls (tarsstat) is not worth a table.
-  if (rateSource === 'tarsstat') result.objects = result.objects.filter((o) => o.callers.length > 0)
+  // An object nobody calls (tarsstat) is not worth a table, but an empty record must not read as "nothing lost".
+  if (rateSource === 'tarsstat') {
+    const uncalled = [...new Set(result.objects.filter((o) => o.endpoints.dead > 0 && o.callers.length === 0).map((o) => o.object))].sort(naturalCompare)
+    if (uncalled.length > 0) {
+      notices.push(`no caller in tarsstat's record over the window for ${uncalled.length} object${uncalled.length === 1 ? '' : 's'} the cuts hit (${uncalled.slice(0, 3).join(', ')}${uncalled.length > 3 ? ', …' : ''}): not modelled; --rate N models every client`)
+    }
+    result.objects = result.objects.filter((o) => o.callers.length > 0)
+  }
   return {...result, rateSource, notices}
 }
 
+/** Each object's expected cost under a cut, for `impact`. */
+export type ExpectedCalls = Map<string, {failedCalls: number; steadyFailedPerMinute: number; callers: number}>
+
 /**
  * For `impact`: each object's expected failed calls under these cuts (all callers, blackholed), from
- * tarsstat's callers and rates; null when the record cannot be read (impact then says nothing of calls).
+ * tarsstat's callers and rates. `expected` is null when there is nothing to say: no stat database at all
+ * (`why` unset), or a record that cannot be read or client settings that do not parse (`why` says which;
+ * impact notes it where the operator asked for the record). A bad --stat-db or --stat-prefix throws.
  */
-export async function expectedFailedCalls(store: Store, loaded: {rows: ClusterRows; view: ClusterView; networks: Networks}, cuts: Cut[], statSource: () => StatSource, statWindow: {sinceSeconds: number; untilSeconds: number}): Promise<Map<string, {failedCalls: number; steadyFailedPerMinute: number; callers: number}> | null> {
+export async function expectedFailedCalls(store: Store, loaded: {rows: ClusterRows; view: ClusterView; networks: Networks}, cuts: Cut[], statSource: () => StatSource, statWindow: {sinceSeconds: number; untilSeconds: number}): Promise<{expected: ExpectedCalls | null; why?: string; settings?: boolean}> {
   let byObject: Map<string, Caller[]>
   try {
     const loadClients = async () => {
@@ -88,26 +102,40 @@ export async function expectedFailedCalls(store: Store, loaded: {rows: ClusterRo
       return serverClients(profiles.servers, profiles.templates, 'async').clients
     }
     byObject = await ratesFromStat(loaded, {objects: [], cuts: [], call: 'async', mode: 'blackhole', statSource, statWindow}, loadClients, [])
-  } catch {
-    // Optional for impact: no record, or settings that do not parse (`tarsnet failover` names the problem).
-    return null
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error
+    if (error.code === 'no_rates') return {expected: null, why: error.cause instanceof UserError && error.cause.code === 'no_stat_db' ? undefined : error.message.replace(/^no call rates: /, '').replace(/; give --rate.*$/, '')}
+    if (SETTINGS_ERRORS.has(error.code)) return {expected: null, why: error.message, settings: true}
+    throw error
   }
   const result = runFailover({view: loaded.view, scenarios: [{name: 'cut', cuts}], objects: [], callersOf: (o) => byObject.get(o) ?? [], mode: 'blackhole', call: 'async'})
-  const out = new Map<string, {failedCalls: number; steadyFailedPerMinute: number; callers: number}>()
+  const out: ExpectedCalls = new Map()
   for (const o of result.objects) {
     if (o.callers.length === 0) continue
     out.set(o.object, {failedCalls: o.callers.reduce((n, c) => n + c.failedCalls, 0), steadyFailedPerMinute: o.callers.reduce((n, c) => n + c.steadyFailedPerMinute, 0), callers: o.callers.length})
   }
-  return out
+  return {expected: out}
 }
+
+/** The errors of a caller's client settings (core/client-config.ts): a template chain or a profile. */
+const SETTINGS_ERRORS = new Set(['template_loop', 'template_missing', 'bad_profile'])
 
 /** Each object's callers and their rates from tarsstat; a record that cannot be read asks for --rate (exit 3). */
 async function ratesFromStat(loaded: {rows: ClusterRows; networks: Networks}, options: FailoverOptions, loadClients: () => Promise<Map<string, ServerClient>>, notices: string[]): Promise<Map<string, Caller[]>> {
   const {openStatDb, readCallerRates} = await import('../stat/callers.js')
+  const noRates = (why: string, cause: unknown) => new UserError(`no call rates: tarsstat's record is not readable (${why}); give --rate N (calls/s for every client language), or --stat-db`, {code: 'no_rates', exitCode: 3, cause})
+  // A bad --stat-db or --stat-prefix is said as such; only a record that is missing or unreadable asks for --rate.
+  let source: StatSource
+  try {
+    if (!options.statSource) throw new UserError('no stat database configured', {code: 'no_stat_db', exitCode: 3})
+    source = options.statSource()
+  } catch (error) {
+    if (error instanceof UserError && error.code === 'no_stat_db') throw noRates(error.message.replace(/: give --stat-db.*$/, ''), error)
+    throw error
+  }
   let rates
   try {
-    if (!options.statSource) throw new UserError('no stat database configured', {exitCode: 3})
-    const stat = await openStatDb(options.statSource())
+    const stat = await openStatDb(source)
     try {
       const read = await readCallerRates({stat, window: options.statWindow ?? {sinceSeconds: 3600, untilSeconds: 0}, cluster: loaded.rows, networks: loaded.networks})
       rates = read.rates
@@ -116,7 +144,8 @@ async function ratesFromStat(loaded: {rows: ClusterRows; networks: Networks}, op
       await stat.close()
     }
   } catch (error) {
-    throw new UserError(`no call rates: tarsstat's record is not readable (${(error as Error).message.replace(/;.*$/, '')}); give --rate N (calls/s for every client language), or --stat-db`, {code: 'no_rates', exitCode: 3})
+    // The reader's own hint (after its last ';') gives way to ours.
+    throw noRates((error as Error).message.replace(/;[^;]*$/, ''), error)
   }
   // Settings are read only once there are callers to read them for.
   const clients = await loadClients()

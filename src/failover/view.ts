@@ -32,7 +32,7 @@ export function renderFailover(result: FailoverRunResult, paint: Paint): string[
   }
   const verdict = result.verdict === 'ok' ? paint('green', 'OK') : result.verdict === 'warning' ? paint('yellow', 'WARNING') : paint('red', 'CRITICAL')
   const worst = touched.flatMap((o) => o.callers).reduce((m, c) => Math.max(m, c.failedCalls), 0)
-  out.push(`${verdict}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}; ${touched.length} object/cut pair${touched.length === 1 ? '' : 's'} lose endpoints; worst caller loses ${worst} call${worst === 1 ? '' : 's'} before it fails over`)
+  out.push(`${verdict}: ${result.findings.length} finding${result.findings.length === 1 ? '' : 's'}; ${touched.length} object/cut pair${touched.length === 1 ? '' : 's'} with callers lose${touched.length === 1 ? 's' : ''} endpoints; worst caller loses ${worst} call${worst === 1 ? '' : 's'} before it fails over`)
   return out
 }
 
