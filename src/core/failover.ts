@@ -148,19 +148,13 @@ export interface Caller {
   client: ClientSettings
 }
 
-export interface CallerResult {
+export interface CallerResult extends CallerCost {
   caller: string
   language: Language
   version: string
   callsPerSecond: number
   rateSource: Caller['rateSource']
   settings: Setting[]
-  detectSeconds: number
-  failedCalls: number
-  steadyFailedPerMinute: number
-  recoverSeconds: number
-  dominant: Setting
-  notes: string[]
 }
 
 export interface FailoverObject {
