@@ -107,9 +107,12 @@ if [ "$A" = 1 ]; then
     while :; do
       now=\${EPOCHREALTIME//[.,]/}
       nx=$((now + 60000000))
+      # Lines still unread may say a probe ended: read them all before stopping any (its pid could be reused).
+      if read -t 0 -u 9; then bz=1; else bz=; fi
       for n in $nets; do
         dl=$((L + rto[n]))
-        if [ "$dl" -le "$now" ]; then
+        if [ "$dl" -le "$now" ] && [ -n "$bz" ]; then nx=$now
+        elif [ "$dl" -le "$now" ]; then
           if [ -z "\${w[n]}" ]; then w[n]=\${rto[n]}; fi
           kept=" "; z=
           for k in \${pend[n]}; do
