@@ -155,6 +155,7 @@ describe('gray failures on a lab of real hosts', () => {
     assert.equal(error('n1', 'n2', 'y'), `no answer within ${learned} ms (adaptive)`)
     assert.equal(error('n4', 'n1', 'y'), 'no answer within 1000 ms (adaptive)')
     assert.equal(error('n5', 'n3', 'y'), 'no answer within 1000 ms (nc: fixed)')
+    assert.ok(json.notices.includes('--timeout auto: n5 probes with nc, whose -w counts whole seconds: 1000 ms fixed there'), JSON.stringify(json.notices))
     assert.equal(fixed.json().links.find((l: any) => l.from === 'n1' && l.to === 'n2' && l.network === 'y').error, 'no answer within 1000 ms')
 
     // Rounds of one session (as --watch and the exporter run them) start from what earlier rounds learned.

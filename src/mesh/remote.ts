@@ -62,6 +62,12 @@ export const FOOTER = 'TARSNET-MESH-END'
  * watchdog started once every probe is launched gives the last one its full timeout, then stops the
  * batch's process group (timeout(1) made it one); it waits with `read -t` on a pipe nobody writes to,
  * so it costs no process. A probe that finished but took longer than the timeout says timeout itself.
+ *
+ * Adaptive ($4 = 1; $5 "net:initialMs …", $6 the floor, $1 the ceiling): each probe writes to that pipe
+ * `P net id pid start` as its connect begins and `D net id µs|-` when it ends (µs for a connect or a
+ * refusal: one round trip). The watchdog keeps SRTT/RTTVAR per network (integer µs, as core/rtt.ts) and,
+ * once launch + a network's RTO has passed, stops that network's pending connects (their probes then say
+ * timeout); the floor is raised to the launch time. It prints `W net ms answers` per network at the end.
  */
 const BASH_PROBER = `set -f
 T=$1; A=$4

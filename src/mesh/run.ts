@@ -77,9 +77,10 @@ export interface MeshRunOptions {
   /** Measurements per link (default 1), spaced on the node (remote.ts). */
   samples?: number
   /**
-   * Adaptive: each network's RTT estimate (RFC 6298, core/rtt.ts) learns from every link's latencies
-   * measured in a round; the next round's timeout on a node is the largest estimate among the networks
-   * it probes. A single round uses nmap's initial timeout (1000 ms, at most `maxMs`).
+   * Adaptive: on each node, per network, the wait follows the round trips answered in the round (remote.ts);
+   * across rounds each network's estimate (RFC 6298, core/rtt.ts) learns from every link's latencies and
+   * gives the next round's initial wait (nmap's 1000 ms at first, at most `maxMs`). nc nodes wait `timeoutMs`,
+   * the largest initial wait among the networks they probe.
    */
   adaptive?: {maxMs: number}
   ssh: SshConfig
