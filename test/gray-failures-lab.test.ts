@@ -147,7 +147,7 @@ describe('gray failures on a lab of real hosts', () => {
         const at = `${s.node} on ${w.network}: ${JSON.stringify(w)}`
         if (s.tool === 'nc') assert.deepEqual([w.adaptive, w.ms, w.answers], [false, 1000, null], at)
         else if (s.node === 'n4' && w.network === 'y') assert.deepEqual([w.adaptive, w.ms, w.answers], [true, 1000, 0], at)
-        else assert.ok(w.adaptive && w.answers > 0 && w.ms >= 100 && w.ms <= 500, at)
+        else assert.ok(w.adaptive && w.answers > 0 && w.ms >= 100 && w.ms < 1000, at)
       }
     }
     const error = (from: string, to: string, network: string) => json.links.find((l: any) => l.from === from && l.to === to && l.network === network).error
@@ -166,7 +166,7 @@ describe('gray failures on a lab of real hosts', () => {
       for (let round = 0; round < 2; round++) {
         const r = await session.round(plan)
         assert.match(r.links.find((l) => l.from === 'n1' && l.to === 'n2' && l.network === 'y')!.error!, /^no answer within \d+ ms \(adaptive\)$/)
-        for (const s of r.sources) for (const w of s.waits!) assert.ok(w.ms <= 500, `round ${round}: ${s.node} ${JSON.stringify(w)}`)
+        for (const s of r.sources) for (const w of s.waits!) assert.ok(w.ms < 1000, `round ${round}: ${s.node} ${JSON.stringify(w)}`)
       }
     } finally {
       await session.close()

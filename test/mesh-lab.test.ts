@@ -290,7 +290,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
       if (tool === 'nc') assert.deepEqual(out.waits, [], tool)
       else {
         assert.equal(out.waits.length, 2, tool)
-        for (const w of out.waits) assert.ok(w!.answers > 0 && w!.ms >= 100 && w!.ms <= 500, `${tool}: ${JSON.stringify(out.waits)}`)
+        for (const w of out.waits) assert.ok(w!.answers > 0 && w!.ms >= 100 && w!.ms < 1000, `${tool}: ${JSON.stringify(out.waits)}`)
       }
     }
   })
