@@ -119,6 +119,14 @@ export default async function meshBench(): Promise<BenchRow[]> {
     writeFileSync(lab.sshConfig, readFileSync(lab.sshConfig, 'utf8') + '  KexAlgorithms curve25519-sha256\n')
     const fastKex = await measure(process.execPath, args, {runs: 5, okCodes: [1, 2]})
     rows.push({name: `${name}, KexAlgorithms curve25519-sha256`, tarsnet: fastKex, reference: await reference(true), note: 'reference: ssh to one node at a time, on it nc -z -w 1 every target at once; same ssh config'})
+
+    // --timeout auto in one run: each node learns each network's wait from this run's answers; same links as the lab.
+    const auto = args.map((a, i) => (args[i - 1] === '--timeout' ? 'auto' : a))
+    const autoJson = JSON.parse(await capture(process.execPath, auto)) as {links: Array<{from: string; host: string; status: string}>; sources: Array<{waits?: Array<{ms: number}>}>}
+    const autoWrong = [...want].filter(([k, up]) => new Map(autoJson.links.map((l) => [`${l.from.slice(1)} ${l.host}`, l.status === 'up'])).get(k) !== up).length
+    if (autoJson.links.length !== links.length || autoWrong > 0) throw new Error(`mesh --timeout auto disagrees with the lab on ${autoWrong} links`)
+    const waits = autoJson.sources.flatMap((s) => (s.waits ?? []).map((w) => w.ms))
+    rows.push({name: `mesh --json --timeout auto vs --timeout 1000, ${NODES} nodes × ${NETWORKS.length} networks (${links.length} links, a quarter dropped), cold start, curve25519`, tarsnet: await measure(process.execPath, auto, {runs: 5, okCodes: [1, 2]}), reference: {...fastKex, name: 'mesh --timeout 1000'}, note: `reference: tarsnet mesh --timeout 1000; both agree with the lab on every link; waits the nodes used ${Math.min(...waits)}-${Math.max(...waits)} ms`})
     return rows
   } finally {
     rmSync(dir, {recursive: true, force: true})

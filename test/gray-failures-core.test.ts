@@ -239,7 +239,7 @@ describe('the remote script with samples', () => {
   it('lists every probe once per sample (id = probe × samples + sample), without retries; the budget covers the spacing', () => {
     const probes = [{host: '198.19.1.2', port: 7000}, {host: '198.19.2.2', port: 7000}]
     const script = buildRemoteScript(probes, {timeoutMs: 500, retries: 2, samples: 3})
-    assert.match(script, /^P='0,198\.19\.1\.2,7000 1,198\.19\.1\.2,7000 2,198\.19\.1\.2,7000 3,198\.19\.2\.2,7000 4,198\.19\.2\.2,7000 5,198\.19\.2\.2,7000'$/m)
+    assert.match(script, /^P='0,0,198\.19\.1\.2,7000 1,0,198\.19\.1\.2,7000 2,0,198\.19\.1\.2,7000 3,0,198\.19\.2\.2,7000 4,0,198\.19\.2\.2,7000 5,0,198\.19\.2\.2,7000'$/m)
     assert.match(script, /^R=0$/m)
     assert.match(script, /^M=3$/m)
     assert.match(script, /^G=0\.100$/m)
@@ -248,6 +248,40 @@ describe('the remote script with samples', () => {
     assert.throws(() => buildRemoteScript(probes, {timeoutMs: 500, retries: 0, samples: 0}), /bad samples/)
     const parsed = parseRemoteOutput('TARSNET-MESH 1 bash\nR 5 up 120\nR 0 timeout\nTARSNET-MESH-END\n', 6)
     assert.deepEqual([parsed.results[5]?.latencyUs, parsed.results[0]?.status, parsed.results[1]], [120, 'timeout', undefined])
+  })
+})
+
+describe('the remote script with --timeout auto', () => {
+  const probes = [{host: '198.19.1.2', port: 7000, net: 0}, {host: '198.19.2.2', port: 7000, net: 1}]
+  const adaptive = {initialMs: [1000, 250], floorMs: 100, maxMs: 3000}
+
+  it('numbers each probe\'s network, gives each network its initial wait, the floor and the ceiling; fixed mode adapts nothing', () => {
+    const script = buildRemoteScript(probes, {timeoutMs: 1000, retries: 0, adaptive})
+    assert.match(script, /^P='0,0,198\.19\.1\.2,7000 1,1,198\.19\.2\.2,7000'$/m)
+    assert.match(script, /^A=1$/m)
+    assert.match(script, /^I='0:1000 1:250'$/m)
+    assert.match(script, /^F=100$/m)
+    // bash and python3 may wait up to the ceiling; nc keeps the fixed whole seconds.
+    assert.match(script, /^K=3000$/m)
+    assert.match(script, /^W=1$/m)
+    const fixed = buildRemoteScript(probes.map(({host, port}) => ({host, port})), {timeoutMs: 1000, retries: 0})
+    assert.match(fixed, /^A=0$/m)
+    assert.match(fixed, /^K=1000$/m)
+    // The safety net and the budget cover the ceiling.
+    assert.ok(remoteBudgetMs(2, {timeoutMs: 1000, retries: 0, adaptive}) >= remoteBudgetMs(2, {timeoutMs: 3000, retries: 0}))
+  })
+
+  it('refuses a network index or timing it cannot trust', () => {
+    assert.throws(() => buildRemoteScript([{host: '198.19.1.2', port: 7000, net: 2}], {timeoutMs: 1000, retries: 0, adaptive}), /network index/)
+    assert.throws(() => buildRemoteScript([{host: '198.19.1.2', port: 7000, net: 1}], {timeoutMs: 1000, retries: 0}), /network index/)
+    assert.throws(() => buildRemoteScript(probes, {timeoutMs: 1000, retries: 0, adaptive: {...adaptive, initialMs: [1000, 0.5]}}), /adaptive/)
+    assert.throws(() => buildRemoteScript(probes, {timeoutMs: 1000, retries: 0, adaptive: {...adaptive, initialMs: []}}), /adaptive/)
+  })
+
+  it('reads the waits the node used per network: the longest over its batches, the answers added up; junk ignored', () => {
+    const out = parseRemoteOutput('TARSNET-MESH 1 bash\nR 0 timeout\nW 0 140 3\nW 1 1000 0\nW 0 120 2\nW 99 5 1\nW 0 x 1\nTARSNET-MESH-END\n', 2)
+    assert.deepEqual(out.waits, [{ms: 140, answers: 5}, {ms: 1000, answers: 0}])
+    assert.equal(out.ignoredLines, 2)
   })
 })
 

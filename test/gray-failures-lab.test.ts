@@ -126,19 +126,48 @@ describe('gray failures on a lab of real hosts', () => {
     assert.equal(probe.verdict, 'degraded')
   })
 
-  it('mesh --timeout auto: one run waits nmap\'s initial 1000 ms; over rounds it learns each network\'s RTT and waits the 100 ms floor', async () => {
-    const r = await runCli(['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '3', '--timeout', 'auto', '--json'])
-    assert.equal(r.code, 0, r.stderr + r.stdout)
-    assert.deepEqual([r.json().timeoutMode, r.json().timeoutMs, r.json().verdict], ['auto', 3000, 'ok'])
-    // Two rounds of one session (as --watch and the exporter run them), a link dropped one way: its error says how long it was waited for.
-    lab.dropOneWay(1, 2, 'y')
+  it('mesh --timeout auto, one run: the fixed timeout\'s states; each node waits on a network what this run\'s answers say, the initial 1000 ms where none came', async () => {
+    // Dropped targets on both networks, and n4 getting no answer at all on y (its SYNs there are dropped).
+    lab.dropLinks([{from: 1, to: 2, network: 'y'}, {from: 3, to: 4, network: 'x'}, {from: 6, to: 1, network: 'x'}, {from: 5, to: 3, network: 'y'}])
+    lab.blockOutbound(4, 'y')
+    const base = ['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '3', '--json']
+    const fixed = await runCli([...base, '--timeout', '1000'])
+    const auto = await runCli([...base, '--timeout', 'auto'])
+    assert.equal(auto.code, fixed.code, auto.stderr + auto.stdout)
+    const states = (json: any) => json.links.map((l: any) => `${l.from}>${l.to} ${l.network} ${l.status}`)
+    assert.deepEqual(states(auto.json()), states(fixed.json()))
+    assert.ok(states(auto.json()).filter((s: string) => s.endsWith('timeout')).length >= 4 + 5)
+    const json = auto.json()
+    assert.deepEqual([json.timeoutMode, json.timeoutMs], ['auto', 3000])
+    // Fixed mode says nothing of waits; auto says, per node and network, the wait it used (never wall time).
+    assert.ok(fixed.json().sources.every((s: any) => s.waits === undefined))
+    for (const s of json.sources) {
+      assert.deepEqual(s.waits.map((w: any) => w.network), ['x', 'y'], s.node)
+      for (const w of s.waits) {
+        const at = `${s.node} on ${w.network}: ${JSON.stringify(w)}`
+        if (s.tool === 'nc') assert.deepEqual([w.adaptive, w.ms, w.answers], [false, 1000, null], at)
+        else if (s.node === 'n4' && w.network === 'y') assert.deepEqual([w.adaptive, w.ms, w.answers], [true, 1000, 0], at)
+        else assert.ok(w.adaptive && w.answers > 0 && w.ms >= 100 && w.ms < 1000, at)
+      }
+    }
+    const error = (from: string, to: string, network: string) => json.links.find((l: any) => l.from === from && l.to === to && l.network === network).error
+    const learned = json.sources.find((s: any) => s.node === 'n1').waits.find((w: any) => w.network === 'y').ms
+    assert.equal(error('n1', 'n2', 'y'), `no answer within ${learned} ms (adaptive)`)
+    assert.equal(error('n4', 'n1', 'y'), 'no answer within 1000 ms (adaptive)')
+    assert.equal(error('n5', 'n3', 'y'), 'no answer within 1000 ms (nc: fixed)')
+    assert.ok(json.notices.includes('--timeout auto: n5 probes with nc, whose -w counts whole seconds: 1000 ms fixed there'), JSON.stringify(json.notices))
+    assert.equal(fixed.json().links.find((l: any) => l.from === 'n1' && l.to === 'n2' && l.network === 'y').error, 'no answer within 1000 ms')
+
+    // Rounds of one session (as --watch and the exporter run them) start from what earlier rounds learned.
     const node = (i: number) => ({name: `n${i}`, ips: lab.networks.map((net) => ({ip: lab.ip(i, net), network: net})), targets: lab.networks.map((net) => ({host: lab.ip(i, net), network: net, ports: [lab.port]})), note: null})
     const plan: MeshPlan = {mode: 'nodes', object: null, columns: lab.networks, nodes: [1, 2, 3].map(node), notes: []}
     const session = new MeshSession({timeoutMs: 1000, retries: 0, adaptive: {maxMs: 3000}, ssh: {binary: execFileSync('sh', ['-c', 'command -v ssh'], {encoding: 'utf8'}).trim(), configFile: lab.sshConfig, options: [], connectTimeoutS: 3, fanout: 8}})
     try {
-      const waited = async () => (await session.round(plan)).links.find((l) => l.from === 'n1' && l.to === 'n2' && l.network === 'y')!.error
-      assert.equal(await waited(), 'no answer within 1000 ms')
-      assert.equal(await waited(), 'no answer within 100 ms')
+      for (let round = 0; round < 2; round++) {
+        const r = await session.round(plan)
+        assert.match(r.links.find((l) => l.from === 'n1' && l.to === 'n2' && l.network === 'y')!.error!, /^no answer within \d+ ms \(adaptive\)$/)
+        for (const s of r.sources) for (const w of s.waits!) assert.ok(w.ms < 1000, `round ${round}: ${s.node} ${JSON.stringify(w)}`)
+      }
     } finally {
       await session.close()
     }

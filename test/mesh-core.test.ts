@@ -179,7 +179,7 @@ describe('node sets', () => {
 describe('the remote script', () => {
   it('carries only canonical IPs and integer ports, and refuses anything else', () => {
     const s = buildRemoteScript([{host: '198.19.1.2', port: 7000}, {host: 'fd00::1', port: 22}], {timeoutMs: 1000, retries: 1})
-    assert.match(s, /^P='0,198\.19\.1\.2,7000 1,fd00::1,22'$/m)
+    assert.match(s, /^P='0,0,198\.19\.1\.2,7000 1,0,fd00::1,22'$/m)
     assert.match(s, /^\{\n/)
     assert.match(s, /\n\}\n$/)
     for (const host of ['$(reboot)', '198.19.1.02', 'n1', '198.19.1.2;reboot', 'FD00::1', '']) {

@@ -279,6 +279,20 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
       assert.deepEqual(out.results.map((r) => r?.status), ['up', 'refused', 'timeout', 'unreachable', 'up'], tool)
       assert.equal(typeof out.results[0]?.latencyUs, 'number', tool)
     }
+    // --timeout auto on the node: the same states; bash and python3 learn each network's wait from its answers
+    // in this run (x: an up and a refusal, y: an up), well below the initial 1000 ms; nc cannot (whole seconds).
+    const nets = [0, 0, 0, 0, 1]
+    const auto = buildRemoteScript(probes.map((p, i) => ({...p, net: nets[i]})), {timeoutMs: 1000, retries: 0, adaptive: {initialMs: [1000, 1000], floorMs: 100, maxMs: 3000}})
+    for (const tool of ['bash', 'nc', ...(pythonAvailable() ? ['python3'] : [])] as NodeTool[]) {
+      const out = parseRemoteOutput(lab.runScript(1, tool, auto), probes.length)
+      assert.equal(out.complete, true, tool)
+      assert.deepEqual(out.results.map((r) => r?.status), ['up', 'refused', 'timeout', 'unreachable', 'up'], tool)
+      if (tool === 'nc') assert.deepEqual(out.waits, [], tool)
+      else {
+        assert.equal(out.waits.length, 2, tool)
+        for (const w of out.waits) assert.ok(w!.answers > 0 && w!.ms >= 100 && w!.ms < 1000, `${tool}: ${JSON.stringify(out.waits)}`)
+      }
+    }
   })
 
   it('a node without any of the tools says so; the script leaves no file behind', () => {

@@ -55,7 +55,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     network: Flags.string({summary: 'Only links on this network (SSH may still use any).'}),
     node: Flags.string({summary: 'Only nodes whose name matches this glob (e.g. \'10.10.1.*\').'}),
     port: Flags.integer({summary: 'Probe this port on every node IP (repeatable) instead of the servants\' ports.', multiple: true, min: 1, max: 65535}),
-    timeout: timeoutFlag(`Milliseconds per probe on the node (default ${DEFAULT_TIMEOUT_MS}, or the profile's probe.timeoutMs), or auto: per network, from the round trips measured in earlier rounds (RFC 6298, at least 100 ms, at most --timeout-max; with --watch; a single run waits nmap's initial 1000 ms).`),
+    timeout: timeoutFlag(`Milliseconds per probe on the node (default ${DEFAULT_TIMEOUT_MS}, or the profile's probe.timeoutMs), or auto: on each node, per network, from the round trips answered in this run (RFC 6298; 1000 ms until a network answers, or what earlier rounds learned; at least 100 ms, at most --timeout-max; nodes probing with nc keep the fixed wait).`),
     ...samplingFlags,
     retries: Flags.integer({summary: `Extra tries after a timeout or unreachable (default ${DEFAULT_RETRIES}, or the profile's probe.retries); never after refused.`, min: 0, max: 10}),
     ...sshFlags,
@@ -112,6 +112,8 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     }
     if (flags['prom-file'] !== undefined) await this.writePromFile(flags['prom-file'], result)
     this.requireMeasured(result)
+    const fixedNc = result.sources.filter((s) => s.waits?.some((w) => !w.adaptive)).map((s) => s.node)
+    if (fixedNc.length > 0) this.notice(`--timeout auto: ${fixedNc.join(', ')} probe${fixedNc.length === 1 ? 's' : ''} with nc, whose -w counts whole seconds: ${timeoutMs} ms fixed there`)
     if (!this.jsonEnabled()) this.renderAll(plan, result)
     process.exitCode = result.exitCode
     return this.json(result, timing, retries, ssh.fanout)

@@ -7,7 +7,7 @@
 import {analyzeMesh, type Culprit, type MeshLink, type MeshPair, type MeshSummary, type MeshVerdict, type SlowMeshLink} from '../core/mesh-culprits.js'
 import {raftView, type RaftView} from '../core/mesh-raft.js'
 import {lossRatio, SAMPLE_LATENCIES, sampledStatus, sampleStats} from '../core/link-samples.js'
-import {AUTO_INITIAL_MS, RttEstimator} from '../core/rtt.js'
+import {AUTO_FLOOR_MS, AUTO_INITIAL_MS, RttEstimator} from '../core/rtt.js'
 import {closeControlMasters, createControlDir, runSshTasks, type SshConfig, type SshTask} from '../ssh/fanout.js'
 import {probesFrom, type MeshPlan, type MeshPlanNode, type MeshProbe} from './plan.js'
 import {buildRemoteScript, parseRemoteOutput, remoteBudgetMs, type RemoteResult, type RemoteTool} from './remote.js'
@@ -44,6 +44,12 @@ export interface MeshSource {
   /** IPs SSH tried before the one that worked (or all of them), with ssh's message. */
   sshFailures: Array<{host: string; network: string | null; error: string}>
   probes: number
+  /**
+   * --timeout auto only: per network the node probed, how long it waited for answers in this round
+   * (`adaptive`: learned from the answers on the node as they came, RFC 6298; `answers` it learned from —
+   * none leaves the initial wait). nc waits whole seconds and cannot adapt: `adaptive` false, the fixed wait.
+   */
+  waits?: Array<{network: string | null; ms: number; adaptive: boolean; answers: number | null}>
 }
 
 export interface MeshRoundResult {
@@ -71,9 +77,10 @@ export interface MeshRunOptions {
   /** Measurements per link (default 1), spaced on the node (remote.ts). */
   samples?: number
   /**
-   * Adaptive: each network's RTT estimate (RFC 6298, core/rtt.ts) learns from every link's latencies
-   * measured in a round; the next round's timeout on a node is the largest estimate among the networks
-   * it probes. A single round uses nmap's initial timeout (1000 ms, at most `maxMs`).
+   * Adaptive: on each node, per network, the wait follows the round trips answered in the round (remote.ts);
+   * across rounds each network's estimate (RFC 6298, core/rtt.ts) learns from every link's latencies and
+   * gives the next round's initial wait (nmap's 1000 ms at first, at most `maxMs`). nc nodes wait `timeoutMs`,
+   * the largest initial wait among the networks they probe.
    */
   adaptive?: {maxMs: number}
   ssh: SshConfig
@@ -88,11 +95,11 @@ interface SourceJob {
 }
 
 /** Describes a failed link for people: the node's word, made a sentence. */
-function linkError(r: RemoteResult | undefined, timeoutMs: number): string | null {
+function linkError(r: RemoteResult | undefined, waited: string): string | null {
   if (!r) return 'no result from the node'
   switch (r.status) {
     case 'up': return null
-    case 'timeout': return `no answer within ${timeoutMs} ms`
+    case 'timeout': return `no answer within ${waited}`
     case 'refused': return 'connection refused'
     case 'unreachable': return 'no route to host'
     default: return r.detail ? `error: ${r.detail}` : 'error'
@@ -104,7 +111,7 @@ function linkError(r: RemoteResult | undefined, timeoutMs: number): string | nul
  * answered, else the first port's outcome; over the samples, the link is up (every sample connected),
  * lossy (some did), or keeps the first sample's failure. Results are indexed probe × samples + sample.
  */
-function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResult | undefined>, timeoutMs: number, samples = 1): MeshLink[] {
+function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResult | undefined>, waited: (network: string | null) => string, samples = 1): MeshLink[] {
   const groups = new Map<string, Array<{probe: MeshProbe; index: number}>>()
   probes.forEach((probe, index) => {
     const k = `${probe.to}\u0000${probe.host}`
@@ -139,7 +146,7 @@ function linksOf(source: string, probes: MeshProbe[], results: Array<RemoteResul
       from: source, to: shown.probe.to, network: shown.probe.network, host: shown.probe.host, port: shown.probe.port,
       status: state === 'failed' ? (shown.r ? shown.r.status : 'error') : state,
       latencyMs: latencyMs === null ? null : Math.round(latencyMs * 100) / 100,
-      error: state === 'failed' ? linkError(shown.r, timeoutMs) : null,
+      error: state === 'failed' ? linkError(shown.r, waited(shown.probe.network)) : null,
       samples, lost, loss: lossRatio(lost, samples), latency: connected > 0 ? stats.latency : null, slow: false,
       [SAMPLE_LATENCIES]: Float32Array.from(latencies),
     })
@@ -181,16 +188,23 @@ export class MeshSession {
     for (const n of plan.nodes) for (const i of n.ips) networkOf.set(i.ip, i.network)
     const tasks: Array<SshTask<number>> = []
     const timeouts: number[] = []
+    /** Per job, with --timeout auto: its networks in the order the node numbers them, and their initial waits. */
+    const netsOf: Array<{nets: Array<string | null>; initialMs: number[]}> = []
     jobs.forEach((job, index) => {
       if (job.probes.length === 0) return
       const ips = job.node.ips.map((i) => i.ip)
       const last = this.lastHost.get(job.node.name)
       const hosts = last && ips.includes(last) ? [last, ...ips.filter((ip) => ip !== last)] : ips
-      const options = {timeoutMs: timeoutFor(job.probes), retries, samples}
+      const nets = [...new Set(job.probes.map((p) => p.network))]
+      const adaptive = this.options.adaptive
+        ? {initialMs: nets.map((n) => Math.round(this.estimator(n).timeoutMs)), floorMs: AUTO_FLOOR_MS, maxMs: this.options.adaptive.maxMs}
+        : undefined
+      const options = {timeoutMs: timeoutFor(job.probes), retries, samples, adaptive}
       timeouts[index] = options.timeoutMs
+      if (adaptive) netsOf[index] = {nets, initialMs: adaptive.initialMs}
       tasks.push({
         key: index, hosts, command: REMOTE_COMMAND,
-        input: buildRemoteScript(job.probes.map((p) => ({host: p.host, port: p.port})), options),
+        input: buildRemoteScript(job.probes.map((p) => ({host: p.host, port: p.port, net: adaptive ? nets.indexOf(p.network) : 0})), options),
         budgetMs: remoteBudgetMs(job.probes.length, options),
       })
     })
@@ -231,7 +245,20 @@ export class MeshSession {
           } else {
             source.status = 'ok'
             source.error = null
-            links.push(...linksOf(job.node.name, job.probes, parsed.results, timeouts[r.key], samples))
+            const adaptive = netsOf[r.key]
+            let waited = (_: string | null) => `${timeouts[r.key]} ms`
+            if (adaptive) {
+              // nc's -w is whole seconds: it waits the fixed time; bash and python3 say what they waited.
+              source.waits = adaptive.nets.map((network, i) => parsed.tool === 'nc'
+                ? {network, ms: timeouts[r.key], adaptive: false, answers: null}
+                : {network, ms: parsed.waits[i]?.ms ?? adaptive.initialMs[i], adaptive: true, answers: parsed.waits[i]?.answers ?? 0})
+              const byNet = new Map(source.waits.map((w) => [w.network, w]))
+              waited = (network) => {
+                const w = byNet.get(network)
+                return w ? `${w.ms} ms (${w.adaptive ? 'adaptive' : 'nc: fixed'})` : `${timeouts[r.key]} ms`
+              }
+            }
+            links.push(...linksOf(job.node.name, job.probes, parsed.results, waited, samples))
           }
         }
         this.options.onSource?.(source, ++done, tasks.length)
