@@ -3,7 +3,7 @@
  * default V8 doubles its young generation (up to 32 MB) as soon as much of what it allocates survives, and
  * lets the old one grow to several times what was live at its last full collection: a probe round's
  * sockets, each dead a second later, then filled 50 MB more than the run ever used. Here the young
- * generation keeps the size it has and the old one grows by half of what survived: the same CPU time, and
+ * generation keeps the size it has and the old one grows by half of what survived: about 5 % more CPU time, and
  * peak memory at 10,000 links from about 165 MB to about 115 MB (docs/benchmarks/probe-memory.md).
  *
  * Both are V8 flags read when the heap next grows, so they can be set while running. They are put back
