@@ -16,9 +16,9 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import vm from 'node:vm'
 
-import {tarsnetDirs} from './lib/dirs.js'
-import {ensureDirectory} from './lib/safe-fs.js'
-import {versionLine} from './lib/version.js'
+import {tarsnetDirs} from './platform/dirs.js'
+import {ensureDirectory} from './platform/safe-fs.js'
+import {versionLine} from './platform/version.js'
 import type {Launch, PackageJson} from './main.js'
 
 export interface BootOptions {

@@ -14,7 +14,7 @@ import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
-import {CHILD_ENV, runtime, type ProgramText, type RuntimeKind} from './lib/runtime.js'
+import {CHILD_ENV, runtime, type ProgramText, type RuntimeKind} from './platform/runtime.js'
 
 /** The parts of package.json tarsnet's start-up reads. */
 export interface PackageJson {
@@ -68,13 +68,13 @@ export async function run(argv: string[], launch: Launch): Promise<void> {
   const pjson = launch.pjson ?? (JSON.parse(readFileSync(join(launch.root, 'package.json'), 'utf8')) as PackageJson)
   if (argv[0] === '--version') {
     // src/boot.ts answers this before compiling the program; this is for a caller of run() alone.
-    const {versionLine} = await import('./lib/version.js')
+    const {versionLine} = await import('./platform/version.js')
     process.stdout.write(`${versionLine(pjson)}\n`)
     return
   }
   const manifest = (): ManifestJson => launch.manifest ?? (JSON.parse(readFileSync(join(launch.root, 'oclif.manifest.json'), 'utf8')) as ManifestJson)
   if (argv[0] === 'autocomplete' && argv[1] === '--complete') {
-    const {complete} = await import('./lib/completion.js')
+    const {complete} = await import('./cli/completion.js')
     process.stdout.write(complete(argv.slice(2), {manifest: manifest(), pjson}))
     return
   }

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {parseDbUrl, redactDbUrl} from '../src/lib/db-url.js'
+import {parseDbUrl, redactDbUrl} from '../src/store/db-url.js'
 import {redactCommandLine} from '../src/store/audit-log.js'
 import {runCli} from './helpers/cli.js'
 import {adminConnection, TestDb} from './helpers/db.js'

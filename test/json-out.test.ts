@@ -9,7 +9,7 @@ import {describe, it} from 'node:test'
 
 import fc from 'fast-check'
 
-import {writeJson} from '../src/lib/json-out.js'
+import {writeJson} from '../src/platform/json-out.js'
 
 function written(value: unknown): {text: string; pieces: number} {
   const pieces: string[] = []

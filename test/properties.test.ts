@@ -24,7 +24,7 @@ import {parseCsv, parseImport, parseJson, type ImportEntry} from '../src/core/ip
 import {namedNetworks} from '../src/core/networks.js'
 import {wildcardOf} from '../src/core/resolve.js'
 import {buildNodeView, formatIpList, ipListTokens, parseIpList} from '../src/core/nodes.js'
-import {checkProfile, resolveSettings, writeConfigFile, type Profile} from '../src/lib/config.js'
+import {checkProfile, resolveSettings, writeConfigFile, type Profile} from '../src/cli/config.js'
 import {demoSnapshot, validateSnapshot} from '../src/store/snapshot-store.js'
 
 const RUNS = Number(process.env.FC_RUNS ?? 300)

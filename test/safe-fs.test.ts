@@ -46,7 +46,7 @@ describe('ensureDirectory', () => {
   })
 
   it('something else already there under the name (a dangling symlink) is still an error naming it', async () => {
-    const {ensureDirectory} = await import('../src/lib/safe-fs.js')
+    const {ensureDirectory} = await import('../src/platform/safe-fs.js')
     const base = mkdtempSync(join(tmpdir(), 'tarsnet-safe-fs-'))
     try {
       symlinkSync(join(base, 'nowhere'), join(base, 'link'))

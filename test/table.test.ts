@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {renderTable} from '../src/lib/table.js'
-import {forTerminal, paint, visibleLength} from '../src/lib/terminal.js'
+import {renderTable} from '../src/platform/table.js'
+import {forTerminal, paint, visibleLength} from '../src/platform/paint.js'
 
 describe('tables', () => {
   const head = ['NODE', 'X', 'Y', 'PROBLEMS']

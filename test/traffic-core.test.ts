@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {namedNetworks, parseNetworksSpec} from '../src/core/networks.js'
-import {statFlags} from '../src/lib/stat-flags.js'
+import {statFlags} from '../src/options/stat-flags.js'
 import {buildEndpointMap, cutTypeOf, judgeCaller, parseDuration, planTables, slotEnd, slotEndingAt, slotsOverlapping, statTableName, summarizeTraffic, trafficFindings, windowOf, type Counts} from '../src/core/traffic.js'
 import {renderTraffic} from '../src/traffic/view.js'
 

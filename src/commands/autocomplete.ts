@@ -1,8 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {complete} from '../lib/completion.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {complete} from '../cli/completion.js'
 
 const SHELLS = ['bash', 'zsh'] as const
 type Shell = (typeof SHELLS)[number]
@@ -45,7 +45,7 @@ Install it as the examples show, then open a new shell. The script runs \`tarsne
     // (src/main.ts answers this before oclif loads; this is the same answer under bin/dev.js.)
     if (this.argv[0] === '--complete') {
       const words = this.argv.slice(this.argv.indexOf('--') + 1)
-      process.stdout.write(complete(words, {manifest: {commands: Object.fromEntries(this.config.commands.map((c) => [c.id, c]))}, pjson: this.config.pjson}))
+      this.io.out.write(complete(words, {manifest: {commands: Object.fromEntries(this.config.commands.map((c) => [c.id, c]))}, pjson: this.config.pjson}))
       this.completed = true
       this.parsed = true // nothing of ours to parse: the words belong to the line being completed
       return
@@ -57,15 +57,15 @@ Install it as the examples show, then open a new shell. The script runs \`tarsne
 
   async run(): Promise<void> {
     if (this.completed) return
-    const login = (process.env.SHELL ?? '').split('/').pop() ?? ''
+    const login = (this.io.env.SHELL ?? '').split('/').pop() ?? ''
     const shell = this.args.shell ?? login
     if (!(SHELLS as readonly string[]).includes(shell)) {
       throw new UserError(this.args.shell
         ? `no completion for ${shell}: tarsnet completes in bash and zsh (tarsnet autocomplete bash|zsh)`
         : `say which shell: tarsnet autocomplete bash|zsh (the login shell ${login ? `"${login}"` : '($SHELL unset)'} is not one of them)`, {code: 'invalid_argument'})
     }
-    process.stdout.write(shell === 'bash' ? bashScript(this.config.bin) : zshScript(this.config.bin))
-    if (process.stdout.isTTY) process.stderr.write(`\n${INSTALL[shell as Shell].map(([what, command]) => `# ${what}:\n${command}`).join('\n')}\n`)
+    this.io.out.write(shell === 'bash' ? bashScript(this.config.bin) : zshScript(this.config.bin))
+    if (this.io.stdoutIsTTY) this.io.err.write(`\n${INSTALL[shell as Shell].map(([what, command]) => `# ${what}:\n${command}`).join('\n')}\n`)
   }
 }
 

@@ -5,11 +5,11 @@ import {UserError} from '../core/errors.js'
 import type {FailoverFinding} from '../core/failover.js'
 import {assertKnownNetwork} from '../core/networks.js'
 import {FAILOVER_SINCE, runFailoverCommand} from '../failover/run.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {loadCluster} from '../lib/cluster-loader.js'
-import {statFlags, statSourceOf, statWindowOf, type StatFlagValues} from '../lib/stat-flags.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {loadCluster} from '../store/cluster-loader.js'
+import {statFlags, statSourceOf, statWindowOf, type StatFlagValues} from '../options/stat-flags.js'
 import type {Store} from '../store/types.js'
-import {renderTable} from '../lib/table.js'
+import {renderTable} from '../platform/table.js'
 import {runTraffic} from '../traffic/run.js'
 
 export type CheckCommandResult =
@@ -63,7 +63,7 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
     const recordOnly = (['since', 'until', 'stat-db', 'stat-prefix'] as const).filter((f) => flags[f] !== undefined)
     if (!flags.traffic && recordOnly.length > 0) this.notice(`${recordOnly.map((f) => `--${f}`).join(', ')} ${recordOnly.length === 1 ? 'is' : 'are'} read only with --traffic: ignored`)
     // The record's flags are checked before anything is opened.
-    const record = flags.traffic ? {window: statWindowOf(flags), stat: statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})} : undefined
+    const record = flags.traffic ? {window: statWindowOf(flags), stat: statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)})} : undefined
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
     const {view, networks, nowMs, rows} = await loadCluster(store, this.settings().networks.value)
@@ -73,14 +73,14 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
     const failover = flags.failover ? (await this.failoverFindings(store, {view, networks, rows}, flags)) : undefined
     const result = runCheck(view, nowMs, {nodes: flags.node, object: flags.object, network: flags.network}, {traffic, failover})
     if (!this.jsonEnabled()) this.render(result)
-    process.exitCode = result.exitCode
+    this.io.exitCode = result.exitCode
     return {...result, scope: {nodes: flags.node ?? [], object: flags.object ?? null, network: flags.network ?? null}, notices: this.notices, ...this.sourceJson()}
   }
 
   /** Failover findings: callers and rates from tarsstat when readable, else every client at a nominal rate. */
   private async failoverFindings(store: Store, loaded: Parameters<typeof runFailoverCommand>[1], flags: StatFlagValues & {demo?: boolean}): Promise<FailoverFinding[]> {
     const options = {objects: [], cuts: [], call: 'async' as const, mode: 'blackhole' as const, statWindow: statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE}),
-      statSource: () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})}
+      statSource: () => statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)})}
     try {
       return (await runFailoverCommand(store, loaded, options)).findings
     } catch (error) {

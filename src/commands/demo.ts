@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
 import {Lab, labEntries, type LabCut, type LabRegistry} from '../lab/cluster.js'
 import {SnapshotStore} from '../store/snapshot-store.js'
@@ -60,8 +60,8 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
       const code = signal === 'SIGINT' ? 130 : 143
       const closing = lab ? lab.close() : Promise.resolve()
       void closing.catch(() => {}).finally(() => {
-        if (lab) process.stdout.write('\nDemo cluster stopped.\n')
-        process.exit(code)
+        if (lab) this.io.out.write('\nDemo cluster stopped.\n')
+        this.io.exit(code)
       })
     }
     let serveDone: (() => void) | undefined
@@ -70,8 +70,7 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
       if (serveDone) serveDone()
       else onSignal(signal)
     }
-    process.on('SIGINT', handler)
-    process.on('SIGTERM', handler)
+    const stopListening = this.io.onInterrupt(handler)
     try {
       try {
         lab = await Lab.start(entries, {tarsImpl: 'builtin', registries: demoRegistries(store)})
@@ -112,10 +111,9 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
         }
       }
     } finally {
-      process.off('SIGINT', handler)
-      process.off('SIGTERM', handler)
+      stopListening()
     }
-    if (!stopping) process.exitCode = 0 // the tour itself succeeded, whatever the probes found
+    if (!stopping) this.io.exitCode = 0 // the tour itself succeeded, whatever the probes found
   }
 
   private async step(title: string, id: string, argv: string[]): Promise<void> {

@@ -3,12 +3,12 @@ import {Args, Flags} from '@oclif/core'
 import {DEFAULT_LISTEN, parseListenAddress, type ListenAddress} from '../core/listen.js'
 import {UserError} from '../core/errors.js'
 import {parseObjectName} from '../core/resolve.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {forTerminal} from '../lib/terminal.js'
-import {exporterSettings, profileWhere} from '../lib/config.js'
-import {probeFlags} from '../lib/probe-flags.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {forTerminal} from '../platform/paint.js'
+import {exporterSettings, profileWhere} from '../cli/config.js'
+import {probeFlags} from '../options/probe-flags.js'
 import {meshTiming} from '../mesh/run.js'
-import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
+import {resolveSshConfig, sshConfigLine, sshFlags} from '../options/ssh-flags.js'
 import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
 import {RoundWorker} from '../exporter/rounds.js'
 import {MetricsServer, type Health} from '../exporter/server.js'
@@ -136,8 +136,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
 
     const stop = new AbortController()
     const onSignal = (): void => stop.abort()
-    process.on('SIGTERM', onSignal)
-    process.on('SIGINT', onSignal)
+    const stopListening = this.io.onInterrupt(onSignal)
     this.logLine(
       `${new Date().toISOString()} serving ${bound.url}, probing every ${intervalSeconds} s${object ? ` the endpoints of ${object}` : ''}${ssh ? ', with the mesh over SSH' : ''}`,
       {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, timeoutMode: timing.adaptive ? 'auto' : 'fixed', samples: timing.samples, retries: timing.retries, mesh: Boolean(ssh)},
@@ -155,8 +154,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
         await sleep(roundStart + intervalSeconds * 1000 - Date.now(), stop.signal)
       }
     } finally {
-      process.off('SIGTERM', onSignal)
-      process.off('SIGINT', onSignal)
+      stopListening()
       await Promise.all([server.close(), worker.stop(STOP_GRACE_MS)])
     }
     this.logLine(`${new Date().toISOString()} stopped after ${last?.number ?? 0} round(s)`, {event: 'stop', rounds: last?.number ?? 0})
@@ -175,7 +173,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
 
   /** One log line on stderr: text for people, or a JSON object per line with --json. */
   private logLine(text: string, json: Record<string, unknown>): void {
-    process.stderr.write(this.jsonEnabled() ? `${JSON.stringify({time: new Date().toISOString(), ...json})}\n` : `${forTerminal(text, false)}\n`)
+    this.io.err.write(this.jsonEnabled() ? `${JSON.stringify({time: new Date().toISOString(), ...json})}\n` : `${forTerminal(text, false)}\n`)
   }
 }
 

@@ -3,9 +3,9 @@ import {Args, Flags} from '@oclif/core'
 import {UserError} from '../core/errors.js'
 import {FAILOVER_SINCE, runFailoverCommand, type FailoverRunResult} from '../failover/run.js'
 import {renderFailover} from '../failover/view.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {loadCluster} from '../lib/cluster-loader.js'
-import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {loadCluster} from '../store/cluster-loader.js'
+import {statFlags, statSourceOf, statWindowOf} from '../options/stat-flags.js'
 
 export default class Failover extends BaseCommand<typeof Failover> {
   static override summary = 'What a network cut costs each caller: calls lost until it fails over, then per minute, and the setting to change.'
@@ -51,11 +51,11 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
     const loaded = await loadCluster(store, this.settings().networks.value)
     const result = await runFailoverCommand(store, loaded, {
       objects, cuts: flags.cut ?? [], rate, call: flags.call === 'sync' ? 'sync' : 'async', mode: flags.refused ? 'refused' : 'blackhole',
-      statSource: () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)}), statWindow,
+      statSource: () => statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)}), statWindow,
     })
     for (const n of result.notices) this.notice(n)
     if (!this.jsonEnabled()) for (const line of renderFailover(result, (style, text) => this.paint(style, text))) this.log(line)
-    process.exitCode = result.exitCode
+    this.io.exitCode = result.exitCode
     return {...result, notices: this.notices, ...this.sourceJson()}
   }
 }

@@ -5,10 +5,10 @@ import {Flags} from '@oclif/core'
 import {UserError} from '../core/errors.js'
 import {cutsFromMesh, cutsFromProbe, leftOnText, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
 import {expectedFailedCalls, FAILOVER_SINCE} from '../failover/run.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {loadCluster} from '../lib/cluster-loader.js'
-import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
-import {renderTable} from '../lib/table.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {loadCluster} from '../store/cluster-loader.js'
+import {statFlags, statSourceOf, statWindowOf} from '../options/stat-flags.js'
+import {renderTable} from '../platform/table.js'
 
 type Expected = Awaited<ReturnType<typeof expectedFailedCalls>>['expected']
 export type ImpactCommandResult = Omit<ImpactResult, 'objects'> & {objects: Array<ImpactResult['objects'][number] & {expectedFailedCalls?: number; expectedFailedPerMinute?: number}>; notices: string[]}
@@ -63,13 +63,13 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     }
     const result = runImpact(view, cuts, {objects: flags.object, raft: flags.raft})
     // What the callers would lose (as `tarsnet failover` models it), when tarsstat's record says who calls what.
-    const costs = await expectedFailedCalls(store, loaded, cuts, () => statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)}), statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE}))
+    const costs = await expectedFailedCalls(store, loaded, cuts, () => statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)}), statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE}))
     const {expected} = costs
     // Silence only when nobody asked for the record (the default tars_stat on the --db server may well not exist).
-    const asked = flags['stat-db'] !== undefined || Boolean(process.env.TARSNET_STAT_DB) || Boolean(this.settings().profile.stat?.db)
+    const asked = flags['stat-db'] !== undefined || Boolean(this.io.env.TARSNET_STAT_DB) || Boolean(this.settings().profile.stat?.db)
     if (costs.why !== undefined && (asked || costs.settings)) this.notice(`no FAILED CALLS column: ${costs.why}`)
     if (!this.jsonEnabled()) this.render(result, expected)
-    process.exitCode = result.exitCode
+    this.io.exitCode = result.exitCode
     const objects = result.objects.map((o) => {
       const e = expected?.get(o.object)
       return e && o.status !== 'ok' ? {...o, expectedFailedCalls: e.failedCalls, expectedFailedPerMinute: e.steadyFailedPerMinute} : o

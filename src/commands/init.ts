@@ -3,9 +3,9 @@ import {Flags} from '@oclif/core'
 import {networkUse, proposeNetworks} from '../core/network-proposal.js'
 import {formatNetworksSpec, type Network} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {checkIpListColumnName, readConfigFile, writeConfigFile, type Profile} from '../lib/config.js'
-import {parseDbUrl, redactDbUrl} from '../lib/db-url.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {checkIpListColumnName, readConfigFile, writeConfigFile, type Profile} from '../cli/config.js'
+import {parseDbUrl, redactDbUrl} from '../store/db-url.js'
 import {UserError} from '../core/errors.js'
 
 export interface InitResult {
@@ -40,13 +40,13 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
   async run(): Promise<InitResult> {
     const settings = this.settings()
     const configFile = settings.configPath.value
-    const profileName = this.flags.profile ?? process.env.TARSNET_PROFILE ?? 'default'
+    const profileName = this.flags.profile ?? this.io.env.TARSNET_PROFILE ?? 'default'
     const file = readConfigFile(configFile)
     const existing: Profile = file.profiles[profileName] ?? {}
     const interactive = this.canPrompt()
     if (this.flags['ip-list-column'] !== undefined) checkIpListColumnName(this.flags['ip-list-column'], 'flag --ip-list-column')
 
-    let db = this.flags.db ?? process.env.TARSNET_DB
+    let db = this.flags.db ?? this.io.env.TARSNET_DB
     let networks: Network[] = settings.networks.origin.startsWith('default') ? [] : settings.networks.value
     if (networks.length > 0) this.notice(`using the networks from ${settings.networks.origin}: ${formatNetworksSpec(networks)}`)
     let nodesFound: number | null = null

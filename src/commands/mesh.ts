@@ -2,18 +2,18 @@ import {Args, Flags} from '@oclif/core'
 
 import {parseObjectName} from '../core/resolve.js'
 import {UserError} from '../core/errors.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {sleepUnlessAborted} from '../lib/abortable-sleep.js'
-import {renderTable} from '../lib/table.js'
-import {resolveSshConfig, sshConfigLine, sshFlags} from '../lib/ssh-flags.js'
-import {stderrLine, unicodeTerminal} from '../lib/terminal.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {sleepUnlessAborted} from '../platform/abortable-sleep.js'
+import {renderTable} from '../platform/table.js'
+import {resolveSshConfig, sshConfigLine, sshFlags} from '../options/ssh-flags.js'
+import {stderrLine} from '../cli/terminal.js'
 import type {MeshPlan} from '../mesh/plan.js'
 import {ASCII, culpritLines, matrixLines, pairLines, raftLines, sourceLines, UNICODE, verdictLine, type Glyphs, type Tone} from '../mesh/report.js'
 import {nothingToMesh, planMeshRequest} from '../mesh/request.js'
 import {MESH_EXIT, MeshSession, meshTiming, type MeshRoundResult, type MeshSource, type MeshTiming} from '../mesh/run.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS} from '../probe/engine.js'
 import {effectiveRetries, timeoutChoice} from '../probe/request.js'
-import {samplingFlags, timeoutFlag} from '../lib/probe-flags.js'
+import {samplingFlags, timeoutFlag} from '../options/probe-flags.js'
 import {clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 import type {SshConfig} from '../ssh/fanout.js'
 
@@ -86,7 +86,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const ssh = resolveSshConfig(flags, settings.profile, settings.profileName.value)
     this.verbose(sshConfigLine(ssh))
     if (flags['prom-file'] !== undefined) {
-      const {checkWritableDirectory} = await import('../lib/atomic-file.js')
+      const {checkWritableDirectory} = await import('../platform/atomic-file.js')
       checkWritableDirectory(flags['prom-file'], '--prom-file')
       this.promStartedAt = Date.now()
     }
@@ -115,7 +115,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const fixedNc = result.sources.filter((s) => s.waits?.some((w) => !w.adaptive)).map((s) => s.node)
     if (fixedNc.length > 0) this.notice(`--timeout auto: ${fixedNc.join(', ')} probe${fixedNc.length === 1 ? 's' : ''} with nc, whose -w counts whole seconds: ${timeoutMs} ms fixed there`)
     if (!this.jsonEnabled()) this.renderAll(plan, result)
-    process.exitCode = result.exitCode
+    this.io.exitCode = result.exitCode
     return this.json(result, timing, retries, ssh.fanout)
   }
 
@@ -129,7 +129,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
    */
   private async writePromFile(file: string, outcome: MeshRoundResult | {error: unknown}): Promise<void> {
     const [{meshMeasurement}, {singleRound}, {renderMetrics}, {writeFileAtomic}] = await Promise.all([
-      import('../exporter/mesh-collector.js'), import('../exporter/round.js'), import('../exporter/metrics.js'), import('../lib/atomic-file.js'),
+      import('../exporter/mesh-collector.js'), import('../exporter/round.js'), import('../exporter/metrics.js'), import('../platform/atomic-file.js'),
     ])
     const measured = 'error' in outcome ? outcome : {measurement: meshMeasurement(outcome)}
     const {text} = await renderMetrics(singleRound('mesh', measured, this.promStartedAt ?? Date.now(), Date.now()))
@@ -143,7 +143,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const file = this.flags?.['prom-file']
     if (file !== undefined && this.promStartedAt !== undefined && !this.promWritten && !(err instanceof UserError && err.code === 'prom_file_unwritable')) {
       await this.writePromFile(file, {error: err}).catch((error: unknown) => {
-        stderrLine('red', 'error:', (error as Error).message)
+        stderrLine(this.io, 'red', 'error:', (error as Error).message)
       })
     }
     return super.catch(err)
@@ -166,7 +166,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
   }
 
   private glyphs(): Glyphs {
-    return unicodeTerminal() ? UNICODE : ASCII
+    return this.unicode ? UNICODE : ASCII
   }
 
   private tone = (tone: Tone, text: string): string =>
@@ -190,11 +190,11 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
 
   /** "meshing 12/20 nodes…" on stderr, only on a terminal and only after a second. */
   private progress(plan: MeshPlan): ((s: MeshSource, done: number, total: number) => void) | undefined {
-    if (!process.stderr.isTTY || this.jsonEnabled()) return undefined
+    if (!this.io.stderrIsTTY || this.jsonEnabled()) return undefined
     let state = {done: 0, total: plan.nodes.length}
     const draw = () => {
       this.progressShown = true
-      process.stderr.write(`\r\u001B[2Kmeshing: ${state.done}/${state.total} nodes done…`)
+      this.io.err.write(`\r\u001B[2Kmeshing: ${state.done}/${state.total} nodes done…`)
     }
     this.progressTimer = setTimeout(() => {
       draw()
@@ -210,7 +210,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
       clearTimeout(this.progressTimer)
       clearInterval(this.progressTimer)
     }
-    if (this.progressShown) process.stderr.write('\r\u001B[2K')
+    if (this.progressShown) this.io.err.write('\r\u001B[2K')
     this.progressShown = false
   }
 
@@ -220,11 +220,10 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     const session = new MeshSession({...options, reuse: true, controlPersistS: Math.max(60, Math.ceil(seconds * 3))})
     this.verbose(`ssh control sockets in ${session.controlDir}`)
     const tracker = new WatchTracker()
-    const tty = Boolean(process.stdout.isTTY)
+    const tty = this.io.stdoutIsTTY
     const ac = new AbortController()
     const stop = () => ac.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const stopListening = this.io.onInterrupt(stop)
     let last: MeshRoundResult | undefined
     let lastSsh = new Map<string, string>()
     let lastCulprits = new Map<string, string>()
@@ -250,7 +249,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
         lastCulprits = culprits
         last = result
         if (tty) {
-          process.stdout.write('\u001B[H\u001B[2J')
+          this.io.out.write('\u001B[H\u001B[2J')
           this.log(`${clock(now)}  every ${seconds} s, round ${tracker.rounds} (Ctrl-C to stop)`)
           this.renderAll(plan, result)
           for (const line of lines) this.log(line)
@@ -266,8 +265,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
         await sleepUnlessAborted(wait, ac.signal)
       }
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      stopListening()
       await session.close()
     }
     const now = Date.now()
@@ -277,12 +275,12 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     if (eventful.length === 0) this.log('No link changed state.')
     else this.log(renderTable(['LINK', 'NETWORK', 'IP', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [s.node, s.network ?? '(none)', s.host, String(s.changes), formatDuration(s.downMs), s.status])))
     if (!last) {
-      process.exitCode = MESH_EXIT.cannotRun
+      this.io.exitCode = MESH_EXIT.cannotRun
       throw new UserError('interrupted before the first round ended', {code: 'interrupted', exitCode: MESH_EXIT.cannotRun})
     }
     for (const line of culpritLines(last)) this.log(line)
     this.log(verdictLine(last, g))
-    process.exitCode = last.measured ? last.exitCode : MESH_EXIT.cannotRun
+    this.io.exitCode = last.measured ? last.exitCode : MESH_EXIT.cannotRun
     return this.json(last, options, options.retries, options.ssh.fanout)
   }
 }

@@ -2,14 +2,14 @@ import {Args, Flags} from '@oclif/core'
 
 import {parseObjectName} from '../core/resolve.js'
 import {escapeControl} from '../core/text.js'
-import {sleepUnlessAborted} from '../lib/abortable-sleep.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {profileWhere} from '../lib/config.js'
-import {leanHeap} from '../lib/lean-heap.js'
+import {sleepUnlessAborted} from '../platform/abortable-sleep.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {profileWhere} from '../cli/config.js'
+import {leanHeap} from '../platform/lean-heap.js'
 import {UserError} from '../core/errors.js'
-import {probeFlags} from '../lib/probe-flags.js'
-import {renderTable} from '../lib/table.js'
-import {stderrLine, unicodeTerminal} from '../lib/terminal.js'
+import {probeFlags} from '../options/probe-flags.js'
+import {renderTable} from '../platform/table.js'
+import {stderrLine} from '../cli/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
 import {planListing, type CheckMode, type PlanListing, type ProbePlan} from '../probe/plan.js'
 import {ASCII_GLYPHS, buildReport, EXIT, lossLegend, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
@@ -86,7 +86,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       throw new UserError(`invalid object name '${this.args.object}': write it as App.Server.Obj`, {code: 'invalid_object'})
     }
     if (flags['prom-file'] !== undefined) {
-      const {checkWritableDirectory} = await import('../lib/atomic-file.js')
+      const {checkWritableDirectory} = await import('../platform/atomic-file.js')
       checkWritableDirectory(flags['prom-file'], '--prom-file')
       this.promStartedAt = Date.now()
     }
@@ -130,7 +130,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     const wallMs = Date.now() - started
     if (flags['prom-file'] !== undefined) await this.writePromFile(flags['prom-file'], {report})
     if (!this.jsonEnabled()) this.renderAll(plan, report)
-    process.exitCode = report.exitCode
+    this.io.exitCode = report.exitCode
     const {rows: _rows, ...rest} = report
     return {...rest, unusable: plan.unusable, timeoutMs, timeoutMode: adaptive ? 'auto' : 'fixed', samples, retries, concurrency, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult
   }
@@ -141,7 +141,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
   /** --prom-file: the report's metrics (or, when the probe could not run, tarsnet_probe_success 0), atomically. */
   private async writePromFile(file: string, outcome: {report: ProbeReport} | {error: unknown}): Promise<void> {
     const [{probeMeasurement}, {singleRound}, {renderMetrics}, {writeFileAtomic}] = await Promise.all([
-      import('../exporter/probe-collector.js'), import('../exporter/round.js'), import('../exporter/metrics.js'), import('../lib/atomic-file.js'),
+      import('../exporter/probe-collector.js'), import('../exporter/round.js'), import('../exporter/metrics.js'), import('../platform/atomic-file.js'),
     ])
     const measured = 'report' in outcome ? {measurement: probeMeasurement(outcome.report)} : outcome
     const {text} = await renderMetrics(singleRound('probe', measured, this.promStartedAt ?? Date.now(), Date.now()))
@@ -154,7 +154,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     const file = this.flags?.['prom-file']
     if (file !== undefined && this.promStartedAt !== undefined && !(err instanceof UserError && err.code === 'prom_file_unwritable')) {
       await this.writePromFile(file, {error: err}).catch((error: unknown) => {
-        stderrLine('red', 'error:', (error as Error).message)
+        stderrLine(this.io, 'red', 'error:', (error as Error).message)
       })
     }
     return super.catch(err)
@@ -163,11 +163,11 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
   /** Runs `work`, showing "probing 120/400…" on stderr if it takes over a second and stderr is a terminal. */
   private async withProgress<T>(total: number, work: (onProgress: (done: number) => void) => Promise<T>): Promise<T> {
     let done = 0
-    const tty = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    const tty = this.io.stderrIsTTY && !this.jsonEnabled()
     let shown = false
     const draw = () => {
       shown = true
-      process.stderr.write(`\r\u001B[2Kprobing ${done}/${total}…`)
+      this.io.err.write(`\r\u001B[2Kprobing ${done}/${total}…`)
     }
     let interval: NodeJS.Timeout | undefined
     const timer = tty ? setTimeout(() => {
@@ -181,12 +181,12 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     } finally {
       if (timer) clearTimeout(timer)
       if (interval) clearInterval(interval)
-      if (shown) process.stderr.write('\r\u001B[2K')
+      if (shown) this.io.err.write('\r\u001B[2K')
     }
   }
 
   private glyphs() {
-    return unicodeTerminal() ? UNICODE_GLYPHS : ASCII_GLYPHS
+    return this.unicode ? UNICODE_GLYPHS : ASCII_GLYPHS
   }
 
   private renderMatrix(plan: ProbePlan, report: ProbeReport): void {
@@ -235,7 +235,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
   private jsonLines = false
 
   public override logJson(json: unknown): void {
-    if (this.jsonLines) process.stdout.write(JSON.stringify(json) + '\n')
+    if (this.jsonLines) this.io.out.write(JSON.stringify(json) + '\n')
     else super.logJson(json)
   }
 
@@ -248,15 +248,14 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     const tracker = new WatchTracker()
     const json = this.jsonEnabled()
     this.jsonLines = json
-    const tty = Boolean(process.stdout.isTTY) && !json
-    const unicode = unicodeTerminal()
-    const line = (object: Record<string, unknown>) => process.stdout.write(JSON.stringify(object) + '\n')
+    const tty = this.io.stdoutIsTTY && !json
+    const unicode = this.unicode
+    const line = (object: Record<string, unknown>) => this.io.out.write(JSON.stringify(object) + '\n')
     let plan = initial
     let options = initialOptions
     const ac = new AbortController()
     const stop = () => ac.abort()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const stopListening = this.io.onInterrupt(stop)
     let report: ProbeReport | undefined
     let wallMs = 0
     try {
@@ -299,7 +298,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
             line({type: 'round', time, round: tracker.rounds, links: plan.targets.length, verdict: report.verdict, exitCode: report.exitCode, networks: report.summary.networks, lines: report.lines, wallMs})
           }
         } else if (tty) {
-          process.stdout.write('\u001B[H\u001B[2J')
+          this.io.out.write('\u001B[H\u001B[2J')
           this.log(`${clock(now)}  every ${seconds} s, round ${tracker.rounds} (Ctrl-C to stop)`)
           this.renderAll(plan, report)
           for (const c of changes) this.log(changeLine(c, unicode))
@@ -315,14 +314,13 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
         await sleepUnlessAborted(wait, ac.signal)
       }
     } finally {
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      stopListening()
     }
     const now = Date.now()
     const stats = tracker.stats(now)
     const eventful = stats.filter((s) => s.changes > 0 || s.downMs > 0)
     const final = report ?? buildReport(plan, [])
-    process.exitCode = report ? final.exitCode : EXIT.cannotProbe
+    this.io.exitCode = report ? final.exitCode : EXIT.cannotProbe
     if (json) {
       // The last line: the watch's summary, and the last round's report.
       const {rows: _rows, ...rest} = final

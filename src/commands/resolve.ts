@@ -16,11 +16,11 @@ import {
   type ResolveResult,
 } from '../core/resolve.js'
 import {escapeControl} from '../core/text.js'
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {loadClientNode, loadObjectRows} from '../lib/object-loader.js'
+import {loadClientNode, loadObjectRows} from '../store/object-loader.js'
 import type {LiveSummary} from '../registry/live.js'
-import {renderTable} from '../lib/table.js'
+import {renderTable} from '../platform/table.js'
 
 export type ResolveCommandResult = ResolveResult & {live?: LiveSummary; notices: string[]}
 

@@ -1,9 +1,8 @@
 import {Args} from '@oclif/core'
 
 import {matcher} from '../core/text.js'
-import {BaseCommand} from '../lib/base-command.js'
-import {statFlags, statSourceOf, statWindowOf} from '../lib/stat-flags.js'
-import {unicodeTerminal} from '../lib/terminal.js'
+import {BaseCommand} from '../cli/base-command.js'
+import {statFlags, statSourceOf, statWindowOf} from '../options/stat-flags.js'
 import {runTraffic, type TrafficResult} from '../traffic/run.js'
 import {renderTraffic} from '../traffic/view.js'
 import type {Store} from '../store/types.js'
@@ -42,16 +41,16 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no failed call in the la
     // Not strict: every positional word is an object (BaseCommand keeps only the first as this.args).
     let objects = (await this.parse(Traffic)).argv.map(String)
     const window = statWindowOf(flags)
-    const stat = statSourceOf({flags, settings: this.settings(), env: process.env, demo: Boolean(flags.demo)})
+    const stat = statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)})
     const store = await this.openStore()
     if (objects.length > 0 && this.canPrompt()) objects = await this.pickUnmatched(store, objects)
     await this.noteMissingIpListColumn(store)
     const result = await runTraffic({objects, window, stat, store, configuredNetworks: this.settings().networks.value})
     for (const n of result.notices) this.notice(n)
     if (!this.jsonEnabled()) {
-      for (const line of renderTraffic(result, {paint: (s, t) => this.paint(s, t), unicode: unicodeTerminal()})) this.log(line)
+      for (const line of renderTraffic(result, {paint: (s, t) => this.paint(s, t), unicode: this.unicode})) this.log(line)
     }
-    process.exitCode = result.exitCode
+    this.io.exitCode = result.exitCode
     return {...result, notices: this.notices, ...this.sourceJson()}
   }
 

@@ -5,7 +5,7 @@
  */
 import {runCheck, SEVERITIES, type CheckScope, type Severity} from '../core/check.js'
 import type {Network} from '../core/networks.js'
-import {loadCluster} from '../lib/cluster-loader.js'
+import {loadCluster} from '../store/cluster-loader.js'
 import type {Store} from '../store/types.js'
 import type {Collector, Measurement} from './round.js'
 

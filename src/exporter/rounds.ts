@@ -4,7 +4,7 @@
  */
 import type {Worker} from 'node:worker_threads'
 
-import {startProgramWorker} from '../lib/runtime.js'
+import {startProgramWorker} from '../platform/runtime.js'
 
 import type {Round} from './round.js'
 import type {FromWorker, WorkerConfig} from './worker.js'

@@ -5,8 +5,8 @@
  */
 import {LANGUAGE_LABEL, type Setting} from '../core/client-config.js'
 import type {FailoverFinding, FailoverObject} from '../core/failover.js'
-import {renderTable} from '../lib/table.js'
-import type {Style} from '../lib/terminal.js'
+import {renderTable} from '../platform/table.js'
+import type {Style} from '../platform/paint.js'
 import type {FailoverRunResult} from './run.js'
 
 type Paint = (style: Style, text: string) => string

@@ -8,7 +8,7 @@ import net from 'node:net'
 import {createInterface} from 'node:readline'
 
 import {ipKind, parseIp} from '../core/ip.js'
-import {spawnNodeScript} from '../lib/runtime.js'
+import {spawnNodeScript} from '../platform/runtime.js'
 
 export interface Listening {
   host: string

@@ -5,7 +5,7 @@
  */
 import type {Network, Networks} from '../core/networks.js'
 import {UserError} from '../core/errors.js'
-import {loadRunScope} from '../lib/object-loader.js'
+import {loadRunScope} from '../store/object-loader.js'
 import type {Store} from '../store/types.js'
 import {planMesh, planMeshObject, probesFrom, type MeshPlan} from './plan.js'
 import {MESH_EXIT} from './run.js'

@@ -3,8 +3,8 @@
  * answers that do not agree (grouped when several addresses say the same), then the summary lines.
  */
 import {addressLabel, describeEndpoint, VERDICT_WORD, type AnswerRecord, type ListedEndpoint} from '../core/registry-compare.js'
-import {renderTable} from '../lib/table.js'
-import type {Style} from '../lib/terminal.js'
+import {renderTable} from '../platform/table.js'
+import type {Style} from '../platform/paint.js'
 import type {CheckQuery, CheckReport} from './check.js'
 
 type Paint = (style: Style, text: string) => string

@@ -3,7 +3,7 @@
  * the summed rows of some slots. Two backends: tarsstat's MySQL (mysql.ts) and rows held in memory (the
  * demo's record, memory.ts), so that both answer exactly the same questions.
  */
-import type {DbUrl} from '../lib/db-url.js'
+import type {DbUrl} from '../store/db-url.js'
 import type {Slot, StatSum} from '../core/traffic.js'
 
 /** Rows as tarsstat writes them (one per source_id, caller, callee, interface, IP, port, return value). */

@@ -6,7 +6,7 @@ import type {Connection, RowDataPacket} from 'mysql2/promise'
 
 import {UserError} from '../core/errors.js'
 import {parseDbTime, PSEUDO_CALLERS, slotEnd, type Slot, type StatSum} from '../core/traffic.js'
-import {formatHost} from '../lib/db-url.js'
+import {formatHost} from '../store/db-url.js'
 import {connectFirst, describeDbError, destroyConnection, queryTimeoutFor} from '../store/mysql-store.js'
 import type {StatDb, StatSource} from './db.js'
 

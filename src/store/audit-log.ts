@@ -8,8 +8,8 @@ import {createHash} from 'node:crypto'
 import {userInfo} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {redactDbUrl} from '../lib/db-url.js'
-import {ensureDirectory} from '../lib/safe-fs.js'
+import {redactDbUrl} from './db-url.js'
+import {ensureDirectory} from '../platform/safe-fs.js'
 
 export interface AuditEntry {
   /** ISO-8601 UTC. */

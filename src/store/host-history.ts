@@ -7,8 +7,8 @@
 import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {formatHost, type DbUrl} from '../lib/db-url.js'
-import {ensureDirectory} from '../lib/safe-fs.js'
+import {formatHost, type DbUrl} from './db-url.js'
+import {ensureDirectory} from '../platform/safe-fs.js'
 
 const FILE = 'db-hosts.json'
 /** Remember this many databases at most; the oldest are forgotten. */

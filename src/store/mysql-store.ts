@@ -6,7 +6,7 @@
 import {readFileSync} from 'node:fs'
 import type {Connection, ConnectionOptions, RowDataPacket} from 'mysql2/promise'
 
-import {type DbHost, type DbUrl, formatHost, HOST_RACE_DELAY_MS} from '../lib/db-url.js'
+import {type DbHost, type DbUrl, formatHost, HOST_RACE_DELAY_MS} from './db-url.js'
 import {UserError} from '../core/errors.js'
 import type {RecentChange} from '../core/registry-compare.js'
 import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from '../core/rows.js'

@@ -9,7 +9,7 @@
  */
 import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
-import {ensureDirectory} from '../lib/safe-fs.js'
+import {ensureDirectory} from '../platform/safe-fs.js'
 
 import type {Snapshot, Store} from './types.js'
 

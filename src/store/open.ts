@@ -2,7 +2,7 @@
  * Where the rows come from, as plain data (it can be handed to the exporter's round worker), and
  * opening a store from it. Prompting for a password is the command's business, not this one's.
  */
-import type {DbUrl} from '../lib/db-url.js'
+import type {DbUrl} from './db-url.js'
 import type {Store} from './types.js'
 
 export type StoreSource =

@@ -4,8 +4,8 @@
  * language and dead IPs, endpoints no adapter has, and a one-line summary. JSON is the result itself.
  */
 import type {CallerReport, Counts, ObjectTraffic, UnknownTraffic} from '../core/traffic.js'
-import {renderTable} from '../lib/table.js'
-import type {Style} from '../lib/terminal.js'
+import {renderTable} from '../platform/table.js'
+import type {Style} from '../platform/paint.js'
 import type {TrafficResult} from './run.js'
 
 /** Slots shown as numbers; more become sparklines. */

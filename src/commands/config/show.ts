@@ -1,9 +1,9 @@
-import {formatHost, parseDbUrl, redactDbUrl, type DbUrl} from '../../lib/db-url.js'
-import {statSourceOf} from '../../lib/stat-flags.js'
-import {BaseCommand} from '../../lib/base-command.js'
+import {formatHost, parseDbUrl, redactDbUrl, type DbUrl} from '../../store/db-url.js'
+import {statSourceOf} from '../../options/stat-flags.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {formatNetworksSpec} from '../../core/networks.js'
-import {renderTable} from '../../lib/table.js'
-import {resolveLocator, type Settings} from '../../lib/config.js'
+import {renderTable} from '../../platform/table.js'
+import {resolveLocator, type Settings} from '../../cli/config.js'
 import {UserError} from '../../core/errors.js'
 
 export interface ConfigShowResult {
@@ -31,7 +31,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
     } catch {
       // a URL that does not parse is said when it is used
     }
-    const password = process.env.TARSNET_DB_PASSWORD
+    const password = this.io.env.TARSNET_DB_PASSWORD
       ? {value: '****', origin: 'env TARSNET_DB_PASSWORD'}
       : inUrl ? {value: '****', origin: `in the database URL (${s.db!.origin})`} : {value: null, origin: 'not set (asked at a terminal when the server wants one)'}
     const settings = [
@@ -44,9 +44,9 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
       {name: 'IP-list column', value: s.ipListColumn.value, origin: s.ipListColumn.origin},
       {name: 'probe', value: Object.keys(probe).length > 0 ? JSON.stringify(probe) : null, origin: s.probe.origin},
       {name: 'ssh (mesh)', value: s.profile.ssh ? JSON.stringify(s.profile.ssh) : null, origin: s.profile.ssh ? `profile ${s.profileName.value}` : 'default (your own ssh config; connect timeout 5 s, 32 sessions at once)'},
-      {name: 'audit log', value: s.auditLog.value ?? `${this.config.dataDir}/audit.jsonl`, origin: s.auditLog.origin},
-      locatorSetting(s),
-      statSetting(s),
+      {name: 'audit log', value: s.auditLog.value ?? `${this.dirs.dataDir}/audit.jsonl`, origin: s.auditLog.origin},
+      locatorSetting(s, this.io.env),
+      statSetting(s, this.io.env),
     ]
     if (!this.jsonEnabled()) {
       this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin]), {squeeze: ['FROM']}))
@@ -56,9 +56,9 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
 }
 
 /** Where `traffic` and `check --traffic` read tarsstat's record; a setting that cannot be used is shown as such. */
-function statSetting(settings: Settings): {name: string; value: unknown; origin: string} {
+function statSetting(settings: Settings, env: NodeJS.ProcessEnv): {name: string; value: unknown; origin: string} {
   try {
-    const source = statSourceOf({flags: {}, settings, env: process.env, demo: false})
+    const source = statSourceOf({flags: {}, settings, env, demo: false})
     return source.kind === 'mysql'
       ? {name: 'stat database (traffic)', value: `${formatStatUrl(source.url)} prefix ${source.prefix}`, origin: source.origin.replace(/^.*, /, '')}
       : {name: 'stat database (traffic)', value: null, origin: source.origin}
@@ -74,9 +74,9 @@ function formatStatUrl(url: DbUrl): string {
 }
 
 /** The registry locator (registry check, resolve --live); a malformed one is shown as such, not thrown. */
-function locatorSetting(settings: Parameters<typeof resolveLocator>[0]['settings']): {name: string; value: unknown; origin: string} {
+function locatorSetting(settings: Parameters<typeof resolveLocator>[0]['settings'], env: NodeJS.ProcessEnv): {name: string; value: unknown; origin: string} {
   try {
-    const l = resolveLocator({env: process.env, settings})
+    const l = resolveLocator({env, settings})
     return {name: 'registry locator', value: l?.value ?? null, origin: l?.origin ?? 'not set (the registry\'s own rows in t_registry_info)'}
   } catch (error) {
     if (!(error instanceof UserError)) throw error

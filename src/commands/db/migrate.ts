@@ -1,6 +1,6 @@
 import {closeSync} from 'node:fs'
 
-import {EditCommand, writeFlags} from '../../edit/edit-command.js'
+import {EditCommand, writeFlags} from '../../options/edit-command.js'
 import {appendAudit, auditLogPath, osUser} from '../../store/audit-log.js'
 import {addIpListColumn, ipListColumnInfo, migrationSql} from '../../store/ip-list-writer.js'
 import type {MysqlStore} from '../../store/mysql-store.js'
@@ -53,7 +53,7 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
     }
     if (!this.writeOptions.yes) await this.askToApply({question: `Run this ALTER TABLE on ${store.info.source}?`})
 
-    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
+    const path = auditLogPath(this.settings().auditLog.value, this.dirs.dataDir)
     const audit = this.openAuditLog(path)
     let added: boolean
     try {

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {addIpRequest, findNode, planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
+import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
 import {UserError} from '../../core/errors.js'
 
 export default class NodesAddIp extends EditCommand<typeof NodesAddIp> {

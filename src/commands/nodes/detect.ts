@@ -4,8 +4,8 @@ import {Flags} from '@oclif/core'
 
 import {DEFAULT_DETECT_EXCLUDE, detectAddresses, orderDetected, type DetectedIp, type SkippedIp} from '../../core/detect.js'
 import {planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
-import {renderTable} from '../../lib/table.js'
+import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
+import {renderTable} from '../../platform/table.js'
 
 export interface DetectResult {
   ips: DetectedIp[]

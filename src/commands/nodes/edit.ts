@@ -2,9 +2,9 @@ import {Args} from '@oclif/core'
 
 import {checkIp, findNode, moveIp, planEdits, type NodeState} from '../../core/ip-list-edit.js'
 import {escapeControl, naturalCompare} from '../../core/text.js'
-import {EditCommand, listFlags, writeFlags, type EditResult, type EditSession} from '../../edit/edit-command.js'
+import {EditCommand, listFlags, writeFlags, type EditResult, type EditSession} from '../../options/edit-command.js'
 import {UserError} from '../../core/errors.js'
-import {renderTable} from '../../lib/table.js'
+import {renderTable} from '../../platform/table.js'
 
 type Action = 'add' | 'remove' | 'move' | 'save' | 'quit'
 

@@ -4,8 +4,8 @@ import {UserError} from '../../core/errors.js'
 import {findNode, planEdits} from '../../core/ip-list-edit.js'
 import {ipListTokens} from '../../core/nodes.js'
 import {matcher} from '../../core/text.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
-import {renderTable} from '../../lib/table.js'
+import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
+import {renderTable} from '../../platform/table.js'
 import {auditLogPath, readAudit, type AuditEntry} from '../../store/audit-log.js'
 
 export interface HistoryResult {
@@ -45,7 +45,7 @@ The log is local to the machine tarsnet ran on.`
   }
 
   async run(): Promise<HistoryResult> {
-    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
+    const path = auditLogPath(this.settings().auditLog.value, this.dirs.dataDir)
     let read
     try {
       read = readAudit(path)

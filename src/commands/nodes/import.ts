@@ -4,7 +4,7 @@ import {Args} from '@oclif/core'
 
 import {parseImport} from '../../core/ip-list-import.js'
 import {planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, firstFew, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
+import {EditCommand, firstFew, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
 import {UserError} from '../../core/errors.js'
 import {clip} from '../../core/text.js'
 

@@ -3,9 +3,8 @@ import {Flags} from '@oclif/core'
 import {buildNodeView, nodeAddresses, sortNodeViews, type NodeView} from '../../core/nodes.js'
 import {assertKnownNetwork, type Network} from '../../core/networks.js'
 import {escapeControl, formatAge, matcher} from '../../core/text.js'
-import {BaseCommand} from '../../lib/base-command.js'
-import {renderTable} from '../../lib/table.js'
-import {unicodeTerminal} from '../../lib/terminal.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {renderTable} from '../../platform/table.js'
 
 export interface NodesListResult {
   nodes: NodeView[]
@@ -63,7 +62,7 @@ Problems are marked, never hidden: a node missing a network, an IP in no network
     const hasUnnamed = nodes.some((n) => n.ips.some((i) => i.network === null))
     const head = ['NODE', ...networks.map((n) => n.name.toUpperCase()), ...(hasUnnamed ? ['NO NETWORK'] : []), 'STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']
     // ✘ only where the locale is UTF-8 (probe's rule): under LANG=C it would arrive as mojibake.
-    const missing = unicodeTerminal() ? '✘ missing' : 'X missing'
+    const missing = this.unicode ? '✘ missing' : 'X missing'
     const rows = nodes.map((n) => {
       const cells = networks.map((net) => {
         const ips = n.ips.filter((i) => i.network === net.name).map((i) => i.ip)

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {findNode, planEdits, removeIpRequest} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
+import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
 import {UserError} from '../../core/errors.js'
 
 export default class NodesRemoveIp extends EditCommand<typeof NodesRemoveIp> {

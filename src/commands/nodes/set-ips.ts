@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../edit/edit-command.js'
+import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
 
 export default class NodesSetIps extends EditCommand<typeof NodesSetIps> {
   static override summary = 'Replace a node\'s IP list (in order of preference).'

@@ -2,9 +2,9 @@ import {Args} from '@oclif/core'
 
 import {buildNodeView, nodeAddresses, type NodeView} from '../../core/nodes.js'
 import {closestNames, formatAge} from '../../core/text.js'
-import {BaseCommand} from '../../lib/base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {UserError} from '../../core/errors.js'
-import {renderTable} from '../../lib/table.js'
+import {renderTable} from '../../platform/table.js'
 import type {AdapterRow, ServerRow} from '../../core/rows.js'
 
 export interface NodeShowResult {

@@ -4,10 +4,10 @@ import {UserError} from '../../core/errors.js'
 import {parseLocator} from '../../core/locator.js'
 import {assertKnownNetwork} from '../../core/networks.js'
 import {clientOnNode, parseObjectName, parseSetId} from '../../core/resolve.js'
-import {BaseCommand} from '../../lib/base-command.js'
-import {resolveLocator} from '../../lib/config.js'
-import {loadClientNode} from '../../lib/object-loader.js'
-import {withProgress} from '../../lib/progress.js'
+import {BaseCommand} from '../../cli/base-command.js'
+import {resolveLocator} from '../../cli/config.js'
+import {loadClientNode} from '../../store/object-loader.js'
+import {withProgress} from '../../cli/progress.js'
 import {runRegistryCheck, type CheckQuery, type CheckReport, type RegistryAddress} from '../../registry/check.js'
 import {checkView} from '../../registry/check-view.js'
 import {DEFAULT_WINDOW} from '../../registry/client.js'
@@ -73,7 +73,7 @@ Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has o
       throw new UserError('--client-node goes with --group or --set: findObjectById4Any does not depend on the caller', {code: 'invalid_flag'})
     }
     const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
-    const locatorSetting = resolveLocator({flag: flags.locator, env: process.env, settings: this.settings(), demo: flags.demo})
+    const locatorSetting = resolveLocator({flag: flags.locator, env: this.io.env, settings: this.settings(), demo: flags.demo})
     const locator = locatorSetting ? parseLocator(locatorSetting.value, locatorSetting.origin) : undefined
     if (locatorSetting) this.verbose(`locator from ${locatorSetting.origin}`)
 
@@ -126,12 +126,12 @@ Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has o
     }
 
     // "asking 1200/4000…" on stderr, on a terminal only.
-    const report = await withProgress('asking', Boolean(process.stderr.isTTY) && !this.jsonEnabled(), (onProgress) => runRegistryCheck({
+    const report = await withProgress(this.io.err, 'asking', this.io.stderrIsTTY && !this.jsonEnabled(), (onProgress) => runRegistryCheck({
       servant, addresses, objects: names, query, callerNodeName, timeoutMs, window: flags.concurrency, networks,
       database: loaded?.database ?? null, onProgress,
     }))
     if (!this.jsonEnabled()) for (const line of checkView(report, query, (style, text) => this.paint(style, text))) this.log(line)
-    process.exitCode = report.exitCode
+    this.io.exitCode = report.exitCode
     const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
     return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, callerNodeName, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
   }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 import {renameSync, rmSync, writeFileSync} from 'node:fs'
 
-import {BaseCommand} from '../../lib/base-command.js'
+import {BaseCommand} from '../../cli/base-command.js'
 import {UserError} from '../../core/errors.js'
 
 export interface SnapshotSaveResult {
@@ -52,7 +52,7 @@ Every read command takes --snapshot FILE to use it instead of the database. Keep
     }
     // No file: the snapshot itself is the output (with or without --json), ready to redirect;
     // returning nothing keeps oclif from printing a second JSON document after it.
-    process.stdout.write(text)
+    this.io.out.write(text)
     return undefined
   }
 }

@@ -7,12 +7,13 @@
 import {homedir, platform} from 'node:os'
 import {join} from 'node:path'
 
-export function tarsnetDirs(bin = 'tarsnet', env: NodeJS.ProcessEnv = process.env): {configDir: string; cacheDir: string} {
+export function tarsnetDirs(bin = 'tarsnet', env: NodeJS.ProcessEnv = process.env): {configDir: string; cacheDir: string; dataDir: string} {
   const home = env.HOME || homedir()
   const scoped = (key: string) => env[`${bin.replace(/[/-]/g, '_').toUpperCase()}_${key}`]
   const xdg = (category: string) => join(env[`XDG_${category.toUpperCase()}_HOME`] || join(home, `.${category}`), bin)
   return {
     configDir: scoped('CONFIG_DIR') || xdg('config'),
     cacheDir: scoped('CACHE_DIR') || (platform() === 'darwin' ? join(home, 'Library', 'Caches', bin) : xdg('cache')),
+    dataDir: scoped('DATA_DIR') || join(env.XDG_DATA_HOME || join(home, '.local', 'share'), bin),
   }
 }

@@ -16,8 +16,8 @@ import {UserError} from '../core/errors.js'
 import {normalizeIp} from '../core/ip.js'
 import {UPSTREAM_NODE_INFO_COLUMNS} from '../core/rows.js'
 import {clip} from '../core/text.js'
-import {parseDbUrl} from './db-url.js'
-import {ensureDirectory} from './safe-fs.js'
+import {parseDbUrl} from '../store/db-url.js'
+import {ensureDirectory} from '../platform/safe-fs.js'
 
 export interface ProbeSettings {
   /** Port(s) to probe on every node IP when no servant ports apply. */

@@ -12,9 +12,10 @@ import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type
 import type {Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {escapeControl} from '../core/text.js'
-import {BaseCommand} from '../lib/base-command.js'
+import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {paint, stderrLine, useColor} from '../lib/terminal.js'
+import {paint} from '../platform/paint.js'
+import {stderrLine, useColor} from '../cli/terminal.js'
 import {appendAudit, auditLogPath, openAudit, osUser, redactCommandLine, type AuditEntry, type AuditFile} from '../store/audit-log.js'
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
 import type {Db, MysqlStore} from '../store/mysql-store.js'
@@ -127,7 +128,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
   /** The human diff of one node. */
   protected renderChange(change: ChangeView, plan: NodePlan): string {
-    const color = !this.jsonEnabled() && useColor()
+    const color = !this.jsonEnabled() && useColor(this.io)
     const fmt = (list: IpView[]) => list.map((i) => `${i.ip} (${i.network ?? 'no network'})`).join(', ')
     const lines = [paint(color, 'bold', change.node)]
     const before = change.before.length > 0
@@ -146,7 +147,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
   /** A warning line on stderr (JSON output carries warnings in the result instead). */
   protected warnLine(message: string): void {
-    if (!this.jsonEnabled()) stderrLine('yellow', 'warning:', message)
+    if (!this.jsonEnabled()) stderrLine(this.io, 'yellow', 'warning:', message)
   }
 
   /** Refuses the plan when any rule refuses, naming every reason. */
@@ -199,7 +200,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
 
     if (!yes) await this.confirmChange(changed)
 
-    const path = auditLogPath(this.settings().auditLog.value, this.config.dataDir)
+    const path = auditLogPath(this.settings().auditLog.value, this.dirs.dataDir)
     const audit = this.openAuditLog(path)
     let outcome
     try {
@@ -225,7 +226,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
       result.auditLog = path
     } catch (error) {
       // The database has the change; say plainly that the log does not.
-      process.exitCode = 1
+      this.io.exitCode = 1
       this.notice(`the change WAS applied, but the audit log ${path} could not be written (${(error as Error).message}): record it by hand`)
     }
     if (!this.jsonEnabled()) this.log(`\nApplied: ${changed.length} node(s) changed. Logged to ${result.auditLog ?? '(not logged)'}.`)

@@ -1,8 +1,11 @@
+import type {Output} from './io.js'
+
 /**
  * A progress line on stderr ("asking 1200/4000…") while a command waits on many answers: only when `show`
  * (a terminal, not --json), only once the work has taken a second, redrawn every 200 ms, wiped at the end.
  */
 export async function withProgress<T>(
+  err: Output,
   verb: string,
   show: boolean,
   work: (onProgress: (done: number, total: number) => void) => Promise<T>,
@@ -13,7 +16,7 @@ export async function withProgress<T>(
   let shown = false
   const draw = () => {
     shown = true
-    process.stderr.write(`\r\u001B[2K${verb} ${done}/${total}…`)
+    err.write(`\r\u001B[2K${verb} ${done}/${total}…`)
   }
   let interval: NodeJS.Timeout | undefined
   const timer = setTimeout(() => {
@@ -28,6 +31,6 @@ export async function withProgress<T>(
   } finally {
     clearTimeout(timer)
     if (interval) clearInterval(interval)
-    if (shown) process.stderr.write('\r\u001B[2K')
+    if (shown) err.write('\r\u001B[2K')
   }
 }

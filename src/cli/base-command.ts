@@ -13,10 +13,13 @@ import {NamesSeen, namesCachePath} from '../store/names-cache.js'
 import {openStoreFrom, type StoreSource} from '../store/open.js'
 import type {Store} from '../store/types.js'
 import {resolveSettings, type Settings, type SettingsInput} from './config.js'
-import {writeJson} from './json-out.js'
-import {HOST_RACE_DELAY_MS, parseDbUrl, redactDbUrl} from './db-url.js'
+import {writeJson} from '../platform/json-out.js'
+import {HOST_RACE_DELAY_MS, parseDbUrl, redactDbUrl} from '../store/db-url.js'
 import {UserError} from '../core/errors.js'
-import {canPrompt, forTerminal, paint, personAtKeyboard, promptOutput, stderrLine, useColor, type Style} from './terminal.js'
+import {forTerminal, paint, type Style} from '../platform/paint.js'
+import {tarsnetDirs} from '../platform/dirs.js'
+import {processIO, type IO} from './io.js'
+import {canPrompt, personAtKeyboard, promptOutput, stderrLine, unicodeTerminal, useColor} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -47,6 +50,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** The exit code for an error that stopped the command (probe uses 3: could not probe). */
   protected errorExitCode = 1
+
+  /** Where output goes and what the terminal is: the process's own, or a test's buffers (set before run). */
+  public io: IO = processIO()
 
   protected flags!: BaseFlags<T>
   protected args!: BaseArgs<T>
@@ -80,7 +86,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected settings(): Settings {
     if (!this.cachedSettings) {
       this.cachedSettings = resolveSettings({
-        flags: this.flags as unknown as SettingsInput['flags'], env: process.env, configDir: this.config.configDir,
+        flags: this.flags as unknown as SettingsInput['flags'], env: this.io.env, configDir: this.dirs.configDir,
         allowUnknownProfile: this.allowUnknownProfile, allowMissingConfig: this.allowUnknownProfile,
       })
       for (const warning of this.cachedSettings.warnings) this.notice(warning)
@@ -92,7 +98,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Decided once: a table of 50,000 rows paints hundreds of thousands of cells, and oclif's jsonEnabled() reads argv and env each time. */
   protected get color(): boolean {
-    this.colorDecided ??= !this.jsonEnabled() && useColor()
+    this.colorDecided ??= !this.jsonEnabled() && useColor(this.io)
     return this.colorDecided
   }
 
@@ -107,23 +113,34 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    * logJson, exact).
    */
   public override log(message = '', ...args: unknown[]): void {
-    super.log(forTerminal(typeof message === 'string' && args.length === 0 ? message : format(message, ...args), this.color))
+    if (this.jsonEnabled()) return
+    this.io.out.write(`${forTerminal(typeof message === 'string' && args.length === 0 ? message : format(message, ...args), this.color)}\n`)
+  }
+
+  /** Where tarsnet keeps config, cache and data, found from the IO's environment the way oclif finds them. */
+  protected get dirs(): {configDir: string; cacheDir: string; dataDir: string} {
+    return tarsnetDirs(this.config.bin, this.io.env)
+  }
+
+  /** The locale says UTF-8: check marks and box lines, else ASCII. */
+  protected get unicode(): boolean {
+    return unicodeTerminal(this.io.env)
   }
 
   /** A notice: printed on stderr for a person, collected into `notices` for JSON. Each is said once. */
   protected notice(message: string): void {
     if (this.notices.includes(message)) return
     this.notices.push(message)
-    if (!this.jsonEnabled()) stderrLine('yellow', 'note:', message)
+    if (!this.jsonEnabled()) stderrLine(this.io, 'yellow', 'note:', message)
   }
 
   protected verbose(message: string): void {
-    if (this.flags.verbose && !this.jsonEnabled()) stderrLine('dim', message, '')
+    if (this.flags.verbose && !this.jsonEnabled()) stderrLine(this.io, 'dim', message, '')
   }
 
   /** A person is at a terminal and may be asked questions. */
   protected canPrompt(): boolean {
-    return canPrompt() && !this.jsonEnabled()
+    return canPrompt(this.io) && !this.jsonEnabled()
   }
 
   /**
@@ -170,8 +187,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     }
     const url = parseDbUrl(db)
     return {
-      kind: 'mysql', url, password: url.password ?? process.env.TARSNET_DB_PASSWORD, connectTimeoutMs: settings.dbTimeoutMs.value,
-      ipListColumn: settings.ipListColumn.value, preferredHosts: preferredHosts(this.config.cacheDir, url),
+      kind: 'mysql', url, password: url.password ?? this.io.env.TARSNET_DB_PASSWORD, connectTimeoutMs: settings.dbTimeoutMs.value,
+      ipListColumn: settings.ipListColumn.value, preferredHosts: preferredHosts(this.dirs.cacheDir, url),
     }
   }
 
@@ -187,7 +204,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } catch (error) {
       // No password given and the server wants one: ask the person at the keyboard, masked, on the
       // terminal itself when stdout is a pipe, then try again.
-      const screen = source.kind === 'mysql' && error instanceof UserError && error.code === 'db_access_denied' && source.password === undefined && (options.prompt ?? true) && personAtKeyboard() ? promptOutput() : null
+      const screen = source.kind === 'mysql' && error instanceof UserError && error.code === 'db_access_denied' && source.password === undefined && (options.prompt ?? true) && personAtKeyboard(this.io) ? promptOutput(this.io) : null
       if (!screen || source.kind !== 'mysql') throw error
       const {password: ask} = await import('@inquirer/prompts')
       let password: string
@@ -198,7 +215,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       }
       store = await openStoreFrom({...source, password})
     }
-    if (source.kind === 'mysql') rememberHost(this.config.cacheDir, source.url, store.info.host)
+    if (source.kind === 'mysql') rememberHost(this.dirs.cacheDir, source.url, store.info.host)
     if (source.kind === 'snapshot') this.notice(`reading snapshot ${source.path} taken ${store.info.takenAt}: not live data`)
     this.verbose(`source: ${store.info.source}`)
     const failed = store.info.failedHosts ?? []
@@ -233,7 +250,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** JSON straight to stdout: oclif's colourising tokenizer costs more than the whole command on big results. */
   public override logJson(json: unknown): void {
     // Written a piece at a time (exactly JSON.stringify(json, null, 2)): a large result is never one string.
-    writeJson(json, (text) => process.stdout.write(text))
+    writeJson(json, (text) => this.io.out.write(text))
   }
 
   protected override toErrorJson(err: unknown): {error: {code: string; message: string; exitCode: number}} {
@@ -253,27 +270,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (err.oclif?.exit === 0 || err.message?.startsWith('EEXIT')) throw err
     // Ctrl-C in a prompt: leave quietly.
     if (err.name === 'ExitPromptError') {
-      process.exitCode = 130
+      this.io.exitCode = 130
       return
     }
     const code = this.exitCodeFor(err)
-    process.exitCode = code
+    this.io.exitCode = code
     if (this.jsonEnabled()) {
       this.logJson(this.toErrorJson(err))
       return
     }
-    const debug = this.flags?.debug || process.argv.includes('--debug')
+    const debug = this.flags?.debug || this.argv.includes('--debug')
     const known = err instanceof UserError || err.oclif !== undefined
-    stderrLine('red', 'error:', oneLine(err.message))
-    if (debug) process.stderr.write(`${err.stack ?? ''}\n`)
-    else if (!known) process.stderr.write('(an unexpected error: run again with --debug for details)\n')
+    stderrLine(this.io, 'red', 'error:', oneLine(err.message))
+    if (debug) this.io.err.write(`${err.stack ?? ''}\n`)
+    else if (!known) this.io.err.write('(an unexpected error: run again with --debug for details)\n')
   }
 
   public override async finally(err: Error | undefined): Promise<void> {
     await this.store?.close().catch(() => {})
     if (this.store && this.namesSeen.any) {
       try {
-        this.namesSeen.save(namesCachePath(this.config.cacheDir, this.settings().profileName.value), this.store.info.source)
+        this.namesSeen.save(namesCachePath(this.dirs.cacheDir, this.settings().profileName.value), this.store.info.source)
       } catch {
         // settings that cannot be read were already reported; the cache is not worth a second error
       }

@@ -8,9 +8,9 @@ import {Flags} from '@oclif/core'
 import {UserError} from '../core/errors.js'
 import {DEFAULT_SINCE, DEFAULT_STAT_PREFIX, parseDuration} from '../core/traffic.js'
 import type {StatSource} from '../stat/db.js'
-import {demoStatRecord} from '../store/demo-stat.js'
-import type {Settings} from './config.js'
-import {parseDbUrl, redactDbUrl} from './db-url.js'
+import {demoStatRecord} from '../stat/demo-record.js'
+import type {Settings} from '../cli/config.js'
+import {parseDbUrl, redactDbUrl} from '../store/db-url.js'
 
 export const statFlags = {
   'stat-db': Flags.string({

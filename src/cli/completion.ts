@@ -11,7 +11,7 @@ import demoSnapshotJson from '../store/demo-snapshot.json' with {type: 'json'}
 import {namesCachePath, readNamesCache, snapshotNames} from '../store/names-cache.js'
 import type {Snapshot} from '../store/types.js'
 import {readConfigFile, defaultConfigPath, type ConfigFile} from './config.js'
-import {tarsnetDirs} from './dirs.js'
+import {tarsnetDirs} from '../platform/dirs.js'
 
 export interface CompletionContext {
   manifest: {commands: Record<string, unknown>}

@@ -7,7 +7,7 @@ import {clusterView, type ClusterRows, type ClusterView} from '../core/cluster.j
 import type {Network, Networks} from '../core/networks.js'
 import {chooseNetworks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
-import type {Store} from '../store/types.js'
+import type {Store} from './types.js'
 
 export async function loadClusterRows(store: Store): Promise<ClusterRows> {
   const [nodes, {servers, adapters}, registry, groups] = await Promise.all([store.loadNodes(), store.loadAllAdapters(), store.loadRegistry(), store.loadGroups()])

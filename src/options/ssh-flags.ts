@@ -5,7 +5,7 @@
  */
 import {Flags} from '@oclif/core'
 
-import {sshSettingsOf, type Profile} from './config.js'
+import {sshSettingsOf, type Profile} from '../cli/config.js'
 import {DEFAULT_FANOUT, DEFAULT_SSH_TIMEOUT_S} from '../mesh/run.js'
 import type {SshConfig} from '../ssh/fanout.js'
 import {checkSshConfigFile, checkSshOption, checkSshUser, findSshBinary} from '../ssh/options.js'

@@ -10,7 +10,8 @@
  * terminal wraps the line) rather than lose a character.
  */
 import {escapeControlForOutput} from '../core/text.js'
-import {PAINT_MARK, terminalWidth, visibleLength} from './terminal.js'
+import {terminalWidth} from '../cli/terminal.js'
+import {PAINT_MARK, visibleLength} from './paint.js'
 
 export interface TableOptions {
   /** The width to fit (default: the terminal's). */

@@ -1,56 +1,10 @@
-/** What the terminal allows: prompts, colour, Unicode, width. */
+/**
+ * Colour that text cannot forge, and the width of text on a screen: paint() marks, forTerminal() escapes
+ * then colours, visibleLength() measures. Pure text work: whether colour is on is the IO's decision.
+ */
 import {closeSync, openSync, readSync} from 'node:fs'
-import tty from 'node:tty'
 
 import {escapeControlForOutput} from '../core/text.js'
-
-/** Prompt only where a person is: stdin and stdout are TTYs and CI is unset (Shopify cli-kit's rule). */
-export function canPrompt(): boolean {
-  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && !process.env.CI
-}
-
-/**
- * A person is at the keyboard: stdin is a terminal and CI is unset, whatever stdout is (`nodes list | less`
- * still has a person typing). Enough for a question that needs no screen of its own, such as a password.
- */
-export function personAtKeyboard(): boolean {
-  return Boolean(process.stdin.isTTY) && !process.env.CI
-}
-
-/**
- * Where a prompt is drawn: stdout when it is the terminal, else the terminal itself (/dev/tty, as ssh and
- * sudo ask), so a piped stdout carries only the command's output. Null when there is no terminal.
- */
-export function promptOutput(): {stream: NodeJS.WritableStream; close(): void} | null {
-  if (process.stdout.isTTY) return {stream: process.stdout, close() {}}
-  try {
-    const stream = new tty.WriteStream(openSync('/dev/tty', 'w'))
-    return {stream, close: () => stream.destroy()}
-  } catch {
-    return null
-  }
-}
-
-/** Colour only on a TTY, never with NO_COLOR (https://no-color.org), and never in JSON mode. */
-export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true
-  return Boolean(stream.isTTY)
-}
-
-/** True when the locale says UTF-8 (check marks and box lines), else ASCII. */
-export function unicodeTerminal(): boolean {
-  if (process.platform === 'win32') return Boolean(process.env.WT_SESSION)
-  const locale = process.env.LC_ALL || process.env.LC_CTYPE || process.env.LANG || ''
-  if (process.env.TERM === 'linux' && !/utf-?8/i.test(locale)) return false
-  return /utf-?8/i.test(locale)
-}
-
-export function terminalWidth(stream: NodeJS.WriteStream = process.stdout): number {
-  const fromEnv = Number(process.env.COLUMNS)
-  if (Number.isFinite(fromEnv) && fromEnv > 20) return fromEnv
-  return stream.isTTY && stream.columns ? stream.columns : 160
-}
 
 const CODES = {red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], bold: [1, 22], cyan: [36, 39]} as const
 export type Style = keyof typeof CODES
@@ -104,12 +58,6 @@ export function forTerminal(text: string, color: boolean): string {
   if (!escaped.includes('\uE000')) return escaped
   MARKS.lastIndex = 0
   return escaped.replace(MARKS, (_m, code: string) => (color ? `\u001B[${code}m` : ''))
-}
-
-/** A line on stderr for a person: `prefix` in `style` (when stderr takes colour), then `message`, made safe. */
-export function stderrLine(style: Style, prefix: string, message: string): void {
-  const color = useColor(process.stderr)
-  process.stderr.write(`${forTerminal(`${paint(color, style, prefix)}${prefix && message ? ' ' : ''}${message}`, color)}\n`)
 }
 
 const NOT_PLAIN = /[\uE000\uD800-\uDFFF]/

@@ -5,7 +5,7 @@
  * caller (Plant.AlarmServer, Tars.js) keeps sending a share of its calls to it (stuck), as the failover model says; a tarsstat pseudo caller and an old node's IP are in it too.
  */
 import {slotEndingAt, SLOT_MS, statTableName, DEFAULT_STAT_PREFIX} from '../core/traffic.js'
-import type {StatRow} from '../stat/db.js'
+import type {StatRow} from './db.js'
 
 const SLOTS = 8
 const CUT_SLOTS_AGO = 4

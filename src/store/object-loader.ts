@@ -9,7 +9,7 @@ import {nodeAddresses} from '../core/nodes.js'
 import {locatorHost, parseObjectName, resolveObject, type ResolveFilters, type ResolveResult} from '../core/resolve.js'
 import {clip, closestNames} from '../core/text.js'
 import type {AdapterRow, NodeRow, ObjectRows, ServerRow} from '../core/rows.js'
-import type {Store} from '../store/types.js'
+import type {Store} from './types.js'
 import {UserError} from '../core/errors.js'
 
 export interface LoadedObject {
