@@ -11,6 +11,7 @@ import {statFlags, statSourceOf, statWindowOf, type StatFlagValues} from '../opt
 import type {Store} from '../store/types.js'
 import {renderTable} from '../platform/table.js'
 import {runTraffic} from '../traffic/run.js'
+import {NOTHING} from '../core/names.js'
 
 export type CheckCommandResult =
   | (CheckResult & {scope: {nodes: string[]; object: string | null; network: string | null}; notices: string[]})
@@ -92,7 +93,7 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
 
   private render(result: CheckResult): void {
     const {checked, counts} = result
-    const what = `${checked.nodes} node${checked.nodes === 1 ? '' : 's'}, ${checked.objects} object${checked.objects === 1 ? '' : 's'}, networks ${checked.networks.join(', ') || '(none)'}`
+    const what = `${checked.nodes} node${checked.nodes === 1 ? '' : 's'}, ${checked.objects} object${checked.objects === 1 ? '' : 's'}, networks ${checked.networks.join(', ') || NOTHING}`
     if (result.findings.length === 0) {
       this.log(`${this.paint('green', 'No findings')}: ${what}.`)
       return

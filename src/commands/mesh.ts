@@ -16,6 +16,7 @@ import {effectiveRetries, timeoutChoice} from '../probe/request.js'
 import {samplingFlags, timeoutFlag} from '../options/probe-flags.js'
 import {clock, expandWatchFlag, formatDuration, WatchTracker} from '../probe/watch.js'
 import type {SshConfig} from '../ssh/fanout.js'
+import {NO_NETWORK} from '../core/names.js'
 
 export type MeshCommandResult = Omit<MeshRoundResult, 'measured'> & {
   /** Fixed: per probe; auto: the ceiling. */
@@ -236,8 +237,8 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
         if (!last) this.requireMeasured(result)
         const now = Date.now()
         const changes = tracker.update(result.links.map((l) => ({row: `${l.from} ${g.arrow} ${l.to}`, node: `${l.from} ${g.arrow} ${l.to}`, network: l.network, host: l.host, status: l.status})), now)
-        const lines: string[] = changes.map((c) => `${clock(c.at)} ${c.node} ${c.network ?? '(none)'} ${c.host} ${c.from} ${g.arrow} ${c.to}`)
-        const ssh = new Map(result.sources.filter((s) => s.status !== 'idle').map((s) => [s.node, s.status === 'unreachable' ? 'unreachable' : s.status === 'error' ? `error (${s.error})` : `over ${s.sshNetwork ?? '(none)'} ${s.sshHost}`]))
+        const lines: string[] = changes.map((c) => `${clock(c.at)} ${c.node} ${c.network ?? NO_NETWORK} ${c.host} ${c.from} ${g.arrow} ${c.to}`)
+        const ssh = new Map(result.sources.filter((s) => s.status !== 'idle').map((s) => [s.node, s.status === 'unreachable' ? 'unreachable' : s.status === 'error' ? `error (${s.error})` : `over ${s.sshNetwork ?? NO_NETWORK} ${s.sshHost}`]))
         const culprits = new Map(result.culprits.map((c) => [`${c.kind} ${c.node ?? c.nodes?.join(' ') ?? ''} ${c.network ?? ''}`, c.message]))
         if (tracker.rounds > 1) {
           for (const [node, how] of ssh) if (lastSsh.get(node) !== how) lines.push(`${clock(now)} ${node}: SSH ${how}`)
@@ -273,7 +274,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     this.log(`Watched ${formatDuration(tracker.elapsed(now))}, ${tracker.rounds} round(s); SSH connections closed.`)
     const eventful = tracker.stats(now).filter((s) => s.changes > 0 || s.downMs > 0)
     if (eventful.length === 0) this.log('No link changed state.')
-    else this.log(renderTable(['LINK', 'NETWORK', 'IP', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [s.node, s.network ?? '(none)', s.host, String(s.changes), formatDuration(s.downMs), s.status])))
+    else this.log(renderTable(['LINK', 'NETWORK', 'IP', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [s.node, s.network ?? NO_NETWORK, s.host, String(s.changes), formatDuration(s.downMs), s.status])))
     if (!last) {
       this.io.exitCode = MESH_EXIT.cannotRun
       throw new UserError('interrupted before the first round ended', {code: 'interrupted', exitCode: MESH_EXIT.cannotRun})

@@ -12,9 +12,10 @@ import {renderTable} from '../platform/table.js'
 import {stderrLine} from '../cli/terminal.js'
 import {probeTargets, type ProbeOptions} from '../probe/engine.js'
 import {planListing, type CheckMode, type PlanListing, type ProbePlan} from '../probe/plan.js'
-import {ASCII_GLYPHS, buildReport, EXIT, lossLegend, matrixModel, NO_NETWORK, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
+import {ASCII_GLYPHS, buildReport, EXIT, lossLegend, matrixModel, networkLines, servantExplanation, UNICODE_GLYPHS, type ProbeReport} from '../probe/report.js'
 import {assertLocalAddresses, bindMap, bindSpecs, nothingToProbe, planProbe, probeTiming} from '../probe/request.js'
 import {changeLine, clock, expandWatchFlag, formatDuration, linkKey, WatchTracker} from '../probe/watch.js'
+import {NO_NETWORK} from '../core/names.js'
 
 export type ProbeCommandResult = Omit<ProbeReport, 'lines' | 'rows' | 'exitCode'> & {
   lines: string[]
@@ -330,7 +331,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     this.log(`Watched ${formatDuration(tracker.elapsed(now))}, ${tracker.rounds} round(s).`)
     if (eventful.length === 0) this.log('No link changed state.')
     else {
-      this.log(renderTable(['LINK', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [`${s.node} ${s.network ?? '(none)'} ${s.host}`, String(s.changes), formatDuration(s.downMs), s.status])))
+      this.log(renderTable(['LINK', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [`${s.node} ${s.network ?? NO_NETWORK} ${s.host}`, String(s.changes), formatDuration(s.downMs), s.status])))
     }
     const {rows: _rows, ...rest} = final
     return {...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, timeoutMode: options.adaptive ? 'auto' : 'fixed', samples: options.samples ?? 1, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult

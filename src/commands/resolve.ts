@@ -21,6 +21,7 @@ import {UserError} from '../core/errors.js'
 import {loadClientNode, loadObjectRows} from '../store/object-loader.js'
 import type {LiveSummary} from '../registry/live.js'
 import {renderTable} from '../platform/table.js'
+import {NO_NETWORK} from '../core/names.js'
 
 export type ResolveCommandResult = ResolveResult & {live?: LiveSummary; notices: string[]}
 
@@ -148,7 +149,7 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
           const from = e.expanded ? `${e.expandedFrom || '(no -h)'}${e.fallback ? ` via ${e.ipSource}` : ''}` : e.singleHost ? this.paint('yellow', 'bound to this IP') : this.paint('red', 'not expanded')
           const row = [
             i === 0 ? escapeControl(n.node) : '',
-            e.network ?? this.paint('yellow', '(none)'),
+            e.network ?? this.paint('yellow', NO_NETWORK),
             hostPort(e.host, e.port),
             e.protocol,
             String(e.timeout),

@@ -12,6 +12,7 @@ import type {MeshLink} from './mesh-culprits.js'
 import {normalizeIp} from './ip.js'
 import {hostPort, type ResolvedEndpoint} from './resolve.js'
 import {clip, matcher, naturalCompare} from './text.js'
+import {NOTHING, NO_NETWORK} from './names.js'
 
 export type Cut =
   | {kind: 'network'; network: string}
@@ -28,7 +29,7 @@ export type ImpactStatus = 'ok' | 'degraded' | 'down'
 export type ImpactVerdict = 'ok' | 'degraded' | 'outage'
 
 /** The key used for endpoints in no named network. */
-export const NO_NETWORK = '(none)'
+export {NO_NETWORK} from './names.js'
 
 export interface EndpointCount {
   activeEndpoints: number
@@ -125,7 +126,7 @@ export function parseCuts(specs: readonly string[], view: Pick<ClusterView, 'net
   }
   if (bad.length > 0) {
     throw new UserError(
-      `unknown --cut ${bad.length === 1 ? 'name' : 'names'}: ${bad.join(', ')}; the networks are ${[...networks].join(', ') || '(none)'}, nodes are t_node_info names, a node's interface is NODE:NETWORK`,
+      `unknown --cut ${bad.length === 1 ? 'name' : 'names'}: ${bad.join(', ')}; the networks are ${[...networks].join(', ') || NOTHING}, nodes are t_node_info names, a node's interface is NODE:NETWORK`,
       {code: 'unknown_cut', exitCode: 3},
     )
   }

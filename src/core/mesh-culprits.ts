@@ -12,6 +12,7 @@
  */
 import {lossPercent, lossRatio, slowLinks, type LatencyStats, type WithSampleLatencies} from './link-samples.js'
 import {naturalCompare} from './text.js'
+import {NO_NETWORK} from './names.js'
 
 /** `lossy`: measured several times, some samples connected and some did not (a gray failure). */
 export type MeshLinkStatus = 'up' | 'lossy' | 'refused' | 'timeout' | 'unreachable' | 'error'
@@ -110,7 +111,7 @@ export interface MeshContext {
 }
 
 /** The name used for "no named network" in keys and messages. */
-export const NO_NETWORK = '(none)'
+export {NO_NETWORK} from './names.js'
 const netName = (n: string | null): string => n ?? NO_NETWORK
 
 /** One directed cell of a network's matrix: every link from → to on that network, aggregated. */

@@ -7,6 +7,7 @@
 import {UserError} from './errors.js'
 import {autoPrefix, cidrContains, compareIps, ipKind, parseCidr, parseIp, type Cidr, type Ip} from './ip.js'
 import {clip} from './text.js'
+import {NOTHING} from './names.js'
 
 export interface Network {
   name: string
@@ -57,7 +58,7 @@ export function parseNetworksSpec(spec: string, origin = '--networks'): Network[
 /** Throws a UserError naming the networks there are, unless `name` is one of them (for --network filters). */
 export function assertKnownNetwork(networks: Networks, name: string | undefined): void {
   if (name === undefined || networks.list.some((n) => n.name === name)) return
-  throw new UserError(`unknown network "${clip(name, 40)}": the networks are ${networks.list.map((n) => n.name).join(', ') || '(none)'}`, {code: 'unknown_network'})
+  throw new UserError(`unknown network "${clip(name, 40)}": the networks are ${networks.list.map((n) => n.name).join(', ') || NOTHING}`, {code: 'unknown_network'})
 }
 
 /** The canonical spec text of a list of networks (the inverse of parseNetworksSpec). */

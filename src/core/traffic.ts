@@ -14,6 +14,7 @@ import {nodeAddresses} from './nodes.js'
 import {expandHosts} from './resolve.js'
 import type {AdapterRow, NodeRow, ServerRow} from './rows.js'
 import {naturalCompare} from './text.js'
+import {NO_NETWORK} from './names.js'
 
 export const SLOT_MS = 5 * 60_000
 /** Rows tarsstat writes from server-side reports, not from a client's calls (§9): left out. */
@@ -278,7 +279,6 @@ export function buildEndpointMap(rows: {nodes: NodeRow[]; servers: ServerRow[]; 
 // ---------------------------------------------------------------------------------------------------
 // Counting
 
-const NO_NETWORK = '(none)'
 
 export function zero(): Counts {
   return {calls: 0, ok: 0, timeouts: 0, exceptions: 0}

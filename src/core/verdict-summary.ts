@@ -5,6 +5,7 @@
  * with how many more (issue 9, defect 16).
  */
 import {parseCidr} from './ip.js'
+import {NO_NETWORK} from './names.js'
 
 export interface SummaryLink {
   network: string | null
@@ -31,7 +32,6 @@ export interface SummaryInput {
 /** Lines above which the verdict is summarised. */
 export const VERDICT_LINE_LIMIT = 20
 
-const NO_NETWORK = '(none)'
 
 /** The lines as they are when few, else summarised to at most about `limit` lines. */
 export function summariseVerdicts(input: SummaryInput, limit = VERDICT_LINE_LIMIT): string[] {

@@ -20,6 +20,7 @@ import {appendAudit, auditLogPath, openAudit, osUser, redactCommandLine, type Au
 import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
 import type {Db, MysqlStore} from '../store/mysql-store.js'
 import type {NodeRow} from '../core/rows.js'
+import {NOTHING} from '../core/names.js'
 
 /** --dry-run and --yes: on every editing command (migrate too). */
 export const writeFlags = {
@@ -185,7 +186,7 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     if (changed.length === 0) {
       if (!this.jsonEnabled()) {
         const only = plan.nodes.length === 1 ? plan.nodes[0] : undefined
-        this.log(only ? `Nothing to change: ${only.node}'s list is already ${only.after.join(', ') || '(none)'}.` : `Nothing to change: all ${plan.nodes.length} node(s) already have these lists.`)
+        this.log(only ? `Nothing to change: ${only.node}'s list is already ${only.after.join(', ') || NOTHING}.` : `Nothing to change: all ${plan.nodes.length} node(s) already have these lists.`)
       }
       return result
     }

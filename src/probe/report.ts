@@ -7,6 +7,7 @@ import type {PlanRow, ProbePlan} from './plan.js'
 import {describeTarsRet} from '../tars/ping.js'
 import {summariseVerdicts} from '../core/verdict-summary.js'
 import {lossPercent, lossRatio, SAMPLE_LATENCIES, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
+import {NO_NETWORK} from '../core/names.js'
 
 /** A link that connected: up, or lossy (some samples lost). */
 export const connected = (r: Pick<JsonResult, 'status'>): boolean => r.status === 'up' || r.status === 'lossy'
@@ -42,7 +43,7 @@ export function wrongService(r: Pick<JsonResult, 'status' | 'tarsRet' | 'error'>
 }
 
 /** The key used for "in no named network" in JSON maps and matrix headings. */
-export const NO_NETWORK = '(none)'
+export {NO_NETWORK} from '../core/names.js'
 
 export interface JsonResult extends WithSampleLatencies {
   node: string

@@ -15,6 +15,7 @@ import {DEFAULT_TIMEOUT_MAX_MS} from '../core/rtt.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, type ProbeOptions} from './engine.js'
 import {planMatrix, planObject, type CheckMode, type ProbePlan} from './plan.js'
 import {EXIT} from './report.js'
+import {NOTHING} from '../core/names.js'
 
 export interface ProbeRequest {
   /** App.Server.Obj (already checked to be well formed), or undefined for the node matrix. */
@@ -106,7 +107,7 @@ export function bindMap(networks: Networks, specs: readonly BindSpec[]): Map<str
     if (!names.includes(network)) {
       throw bindError(spec, {
         expected: `a source address for one of the networks (${names.join(', ') || 'none'}): there is no network "${network}"`,
-        flag: `unknown network "${network}"; the networks are ${names.join(', ') || '(none)'}`,
+        flag: `unknown network "${network}"; the networks are ${names.join(', ') || NOTHING}`,
       })
     }
     const ip = normalizeIp(ipText)

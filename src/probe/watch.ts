@@ -4,6 +4,7 @@
  */
 import type {ProbeStatus} from './engine.js'
 import type {JsonResult} from './report.js'
+import {NO_NETWORK} from '../core/names.js'
 
 export interface LinkChange {
   at: number
@@ -38,7 +39,7 @@ export interface LinkStats {
 
 /** A link is one node's IP: `node network host`. */
 export function linkKey(r: Pick<JsonResult, 'row' | 'network' | 'host'>): string {
-  return `${r.row} ${r.network ?? '(none)'} ${r.host}`
+  return `${r.row} ${r.network ?? NO_NETWORK} ${r.host}`
 }
 
 export class WatchTracker {
@@ -96,7 +97,7 @@ export function clock(ms: number): string {
 
 /** "14:03:07 n3 x 10.10.0.3 up → timeout" (ASCII arrow when the terminal is not UTF-8). */
 export function changeLine(c: LinkChange, unicode: boolean): string {
-  return `${clock(c.at)} ${c.node} ${c.network ?? '(none)'} ${c.host} ${c.from} ${unicode ? '→' : '->'} ${c.to}`
+  return `${clock(c.at)} ${c.node} ${c.network ?? NO_NETWORK} ${c.host} ${c.from} ${unicode ? '→' : '->'} ${c.to}`
 }
 
 /** "1h 2m 3s", "4.2 s". */

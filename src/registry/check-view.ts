@@ -6,6 +6,7 @@ import {addressLabel, describeEndpoint, VERDICT_WORD, type AnswerRecord, type Li
 import {renderTable} from '../platform/table.js'
 import type {Style} from '../platform/paint.js'
 import type {CheckQuery, CheckReport} from './check.js'
+import {NO_NETWORK} from '../core/names.js'
 
 type Paint = (style: Style, text: string) => string
 
@@ -20,7 +21,7 @@ export function checkView(report: CheckReport, query: CheckQuery, paint: Paint):
   const head = ['REGISTRY', 'NETWORK', 'STATUS', 'LATENCY', 'ANSWERED', ...(caller ? ['CALLER'] : [])]
   const rows = report.registries.map((r) => [
     `${r.host.includes(':') ? `[${r.host}]` : r.host}:${r.port}`,
-    r.network ?? paint('yellow', '(none)'),
+    r.network ?? paint('yellow', NO_NETWORK),
     r.status === 'ok' ? paint('green', 'ok') : paint('red', r.status === 'error' && r.error ? `error: ${r.error.message}` : r.status),
     r.latencyMs === null ? '-' : `${r.latencyMs.toFixed(1)} ms`,
     `${r.answered}/${r.asked}`,

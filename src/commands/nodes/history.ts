@@ -7,6 +7,7 @@ import {matcher} from '../../core/text.js'
 import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
 import {renderTable} from '../../platform/table.js'
 import {auditLogPath, readAudit, type AuditEntry} from '../../store/audit-log.js'
+import {NOTHING} from '../../core/names.js'
 
 export interface HistoryResult {
   auditLog: string
@@ -113,7 +114,7 @@ The log is local to the machine tarsnet ran on.`
       this.log(this.args.node ? `No applied changes for ${this.args.node} in ${result.auditLog}.` : `No applied changes in ${result.auditLog}.`)
       return
     }
-    const value = (v: string | null) => (v === null ? '(none)' : v.split(',').join('\n'))
+    const value = (v: string | null) => (v === null ? NOTHING : v.split(',').join('\n'))
     const rows = result.entries.map((e) => [
       e.id,
       e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
