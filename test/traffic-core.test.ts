@@ -140,7 +140,7 @@ describe('findings and the view', () => {
   })
 
   it('shows up to 12 slots as numbers per network, more as sparklines of calls and failures', () => {
-    const view = {paint: (_: unknown, t: string) => t, unicode: true}
+    const view = {paint: (_: unknown, t: string) => t, unicode: true, width: 160}
     const result = (slots: number) => {
       const sums = Array.from({length: slots}, (_, k) => [sum(k + 1, '10.10.0.1', 100, k === slots - 1 ? 100 : 0), sum(k + 1, '10.20.0.1', 100, 0)]).flat()
       return {...summarizeTraffic(sums, map), window: {now: '', from: '', to: '', sinceSeconds: 0, untilSeconds: 0, slots, slotsRead: slots, tables: []}, statSource: 'test', notices: []}

@@ -16,10 +16,10 @@ import {resolveSettings, type Settings, type SettingsInput} from './config.js'
 import {writeJson} from '../platform/json-out.js'
 import {HOST_RACE_DELAY_MS, parseDbUrl, redactDbUrl} from '../store/db-url.js'
 import {UserError} from '../core/errors.js'
-import {forTerminal, paint, type Style} from '../platform/paint.js'
+import {forTerminal, paint, type Screen, type Style} from '../platform/paint.js'
 import {tarsnetDirs} from '../platform/dirs.js'
 import {processIO, type IO} from './io.js'
-import {canPrompt, personAtKeyboard, promptOutput, stderrLine, unicodeTerminal, useColor} from './terminal.js'
+import {canPrompt, personAtKeyboard, promptOutput, stderrLine, terminalWidth, unicodeTerminal, useColor} from './terminal.js'
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -120,6 +120,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Where tarsnet keeps config, cache and data, found from the IO's environment the way oclif finds them. */
   protected get dirs(): {configDir: string; cacheDir: string; dataDir: string} {
     return tarsnetDirs(this.config.bin, this.io.env)
+  }
+
+  /** The width tables fit: $COLUMNS, else the terminal's, else 160. */
+  protected get width(): number {
+    return terminalWidth(this.io)
+  }
+
+  /** What a view needs of the screen: colour (off for JSON), Unicode, width. */
+  protected get screen(): Screen {
+    return {paint: (style, text) => this.paint(style, text), unicode: this.unicode, width: this.width}
   }
 
   /** The locale says UTF-8: check marks and box lines, else ASCII. */

@@ -103,7 +103,7 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
       const list = result.findings.filter((f) => f.severity === severity)
       if (list.length === 0) continue
       this.log(this.paint(tone[severity], `${severity.toUpperCase()} (${list.length})`))
-      this.log(renderTable(['CODE', 'NODE', 'OBJECT', 'NETWORK', 'FINDING'], list.map((f: Finding) => [f.code, f.node ?? '', f.object ?? '', f.network ?? '', f.message])))
+      this.log(renderTable(['CODE', 'NODE', 'OBJECT', 'NETWORK', 'FINDING'], list.map((f: Finding) => [f.code, f.node ?? '', f.object ?? '', f.network ?? '', f.message]), {width: this.width}))
       this.log('What to do:')
       for (const code of new Set(list.map((f) => f.code))) this.log(`  ${code}: ${CODES[code].todo}`)
       this.log('')

@@ -54,7 +54,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
       statSource: () => statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)}), statWindow,
     })
     for (const n of result.notices) this.notice(n)
-    if (!this.jsonEnabled()) for (const line of renderFailover(result, (style, text) => this.paint(style, text))) this.log(line)
+    if (!this.jsonEnabled()) for (const line of renderFailover(result, this.screen)) this.log(line)
     this.io.exitCode = result.exitCode
     return {...result, notices: this.notices, ...this.sourceJson()}
   }

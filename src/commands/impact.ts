@@ -96,7 +96,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
         o.object, this.status(o.status), counts(o.before), counts(o.after), String(o.lost.length),
         leftOnText(o.after),
         ...(expected ? [calls(o)] : []),
-      ])))
+      ]), {width: this.width}))
       if (expected) this.log(this.paint('dim', 'FAILED CALLS: what the callers in tarsstat\'s record lose before they fail over, then per minute (`tarsnet failover` per caller)'))
       this.log('')
     }
@@ -105,7 +105,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
         const pairs = r.members.length * (r.members.length - 1) / 2
         return [r.object, String(r.members.length), `${r.reachablePairs.length}/${pairs}`, `${r.largestGroup.length} (majority ${r.majority})`,
           r.quorum ? this.paint('green', 'yes') : this.paint('red', r.quorumBefore ? 'LOST' : 'no (none before either)')]
-      })))
+      }), {width: this.width}))
       this.log('')
     }
     const s = result.summary

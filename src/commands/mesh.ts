@@ -274,7 +274,7 @@ Exit codes: 0 every link up and every node reached; 1 degraded (a link down, eve
     this.log(`Watched ${formatDuration(tracker.elapsed(now))}, ${tracker.rounds} round(s); SSH connections closed.`)
     const eventful = tracker.stats(now).filter((s) => s.changes > 0 || s.downMs > 0)
     if (eventful.length === 0) this.log('No link changed state.')
-    else this.log(renderTable(['LINK', 'NETWORK', 'IP', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [s.node, s.network ?? NO_NETWORK, s.host, String(s.changes), formatDuration(s.downMs), s.status])))
+    else this.log(renderTable(['LINK', 'NETWORK', 'IP', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [s.node, s.network ?? NO_NETWORK, s.host, String(s.changes), formatDuration(s.downMs), s.status]), {width: this.width}))
     if (!last) {
       this.io.exitCode = MESH_EXIT.cannotRun
       throw new UserError('interrupted before the first round ended', {code: 'interrupted', exitCode: MESH_EXIT.cannotRun})

@@ -201,7 +201,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       return [label, ...r.cells.map((c) => this.paint(c.kind === 'up' ? 'green' : c.kind === 'down' ? 'red' : c.kind === 'lossy' ? 'yellow' : 'dim', c.text))]
     })
     if (plan.object) this.log(`${plan.object}`)
-    this.log(renderTable(head, rows))
+    this.log(renderTable(head, rows, {width: this.width}))
   }
 
   private renderAll(plan: ProbePlan, report: ProbeReport): void {
@@ -224,7 +224,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
       this.log(renderTable(['NODE', 'NETWORK', 'IP', 'PORTS', 'CHECK', 'SOURCE'], targets.map((t) => [
         `${escapeControl(t.row)}${t.active ? '' : ` ${this.paint('yellow', '(inactive)')}`}`, t.network ?? NO_NETWORK, t.host, t.ports.join(' '),
         t.check === 'tars' ? `tars_ping ${escapeControl((t.servants ?? []).filter((x) => x !== null).join(' '))}`.trimEnd() : 'tcp', t.sourceIp ?? '-',
-      ]), {squeeze: ['CHECK', 'SOURCE']}))
+      ]), {width: this.width, squeeze: ['CHECK', 'SOURCE']}))
       const idle = plan.rows.filter((r) => r.nothingToProbe !== null)
       this.log('')
       this.log(`${targets.length} target(s) on ${new Set(targets.map((t) => t.node)).size} node(s) would be probed (nothing was sent)${idle.length > 0 ? `; nothing to probe on ${idle.length} row(s): ${idle.slice(0, 10).map((r) => `${escapeControl(r.label)} (${r.nothingToProbe})`).join(', ')}${idle.length > 10 ? ', …' : ''}` : ''}.`)
@@ -331,7 +331,7 @@ Exit codes (monitoring-plugin convention): 0 every link up; 1 degraded or servic
     this.log(`Watched ${formatDuration(tracker.elapsed(now))}, ${tracker.rounds} round(s).`)
     if (eventful.length === 0) this.log('No link changed state.')
     else {
-      this.log(renderTable(['LINK', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [`${s.node} ${s.network ?? NO_NETWORK} ${s.host}`, String(s.changes), formatDuration(s.downMs), s.status])))
+      this.log(renderTable(['LINK', 'CHANGES', 'DOWN FOR', 'NOW'], eventful.map((s) => [`${s.node} ${s.network ?? NO_NETWORK} ${s.host}`, String(s.changes), formatDuration(s.downMs), s.status]), {width: this.width}))
     }
     const {rows: _rows, ...rest} = final
     return {...rest, unusable: plan.unusable, timeoutMs: options.timeoutMs!, timeoutMode: options.adaptive ? 'auto' : 'fixed', samples: options.samples ?? 1, retries: options.retries!, concurrency: options.concurrency!, wallMs, notices: this.notices, ...this.sourceJson()} as ProbeCommandResult

@@ -160,7 +160,7 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
           rows.push(row)
         })
       }
-      this.log(renderTable(head, rows, {squeeze: ['PROTO', 'TIMEOUT', 'STATE']}))
+      this.log(renderTable(head, rows, {width: this.width, squeeze: ['PROTO', 'TIMEOUT', 'STATE']}))
       this.log('')
     }
     if (views) {

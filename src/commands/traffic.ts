@@ -48,7 +48,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no failed call in the la
     const result = await runTraffic({objects, window, stat, store, configuredNetworks: this.settings().networks.value})
     for (const n of result.notices) this.notice(n)
     if (!this.jsonEnabled()) {
-      for (const line of renderTraffic(result, {paint: (s, t) => this.paint(s, t), unicode: this.unicode})) this.log(line)
+      for (const line of renderTraffic(result, this.screen)) this.log(line)
     }
     this.io.exitCode = result.exitCode
     return {...result, notices: this.notices, ...this.sourceJson()}

@@ -6,23 +6,23 @@
 import {LANGUAGE_LABEL, type Setting} from '../core/client-config.js'
 import type {FailoverFinding, FailoverObject} from '../core/failover.js'
 import {renderTable} from '../platform/table.js'
-import type {Style} from '../platform/paint.js'
+import type {Paint, Screen} from '../platform/paint.js'
 import type {FailoverRunResult} from './run.js'
 
-type Paint = (style: Style, text: string) => string
 
 export function settingText(s: Setting): string {
   const unit = s.unit === 'ratio' || s.unit === '' ? '' : ` ${s.unit}`
   return `${s.name} ${s.value}${unit} (${s.source})`
 }
 
-export function renderFailover(result: FailoverRunResult, paint: Paint): string[] {
+export function renderFailover(result: FailoverRunResult, screen: Screen): string[] {
+  const {paint} = screen
   const out: string[] = []
   const mode = result.mode === 'refused' ? 'refused (resets)' : 'blackholed (SYNs dropped)'
   out.push(`${paint('bold', 'Cuts')}: ${result.cuts.join(', ')}, each on its own, ${mode}; ${result.call} calls; rates from ${result.rateSource === 'tarsstat' ? 'tarsstat' : '--rate'}`)
   out.push('')
   const touched = result.objects.filter((o) => o.endpoints.dead > 0)
-  for (const o of touched) out.push(...objectTable(o, paint), '')
+  for (const o of touched) out.push(...objectTable(o, screen), '')
   const untouched = result.objects.length - touched.length
   if (untouched > 0) out.push(paint('dim', `${untouched} object/cut pair${untouched === 1 ? '' : 's'} lose no endpoint: nothing to fail over.`), '')
   if (result.findings.length > 0) {
@@ -36,7 +36,8 @@ export function renderFailover(result: FailoverRunResult, paint: Paint): string[
   return out
 }
 
-function objectTable(o: FailoverObject, paint: Paint): string[] {
+function objectTable(o: FailoverObject, screen: Screen): string[] {
+  const {paint} = screen
   const head = `${paint('bold', o.object)} — cut ${o.cut}: ${o.endpoints.dead} of ${o.endpoints.total} endpoints dead`
   if (o.callers.length === 0) return [head, '  (no caller modelled)']
   const rows = o.callers.map((c) => [
@@ -53,7 +54,7 @@ function objectTable(o: FailoverObject, paint: Paint): string[] {
   const notes = new Map<string, string[]>()
   for (const c of o.callers) for (const n of c.notes) notes.set(n, [...(notes.get(n) ?? []), c.caller])
   const noteLines = [...notes].map(([n, who]) => paint('dim', `  note (${who.join('; ')}): ${n}`))
-  return [head, renderTable(['CALLER', 'CLIENT', 'RATE', 'FAILED', 'DETECT', 'THEN/MIN', 'RECOVERY', 'DOMINATED BY'], rows, {squeeze: ['CALLER', 'DOMINATED BY']}), ...noteLines]
+  return [head, renderTable(['CALLER', 'CLIENT', 'RATE', 'FAILED', 'DETECT', 'THEN/MIN', 'RECOVERY', 'DOMINATED BY'], rows, {squeeze: ['CALLER', 'DOMINATED BY'], width: screen.width}), ...noteLines]
 }
 
 function findingTone(f: FailoverFinding, paint: Paint): string {

@@ -68,3 +68,13 @@ export function visibleLength(text: string): number {
   MARKS.lastIndex = 0
   return [...text.replace(MARKS, '')].length
 }
+
+/** Text in a style (paint() with the colour decision already taken). */
+export type Paint = (style: Style, text: string) => string
+
+/** What a view needs to know of the screen it draws for: colour, Unicode, width (decided by the IO). */
+export interface Screen {
+  paint: Paint
+  unicode: boolean
+  width: number
+}

@@ -10,12 +10,11 @@
  * terminal wraps the line) rather than lose a character.
  */
 import {escapeControlForOutput} from '../core/text.js'
-import {terminalWidth} from '../cli/terminal.js'
 import {PAINT_MARK, visibleLength} from './paint.js'
 
 export interface TableOptions {
-  /** The width to fit (default: the terminal's). */
-  width?: number
+  /** The width to fit: the screen's (Screen.width), decided by the IO. */
+  width: number
   /** Headings of the columns that shrink first and may break their words (prose, not names). */
   squeeze?: string[]
 }
@@ -37,8 +36,8 @@ interface Column {
 }
 
 /** Renders rows under a header, fitted to the width. */
-export function renderTable(head: string[], rows: string[][], options: TableOptions = {}): string {
-  const width = options.width ?? terminalWidth()
+export function renderTable(head: string[], rows: string[][], options: TableOptions): string {
+  const width = options.width
   const squeezed = new Set(options.squeeze ?? [])
   const columns: Column[] = head.map((h) => ({natural: visibleLength(h), longestWord: longestWord(h), squeeze: squeezed.has(h)}))
   const cells: string[][][] = rows.map((r) => head.map((_, i) => {

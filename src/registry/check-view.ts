@@ -4,18 +4,17 @@
  */
 import {addressLabel, describeEndpoint, VERDICT_WORD, type AnswerRecord, type ListedEndpoint} from '../core/registry-compare.js'
 import {renderTable} from '../platform/table.js'
-import type {Style} from '../platform/paint.js'
+import type {Paint, Screen} from '../platform/paint.js'
 import type {CheckQuery, CheckReport} from './check.js'
 import {NO_NETWORK} from '../core/names.js'
-
-type Paint = (style: Style, text: string) => string
 
 /** The caller the registry answered for: the node_name sent, else this machine's address (no node_name). */
 export function callerLabel(callerNodeName: string | null, clientIp: string | null): string {
   return callerNodeName === null ? `${clientIp ?? '-'} (no node_name)` : `node_name ${callerNodeName}`
 }
 
-export function checkView(report: CheckReport, query: CheckQuery, paint: Paint): string[] {
+export function checkView(report: CheckReport, query: CheckQuery, screen: Screen): string[] {
+  const {paint} = screen
   const out: string[] = []
   const caller = query.kind !== 'any'
   const head = ['REGISTRY', 'NETWORK', 'STATUS', 'LATENCY', 'ANSWERED', ...(caller ? ['CALLER'] : [])]
@@ -29,7 +28,7 @@ export function checkView(report: CheckReport, query: CheckQuery, paint: Paint):
   ])
   const perAddress = report.answers.length / Math.max(1, report.registries.length)
   out.push(`${report.query}${report.setId ? ` (${report.setId})` : ''}: ${perAddress} object(s) × ${report.registries.length} registry address(es)`)
-  out.push(renderTable(head, rows, {squeeze: ['STATUS', 'LATENCY', 'ANSWERED']}))
+  out.push(renderTable(head, rows, {squeeze: ['STATUS', 'LATENCY', 'ANSWERED'], width: screen.width}))
 
   const down = new Set(report.registries.filter((r) => r.status !== 'ok').map((r) => `${r.host} ${r.port}`))
   // Objects in the order asked (the answers of one address come in that order).

@@ -5,7 +5,7 @@
  */
 import type {CallerReport, Counts, ObjectTraffic, UnknownTraffic} from '../core/traffic.js'
 import {renderTable} from '../platform/table.js'
-import type {Style} from '../platform/paint.js'
+import type {Screen, Style} from '../platform/paint.js'
 import type {TrafficResult} from './run.js'
 
 /** Slots shown as numbers; more become sparklines. */
@@ -13,10 +13,7 @@ const NUMBERED_SLOTS = 12
 const SPARKS = '▁▂▃▄▅▆▇█'
 const ASCII_SPARKS = '_.-=+*#@'
 
-export interface ViewOptions {
-  paint: (style: Style, text: string) => string
-  unicode: boolean
-}
+export type ViewOptions = Screen
 
 const failedOf = (c: Counts) => c.timeouts + c.exceptions
 
@@ -43,7 +40,7 @@ function timeline(obj: ObjectTraffic, o: ViewOptions): string {
   const bySlot = new Map(obj.slots.map((s) => [`${s.end} ${s.network}`, s]))
   if (ends.length <= NUMBERED_SLOTS) {
     const head = ['NETWORK', 'CALLS', 'FAILED', ...ends.map((e) => e.slice(11))]
-    return renderTable(head, obj.networks.map((n) => [n.network, String(n.calls), percent(failedOf(n), n.calls), ...ends.map((e) => cell(bySlot.get(`${e} ${n.network}`), o))]))
+    return renderTable(head, obj.networks.map((n) => [n.network, String(n.calls), percent(failedOf(n), n.calls), ...ends.map((e) => cell(bySlot.get(`${e} ${n.network}`), o))]), {width: o.width})
   }
   const rows = obj.networks.map((n) => {
     const calls = ends.map((e) => bySlot.get(`${e} ${n.network}`)?.calls ?? 0)
@@ -53,7 +50,7 @@ function timeline(obj: ObjectTraffic, o: ViewOptions): string {
     })
     return [n.network, String(n.calls), percent(failedOf(n), n.calls), sparkline(calls, Math.max(...calls), o.unicode), o.paint('red', sparkline(fails, 1, o.unicode))]
   })
-  return renderTable(['NETWORK', 'CALLS', 'FAILED', `CALLS ${ends[0].slice(11)}–${ends.at(-1)!.slice(11)}`, 'FAILED %'], rows)
+  return renderTable(['NETWORK', 'CALLS', 'FAILED', `CALLS ${ends[0].slice(11)}–${ends.at(-1)!.slice(11)}`, 'FAILED %'], rows, {width: o.width})
 }
 
 const VERDICT_STYLE: Record<CallerReport['verdict'], Style> = {ok: 'green', 'failed-over': 'cyan', stuck: 'red', failing: 'red'}
@@ -66,13 +63,13 @@ function callersTable(obj: ObjectTraffic, o: ViewOptions): string {
   return renderTable(['CALLER', 'LANGUAGE', 'VERDICT', `LAST SLOT`, 'DEAD IPS'], obj.callers.map((c) => [
     c.caller, c.language ?? '?', o.paint(VERDICT_STYLE[c.verdict], c.verdict), `${c.lastSlot.end.slice(11)}: ${lastSlotText(c)}`,
     [c.deadIps.join(', '), c.probingIps.length > 0 ? `probing ${c.probingIps.join(', ')}` : ''].filter(Boolean).join('; ') || '-',
-  ]), {squeeze: ['LAST SLOT']})
+  ]), {squeeze: ['LAST SLOT'], width: o.width})
 }
 
-function unknownTable(list: UnknownTraffic[]): string {
+function unknownTable(list: UnknownTraffic[], width: number): string {
   return renderTable(['CALLEE', 'IP', 'PORT', 'NODE', 'NETWORK', 'CALLS', 'FAILED', 'CALLERS'], list.map((u) => [
     u.slaveName, u.ip, String(u.port), u.node ?? '-', u.network ?? '-', String(u.calls), String(u.timeouts + u.exceptions), u.callers.join(', '),
-  ]))
+  ]), {width})
 }
 
 export function renderTraffic(result: TrafficResult, o: ViewOptions): string[] {
@@ -90,7 +87,7 @@ export function renderTraffic(result: TrafficResult, o: ViewOptions): string[] {
   if (result.unknown.length > 0) {
     out.push('')
     out.push(o.paint('bold', 'Endpoints no adapter has (unknown)'))
-    out.push(unknownTable(result.unknown))
+    out.push(unknownTable(result.unknown, o.width))
   }
   out.push('')
   out.push(summaryLine(result, o))

@@ -49,7 +49,7 @@ export default class ConfigShow extends BaseCommand<typeof ConfigShow> {
       statSetting(s, this.io.env),
     ]
     if (!this.jsonEnabled()) {
-      this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin]), {squeeze: ['FROM']}))
+      this.log(renderTable(['SETTING', 'VALUE', 'FROM'], settings.map((x) => [x.name, x.value === null ? '-' : String(x.value), x.origin]), {width: this.width, squeeze: ['FROM']}))
     }
     return {configFile: s.configPath.value, configFileExists: s.configExists, settings, notices: this.notices}
   }

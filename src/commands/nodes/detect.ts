@@ -50,7 +50,7 @@ With --write NODE the addresses become that node's list (ordered by network as d
 
     if (!this.jsonEnabled()) {
       if (ordered.length === 0) this.log('No usable addresses found (only loopback, link-local or excluded interfaces).')
-      else this.log(renderTable(['INTERFACE', 'IP', 'PREFIX', 'NETWORK'], ordered.map((d) => [d.interface, d.ip, d.cidr ?? '', d.network ?? this.paint('yellow', 'no network')])))
+      else this.log(renderTable(['INTERFACE', 'IP', 'PREFIX', 'NETWORK'], ordered.map((d) => [d.interface, d.ip, d.cidr ?? '', d.network ?? this.paint('yellow', 'no network')]), {width: this.width}))
       if (this.flags.verbose) for (const s of found.skipped) this.verbose(`left out ${s.interface} ${s.ip}: ${s.reason}${s.pattern ? ` (${s.pattern})` : ''}`)
       if (!this.flags.write && ordered.length > 0) this.log(`\nAs an IP list: ${result.list.join(',')}`)
     }

@@ -41,7 +41,7 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
     for (;;) {
       this.log('')
       this.log(list.length > 0
-        ? renderTable(['#', 'IP', 'NETWORK'], list.map((ip, i) => [String(i + 1), ip, net(ip)]))
+        ? renderTable(['#', 'IP', 'NETWORK'], list.map((ip, i) => [String(i + 1), ip, net(ip)]), {width: this.width})
         : `${state.name} has no IP list${state.effective.length > 0 ? ` (using its ${state.source} ${state.effective.join(', ')})` : ''}.`)
       const action = await select<Action>({
         message: `${escapeControl(state.name)}: what now?`,

@@ -124,6 +124,6 @@ The log is local to the machine tarsnet ran on.`
       `${e.osUser}\ndb ${e.dbUser} on ${e.dbHost}`,
       e.revertOf ? `${e.command}\n(reverts ${e.revertOf})` : e.command,
     ])
-    this.log(renderTable(['ID', 'WHEN (UTC)', 'NODE', 'BEFORE', 'AFTER', 'BY', 'COMMAND'], rows, {squeeze: ['WHEN (UTC)', 'BY', 'COMMAND']}))
+    this.log(renderTable(['ID', 'WHEN (UTC)', 'NODE', 'BEFORE', 'AFTER', 'BY', 'COMMAND'], rows, {width: this.width, squeeze: ['WHEN (UTC)', 'BY', 'COMMAND']}))
   }
 }

@@ -77,7 +77,7 @@ Problems are marked, never hidden: a node missing a network, an IP in no network
       // Values from the database are escaped before any colour is added: a name holding ESC[31m must not pass as ours.
       return [escapeControl(n.name) + this.paint('yellow', source), ...cells, state, age, escapeControl(n.tarsVersion), this.paint('yellow', problems.join(', '))]
     })
-    this.log(renderTable(head, rows, {squeeze: ['STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']}))
+    this.log(renderTable(head, rows, {width: this.width, squeeze: ['STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']}))
     const counts = networks.map((net) => `${net.name}: ${nodes.filter((n) => n.ips.some((i) => i.network === net.name)).length}/${nodes.length}`)
     const fallback = nodes.filter((n) => n.ipSource !== 'ip_list').length
     this.log('')

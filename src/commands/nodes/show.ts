@@ -57,7 +57,7 @@ export default class NodesShow extends BaseCommand<typeof NodesShow> {
     line('Tars version', node.tarsVersion || '-')
     line('IP source', node.ipSource)
     this.log('')
-    this.log(renderTable(['IP', 'NETWORK'], node.ips.map((i) => [i.ip, i.network ?? this.paint('yellow', '(no network)')])))
+    this.log(renderTable(['IP', 'NETWORK'], node.ips.map((i) => [i.ip, i.network ?? this.paint('yellow', '(no network)')]), {width: this.width}))
     for (const p of node.problems) this.log(`${this.paint('yellow', '!')} ${p.message}`)
     this.log('')
     if (servers.length === 0) {
@@ -71,7 +71,7 @@ export default class NodesShow extends BaseCommand<typeof NodesShow> {
       a.endpoint,
       a.protocol,
     ]))
-    this.log(renderTable(['SERVER', 'SETTING/PRESENT', 'SERVANT', 'ENDPOINT', 'PROTOCOL'], rows, {squeeze: ['SETTING/PRESENT', 'PROTOCOL']}))
+    this.log(renderTable(['SERVER', 'SETTING/PRESENT', 'SERVANT', 'ENDPOINT', 'PROTOCOL'], rows, {width: this.width, squeeze: ['SETTING/PRESENT', 'PROTOCOL']}))
   }
 }
 

@@ -130,7 +130,7 @@ Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has o
       servant, addresses, objects: names, query, callerNodeName, timeoutMs, window: flags.concurrency, networks,
       database: loaded?.database ?? null, onProgress,
     }))
-    if (!this.jsonEnabled()) for (const line of checkView(report, query, (style, text) => this.paint(style, text))) this.log(line)
+    if (!this.jsonEnabled()) for (const line of checkView(report, query, this.screen)) this.log(line)
     this.io.exitCode = report.exitCode
     const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
     return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, callerNodeName, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
