@@ -41,8 +41,8 @@ export function checkSshUser(user: string, origin: string): string {
   return user
 }
 
-/** The ssh binary on PATH (absolute), or a UserError (exit 3) naming what to install. */
-export function findSshBinary(pathEnv: string | undefined = process.env.PATH): string {
+/** The ssh binary on `pathEnv` (the IO's PATH), as an absolute path, or a UserError (exit 3) naming what to install. */
+export function findSshBinary(pathEnv: string | undefined): string {
   for (const dir of (pathEnv ?? '').split(delimiter)) {
     if (dir === '') continue
     const candidate = join(dir, 'ssh')
