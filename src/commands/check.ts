@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {CODES, SEVERITIES, explainCode, runCheck, type CheckResult, type Finding} from '../core/check.js'
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import type {FailoverFinding} from '../core/failover.js'
 import {assertKnownNetwork} from '../core/networks.js'
 import {FAILOVER_SINCE, runFailoverCommand} from '../failover/run.js'
@@ -46,7 +47,7 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
     ...statFlags,
   }
 
-  protected override errorExitCode = 3
+  protected override errorExitCode = EXIT.unknown
 
   async run(): Promise<CheckCommandResult> {
     const {flags} = this

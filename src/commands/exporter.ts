@@ -91,7 +91,7 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     if (!withMesh && sshGiven.length > 0) {
       throw new UserError(`--${sshGiven[0]} applies only with --mesh: add --mesh, or leave it out`, {code: 'invalid_flag'})
     }
-    const ssh = withMesh ? resolveSshConfig(flags, settings.profile, settings.profileName.value) : undefined
+    const ssh = withMesh ? resolveSshConfig(flags, settings.profile, settings.profileName.value, this.io.env) : undefined
     if (ssh) this.verbose(sshConfigLine(ssh))
     const request = {object, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value}
 

@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import {Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {cutsFromMesh, cutsFromProbe, leftOnText, parseCuts, runImpact, type Cut, type EndpointCount, type ImpactResult} from '../core/impact.js'
 import {expectedFailedCalls, FAILOVER_SINCE} from '../failover/run.js'
 import {BaseCommand} from '../cli/base-command.js'
@@ -39,12 +40,12 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     since: Flags.string({summary: `How far back the callers' rates are averaged from (FAILED CALLS), on the stat database's clock: 90s, 30m, 2h, 1d (default ${FAILOVER_SINCE}).`, helpGroup: 'STAT'}),
   }
 
-  protected override errorExitCode = 3
+  protected override errorExitCode = EXIT.unknown
 
   async run(): Promise<ImpactCommandResult> {
     const {flags} = this
     if (!flags.cut?.length && flags['from-probe'] === undefined && flags['from-mesh'] === undefined) {
-      throw new UserError('nothing to cut: give --cut SPEC (a network x, an interface n3:y, a node n3), --from-probe FILE or --from-mesh FILE', {code: 'missing_flag', exitCode: 3})
+      throw new UserError('nothing to cut: give --cut SPEC (a network x, an interface n3:y, a node n3), --from-probe FILE or --from-mesh FILE', {code: 'missing_flag', exitCode: EXIT.unknown})
     }
     // Files first: a bad one is said before the database is opened.
     const saved: Cut[] = []
@@ -130,11 +131,11 @@ function readJson(flag: string, file: string): unknown {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as {code?: string}).code
-    throw new UserError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, {code: 'invalid_input', exitCode: 3})
+    throw new UserError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, {code: 'invalid_input', exitCode: EXIT.unknown})
   }
   try {
     return JSON.parse(text)
   } catch {
-    throw new UserError(`${flag} ${file}: not JSON; give the file \`tarsnet ${flag === '--from-probe' ? 'probe' : 'mesh'} --json\` wrote`, {code: 'invalid_input', exitCode: 3})
+    throw new UserError(`${flag} ${file}: not JSON; give the file \`tarsnet ${flag === '--from-probe' ? 'probe' : 'mesh'} --json\` wrote`, {code: 'invalid_input', exitCode: EXIT.unknown})
   }
 }
