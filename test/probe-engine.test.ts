@@ -5,7 +5,8 @@ import {after, before, describe, it} from 'node:test'
 import {closedPort, DroppingListeners, UpListeners, type Listening} from '../src/lab/listeners.js'
 import {LabNamespaces, netnsSupported, NS_DROPPED, NS_LOCAL, NS_PEER, NS_UNREACHABLE} from '../src/lab/netns.js'
 import {classifyError, defaultConcurrency, openFileLimit, probeTargets, type ProbeResult, type ProbeTarget} from '../src/probe/engine.js'
-import {decodeRequestBody, encodeResponseFrame, frameStatus} from '../src/tars/ping.js'
+import {encodeResponseFrame} from '../src/tars/ping.js'
+import {onRequests} from './helpers/frames.js'
 
 const t = (id: string, host: string, ports: number[], extra: Partial<ProbeTarget> = {}): ProbeTarget =>
   ({id, node: id, network: 'x', host, ports, check: 'tcp', ...extra})
@@ -128,15 +129,8 @@ describe('probe engine on loopback', () => {
   it('matches a tars_ping reply to its request: another iRequestId is an error, not an answer', async () => {
     // A peer that answers every ping with iRet 0, but for a request id it was not sent.
     const server = net.createServer((socket) => {
-      let rx = Buffer.alloc(0)
       socket.on('error', () => {})
-      socket.on('data', (chunk) => {
-        rx = Buffer.concat([rx, chunk])
-        const st = frameStatus(rx)
-        if (!st.complete) return
-        const req = decodeRequestBody(rx.subarray(4, st.length))
-        socket.write(encodeResponseFrame({iRequestId: req.iRequestId + 1, iRet: 0}))
-      })
+      onRequests(socket, (req) => socket.write(encodeResponseFrame({iRequestId: req.iRequestId + 1, iRet: 0})))
     })
     await new Promise<void>((resolve) => server.listen({host: '127.0.10.5', port: 0}, () => resolve()))
     const {port} = server.address() as net.AddressInfo

@@ -11,8 +11,8 @@ import {after, before, describe, it} from 'node:test'
 
 import {RegistryReplica} from '../src/lab/registry-server.js'
 import {askAddress} from '../src/registry/client.js'
-import {decodeRequestBody, frameStatus} from '../src/tars/ping.js'
 import {endpointF, REGISTRY_QUERY_OBJ, type EndpointF} from '../src/tars/queryf.js'
+import {onRequests} from './helpers/frames.js'
 
 const require = createRequire(import.meta.url)
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -124,17 +124,11 @@ describe('our client reads answers @tars/stream encoded', () => {
   before(async () => {
     // Holds every question until both are in, then answers them in reverse order, in one write.
     server = net.createServer((socket) => {
-      let rx = Buffer.alloc(0)
       const held: Array<{id: number; object: string}> = []
       socket.on('error', () => {})
-      socket.on('data', (chunk) => {
-        rx = Buffer.concat([rx, chunk])
-        for (let st = frameStatus(rx); st.complete; st = frameStatus(rx)) {
-          const req = decodeRequestBody(rx.subarray(4, st.length))
-          rx = rx.subarray(st.length)
-          const params = new TarsStream.TarsInputStream(new TarsStream.BinBuffer(Buffer.from(req.sBuffer)))
-          held.push({id: req.iRequestId, object: params.readString(1, true)})
-        }
+      onRequests(socket, (req) => {
+        const params = new TarsStream.TarsInputStream(new TarsStream.BinBuffer(Buffer.from(req.sBuffer)))
+        held.push({id: req.iRequestId, object: params.readString(1, true)})
         if (held.length < 2) return
         socket.write(Buffer.concat(held.reverse().map((q) => q.object === 'Lab.One.Obj' ? theirResponse(q.id, 0, [N1], [N2]) : theirResponse(q.id, -1, [], []))))
       })

@@ -5,6 +5,7 @@ import {after, before, describe, it} from 'node:test'
 import {startBuiltinServant, startTarsJsServant, type RunningServant} from '../src/lab/tars-server.js'
 import {NO_SUCH_SERVANT, probeTargets} from '../src/probe/engine.js'
 import {decodeRequestBody, decodeResponseFrame, describeTarsRet, encodePingFrame, encodeResponseFrame, frameStatus} from '../src/tars/ping.js'
+import {onRequests} from './helpers/frames.js'
 
 const require = createRequire(import.meta.url)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -132,20 +133,12 @@ describe('the servant check: a second ping on the same connection', () => {
     let conns = 0
     const server = net.createServer((socket) => {
       const conn = ++conns
-      let rx = Buffer.alloc(0)
       socket.on('error', () => {})
-      socket.on('data', (chunk) => {
-        rx = Buffer.concat([rx, chunk])
-        for (;;) {
-          const st = frameStatus(rx)
-          if (!st.complete) return
-          const req = decodeRequestBody(rx.subarray(4, st.length))
-          rx = rx.subarray(st.length)
-          seen.push({conn, servant: req.sServantName, requestId: req.iRequestId})
-          const a = answer(req.sServantName, seen.length)
-          if (a === 'close') socket.destroy()
-          else if (a !== 'silent') socket.write(encodeResponseFrame({iRequestId: req.iRequestId, iRet: a}))
-        }
+      onRequests(socket, (req) => {
+        seen.push({conn, servant: req.sServantName, requestId: req.iRequestId})
+        const a = answer(req.sServantName, seen.length)
+        if (a === 'close') socket.destroy()
+        else if (a !== 'silent') socket.write(encodeResponseFrame({iRequestId: req.iRequestId, iRet: a}))
       })
     })
     await new Promise<void>((resolve) => server.listen({host: '127.0.0.1', port: 0}, () => resolve()))

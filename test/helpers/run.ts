@@ -1,16 +1,30 @@
 /**
  * Runs a tarsnet command in this process against a buffer IO (src/cli/io.ts): the same argv, environment
  * and result shape as runCli (helpers/cli.ts), without starting Node. What only a process shows (start-up,
- * --help and --version, signals, terminals, the bundle) stays with runCli.
+ * --help and --version, signals to a real process, terminals, the bundle) stays with runCli.
+ *
+ * runCommand waits for the command to end; startCommand hands back the running command, for what runs
+ * until stopped (probe --watch, mesh --watch, the exporter, demo --serve): read its output as it comes,
+ * then interrupt() it as Ctrl-C (or SIGTERM) would.
  */
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 import {Config} from '@oclif/core'
 
-import {bufferIO} from '../../src/cli/io.js'
+import {bufferIO, type BufferIO} from '../../src/cli/io.js'
 import type {BaseCommand} from '../../src/cli/base-command.js'
 import {commands, loadCommand} from '../../src/commands.js'
+import {runtime} from '../../src/platform/runtime.js'
 import {cliEnv, ROOT, type CliOptions, type CliResult} from './cli.js'
+import {untilOutput} from './wait.js'
 
 let config: Promise<Config> | undefined
+
+// A worker thread (the exporter's rounds) runs the built program, as in an installed tarsnet: the entry
+// (src/main.ts) hands it over at start-up, which an in-process run skips.
+const PROGRAM = join(ROOT, 'dist', 'tarsnet.cjs')
+runtime.program ??= {source: () => readFileSync(PROGRAM, 'latin1'), filename: PROGRAM}
 
 /** The command id argv names (`nodes list …` → nodes:list) and the rest of argv. */
 function commandOf(args: string[]): {id: string; argv: string[]} {
@@ -21,12 +35,46 @@ function commandOf(args: string[]): {id: string; argv: string[]} {
   throw new Error(`runCommand: no command in ${JSON.stringify(args)} (help, --version and unknown commands need runCli)`)
 }
 
-export async function runCommand(args: string[], options: CliOptions = {}): Promise<CliResult> {
+/** A command running in this process: its output so far, a way to stop it, and its result. */
+export interface RunningCommand {
+  readonly io: BufferIO
+  readonly stdout: string
+  readonly stderr: string
+  /** Waits until stdout (or, with `on: 'stderr'`, stderr) matches `pattern`; fails naming it after `timeoutMs`. */
+  untilOutput(pattern: RegExp, options?: {on?: 'stdout' | 'stderr' | 'both'; timeoutMs?: number}): Promise<void>
+  /** Ctrl-C (or another signal) at the handlers the command registered, as a real signal would. */
+  interrupt(signal?: NodeJS.Signals): void
+  /** The command's end: the same result runCommand gives. */
+  readonly result: Promise<CliResult>
+}
+
+export function startCommand(args: string[], options: CliOptions = {}): RunningCommand {
   const {id, argv} = commandOf(args)
   if (argv.includes('--help') || argv.includes('-h')) throw new Error('runCommand: --help is oclif\'s, outside the command: use runCli')
+  const io = bufferIO({env: cliEnv(options.env), input: options.input})
+  const result = execute(id, argv, io)
+  const text = (on: 'stdout' | 'stderr' | 'both') => (on === 'both' ? io.stdout + io.stderr : io[on])
+  return {
+    io,
+    get stdout() {
+      return io.stdout
+    },
+    get stderr() {
+      return io.stderr
+    },
+    untilOutput: (pattern, {on = 'stdout', timeoutMs} = {}) => untilOutput(() => text(on), pattern, timeoutMs),
+    interrupt: (signal) => io.interrupt(signal),
+    result,
+  }
+}
+
+export function runCommand(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startCommand(args, options).result
+}
+
+async function execute(id: string, argv: string[], io: BufferIO): Promise<CliResult> {
   config ??= Config.load({root: ROOT})
   const Command = (await loadCommand(id))! as unknown as new (argv: string[], config: Config) => BaseCommand<never>
-  const io = bufferIO({env: cliEnv(options.env), input: options.input})
   const command = new Command(argv, await config)
   command.id = id
   command.io = io
