@@ -170,14 +170,7 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
     assert.equal(r.code, 3, r.stdout + r.stderr)
     assert.match(r.stderr, /^error: --every-round applies only with --watch --json \(one JSON line per round\): add --json, or leave it out$/m)
     assert.equal(r.stdout, '', 'no watch started')
-    const help = await runCli(['probe', '--help'])
-    assert.match(help.stdout.replace(/\s+/g, ' '), /--every-round With --watch --json only \(an error otherwise\)/)
-  })
-
-  it('the help says how to start the demo\'s listeners: tarsnet demo --serve', async () => {
-    const r = await runCli(['probe', '--help'])
-    assert.match(r.stdout, /tarsnet demo --serve/)
-    assert.doesNotMatch(r.stdout, /with `tarsnet demo`\)/)
+    // What --help says of it: test/e2e/terminal.test.ts.
   })
 
   it('--watch for many rounds: no listener leak (no MaxListenersExceededWarning)', async () => {
