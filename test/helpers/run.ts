@@ -17,7 +17,6 @@ import type {BaseCommand} from '../../src/cli/base-command.js'
 import {commands, loadCommand} from '../../src/commands.js'
 import {runtime} from '../../src/platform/runtime.js'
 import {cliEnv, ROOT, type CliOptions, type CliResult} from './cli.js'
-import {untilOutput} from './wait.js'
 
 let config: Promise<Config> | undefined
 
@@ -40,7 +39,9 @@ export interface RunningCommand {
   readonly io: BufferIO
   readonly stdout: string
   readonly stderr: string
-  /** Waits until stdout (or, with `on: 'stderr'`, stderr) matches `pattern`; fails naming it after `timeoutMs`. */
+  /** The command has returned (or thrown). */
+  readonly ended: boolean
+  /** Waits until stdout (or stderr, or both) matches `pattern`; fails with the output so far when the command ends first or after `timeoutMs` (30 s). */
   untilOutput(pattern: RegExp, options?: {on?: 'stdout' | 'stderr' | 'both'; timeoutMs?: number}): Promise<void>
   /** Ctrl-C (or another signal) at the handlers the command registered, as a real signal would. */
   interrupt(signal?: NodeJS.Signals): void
@@ -52,7 +53,12 @@ export function startCommand(args: string[], options: CliOptions = {}): RunningC
   const {id, argv} = commandOf(args)
   if (argv.includes('--help') || argv.includes('-h')) throw new Error('runCommand: --help is oclif\'s, outside the command: use runCli')
   const io = bufferIO({env: cliEnv(options.env), input: options.input})
-  const result = execute(id, argv, io)
+  let ended = false
+  const result = execute(id, argv, io).finally(() => {
+    ended = true
+  })
+  // Awaited by the test when it wants the end; a command that throws meanwhile is not an unhandled rejection.
+  result.catch(() => {})
   const text = (on: 'stdout' | 'stderr' | 'both') => (on === 'both' ? io.stdout + io.stderr : io[on])
   return {
     io,
@@ -62,7 +68,18 @@ export function startCommand(args: string[], options: CliOptions = {}): RunningC
     get stderr() {
       return io.stderr
     },
-    untilOutput: (pattern, {on = 'stdout', timeoutMs} = {}) => untilOutput(() => text(on), pattern, timeoutMs),
+    get ended() {
+      return ended
+    },
+    async untilOutput(pattern, {on = 'stdout', timeoutMs = 30_000} = {}) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        if (pattern.test(text(on))) return
+        const why = ended ? `the command ended (exit ${io.exitCode ?? 0})` : Date.now() > deadline ? `timed out after ${timeoutMs} ms` : undefined
+        if (why) throw new Error(`${why} waiting for ${pattern} on ${on}; stdout:\n${io.stdout.slice(-2000)}\nstderr:\n${io.stderr.slice(-2000)}`)
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+    },
     interrupt: (signal) => io.interrupt(signal),
     result,
   }

@@ -1,58 +1,35 @@
 /**
- * Issue 9 part B, through the built CLI: probe's bad input (--bind, --watch), the watch's memory, the
- * SERVICE verdict, the plan, the watch's JSON lines, and what nodes list prints under LANG=C.
+ * probe's bad input (--bind, --watch, flags that do not go together), the watch's memory, the SERVICE
+ * verdict, unusable addresses in IP lists, the plan, the watch's JSON lines and its reloads, and what
+ * nodes list prints under LANG=C or with control characters in the data. In-process.
  */
 import assert from 'node:assert/strict'
-import {spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {UpListeners} from '../../src/lab/listeners.js'
-import {BIN, cliEnv, runCli} from '../helpers/cli.js'
-
-const now = new Date().toISOString()
-const labNode = (name: string, ipList: string) => ({nodeName: name, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList})
+import {runCommand, startCommand, type RunningCommand} from '../helpers/run.js'
+import {adapterRow, networksXY, nodeRow as labNode, serverRow, snapshotOf, writeSnapshot} from '../helpers/snapshot.js'
 
 /** A snapshot file of the given nodes (x = 127.0.51.0/24, y = 127.0.52.0/24) and extra rows. */
-function writeSnapshot(dir: string, nodes: unknown[], extra: Record<string, unknown> = {}): string {
-  const file = join(dir, `snap-${Math.random().toString(36).slice(2)}.json`)
-  writeFileSync(file, JSON.stringify({
-    format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'hardening lab', ipListColumn: 'ip_list', ipListColumnPresent: true,
-    networks: [{name: 'x', cidrs: ['127.0.51.0/24']}, {name: 'y', cidrs: ['127.0.52.0/24']}],
-    nodes, servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [], ...extra,
-  }))
-  return file
+function labSnapshot(nodes: unknown[], extra: Record<string, unknown> = {}): string {
+  return writeSnapshot(snapshotOf({networks: networksXY('127.0.51.0/24', '127.0.52.0/24'), nodes, ...extra}, 'hardening lab'))
 }
 
-/** Runs the CLI until `until` matches its stdout (or it exits), waits `thenWaitMs`, then sends SIGINT; resolves with all output. */
-function runUntil(args: string[], until: RegExp, env: Record<string, string | undefined> = {}, timeoutMs = 60_000, thenWaitMs = 0): Promise<{code: number | null; stdout: string; stderr: string}> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    let signalled = false
-    const check = () => {
-      if (!signalled && until.test(stdout)) {
-        signalled = true
-        setTimeout(() => child.kill('SIGINT'), thenWaitMs)
-      }
-    }
-    child.stdout.on('data', (d) => {
-      stdout += d
-      check()
-    })
-    child.stderr.on('data', (d) => (stderr += d))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`timed out waiting for ${until}; stdout:\n${stdout}\nstderr:\n${stderr}`))
-    }, timeoutMs)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, stdout, stderr})
-    })
+/**
+ * Runs the command until `until` matches its stdout (or it ends), waits `thenWaitMs`, then interrupts it as
+ * Ctrl-C does; resolves with its result.
+ */
+async function runUntil(args: string[], until: RegExp, env: Record<string, string | undefined> = {}, timeoutMs = 60_000, thenWaitMs = 0) {
+  const run = startCommand(args, {env})
+  await run.untilOutput(until, {timeoutMs}).catch((error: unknown) => {
+    if (!run.ended) throw error
   })
+  await new Promise((resolve) => setTimeout(resolve, thenWaitMs))
+  run.interrupt('SIGINT')
+  return run.result
 }
 
 describe('probe: bad input is one line, exit 3, before any probe', () => {
@@ -63,7 +40,7 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-probe-'))
     port = (await up.add('127.0.51.1')).port
-    snap = writeSnapshot(dir, [labNode('n1', '127.0.51.1')])
+    snap = labSnapshot([labNode('n1', '127.0.51.1')])
   })
   after(async () => {
     await up.close()
@@ -72,22 +49,22 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
 
   it('--bind to an address this machine does not have names it, exit 3, no probe', async () => {
     // 192.0.2.1 (TEST-NET-1) is never a local address; nothing is sent to it either way.
-    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--timeout', '300'])
+    const r = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--timeout', '300'])
     assert.equal(r.code, 3, r.stdout + r.stderr)
     assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr)
     assert.match(r.stderr, /^error: .*--bind 'x=192\.0\.2\.1'.*192\.0\.2\.1 is not an address of this machine/m)
     assert.equal(r.stdout, '', 'no matrix: nothing was probed')
-    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--json'])
+    const json = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--json'])
     assert.equal(json.code, 3)
     assert.equal(json.json().error.code, 'invalid_bind')
     // A local address still works (loopback: all of 127.0.0.0/8 is this machine's).
-    const ok = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=127.0.51.9', '--json', '--timeout', '2000'])
+    const ok = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'x=127.0.51.9', '--json', '--timeout', '2000'])
     assert.equal(ok.code, 0, ok.stdout + ok.stderr)
     assert.equal(ok.json().results[0].sourceIp, '127.0.51.9')
   })
 
   it('the exporter refuses the same --bind before its first round', async () => {
-    const r = await runCli(['exporter', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--listen', '127.0.0.1:0'], {timeoutMs: 30_000})
+    const r = await runCommand(['exporter', '--snapshot', snap, '--port', String(port), '--bind', 'x=192.0.2.1', '--listen', '127.0.0.1:0'], {timeoutMs: 30_000})
     assert.notEqual(r.code, 0)
     assert.match(r.stderr, /^error: .*192\.0\.2\.1 is not an address of this machine/m)
   })
@@ -102,40 +79,40 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
   it('a profile probe.bind to an address this machine does not have names the profile, file, key and value, exit 3, no probe', async () => {
     const cfg = bindConfig('bind-foreign.json', {x: '192.0.2.1'})
     const pattern = /^error: profile "lab" in \S*bind-foreign\.json: probe\.bind\.x is "192\.0\.2\.1" \(a string\): expected one of this machine's own addresses for network x: 192\.0\.2\.1 is not an address of this machine \(/m
-    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--timeout', '300'])
+    const r = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--timeout', '300'])
     assert.equal(r.code, 3, r.stdout + r.stderr)
     assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr)
     assert.match(r.stderr, pattern)
     assert.doesNotMatch(r.stderr, /--bind/, 'no --bind was given')
     assert.equal(r.stdout, '', 'no matrix: nothing was probed')
-    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--json'])
+    const json = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--json'])
     assert.equal(json.code, 3)
     assert.equal(json.json().error.code, 'invalid_bind')
     // A --bind flag for the same network wins over the profile: the profile's address is not in force.
-    const flagWins = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--bind', 'x=127.0.51.9', '--json', '--timeout', '2000'])
+    const flagWins = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--bind', 'x=127.0.51.9', '--json', '--timeout', '2000'])
     assert.equal(flagWins.code, 0, flagWins.stdout + flagWins.stderr)
     // The exporter says the same before its first round.
-    const exporter = await runCli(['exporter', '--snapshot', snap, '--port', String(port), '--config', cfg, '--listen', '127.0.0.1:0'], {timeoutMs: 30_000})
+    const exporter = await runCommand(['exporter', '--snapshot', snap, '--port', String(port), '--config', cfg, '--listen', '127.0.0.1:0'], {timeoutMs: 30_000})
     assert.notEqual(exporter.code, 0)
     assert.match(exporter.stderr, pattern)
   })
 
   it('a profile probe.bind naming an unknown network is worded as every bad profile value', async () => {
     const cfg = bindConfig('bind-network.json', {z: '127.0.51.9'})
-    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--timeout', '300'])
+    const r = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--config', cfg, '--timeout', '300'])
     assert.equal(r.code, 3, r.stdout + r.stderr)
     assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error:')).length, 1, r.stderr)
     assert.match(r.stderr, /^error: profile "lab" in \S*bind-network\.json: probe\.bind\.z is "127\.0\.51\.9" \(a string\): expected a source address for one of the networks \(x, y\): there is no network "z"$/m)
     assert.equal(r.stdout, '')
     // The flag keeps its own wording.
-    const flag = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'z=127.0.51.9'])
+    const flag = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--bind', 'z=127.0.51.9'])
     assert.equal(flag.code, 3)
     assert.match(flag.stderr, /^error: invalid --bind 'z=127\.0\.51\.9': unknown network "z"; the networks are x, y$/m)
   })
 
   it('--watch -1 and --watch 0 are about --watch, not an object name', async () => {
     for (const bad of ['-1', '0']) {
-      const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--watch', bad])
+      const r = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--watch', bad])
       assert.equal(r.code, 3, r.stderr)
       assert.match(r.stderr, new RegExp(`^error: invalid --watch '${bad}': give a number of seconds above 0, e\\.g\\. --watch 5$`, 'm'))
       assert.doesNotMatch(r.stderr, /object name/)
@@ -153,20 +130,20 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
     ]
     for (const [flags, pattern] of cases) {
       // A database that would fail loudly if it were read: the flags are refused first.
-      const r = await runCli(['probe', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--port', String(port), ...flags])
+      const r = await runCommand(['probe', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--port', String(port), ...flags])
       assert.equal(r.code, 3, `${flags.join(' ')}: ${r.stderr}`)
       const lines = r.stderr.trim().split('\n')
       assert.equal(lines.length, 1, r.stderr)
       assert.match(lines[0], pattern)
       assert.doesNotMatch(r.stderr, /cannot also be provided|The following error/)
     }
-    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--plan', '--watch', '--json'])
+    const json = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--plan', '--watch', '--json'])
     assert.equal(json.code, 3)
     assert.deepEqual([json.json().error.code, json.json().error.message.split(':')[0]], ['invalid_flag', '--plan and --watch do not go together'])
   })
 
   it('--every-round without --json is an error (it is a JSON-lines option), not accepted and ignored', async () => {
-    const r = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--watch', '0.2', '--every-round'], {timeoutMs: 10_000})
+    const r = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--watch', '0.2', '--every-round'], {timeoutMs: 10_000})
     assert.equal(r.code, 3, r.stdout + r.stderr)
     assert.match(r.stderr, /^error: --every-round applies only with --watch --json \(one JSON line per round\): add --json, or leave it out$/m)
     assert.equal(r.stdout, '', 'no watch started')
@@ -174,29 +151,34 @@ describe('probe: bad input is one line, exit 3, before any probe', () => {
   })
 
   it('--watch for many rounds: no listener leak (no MaxListenersExceededWarning)', async () => {
-    // Rounds of 50 ms for 3 s after the first line: the leak warned after 11 rounds.
-    const r = await runUntil(['probe', '--snapshot', snap, '--port', String(port), '--watch', '0.05', '--timeout', '500'], /watching 1 link/, {}, 60_000, 3000)
+    // In-process, Node's warnings are this process's: gathered here, as a process would print them on stderr.
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`)
+    process.on('warning', onWarning)
+    let r
+    try {
+      // Rounds of 50 ms for 3 s after the first line: the leak warned after 11 rounds.
+      r = await runUntil(['probe', '--snapshot', snap, '--port', String(port), '--watch', '0.05', '--timeout', '500'], /watching 1 link/, {}, 60_000, 3000)
+    } finally {
+      process.off('warning', onWarning)
+    }
     assert.equal(r.code, 0, r.stdout + r.stderr)
     const rounds = Number(/Watched [\d.]+ s, (\d+) round\(s\)/.exec(r.stdout)?.[1])
     assert.ok(rounds > 15, `only ${rounds} rounds:\n${r.stdout}`)
     assert.doesNotMatch(r.stderr, /MaxListenersExceeded|memory leak/, r.stderr)
+    assert.doesNotMatch(warnings.join('\n'), /MaxListenersExceeded|memory leak/, warnings.join('\n'))
   })
 })
 
 describe('nodes list under LANG=C', () => {
   it('marks a missing network in ASCII when the locale is not UTF-8, with ✘ when it is', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-lang-'))
-    try {
-      const snap = writeSnapshot(dir, [labNode('n1', '127.0.51.1')])
-      const c = await runCli(['nodes', 'list', '--snapshot', snap], {env: {LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined}})
-      assert.equal(c.code, 0, c.stderr)
-      assert.match(c.stdout, /^n1\s+127\.0\.51\.1\s+X missing\s/m)
-      assert.doesNotMatch(c.stdout, /[^\x00-\x7f]/, 'nothing but ASCII under LANG=C')
-      const utf = await runCli(['nodes', 'list', '--snapshot', snap], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
-      assert.match(utf.stdout, /^n1\s+127\.0\.51\.1\s+✘ missing\s/m)
-    } finally {
-      rmSync(dir, {recursive: true, force: true})
-    }
+    const snap = labSnapshot([labNode('n1', '127.0.51.1')])
+    const c = await runCommand(['nodes', 'list', '--snapshot', snap], {env: {LANG: 'C', LC_ALL: undefined, LC_CTYPE: undefined}})
+    assert.equal(c.code, 0, c.stderr)
+    assert.match(c.stdout, /^n1\s+127\.0\.51\.1\s+X missing\s/m)
+    assert.doesNotMatch(c.stdout, /[^\x00-\x7f]/, 'nothing but ASCII under LANG=C')
+    const utf = await runCommand(['nodes', 'list', '--snapshot', snap], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
+    assert.match(utf.stdout, /^n1\s+127\.0\.51\.1\s+✘ missing\s/m)
   })
 })
 
@@ -204,17 +186,14 @@ describe('control characters from the database are escaped in human output, exac
   const hostileName = 'n\u001B[31mred\u0000\u202Eevil'
   const hostileVersion = '3.0\u001B[2J\u009B2J'
   const CONTROLS = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/
-  let dir: string
   let snap: string
   before(() => {
-    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-ctl-'))
-    snap = writeSnapshot(dir, [{...labNode(hostileName, '127.0.51.1 \u001B[2J'), tarsVersion: hostileVersion}, labNode('n2', '127.0.51.2,127.0.52.2')])
+    snap = labSnapshot([{...labNode(hostileName, '127.0.51.1 \u001B[2J'), tarsVersion: hostileVersion}, labNode('n2', '127.0.51.2,127.0.52.2')])
   })
-  after(() => rmSync(dir, {recursive: true, force: true}))
 
   it('nodes list: table and problems show \\x1b, \\0, \\u202e; --json keeps the bytes', async () => {
     for (const env of [{}, {NO_COLOR: undefined, FORCE_COLOR: '1'}]) {
-      const r = await runCli(['nodes', 'list', '--snapshot', snap], {env})
+      const r = await runCommand(['nodes', 'list', '--snapshot', snap], {env})
       assert.equal(r.code, 0, r.stderr)
       const withoutOwnColour = r.stdout.replace(/\u001B\[(?:31|32|33|36|39|2|1|22)m/g, '')
       assert.doesNotMatch(withoutOwnColour, CONTROLS, JSON.stringify(r.stdout))
@@ -222,7 +201,7 @@ describe('control characters from the database are escaped in human output, exac
       assert.match(withoutOwnColour, /3\.0\\x1b\[2J\\x9b2J/)
       assert.match(withoutOwnColour, /\\x1b\[2J/, 'the IP-list entry that is not an IP')
     }
-    const json = (await runCli(['nodes', 'list', '--snapshot', snap, '--json'])).json()
+    const json = (await runCommand(['nodes', 'list', '--snapshot', snap, '--json'])).json()
     const hostile = json.nodes.find((n: {name: string}) => n.name === hostileName)
     assert.ok(hostile, 'the name is exact in JSON')
     assert.equal(hostile.tarsVersion, hostileVersion)
@@ -230,18 +209,18 @@ describe('control characters from the database are escaped in human output, exac
 
   it('nodes show and its one-line error, probe\'s matrix and verdict lines', async () => {
     // A name with NUL cannot be an argument: the closest names in the error then name it.
-    const show = await runCli(['nodes', 'show', hostileName.replace('\u0000', ''), '--snapshot', snap])
+    const show = await runCommand(['nodes', 'show', hostileName.replace('\u0000', ''), '--snapshot', snap])
     assert.doesNotMatch(show.stdout + show.stderr, CONTROLS, JSON.stringify(show.stdout + show.stderr))
     assert.match(show.stderr, /did you mean .*n\\x1b\[31mred\\x00\\u202eevil/)
-    const unknown = await runCli(['nodes', 'show', 'zz\u001B[2J', '--snapshot', snap])
+    const unknown = await runCommand(['nodes', 'show', 'zz\u001B[2J', '--snapshot', snap])
     assert.equal(unknown.code, 1)
     assert.doesNotMatch(unknown.stderr, CONTROLS)
     assert.match(unknown.stderr, /^error: .*zz\\x1b\[2J/m)
-    const probe = await runCli(['probe', '--snapshot', snap, '--port', '1', '--timeout', '300', '--retries', '0'])
+    const probe = await runCommand(['probe', '--snapshot', snap, '--port', '1', '--timeout', '300', '--retries', '0'])
     assert.doesNotMatch(probe.stdout + probe.stderr, CONTROLS, JSON.stringify(probe.stdout))
     assert.match(probe.stdout, /^n\\x1b\[31mred\\x00\\u202eevil\s/m)
     assert.match(probe.stdout, /: n\\x1b\[31mred\\x00\\u202eevil unreachable/)
-    const json = (await runCli(['probe', '--snapshot', snap, '--port', '1', '--timeout', '300', '--retries', '0', '--json'])).json()
+    const json = (await runCommand(['probe', '--snapshot', snap, '--port', '1', '--timeout', '300', '--retries', '0', '--json'])).json()
     assert.ok(json.results.some((r: {node: string}) => r.node === hostileName))
   })
 })
@@ -270,35 +249,33 @@ describe('probe: a port that answers for another servant is a SERVICE verdict, n
       await new Promise<void>((resolve) => server.listen(port, host, resolve))
       silentServers.push(server)
     }
-    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-svc-'))
     const ids = [1, 2, 3]
-    snap = writeSnapshot(dir, ids.map((i) => labNode(`s${i}`, `127.0.51.${i},127.0.52.${i}`)), {
-      servers: ids.map((i) => ({application: 'Lab', serverName: 'SvcServer', nodeName: `s${i}`, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node'})),
-      adapters: ids.map((i) => ({application: 'Lab', serverName: 'SvcServer', nodeName: `s${i}`, adapterName: `${OBJ}Adapter`, endpoint: `tcp -h 0.0.0.0 -p ${port} -t 60000`, servant: OBJ, protocol: 'tars'})),
+    snap = labSnapshot(ids.map((i) => labNode(`s${i}`, `127.0.51.${i},127.0.52.${i}`)), {
+      servers: ids.map((i) => serverRow('Lab', 'SvcServer', `s${i}`)),
+      adapters: ids.map((i) => adapterRow('Lab', 'SvcServer', `s${i}`, OBJ, `tcp -h 0.0.0.0 -p ${port} -t 60000`)),
     })
   })
   after(async () => {
     await lab?.close()
     for (const socket of silent) socket.destroy()
     for (const server of silentServers) server.close()
-    rmSync(dir, {recursive: true, force: true})
   })
 
   it('SERVICE lines, counted apart from unreachable nodes, exit 1', async () => {
-    const r = await runCli(['probe', '--snapshot', snap, '--timeout', '800', '--retries', '0'])
+    const r = await runCommand(['probe', '--snapshot', snap, '--timeout', '800', '--retries', '0'])
     assert.equal(r.code, 1, r.stdout + r.stderr)
     assert.match(r.stdout, /^SERVICE: s1 answers on x and y, but for another servant \(-4\)$/m)
     assert.match(r.stdout, /^SERVICE: s2 answers on x and y, but gives no tars reply$/m)
     assert.match(r.stdout, /^DEGRADED: s3 reachable only on x \(answers on y, but for another servant \(-4\)\)$/m)
     assert.doesNotMatch(r.stdout, /unreachable|OUTAGE/)
-    const json = (await runCli(['probe', '--snapshot', snap, '--timeout', '800', '--retries', '0', '--json'])).json()
+    const json = (await runCommand(['probe', '--snapshot', snap, '--timeout', '800', '--retries', '0', '--json'])).json()
     assert.equal(json.verdict, 'service')
     assert.equal(json.exitCode, 1)
     assert.deepEqual(json.summary.service, ['s1', 's2'])
     assert.deepEqual(json.summary.unreachable, [])
     assert.deepEqual(json.summary.degraded, ['s3'])
     // The same object probed by name: its endpoints are counted the same way.
-    const object = (await runCli(['probe', OBJ, '--snapshot', snap, '--timeout', '800', '--retries', '0', '--json'])).json()
+    const object = (await runCommand(['probe', OBJ, '--snapshot', snap, '--timeout', '800', '--retries', '0', '--json'])).json()
     assert.equal(object.verdict, 'service')
     assert.deepEqual(object.summary.serviceEndpoints, ['s1', 's2'])
   })
@@ -306,22 +283,19 @@ describe('probe: a port that answers for another servant is a SERVICE verdict, n
 
 describe('0.0.0.0, multicast and broadcast in an IP list are left out of the expansion and reported', () => {
   const OBJ = 'Lab.AnyServer.AnyObj'
-  let dir: string
   let snap: string
   const up = new UpListeners()
   let port = 0
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-unusable-'))
     port = (await up.add('127.0.51.1')).port
     // 127.0.51.255 is the broadcast address of network x (127.0.51.0/24).
-    snap = writeSnapshot(dir, [labNode('u1', '127.0.51.1,0.0.0.0,224.0.0.1,127.0.51.255,255.255.255.255')], {
-      servers: [{application: 'Lab', serverName: 'AnyServer', nodeName: 'u1', settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node'}],
-      adapters: [{application: 'Lab', serverName: 'AnyServer', nodeName: 'u1', adapterName: `${OBJ}Adapter`, endpoint: `tcp -h 0.0.0.0 -p ${port} -t 60000`, servant: OBJ, protocol: 'not_tars'}],
+    snap = labSnapshot([labNode('u1', '127.0.51.1,0.0.0.0,224.0.0.1,127.0.51.255,255.255.255.255')], {
+      servers: [serverRow('Lab', 'AnyServer', 'u1')],
+      adapters: [adapterRow('Lab', 'AnyServer', 'u1', OBJ, `tcp -h 0.0.0.0 -p ${port} -t 60000`, {protocol: 'not_tars'})],
     })
   })
   after(async () => {
     await up.close()
-    rmSync(dir, {recursive: true, force: true})
   })
 
   const expected = [
@@ -332,24 +306,24 @@ describe('0.0.0.0, multicast and broadcast in an IP list are left out of the exp
   ]
 
   it('resolve hands out only the usable address, lists the others with their kind, and says so', async () => {
-    const json = (await runCli(['resolve', OBJ, '--snapshot', snap, '--json'])).json()
+    const json = (await runCommand(['resolve', OBJ, '--snapshot', snap, '--json'])).json()
     assert.deepEqual(json.active.map((e: {host: string}) => e.host), ['127.0.51.1'])
     assert.deepEqual(json.unusable, expected)
     assert.ok(json.warnings.some((w: {code: string}) => w.code === 'unusable-address'))
-    const human = await runCli(['resolve', OBJ, '--snapshot', snap])
+    const human = await runCommand(['resolve', OBJ, '--snapshot', snap])
     assert.match(human.stdout + human.stderr, /u1: its IP list holds 0\.0\.0\.0 \(unspecified\), 224\.0\.0\.1 \(multicast\), 127\.0\.51\.255 \(broadcast of x\), 255\.255\.255\.255 \(broadcast\): no client can reach them, left out of the expansion/)
   })
 
   it('nodes list marks them as a problem', async () => {
-    const json = (await runCli(['nodes', 'list', '--snapshot', snap, '--json'])).json()
+    const json = (await runCommand(['nodes', 'list', '--snapshot', snap, '--json'])).json()
     assert.deepEqual(json.nodes[0].problems.filter((p: {code: string}) => p.code === 'unusable-ip').map((p: {ip: string}) => p.ip), ['0.0.0.0', '224.0.0.1', '127.0.51.255', '255.255.255.255'])
-    const table = await runCli(['nodes', 'list', '--snapshot', snap])
+    const table = await runCommand(['nodes', 'list', '--snapshot', snap])
     assert.match(table.stdout, /unusable-ip/)
   })
 
   it('probe probes only the usable address (matrix and object) and reports the others', async () => {
     for (const args of [[], [OBJ]]) {
-      const r = await runCli(['probe', ...args, '--snapshot', snap, '--json', '--timeout', '2000'])
+      const r = await runCommand(['probe', ...args, '--snapshot', snap, '--json', '--timeout', '2000'])
       assert.equal(r.code, 0, r.stdout + r.stderr)
       const json = r.json()
       assert.deepEqual(json.results.map((x: {host: string}) => x.host), ['127.0.51.1'])
@@ -359,8 +333,7 @@ describe('0.0.0.0, multicast and broadcast in an IP list are left out of the exp
   })
 })
 
-describe('probe --plan and probe --watch --json (issue 9: wishes)', () => {
-  let dir: string
+describe('probe --plan and probe --watch --json', () => {
   let snap: string
   let accepted = 0
   let server: import('node:net').Server
@@ -375,22 +348,20 @@ describe('probe --plan and probe --watch --json (issue 9: wishes)', () => {
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.51.1', resolve))
     port = (server.address() as import('node:net').AddressInfo).port
-    dir = mkdtempSync(join(tmpdir(), 'tarsnet-hardening-plan-'))
-    snap = writeSnapshot(dir, [labNode('p1', '127.0.51.1,127.0.52.1'), labNode('p2', '')])
+    snap = labSnapshot([labNode('p1', '127.0.51.1,127.0.52.1'), labNode('p2', '')])
   })
   after(() => {
     server.close()
-    rmSync(dir, {recursive: true, force: true})
   })
 
   it('--plan lists the targets (table and JSON) without sending a packet', async () => {
-    const table = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--port', '22', '--bind', 'y=127.0.52.9', '--plan'])
+    const table = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--port', '22', '--bind', 'y=127.0.52.9', '--plan'])
     assert.equal(table.code, 0, table.stderr)
     assert.match(table.stdout, /^NODE\s+NETWORK\s+IP\s+PORTS\s+CHECK\s+SOURCE$/m)
     assert.match(table.stdout, new RegExp(`^p1\\s+x\\s+127\\.0\\.51\\.1\\s+${port} 22\\s+tcp\\s+-$`, 'm'))
     assert.match(table.stdout, new RegExp(`^p1\\s+y\\s+127\\.0\\.52\\.1\\s+${port} 22\\s+tcp\\s+127\\.0\\.52\\.9$`, 'm'))
     assert.match(table.stdout, /2 target\(s\) on 1 node\(s\) would be probed \(nothing was sent\); nothing to probe on 1 row\(s\): p2 \(no IP known\)\./)
-    const json = await runCli(['probe', '--snapshot', snap, '--port', String(port), '--plan', '--json'])
+    const json = await runCommand(['probe', '--snapshot', snap, '--port', String(port), '--plan', '--json'])
     assert.equal(json.code, 0)
     const plan = json.json()
     assert.deepEqual(plan.targets.map((t: {host: string; ports: number[]; check: string}) => [t.host, t.ports, t.check]), [['127.0.51.1', [port], 'tcp'], ['127.0.52.1', [port], 'tcp']])
@@ -402,7 +373,7 @@ describe('probe --plan and probe --watch --json (issue 9: wishes)', () => {
     const {UpListeners} = await import('../../src/lab/listeners.js')
     const up = new UpListeners()
     const l = await up.add('127.0.51.3')
-    const watchSnap = writeSnapshot(dir, [labNode('w1', '127.0.51.3')])
+    const watchSnap = labSnapshot([labNode('w1', '127.0.51.3')])
     const closed = new Promise<void>((resolve) => {
       setTimeout(async () => {
         await up.close()
@@ -432,7 +403,7 @@ describe('probe --plan and probe --watch --json (issue 9: wishes)', () => {
     const {UpListeners} = await import('../../src/lab/listeners.js')
     const up = new UpListeners()
     const l = await up.add('127.0.51.4')
-    const watchSnap = writeSnapshot(dir, [labNode('w2', '127.0.51.4')])
+    const watchSnap = labSnapshot([labNode('w2', '127.0.51.4')])
     try {
       const r = await runUntil(['probe', '--snapshot', watchSnap, '--port', String(l.port), '--watch', '0.1', '--json', '--timeout', '300'], /"type":"round"/, {}, 60_000, 1500)
       const lines = r.stdout.trim().split('\n').map((x) => JSON.parse(x))
@@ -446,33 +417,29 @@ describe('probe --plan and probe --watch --json (issue 9: wishes)', () => {
 })
 
 /**
- * `probe --watch 0.2 --json --every-round --reload 2` on one loopback port, as a child: `waitFor` a pattern in
- * its stdout (30 s at most), `stop` it with SIGINT and get its JSON lines.
+ * `probe --watch 0.2 --json --every-round --reload 2` on one loopback port, running: `waitFor` a pattern in
+ * its stdout (30 s at most), `stop` it as Ctrl-C does and get its JSON lines.
  */
 function watchWithReload(dbUrl: string, port: number) {
-  const child = spawn(process.execPath, [BIN, 'probe', '--db', dbUrl, '--networks', 'x=127.0.51.0/24', '--port', String(port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'], {env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => (stdout += d))
-  child.stderr.on('data', (d) => (stderr += d))
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+  const run = startCommand(['probe', '--db', dbUrl, '--networks', 'x=127.0.51.0/24', '--port', String(port), '--watch', '0.2', '--json', '--every-round', '--reload', '2', '--timeout', '300'])
   return {
-    child,
-    stdout: () => stdout,
-    async waitFor(pattern: RegExp): Promise<void> {
-      const deadline = Date.now() + 30_000
-      while (!pattern.test(stdout)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${stdout}\n${stderr}`)
-        await new Promise((resolve) => setTimeout(resolve, 25))
-      }
-    },
+    run,
+    stdout: () => run.stdout,
+    waitFor: (pattern: RegExp): Promise<void> => run.untilOutput(pattern),
     // The JSON lines, untyped as JSON.parse gives them: the tests read the fields they check.
     async stop(): Promise<any[]> {
-      child.kill('SIGINT')
-      await exited
+      run.interrupt('SIGINT')
+      const {stdout} = await run.result
       return stdout.trim().split('\n').map((x) => JSON.parse(x))
     },
   }
+}
+
+/** Stops a watch the test left running (it would keep the test process alive). */
+async function stopIfRunning(running: RunningCommand | undefined): Promise<void> {
+  if (!running || running.ended) return
+  running.interrupt('SIGINT')
+  await running.result.catch(() => {})
 }
 
 describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
@@ -481,13 +448,13 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
     if (!(await testServerReachable())) return t.skip('no test database')
     const db = await TestDb.create()
     const up = new UpListeners()
-    // Killed whatever happens: a watch left running would keep the test process alive.
-    let running: ChildProcess | undefined
+    // Stopped whatever happens: a watch left running would keep the test process alive.
+    let running: RunningCommand | undefined
     try {
       const l = await up.add('127.0.51.7')
       await db.addNodes([{node_name: 'r1', ip_list: '127.0.51.7'}])
       const watch = watchWithReload(db.url, l.port)
-      running = watch.child
+      running = watch.run
       const {waitFor} = watch
       await waitFor(/"type":"round"/)
       await db.addNodes([{node_name: 'r2', ip_list: '127.0.51.8'}])
@@ -499,7 +466,7 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
       assert.equal(lines.at(-1).type, 'end')
       assert.ok(lines.at(-1).results.some((r: {node: string}) => r.node === 'r2'), 'the last round probed the new node')
     } finally {
-      running?.kill('SIGKILL')
+      await stopIfRunning(running)
       await up.close()
       await db.drop()
     }
@@ -510,13 +477,13 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
     if (!(await testServerReachable())) return t.skip('no test database')
     const db = await TestDb.create()
     const up = new UpListeners()
-    // Killed whatever happens: a watch left running would keep the test process alive.
-    let running: ChildProcess | undefined
+    // Stopped whatever happens: a watch left running would keep the test process alive.
+    let running: RunningCommand | undefined
     try {
       const l = await up.add('127.0.51.7')
       await db.addNodes([{node_name: 'r1', ip_list: '127.0.51.7'}])
       const watch = watchWithReload(db.url, l.port)
-      running = watch.child
+      running = watch.run
       const {waitFor} = watch
       await waitFor(/"type":"round"/)
       // The node list cannot be read: the table is gone for a while.
@@ -539,7 +506,7 @@ describe('probe --watch --reload N re-reads the node list (MariaDB)', () => {
       assert.equal(lines.at(-1).type, 'end')
       assert.ok(lines.at(-1).notices.some((n: string) => /could not re-read the node list/.test(n)))
     } finally {
-      running?.kill('SIGKILL')
+      await stopIfRunning(running)
       await up.close()
       await db.query('RENAME TABLE t_node_info_away TO t_node_info').catch(() => {})
       await db.drop()
