@@ -1,11 +1,11 @@
 /**
- * `tarsnet exporter` for real: the built CLI as a long-running process, reading a real MariaDB (through a
- * TCP proxy the test can cut, so the shared server is never stopped), probing a loopback lab cluster with
- * up, dropped and refused links, scraped over HTTP and by a real Prometheus server.
+ * `tarsnet exporter` for real, run in-process until stopped: reading a real MariaDB (through a TCP proxy
+ * the test can cut, so the shared server is never stopped), probing a loopback lab cluster with up,
+ * dropped and refused links, scraped over HTTP and by a real Prometheus server; and its bad input.
  */
 import assert from 'node:assert/strict'
-import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process'
-import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -13,10 +13,14 @@ import {after, before, describe, it} from 'node:test'
 
 import {Lab} from '../../src/lab/cluster.js'
 import {closedPort, UpListeners} from '../../src/lab/listeners.js'
-import {ROOT, runCli} from '../helpers/cli.js'
+import {ROOT} from '../helpers/cli.js'
 import {TEST_SERVER, TestDb} from '../helpers/db.js'
-import {ExporterProcess, parseMetrics, valuesBy, type Sample} from '../helpers/exporter.js'
+import {ExporterInProcess, parseMetrics, valuesBy, type Sample} from '../helpers/exporter.js'
+import {freePort} from '../helpers/net.js'
+import {runCommand} from '../helpers/run.js'
+import {snapshotOf, writeSnapshot} from '../helpers/snapshot.js'
 import {TcpProxy} from '../helpers/tcp-proxy.js'
+import {poll} from '../helpers/wait.js'
 
 // The lab: x = 127.0.131.0/24, y = 127.0.132.0/24, one TCP servant per node on PORT, bound to 0.0.0.0.
 //   n1: up on x and y (y is the link the test cuts and heals)
@@ -32,35 +36,17 @@ function which(cmd: string): string | null {
   return r.status === 0 ? r.stdout.trim() : null
 }
 
-async function freePort(): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const {port} = s.address() as net.AddressInfo
-  await new Promise((r) => s.close(r))
-  return port
-}
-
 const linkKey = (l: Record<string, string>) => `${l.node} ${l.network} ${l.ip}`
 const links = (samples: Sample[]) => valuesBy(samples, 'tarsnet_link_up', linkKey)
 const value = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
   samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value
-
-async function poll<T>(what: string, get: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await get().catch(() => undefined)
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 250))
-  }
-}
 
 describe('tarsnet exporter against a lab cluster and a real database', () => {
   let db: TestDb
   let lab: Lab
   let cuttable: UpListeners
   let proxy: TcpProxy
-  let exporter: ExporterProcess
+  let exporter: ExporterInProcess
   let port = 0
   let dbUrl = ''
   let prometheus: ChildProcess | undefined
@@ -85,12 +71,13 @@ describe('tarsnet exporter against a lab cluster and a real database', () => {
     const url = new URL(db.url)
     url.host = `127.0.0.1:${proxy.port}`
     dbUrl = url.toString()
-    exporter = new ExporterProcess(['--db', dbUrl, '--networks', NETWORKS, '--listen', '127.0.0.1:0', '--interval', '1', '--timeout', '300', '--retries', '0'])
+    exporter = new ExporterInProcess(['--db', dbUrl, '--networks', NETWORKS, '--listen', '127.0.0.1:0', '--interval', '1', '--timeout', '300', '--retries', '0'])
     await exporter.started()
   })
 
   after(async () => {
     exporter?.kill('SIGKILL')
+    await exporter?.exit
     prometheus?.kill('SIGKILL')
     await lab?.close()
     await cuttable?.close()
@@ -210,6 +197,7 @@ describe('tarsnet exporter against a lab cluster and a real database', () => {
   })
 
   it('SIGTERM stops it cleanly: exit 0, a stop line, the port closed', async () => {
+    // The signal as the exporter's handler gets it (io.onInterrupt); a real process's is test/e2e/exporter-mesh.test.ts's.
     const url = exporter.url
     exporter.kill('SIGTERM')
     const {code, signal} = await exporter.exit
@@ -234,18 +222,18 @@ describe('tarsnet exporter: bad input, the profile\'s exporter keys', () => {
 
   it('a bad --listen is one clear line', async () => {
     for (const [listen, why] of [['nonsense', 'no port'], ['127.0.0.1:99999', 'port 99999 is over 65535'], ['::1:9731', 'an IPv6 address goes in brackets ([::1]:9731)'], ['256.1.1.1:9731', '"256.1.1.1" is not an IP address or host name']]) {
-      const r = await runCli(['exporter', '--demo', '--listen', listen])
+      const r = await runCommand(['exporter', '--demo', '--listen', listen])
       assert.equal(r.code, 1)
       assert.equal(r.stderr, `error: invalid --listen '${listen}': ${why}; write HOST:PORT, e.g. --listen 127.0.0.1:9731\n`)
     }
   })
 
   it('SSH flags without --mesh, or a missing ssh config with it, are one clear line', async () => {
-    const without = await runCli(['exporter', '--demo', '--ssh-user', 'tars'])
+    const without = await runCommand(['exporter', '--demo', '--ssh-user', 'tars'])
     assert.equal(without.code, 1)
     assert.equal(without.stderr, 'error: --ssh-user applies only with --mesh: add --mesh, or leave it out\n')
     const missing = join(dir, 'no-ssh-config')
-    const withMesh = await runCli(['exporter', '--demo', '--mesh', '--ssh-config', missing])
+    const withMesh = await runCommand(['exporter', '--demo', '--mesh', '--ssh-config', missing])
     assert.equal(withMesh.code, 3)
     assert.equal(withMesh.stderr, `error: ssh config file ${missing} (--ssh-config) does not exist or is not a file: give the path of an ssh_config file\n`)
   })
@@ -255,7 +243,7 @@ describe('tarsnet exporter: bad input, the profile\'s exporter keys', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r))
     const {port} = blocker.address() as net.AddressInfo
     try {
-      const r = await runCli(['exporter', '--demo', '--listen', `127.0.0.1:${port}`])
+      const r = await runCommand(['exporter', '--demo', '--listen', `127.0.0.1:${port}`])
       assert.equal(r.code, 1)
       assert.equal(r.stderr, `error: cannot listen on 127.0.0.1:${port}: the address is already in use (another exporter running?): choose another --listen port\n`)
     } finally {
@@ -264,11 +252,10 @@ describe('tarsnet exporter: bad input, the profile\'s exporter keys', () => {
   })
 
   it('takes listen and interval from the profile; a wrong key there is one clear line', async () => {
-    const snapshot = join(dir, 'empty.json')
-    writeFileSync(snapshot, JSON.stringify({format: 'tarsnet-snapshot', version: 1, takenAt: new Date().toISOString(), source: 'test', ipListColumn: 'ip_list', ipListColumnPresent: true, nodes: [], servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: []}))
+    const snapshot = writeSnapshot(snapshotOf(), dir)
     const config = join(dir, 'config.json')
     writeFileSync(config, JSON.stringify({profiles: {plant: {exporter: {listen: '127.0.0.1:0', interval: 7}}, typo: {exporter: {lisen: '127.0.0.1:0'}}, bad: {exporter: {interval: 0.5}}}}))
-    const exporter = new ExporterProcess(['--config', config, '--profile', 'plant', '--snapshot', snapshot])
+    const exporter = new ExporterInProcess(['--config', config, '--profile', 'plant', '--snapshot', snapshot])
     try {
       await exporter.started()
       const start = exporter.lines.find((l) => l.event === 'start')!
@@ -284,96 +271,11 @@ describe('tarsnet exporter: bad input, the profile\'s exporter keys', () => {
       await exporter.exit
     }
     // An unknown key is said once and ignored (a newer tarsnet's key must not stop an older one).
-    const typo = await runCli(['config', 'show', '--config', config, '--profile', 'typo'])
+    const typo = await runCommand(['config', 'show', '--config', config, '--profile', 'typo'])
     assert.equal(typo.code, 0)
     assert.equal(typo.stderr, `note: profile "typo" in ${config}: unknown key exporter.lisen ignored (known: exporter.listen, exporter.interval, exporter.mesh, exporter.findings, exporter.samples)\n`)
-    const bad = await runCli(['exporter', '--config', config, '--profile', 'bad', '--demo', '--json'])
+    const bad = await runCommand(['exporter', '--config', config, '--profile', 'bad', '--demo', '--json'])
     assert.equal(bad.code, 1)
     assert.deepEqual(bad.json().error, {code: 'invalid_config', message: `profile "bad" in ${config}: exporter.interval is 0.5: expected a whole number from 1 to 86400 (seconds)`, exitCode: 1})
-  })
-})
-
-describe('tarsnet probe --prom-file', () => {
-  let db: TestDb
-  let lab: Lab
-  let port = 0
-  const dir = mkdtempSync(join(tmpdir(), 'tarsnet-promfile-test-'))
-
-  before(async () => {
-    port = await closedPort(X(11))
-    db = await TestDb.create()
-    await db.addNodes([11, 12].map((i) => ({node_name: `m${i}`, ip_list: `${X(i)},${Y(i)}`})))
-    await db.addServers([11, 12].map((i) => ({application: 'Lab', server_name: 'EchoServer', node_name: `m${i}`})))
-    await db.addAdapters([11, 12].map((i) => ({application: 'Lab', server_name: 'EchoServer', node_name: `m${i}`, endpoint: `tcp -h 0.0.0.0 -p ${port}`, servant: 'Lab.EchoServer.EchoObj', protocol: 'not_tars'})))
-    // m11 up on both; m12 up on x, refused on y: degraded (exit 1).
-    lab = await Lab.start([
-      {node: 'm11', network: 'x', host: X(11), port, behaviour: 'up'},
-      {node: 'm11', network: 'y', host: Y(11), port, behaviour: 'up'},
-      {node: 'm12', network: 'x', host: X(12), port, behaviour: 'up'},
-    ])
-  })
-  after(async () => {
-    await lab?.close()
-    await db?.drop()
-    rmSync(dir, {recursive: true, force: true})
-  })
-
-  const probe = (file: string, extra: string[] = [], url = db.url) =>
-    runCli(['probe', '--db', url, '--networks', NETWORKS, '--timeout', '500', '--retries', '0', '--prom-file', file, ...extra])
-
-  it('writes the metrics atomically, keeps the probe\'s exit code, and passes promtool check metrics', async () => {
-    const file = join(dir, 'out', 'tarsnet.prom')
-    execFileSync('mkdir', ['-p', join(dir, 'out')])
-    const r = await probe(file, ['--json'])
-    assert.equal(r.code, 1, r.stderr)
-    assert.equal(r.json().verdict, 'degraded', 'the JSON result is unchanged')
-    const samples = parseMetrics(execFileSync('cat', [file], {encoding: 'utf8'}))
-    assert.deepEqual(links(samples), {[`m11 x ${X(11)}`]: 1, [`m11 y ${Y(11)}`]: 1, [`m12 x ${X(12)}`]: 1, [`m12 y ${Y(12)}`]: 0})
-    assert.deepEqual(valuesBy(samples, 'tarsnet_node_networks_up', (l) => l.node), {m11: 2, m12: 1})
-    assert.equal(value(samples, 'tarsnet_probe_success'), 1)
-    assert.deepEqual(execFileSync('ls', ['-A', join(dir, 'out')], {encoding: 'utf8'}).trim().split('\n'), ['tarsnet.prom'], 'no temporary file left behind')
-    const lint = spawnSync('promtool', ['check', 'metrics'], {input: execFileSync('cat', [file]), encoding: 'utf8'})
-    assert.equal(lint.status, 0, lint.stdout + lint.stderr)
-    // A second run replaces the file by a rename (a new inode), never by writing into the one a collector may be reading.
-    const before = statSync(file).ino
-    const again = await probe(file, ['--json'])
-    assert.equal(again.code, 1, again.stderr)
-    assert.notEqual(statSync(file).ino, before)
-    assert.deepEqual(execFileSync('ls', ['-A', join(dir, 'out')], {encoding: 'utf8'}).trim().split('\n'), ['tarsnet.prom'])
-  })
-
-  it('a probe that cannot run writes tarsnet_probe_success 0 and exits 3', async () => {
-    const file = join(dir, 'down.prom')
-    const closed = new URL(db.url)
-    closed.host = `127.0.0.1:${await freePort()}`
-    const r = await probe(file, [], closed.toString())
-    assert.equal(r.code, 3)
-    assert.match(r.stderr, /^error: cannot reach the database/)
-    const samples = parseMetrics(execFileSync('cat', [file], {encoding: 'utf8'}))
-    assert.equal(value(samples, 'tarsnet_probe_success'), 0)
-    assert.equal(samples.filter((s) => s.name === 'tarsnet_link_up').length, 0)
-  })
-
-  it('an unwritable place is one clear error before probing, and nothing is left behind', async () => {
-    const missing = await probe(join(dir, 'no-such-dir', 'x.prom'))
-    assert.equal(missing.code, 3)
-    assert.equal(missing.stderr, `error: cannot write --prom-file ${join(dir, 'no-such-dir', 'x.prom')}: ${join(dir, 'no-such-dir')}: no such directory; choose a file in a directory you can write\n`)
-
-    // A read-only file system (root may write anywhere else): the old file stays as it was.
-    const ro = join(dir, 'ro')
-    execFileSync('mkdir', ['-p', ro])
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', ro]).status === 0
-    if (!mounted) return // no mount permission here: the missing directory above covers the error path
-    try {
-      writeFileSync(join(ro, 'tarsnet.prom'), 'old\n')
-      execFileSync('mount', ['-o', 'remount,ro', ro])
-      const r = await probe(join(ro, 'tarsnet.prom'))
-      assert.equal(r.code, 3)
-      assert.equal(r.stderr, `error: cannot write --prom-file ${join(ro, 'tarsnet.prom')}: ${ro}: read-only file system; choose a file in a directory you can write\n`)
-      assert.equal(execFileSync('cat', [join(ro, 'tarsnet.prom')], {encoding: 'utf8'}), 'old\n')
-      assert.deepEqual(execFileSync('ls', ['-A', ro], {encoding: 'utf8'}).trim().split('\n'), ['tarsnet.prom'])
-    } finally {
-      spawnSync('umount', [ro])
-    }
   })
 })

@@ -11,10 +11,10 @@ import {after, before, describe, it} from 'node:test'
 
 import {Lab, type LabEntry} from '../../src/lab/cluster.js'
 import {closedPort} from '../../src/lab/listeners.js'
-import {runCli} from '../helpers/cli.js'
-import {ExporterProcess, valuesBy} from '../helpers/exporter.js'
+import {ExporterInProcess, valuesBy} from '../helpers/exporter.js'
+import {runCommand} from '../helpers/run.js'
+import {adapterRow, networksXY, nodeRow, serverRow, snapshotOf, writeSnapshot} from '../helpers/snapshot.js'
 
-const now = new Date().toISOString()
 //   n1: up on x, dropped on y   n2: refused on x, up on y   n3: up on both   n4: dropped on x, refused on y
 const PLAN: Array<[number, 'x' | 'y', LabEntry['behaviour']]> = [
   [1, 'x', 'up'], [1, 'y', 'drop'], [2, 'x', 'refused'], [2, 'y', 'up'], [3, 'x', 'up'], [3, 'y', 'up'], [4, 'x', 'drop'], [4, 'y', 'refused'],
@@ -30,23 +30,20 @@ describe('probe: adaptive timeouts and samples on a loopback lab', () => {
     port = await closedPort('127.0.51.1')
     lab = await Lab.start(PLAN.map(([i, net, behaviour]) => ({node: `n${i}`, network: net, host: `127.0.${net === 'x' ? 51 : 52}.${i}`, port, behaviour})))
     dir = mkdtempSync(join(tmpdir(), 'tarsnet-gray-probe-'))
-    snap = join(dir, 'lab.json')
     const ids = [1, 2, 3, 4]
-    writeFileSync(snap, JSON.stringify({
-      format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'gray lab', ipListColumn: 'ip_list', ipListColumnPresent: true,
-      networks: [{name: 'x', cidrs: ['127.0.51.0/24']}, {name: 'y', cidrs: ['127.0.52.0/24']}],
-      nodes: ids.map((i) => ({nodeName: `n${i}`, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: `127.0.51.${i},127.0.52.${i}`})),
-      servers: ids.map((i) => ({application: 'Lab', serverName: 'S', nodeName: `n${i}`, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_cpp'})),
-      adapters: ids.map((i) => ({application: 'Lab', serverName: 'S', nodeName: `n${i}`, adapterName: 'Lab.S.SObjAdapter', endpoint: `tcp -h 0.0.0.0 -p ${port} -t 60000`, servant: 'Lab.S.SObj', protocol: 'not_tars'})),
-      registry: [], groupRules: [], groupPriorities: [],
-    }))
+    snap = writeSnapshot(snapshotOf({
+      networks: networksXY('127.0.51.0/24', '127.0.52.0/24'),
+      nodes: ids.map((i) => nodeRow(`n${i}`, `127.0.51.${i},127.0.52.${i}`)),
+      servers: ids.map((i) => serverRow('Lab', 'S', `n${i}`, {serverType: 'tars_cpp'})),
+      adapters: ids.map((i) => adapterRow('Lab', 'S', `n${i}`, 'Lab.S.SObj', `tcp -h 0.0.0.0 -p ${port} -t 60000`, {protocol: 'not_tars'})),
+    }, 'gray lab'), dir)
   })
   after(async () => {
     await lab?.close()
     rmSync(dir, {recursive: true, force: true})
   })
 
-  const probe = (...more: string[]) => runCli(['probe', '--snapshot', snap, '--json', '--check', 'tcp', '--retries', '0', ...more])
+  const probe = (...more: string[]) => runCommand(['probe', '--snapshot', snap, '--json', '--check', 'tcp', '--retries', '0', ...more])
   const states = (json: any) => Object.fromEntries(json.results.map((r: any) => [r.host, r.status]))
   const want = Object.fromEntries(PLAN.map(([i, net, b]) => [`127.0.${net === 'x' ? 51 : 52}.${i}`, b === 'drop' ? 'timeout' : b]))
 
@@ -72,7 +69,7 @@ describe('probe: adaptive timeouts and samples on a loopback lab', () => {
     const json = r.json()
     assert.equal(json.samples, 10)
     // Without --retries 0 too: the default retry is not made, and JSON says so.
-    const noRetry = await runCli(['probe', '--snapshot', snap, '--json', '--check', 'tcp', '--timeout', '300', '--samples', '2'])
+    const noRetry = await runCommand(['probe', '--snapshot', snap, '--json', '--check', 'tcp', '--timeout', '300', '--samples', '2'])
     assert.equal(noRetry.json().retries, 0, 'each sample is one connect: JSON says no retries were made')
     assert.deepEqual(states(json), want)
     for (const res of json.results) {
@@ -103,7 +100,7 @@ describe('probe: adaptive timeouts and samples on a loopback lab', () => {
   })
 
   it('the exporter: 5 samples per link by default, --timeout auto; loss ratio per link and the connect-latency histogram grows round by round', async () => {
-    const exporter = new ExporterProcess(['--snapshot', snap, '--listen', '127.0.0.1:0', '--interval', '1', '--check', 'tcp', '--timeout', 'auto', '--timeout-max', '500'])
+    const exporter = new ExporterInProcess(['--snapshot', snap, '--listen', '127.0.0.1:0', '--interval', '1', '--check', 'tcp', '--timeout', 'auto', '--timeout-max', '500'])
     try {
       await exporter.started()
       const start = exporter.lines.find((l) => l.event === 'start')!
@@ -130,7 +127,7 @@ describe('probe: adaptive timeouts and samples on a loopback lab', () => {
       [['--timeout', '500', '--timeout-max', '900'], /--timeout-max applies only with --timeout auto/],
       [['--samples', '0'], /samples/],
     ] as Array<[string[], RegExp]>) {
-      const r = await runCli(['probe', '--snapshot', snap, ...args])
+      const r = await runCommand(['probe', '--snapshot', snap, ...args])
       assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`)
       const lines = r.stderr.split('\n').filter(Boolean)
       assert.equal(lines.length, 1, r.stderr)
@@ -139,7 +136,7 @@ describe('probe: adaptive timeouts and samples on a loopback lab', () => {
     }
     const config = join(dir, 'bad.json')
     writeFileSync(config, JSON.stringify({defaultProfile: 'plant', profiles: {plant: {probe: {timeoutMs: 'soon'}}}}))
-    const bad = await runCli(['probe', '--snapshot', snap, '--config', config])
+    const bad = await runCommand(['probe', '--snapshot', snap, '--config', config])
     assert.equal(bad.code, 3)
     assert.match(bad.stderr, /probe\.timeoutMs is "soon" \(a string\): expected a whole number from 1 to 600000 \(milliseconds, or "auto"\)/)
   })
