@@ -1,5 +1,5 @@
 /**
- * `tarsnet exporter --findings`: the readiness check as a collector of the real exporter process, reading
+ * `tarsnet exporter --findings`, in-process: the readiness check as a collector of the exporter, reading
  * a real MariaDB afresh every round, scraped over HTTP: tarsnet_check_findings{severity} with HELP and
  * TYPE and all three severities always present, following the database as it is fixed.
  */
@@ -11,7 +11,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {closedPort} from '../../src/lab/listeners.js'
 import {TestDb} from '../helpers/db.js'
-import {ExporterProcess, parseMetrics, type Sample} from '../helpers/exporter.js'
+import {ExporterInProcess, parseMetrics, type Sample} from '../helpers/exporter.js'
 
 const X = (i: number) => `127.0.191.${i}`
 const Y = (i: number) => `127.0.192.${i}`
@@ -22,7 +22,7 @@ const findings = (samples: Sample[]) => Object.fromEntries(samples.filter((s) =>
 describe('tarsnet exporter --findings against a real database', () => {
   let db: TestDb
   let port = 0
-  const running: ExporterProcess[] = []
+  const running: ExporterInProcess[] = []
 
   before(async () => {
     // Nothing listens on the port: the probe's links are refused; the check does not care.
@@ -44,11 +44,12 @@ describe('tarsnet exporter --findings against a real database', () => {
   })
   after(async () => {
     for (const e of running) e.kill('SIGKILL')
+    await Promise.all(running.map((e) => e.exit))
     await db?.drop()
   })
 
   const start = async (...extra: string[]) => {
-    const e = new ExporterProcess(['--db', db.url, '--networks', NETWORKS, '--listen', '127.0.0.1:0', '--interval', '1', '--check', 'tcp', '--timeout', '200', '--retries', '0', ...extra])
+    const e = new ExporterInProcess(['--db', db.url, '--networks', NETWORKS, '--listen', '127.0.0.1:0', '--interval', '1', '--check', 'tcp', '--timeout', '200', '--retries', '0', ...extra])
     running.push(e)
     await e.started()
     return e
