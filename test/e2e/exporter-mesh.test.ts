@@ -4,6 +4,10 @@
  * cluster, the built CLI run as a long-lived exporter and scraped over HTTP. Things are cut the way they
  * fail (a NIC down in a node, a node's sshd unreachable) and the metrics must follow within two rounds;
  * the textfile is checked with promtool, its write with the directory's listing and the file's inode.
+ *
+ * The exporter is a real process: it is stopped by a real SIGTERM, and its TMPDIR (where its SSH control
+ * directory goes) is its environment's, which src/ssh/fanout.ts reads from process.env (os.tmpdir()).
+ * mesh --prom-file runs in-process.
  */
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
@@ -12,10 +16,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, afterEach, before, describe, it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
 import {TestDb} from '../helpers/db.js'
 import {ExporterProcess, parseMetrics, valuesBy, type Sample} from '../helpers/exporter.js'
 import {MeshLab} from '../helpers/mesh-lab.js'
+import {runCommand} from '../helpers/run.js'
 
 const labOk = process.platform === 'linux' && process.getuid?.() === 0
 const NODES = [1, 2, 3]
@@ -206,7 +210,7 @@ describe('tarsnet exporter --mesh and mesh --prom-file on a lab of real hosts', 
     writeFileSync(file, 'old\n')
     const before = statSync(file).ino
     lab.nicDown(2, 'y')
-    const r = await runCli(['mesh', ...common(), ...sshArgs(), '--prom-file', file, '--json'])
+    const r = await runCommand(['mesh', ...common(), ...sshArgs(), '--prom-file', file, '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     assert.equal(r.json().verdict, 'degraded', 'the JSON result is unchanged')
     const text = readFileSync(file, 'utf8')
@@ -224,7 +228,7 @@ describe('tarsnet exporter --mesh and mesh --prom-file on a lab of real hosts', 
 
     // Healthy: exit 0, the file replaced again.
     lab.nicUp(2, 'y')
-    const ok = await runCli(['mesh', ...common(), ...sshArgs(), '--prom-file', file])
+    const ok = await runCommand(['mesh', ...common(), ...sshArgs(), '--prom-file', file])
     assert.equal(ok.code, 0, ok.stderr + ok.stdout)
     assert.deepEqual(meshLinks(parseMetrics(readFileSync(file, 'utf8'))), everyMeshLink(1))
     assert.deepEqual(readdirSync(dir), ['tarsnet-mesh.prom'])
@@ -233,7 +237,7 @@ describe('tarsnet exporter --mesh and mesh --prom-file on a lab of real hosts', 
   it('mesh --prom-file when no node answers SSH: the sources down and tarsnet_probe_success 0, exit 3; when the database is gone: tarsnet_probe_success 0, exit 3', async () => {
     const file = join(work, 'unreached.prom')
     for (const i of NODES) lab.blockSsh(i)
-    const r = await runCli(['mesh', ...common(), ...sshArgs(), '--prom-file', file])
+    const r = await runCommand(['mesh', ...common(), ...sshArgs(), '--prom-file', file])
     assert.equal(r.code, 3, r.stderr + r.stdout)
     assert.match(r.stderr, /^error: could not run: no node answered over SSH/)
     let samples = parseMetrics(readFileSync(file, 'utf8'))
@@ -244,7 +248,7 @@ describe('tarsnet exporter --mesh and mesh --prom-file on a lab of real hosts', 
 
     const closed = new URL(db.url)
     closed.host = '127.0.0.1:1'
-    const gone = await runCli(['mesh', '--db', closed.toString(), '--networks', lab.networksSpec(), ...sshArgs(), '--prom-file', file])
+    const gone = await runCommand(['mesh', '--db', closed.toString(), '--networks', lab.networksSpec(), ...sshArgs(), '--prom-file', file])
     assert.equal(gone.code, 3)
     assert.match(gone.stderr, /^error: cannot reach the database/)
     samples = parseMetrics(readFileSync(file, 'utf8'))
