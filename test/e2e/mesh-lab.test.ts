@@ -6,6 +6,10 @@
  * nodes), a node's outbound connections, a node's sshd. The node side's PATH has no node, python or perl
  * (except the node that is given python3 to prove that prober), so the remote script needs only a
  * shell, coreutils, bash and nc.
+ *
+ * The commands run in-process, but for two that need a process of their own: the ssh binary looked up
+ * on the environment's PATH, and the control sockets made in the environment's TMPDIR (src/ssh reads
+ * both from process.env).
  */
 import assert from 'node:assert/strict'
 import {execFileSync, spawn} from 'node:child_process'
@@ -18,6 +22,8 @@ import {buildRemoteScript, parseRemoteOutput} from '../../src/mesh/remote.js'
 import {BIN, runCli} from '../helpers/cli.js'
 import {TestDb} from '../helpers/db.js'
 import {LAB_USER, MeshLab, pythonAvailable, type NodeTool} from '../helpers/mesh-lab.js'
+import {runCommand} from '../helpers/run.js'
+import {untilOutput} from '../helpers/wait.js'
 
 const labOk = process.platform === 'linux' && process.getuid?.() === 0
 const MARKER = `/tmp/tnpw${process.pid}`
@@ -26,15 +32,6 @@ const MARKER = `/tmp/tnpw${process.pid}`
 const HOSTILE = `$(touch ${MARKER})\`touch ${MARKER}\``
 const SIXTH_TOOL: NodeTool = pythonAvailable() ? 'python3' : 'nc'
 const NAME = (i: number) => (i === 6 ? HOSTILE : `n${i}`)
-
-/** Waits until `text()` matches, polling; generous for a loaded machine. */
-async function waitFor(text: () => string, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!pattern.test(text())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output so far:\n${text()}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 /** Processes whose command line mentions `text` (e.g. ssh masters using a control directory). */
 function processesMentioning(text: string): number[] {
@@ -86,7 +83,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
   })
 
   it('every node reaches every other on both networks: exit 0, the JSON as documented, each node\'s tool, and a hostile node name runs nothing', async () => {
-    const r = await runCli([...common(), '--json'])
+    const r = await runCommand([...common(), '--json'])
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const json = r.json()
     assert.deepEqual(Object.keys(json), ['object', 'links', 'pairs', 'sources', 'culprits', 'slow', 'summary', 'verdict', 'exitCode', 'wallMs', 'timeoutMs', 'timeoutMode', 'samples', 'retries', 'fanout', 'notices', 'source'])
@@ -114,7 +111,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
 
   it('a NIC down: that node\'s side of x is the one culprit; SSH reaches it over y; the matrix and lines for people', async () => {
     lab.nicDown(2, 'x')
-    const r = await runCli([...common(), '--json'])
+    const r = await runCommand([...common(), '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     const json = r.json()
     assert.deepEqual(culprits(json), [{kind: 'node-network', node: 'n2', network: 'x', nodes: undefined}])
@@ -125,7 +122,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
     assert.ok(withN2.every((p: any) => p.verdict === 'degraded' && p.up.join() === 'y' && p.down.join() === 'x'))
     assert.equal(json.verdict, 'degraded')
 
-    const text = await runCli(common(), {env: {COLUMNS: '200', LANG: 'C.UTF-8'}})
+    const text = await runCommand(common(), {env: {COLUMNS: '200', LANG: 'C.UTF-8'}})
     assert.equal(text.code, 1, text.stderr)
     const out = text.stdout
     assert.match(out, /^network x {2}\(20\/30 links up\)$/m)
@@ -142,7 +139,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
 
   it('a switch down: network x is the one culprit, and every node is reached over y', async () => {
     lab.bridgeDown('x')
-    const r = await runCli([...common(), '--json'])
+    const r = await runCommand([...common(), '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     const json = r.json()
     assert.deepEqual(culprits(json), [{kind: 'network', node: undefined, network: 'x', nodes: undefined}])
@@ -153,7 +150,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
 
   it('one pair cut on y (iptables in both nodes): one link culprit', async () => {
     lab.dropPair(3, 5, 'y')
-    const r = await runCli([...common(), '--json'])
+    const r = await runCommand([...common(), '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     const json = r.json()
     assert.deepEqual(culprits(json), [{kind: 'link', node: undefined, network: 'y', nodes: ['n3', 'n5']}])
@@ -164,7 +161,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
 
   it('--network y: only links on y are probed (a pair cut on x goes unseen), the summary is y only; SSH still goes over x', async () => {
     lab.dropPair(3, 5, 'x')
-    const r = await runCli([...common(), '--json', '--network', 'y'])
+    const r = await runCommand([...common(), '--json', '--network', 'y'])
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const json = r.json()
     assert.equal(json.links.length, 30)
@@ -178,13 +175,13 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
   it('the profile\'s ssh.user and --ssh-user reach the real ssh: sshd sees the profile\'s user, and the flag wins (alice logs in)', async () => {
     const config = join(work, 'profile-user.json')
     writeFileSync(config, JSON.stringify({defaultProfile: 'lab', profiles: {lab: {ssh: {user: 'mallory'}}}}))
-    const denied = await runCli([...common(), '--config', config, '--node', 'n[12]'])
+    const denied = await runCommand([...common(), '--config', config, '--node', 'n[12]'])
     assert.equal(denied.code, 3, denied.stderr + denied.stdout)
     assert.match(denied.stderr, /^error: could not run: no node answered over SSH \(n1: .*Permission denied/)
     assert.match(lab.sshdLog(1), /Invalid user mallory from 198\.19\.1\.254/)
     assert.doesNotMatch(lab.sshdLog(1), /Accepted publickey/)
 
-    const r = await runCli([...common(), '--config', config, '--node', 'n[12]', '--ssh-user', LAB_USER, '--json'])
+    const r = await runCommand([...common(), '--config', config, '--node', 'n[12]', '--ssh-user', LAB_USER, '--json'])
     assert.equal(r.code, 0, r.stderr + r.stdout)
     assert.ok(r.json().sources.every((s: any) => s.status === 'ok'))
     for (const i of [1, 2]) {
@@ -195,7 +192,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
 
   it('a node that cannot reach out on x: its row fails while its column works', async () => {
     lab.blockOutbound(1, 'x')
-    const r = await runCli([...common(), '--json'])
+    const r = await runCommand([...common(), '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     const json = r.json()
     assert.deepEqual(culprits(json), [{kind: 'node-outbound', node: 'n1', network: 'x', nodes: undefined}])
@@ -204,7 +201,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
   it('a node unreachable on both networks: SSH says why, the others still measure it, it is cut off: exit 2', async () => {
     lab.nicDown(5, 'x')
     lab.nicDown(5, 'y')
-    const r = await runCli([...common(), '--json'])
+    const r = await runCommand([...common(), '--json'])
     assert.equal(r.code, 2, r.stderr + r.stdout)
     const json = r.json()
     const s = source(json, 'n5')
@@ -223,7 +220,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
 
   it('sshd unreachable but the node serves: still a target, no culprit, degraded because it was not measured from', async () => {
     lab.blockSsh(2)
-    const r = await runCli([...common(), '--json'])
+    const r = await runCommand([...common(), '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     const json = r.json()
     assert.equal(source(json, 'n2').status, 'unreachable')
@@ -234,7 +231,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
   })
 
   it('--port where nothing listens: refused everywhere, each node has nothing listening, not a network down (2 sessions at a time, an ssh option passed on)', async () => {
-    const r = await runCli([...common(), '--json', '--port', String(lab.port + 1), '--node', 'n*', '--fanout', '2', '--ssh-option', 'ConnectionAttempts=1'])
+    const r = await runCommand([...common(), '--json', '--port', String(lab.port + 1), '--node', 'n*', '--fanout', '2', '--ssh-option', 'ConnectionAttempts=1'])
     assert.equal(r.code, 2, r.stderr + r.stdout)
     const json = r.json()
     assert.ok(json.links.length === 40 && json.links.every((l: any) => l.status === 'refused' && l.error === 'connection refused'))
@@ -245,14 +242,14 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
   })
 
   it('an object: the pairs among its nodes and the raft view, with one of its nodes cut off', async () => {
-    const healthy = await runCli([...common(), 'Lab.RaftServer.RaftObj'], {env: {LANG: 'C.UTF-8'}})
+    const healthy = await runCommand([...common(), 'Lab.RaftServer.RaftObj'], {env: {LANG: 'C.UTF-8'}})
     assert.equal(healthy.code, 0, healthy.stderr + healthy.stdout)
     assert.match(healthy.stdout, /^Lab\.RaftServer\.RaftObj$/m)
     assert.match(healthy.stdout, /Raft view of Lab\.RaftServer\.RaftObj: 3 nodes, majority 2: n\[1-3\] can all talk — a majority/)
 
     lab.nicDown(3, 'x')
     lab.nicDown(3, 'y')
-    const r = await runCli([...common(), '--json', 'Lab.RaftServer.RaftObj'])
+    const r = await runCommand([...common(), '--json', 'Lab.RaftServer.RaftObj'])
     assert.equal(r.code, 2, r.stderr + r.stdout)
     const json = r.json()
     assert.equal(json.object, 'Lab.RaftServer.RaftObj')
@@ -312,14 +309,15 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
   })
 
   it('a missing ssh config file or ssh binary: one line, exit 3; a key nobody accepts: no node reached, exit 3', async () => {
-    const missing = await runCli(['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', join(work, 'nope')])
+    const missing = await runCommand(['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', join(work, 'nope')])
     assert.equal(missing.code, 3)
     assert.equal(missing.stdout, '')
     assert.equal(missing.stderr, `error: ssh config file ${join(work, 'nope')} (--ssh-config) does not exist or is not a file: give the path of an ssh_config file\n`)
-    const asJson = await runCli(['mesh', '--db', db.url, '--ssh-config', join(work, 'nope'), '--json'])
+    const asJson = await runCommand(['mesh', '--db', db.url, '--ssh-config', join(work, 'nope'), '--json'])
     assert.equal(asJson.code, 3)
     assert.equal(asJson.json().error.code, 'ssh_config_missing')
 
+    // A process: the ssh binary is looked up on process.env.PATH (src/options/ssh-flags.ts), not the command's.
     const noSsh = await runCli(['mesh', '--db', db.url, '--ssh-config', lab.sshConfig], {env: {PATH: join(work, 'empty-path')}})
     assert.equal(noSsh.code, 3)
     assert.match(noSsh.stderr, /^error: ssh not found on PATH: .*install it/)
@@ -327,12 +325,13 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
 
     const config = join(work, 'wrong_key_config')
     writeFileSync(config, readFileSync(lab.sshConfig, 'utf8').replace(/IdentityFile .*/, `IdentityFile ${join(work, 'no-such-key')}`))
-    const denied = await runCli([...common().map((a) => (a === lab.sshConfig ? config : a)), '--node', 'n[12]'])
+    const denied = await runCommand([...common().map((a) => (a === lab.sshConfig ? config : a)), '--node', 'n[12]'])
     assert.equal(denied.code, 3, denied.stderr + denied.stdout)
     assert.match(denied.stderr, /^error: could not run: no node answered over SSH \(n1: .*Permission denied/)
   })
 
   it('--watch: changes as they happen over reused connections; Ctrl-C prints the summary and removes the control sockets', async () => {
+    // A process: its TMPDIR, where the control sockets go, is read from process.env (src/ssh/fanout.ts, os.tmpdir()).
     const tmp = mkdtempSync('/tmp/tnw-') // short: a control socket path has at most 107 bytes
     const child = spawn(process.execPath, [BIN, ...common(), '--watch', '1', '--node', 'n[1-3]'], {env: {...process.env, TMPDIR: tmp, NO_COLOR: '1', CI: 'true', LANG: 'C.UTF-8'}, stdio: ['ignore', 'pipe', 'pipe']})
     let stdout = ''
@@ -341,15 +340,15 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
     child.stderr.on('data', (d) => (stderr += d))
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
     try {
-      await waitFor(() => stdout + stderr, /watching 12 link\(s\) between 3 nodes every 1 s: x: 6\/6 up, y: 6\/6 up; OK/)
+      await untilOutput(() => stdout + stderr, /watching 12 link\(s\) between 3 nodes every 1 s: x: 6\/6 up, y: 6\/6 up; OK/, 60_000)
       const controlDirs = readdirSync(tmp).filter((f) => f.startsWith('tarsnet-ssh-'))
       assert.equal(controlDirs.length, 1)
       const controlDir = join(tmp, controlDirs[0])
       assert.ok(readdirSync(controlDir).length >= 1, 'a control socket per node')
       assert.ok(processesMentioning(controlDir).length >= 1, 'ssh masters are running')
       lab.dropPair(1, 2, 'x')
-      await waitFor(() => stdout, /\d\d:\d\d:\d\d n1 → n2 x 198\.19\.1\.2 up → timeout/)
-      await waitFor(() => stdout, /culprit: link n1 ↔ n2 on x/)
+      await untilOutput(() => stdout, /\d\d:\d\d:\d\d n1 → n2 x 198\.19\.1\.2 up → timeout/, 60_000)
+      await untilOutput(() => stdout, /culprit: link n1 ↔ n2 on x/, 60_000)
       child.kill('SIGINT')
       const code = await exited
       assert.equal(code, 1, stderr)
@@ -357,7 +356,7 @@ describe('tarsnet mesh on a lab of real hosts', {skip: labOk ? false : 'needs Li
       assert.match(stdout, /n1 → n2 +x +198\.19\.1\.2 +1 /)
       assert.match(stdout, /DEGRADED: 2 links down/)
       assert.deepEqual(readdirSync(tmp).filter((f) => f.startsWith('tarsnet-ssh-')), [])
-      await waitFor(() => String(processesMentioning(controlDir).length), /^0$/, 10_000)
+      await untilOutput(() => String(processesMentioning(controlDir).length), /^0$/, 10_000)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
       rmSync(tmp, {recursive: true, force: true})
