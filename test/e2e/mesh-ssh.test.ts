@@ -6,6 +6,10 @@
  * (ConnectTimeout=5, 32 sessions at once), the sliding window (never more than N sessions alive, and N
  * reached), and --network (only that network's targets are sent to the nodes). In `run` mode the fake
  * runs the remote script here with sh, against loopback targets only.
+ *
+ * A process per run: the fake ssh is found on the environment's PATH and reads its mode from the
+ * environment, and tarsnet's ssh looks PATH up in process.env (src/options/ssh-flags.ts) and inherits
+ * process.env (src/ssh/fanout.ts), not the command's environment.
  */
 import assert from 'node:assert/strict'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
