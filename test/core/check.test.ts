@@ -1,5 +1,5 @@
 /**
- * `tarsnet check` end to end: the built CLI against a throwaway db_tars on the real MariaDB, seeded with
+ * `tarsnet check` end to end: the command (in-process) against a throwaway db_tars on the real MariaDB, seeded with
  * one cluster that breaks every promise of the multi-network design once (and a healthy object that
  * must stay silent); exit codes, scopes, --explain and the JSON shape; the demo.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
 import {CODES} from '../../src/core/check.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 
 const NETWORKS = 'x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16,fd00:20::/64'
@@ -58,7 +58,7 @@ async function seed(t: TestDb): Promise<void> {
   await t.query("INSERT INTO t_registry_info (locator_id, servant, endpoint, last_heartbeat, present_state, tars_version) VALUES ('n1:17890', 'tars.tarsregistry.QueryObj', 'tcp -h 10.10.0.1 -p 17890 -t 60000', NOW(), 'active', '3.0.19')")
 }
 
-const cli = (...args: string[]) => runCli(['check', ...args, '--db', db.url, '--networks', NETWORKS])
+const cli = (...args: string[]) => runCommand(['check', ...args, '--db', db.url, '--networks', NETWORKS])
 type F = {code: string; severity: string; message: string; node?: string; object?: string; network?: string; ip?: string}
 const key = (f: F) => [f.code, f.node ?? '', f.object ?? '', f.network ?? '', f.ip ?? ''].join(' ')
 
@@ -117,7 +117,7 @@ describe('tarsnet check against a real database', () => {
   })
 
   it('the table: grouped by severity, with what to do for each code present', async () => {
-    const r = await runCli(['check', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '250'}})
+    const r = await runCommand(['check', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '250'}})
     assert.equal(r.code, 2)
     const out = r.stdout
     const crit = out.indexOf('CRITICAL (8)')
@@ -160,7 +160,7 @@ describe('tarsnet check against a real database', () => {
   })
 
   it('with no networks configured: the missing-network findings cannot be judged, which is said (info)', async () => {
-    const r = await runCli(['check', '--db', db.url, '--json'])
+    const r = await runCommand(['check', '--db', db.url, '--json'])
     const found = (r.json().findings as F[]).map((f) => f.code)
     assert.ok(found.includes('networks-not-configured'))
     assert.ok(!found.includes('node-missing-network') && !found.includes('registry-few-networks') && !found.includes('ip-no-network'))
@@ -168,14 +168,14 @@ describe('tarsnet check against a real database', () => {
 
   it('--explain CODE says why and what to do; an unknown code is one line listing the codes, exit 3', async () => {
     for (const code of Object.keys(CODES)) {
-      const r = await runCli(['check', '--explain', code, '--json'])
+      const r = await runCommand(['check', '--explain', code, '--json'])
       assert.equal(r.code, 0)
       assert.equal(r.json().code, code)
       assert.equal(r.json().severity, CODES[code].severity)
     }
-    const text = await runCli(['check', '--explain', 'registry-few-networks'])
+    const text = await runCommand(['check', '--explain', 'registry-few-networks'])
     assert.match(text.stdout, /^registry-few-networks \(critical\): registry reachable on fewer networks than the nodes have\n\n.*\n\nWhat to do: /)
-    const bad = await runCli(['check', '--explain', 'nope'])
+    const bad = await runCommand(['check', '--explain', 'nope'])
     assert.equal(bad.code, 3)
     assert.equal(bad.stderr.trim().split('\n').length, 1)
     assert.match(bad.stderr, /unknown finding code 'nope': the codes are node-missing-network, .*networks-not-configured/)
@@ -185,10 +185,10 @@ describe('tarsnet check against a real database', () => {
     const net = await cli('--network', 'z')
     assert.equal(net.code, 3)
     assert.match(net.stderr, /^error: unknown network "z": the networks are x, y\n$/)
-    const down = await runCli(['check', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--db-timeout', '2'])
+    const down = await runCommand(['check', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--db-timeout', '2'])
     assert.equal(down.code, 3)
     assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr)
-    const json = await runCli(['check', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--db-timeout', '2', '--json'])
+    const json = await runCommand(['check', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--db-timeout', '2', '--json'])
     assert.equal(json.code, 3)
     assert.equal(json.json().error.exitCode, 3)
   })
@@ -199,15 +199,15 @@ describe('tarsnet check against a real database', () => {
       await second.addNodes([{node_name: 'r1', ip_list: '10.10.0.1,10.20.0.1'}, {node_name: 'r2', ip_list: '10.10.0.2,10.20.0.2'}])
       await second.addServers(['r1', 'r2'].map((node_name) => ({application: 'App', server_name: 'Good', node_name})))
       await second.addAdapters(['r1', 'r2'].map((node_name) => ({application: 'App', server_name: 'Good', node_name, endpoint: ANY, servant: 'App.Good.Obj'})))
-      const none = await runCli(['check', '--db', second.url, '--networks', NETWORKS, '--json'])
+      const none = await runCommand(['check', '--db', second.url, '--networks', NETWORKS, '--json'])
       assert.equal(none.code, 0, none.stdout)
       assert.deepEqual((none.json().findings as F[]).map((f) => f.code), ['registry-not-found'])
       // Two registries, one listed per network (t_registry_info rows name specific hosts).
       await second.query("INSERT INTO t_registry_info (locator_id, servant, endpoint, last_heartbeat, present_state, tars_version) VALUES ('r1:17890', 'tars.tarsregistry.QueryObj', 'tcp -h 10.10.0.1 -p 17890', NOW(), 'active', '3.0.19'), ('r2:17890', 'tars.tarsregistry.QueryObj', 'tcp -h 10.20.0.2 -p 17890', NOW(), 'active', '3.0.19')")
-      const both = await runCli(['check', '--db', second.url, '--networks', NETWORKS, '--json'])
+      const both = await runCommand(['check', '--db', second.url, '--networks', NETWORKS, '--json'])
       assert.equal(both.code, 0, both.stdout)
       assert.deepEqual(both.json().findings, [])
-      const text = await runCli(['check', '--db', second.url, '--networks', NETWORKS])
+      const text = await runCommand(['check', '--db', second.url, '--networks', NETWORKS])
       assert.equal(text.stdout.trim(), 'No findings: 2 nodes, 2 objects, networks x, y.')
     } finally {
       await second.drop()
@@ -215,7 +215,7 @@ describe('tarsnet check against a real database', () => {
   })
 
   it('the demo: the single-network node, the servant bound to one IP, the registry on x', async () => {
-    const r = await runCli(['check', '--demo', '--json'])
+    const r = await runCommand(['check', '--demo', '--json'])
     assert.equal(r.code, 2)
     const codes = new Set((r.json().findings as F[]).map((f) => f.code))
     for (const c of ['node-missing-network', 'servant-bound-to-ip', 'registry-few-networks', 'node-fallback']) assert.ok(codes.has(c), c)

@@ -1,5 +1,5 @@
 /**
- * `tarsnet impact` end to end: the built CLI against a throwaway db_tars on the real MariaDB. Every cut
+ * `tarsnet impact` end to end: the command (in-process) against a throwaway db_tars on the real MariaDB. Every cut
  * kind (a network, a NIC, a node, cuts combined, a NIC the node does not have), servants bound to one IP,
  * IPv6 wildcards, the registry on one network, raft groups that keep quorum and one that loses it while
  * clients still see endpoints; exit codes and one-line errors; the demo.
@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 
 const NETWORKS = 'x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16,fd00:20::/64'
@@ -45,7 +45,7 @@ async function seed(t: TestDb): Promise<void> {
   await t.query("INSERT INTO t_registry_info (locator_id, servant, endpoint, last_heartbeat, present_state, tars_version) VALUES ('n1:17890', 'tars.tarsregistry.QueryObj', 'tcp -h 10.10.0.1 -p 17890 -t 60000', NOW(), 'active', '3.0.19')")
 }
 
-const cli = (...args: string[]) => runCli(['impact', ...args, '--db', db.url, '--networks', NETWORKS])
+const cli = (...args: string[]) => runCommand(['impact', ...args, '--db', db.url, '--networks', NETWORKS])
 async function impact(...args: string[]) {
   const r = await cli(...args, '--json')
   assert.ok(r.code >= 0 && r.code <= 2, r.stderr + r.stdout)
@@ -130,7 +130,7 @@ describe('tarsnet impact against a real database', () => {
     assert.deepEqual(json.cuts.map((c: any) => c.text), ['n2', 'n3:x', 'n4'])
     assert.deepEqual(obj('Web').after, {activeEndpoints: 3, nodes: 2, networks: ['x', 'y'], byNode: [{node: 'n1', networks: ['x', 'y']}, {node: 'n3', networks: ['y']}]})
     assert.equal(obj('V6').status, 'down')
-    const text = await runCli(['impact', '--cut', 'n2', '--cut', 'n3:x', '--cut', 'n4', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '200'}})
+    const text = await runCommand(['impact', '--cut', 'n2', '--cut', 'n3:x', '--cut', 'n4', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '200'}})
     assert.equal(text.code, 2)
     assert.match(text.stdout, /^Cut: n2, n3:x, n4$/m)
     assert.match(text.stdout, /^Registry: ok \(1 ep, 1 node, x → 1 ep, 1 node, x\)$/m)
@@ -158,7 +158,7 @@ describe('tarsnet impact against a real database', () => {
     // Without the node cut, n3 bridges the two: every member still reaches a majority (the registry on n1's x is down: exit 2).
     const bridged = await impact('--cut', 'n1:x', '--cut', 'n2:y', '--raft', 'App.Raft.Obj')
     assert.deepEqual([bridged.json.raft[0].reachablePairs, bridged.json.raft[0].quorum, bridged.json.registry.status], [[['n1', 'n3'], ['n2', 'n3']], true, 'down'])
-    const text = await runCli(['impact', '--cut', 'n1:x', '--cut', 'n2:y', '--cut', 'n3', '--raft', 'App.Raft.Obj', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '200'}})
+    const text = await runCommand(['impact', '--cut', 'n1:x', '--cut', 'n2:y', '--cut', 'n3', '--raft', 'App.Raft.Obj', '--db', db.url, '--networks', NETWORKS], {env: {COLUMNS: '200'}})
     assert.match(text.stdout, /^App\.Raft\.Obj +3 +0\/3 +1 \(majority 2\) +LOST$/m)
 
     // A member the cut took down is in no group: n1 down, n2 left on y, n3 on x; and none at all when every member is down.
@@ -208,13 +208,13 @@ describe('tarsnet impact against a real database', () => {
   })
 
   it('the demo: --cut y leaves everything on x; --cut x takes the registry', async () => {
-    const y = await runCli(['impact', '--demo', '--cut', 'y', '--json'])
+    const y = await runCommand(['impact', '--demo', '--cut', 'y', '--json'])
     assert.equal(y.code, 1, y.stderr)
     assert.equal(y.json().verdict, 'degraded')
     assert.equal(y.json().registry.status, 'ok')
-    const text = await runCli(['impact', '--demo', '--cut', 'y'])
+    const text = await runCommand(['impact', '--demo', '--cut', 'y'])
     assert.match(text.stdout, /^DEGRADED: 0 down, 3 degraded/m)
-    const x = await runCli(['impact', '--demo', '--cut', 'x', '--json'])
+    const x = await runCommand(['impact', '--demo', '--cut', 'x', '--json'])
     assert.equal(x.code, 2)
     assert.equal(x.json().registry.status, 'down')
   })

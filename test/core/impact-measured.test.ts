@@ -12,7 +12,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {Lab, type LabEntry} from '../../src/lab/cluster.js'
 import {closedPort} from '../../src/lab/listeners.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 import {MeshLab} from '../helpers/mesh-lab.js'
 
@@ -48,12 +48,12 @@ describe('impact --from-probe: a file written by the real probe against a loopba
   })
 
   it('every link the probe found down is cut: n2 on y, n3 everywhere; the object on n3 alone is down: exit 2', async () => {
-    const probe = await runCli(['probe', '--db', db.url, '--networks', NETWORKS, '--check', 'tcp', '--timeout', '500', '--retries', '0', '--json'])
+    const probe = await runCommand(['probe', '--db', db.url, '--networks', NETWORKS, '--check', 'tcp', '--timeout', '500', '--retries', '0', '--json'])
     assert.equal(probe.code, 2, probe.stderr)
     const file = join(dir, 'probe.json')
     writeFileSync(file, probe.stdout)
 
-    const r = await runCli(['impact', '--from-probe', file, '--db', db.url, '--networks', NETWORKS, '--json'])
+    const r = await runCommand(['impact', '--from-probe', file, '--db', db.url, '--networks', NETWORKS, '--json'])
     assert.equal(r.code, 2, r.stderr)
     const json = r.json()
     assert.deepEqual(json.cuts.map((c: any) => c.text).sort(), [`n2@${Y(2)}`, `n3@${X(3)}`, `n3@${Y(3)}`])
@@ -66,10 +66,10 @@ describe('impact --from-probe: a file written by the real probe against a loopba
   })
 
   it('a probe of one object: its endpoints found down are cut (IP and port)', async () => {
-    const probe = await runCli(['probe', 'Lab.EchoServer.EchoObj', '--db', db.url, '--networks', NETWORKS, '--check', 'tcp', '--timeout', '500', '--retries', '0', '--json'])
+    const probe = await runCommand(['probe', 'Lab.EchoServer.EchoObj', '--db', db.url, '--networks', NETWORKS, '--check', 'tcp', '--timeout', '500', '--retries', '0', '--json'])
     const file = join(dir, 'probe-object.json')
     writeFileSync(file, probe.stdout)
-    const r = await runCli(['impact', '--from-probe', file, '--db', db.url, '--networks', NETWORKS, '--json'])
+    const r = await runCommand(['impact', '--from-probe', file, '--db', db.url, '--networks', NETWORKS, '--json'])
     const json = r.json()
     assert.deepEqual(json.cuts.map((c: any) => c.text).sort(), [`n2@${Y(2)}:${port}`, `n3@${X(3)}:${port}`, `n3@${Y(3)}:${port}`])
     assert.ok(json.cuts.every((c: any) => c.kind === 'endpoint'))
@@ -79,7 +79,7 @@ describe('impact --from-probe: a file written by the real probe against a loopba
   it('a probe that found everything up cuts nothing: exit 0, and says so', async () => {
     const file = join(dir, 'all-up.json')
     writeFileSync(file, JSON.stringify({object: null, results: [{node: 'n1', network: 'x', host: X(1), port, status: 'up', active: true}]}))
-    const r = await runCli(['impact', '--from-probe', file, '--db', db.url, '--networks', NETWORKS])
+    const r = await runCommand(['impact', '--from-probe', file, '--db', db.url, '--networks', NETWORKS])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /the saved result has no link down: nothing is cut/)
   })
@@ -93,10 +93,10 @@ describe('impact --from-mesh: a file written by the real mesh against the mesh l
   let dir: string
   const OBJ = 'Lab.RaftServer.RaftObj'
   const mesh = () => ['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '2', '--timeout', '1000', '--retries', '0', '--json']
-  const impact = (file: string) => runCli(['impact', '--from-mesh', file, '--raft', OBJ, '--db', db.url, '--networks', lab.networksSpec(), '--json'])
+  const impact = (file: string) => runCommand(['impact', '--from-mesh', file, '--raft', OBJ, '--db', db.url, '--networks', lab.networksSpec(), '--json'])
   /** The real mesh as the lab stands (its exit code checked), saved as `name`, then impact --from-mesh on that file. */
   const impactOfMesh = async (name: string, meshCode: number) => {
-    const m = await runCli(mesh())
+    const m = await runCommand(mesh())
     assert.equal(m.code, meshCode, m.stderr + m.stdout)
     const file = join(dir, name)
     writeFileSync(file, m.stdout)

@@ -1,7 +1,7 @@
 /**
  * What a person at a terminal sees, from the built CLI on a real pseudo-terminal (test/helpers/pty.ts):
  * the searchable picker of `resolve`, probe's progress line and its --watch redrawn in place, colour
- * because stdout is a TTY with the data's control characters still escaped; and probe's --help.
+ * because stdout is a TTY with the data's control characters still escaped; and what --help says.
  */
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
@@ -95,15 +95,24 @@ describe('control characters from the data on a real terminal', () => {
   })
 })
 
-describe('probe --help', () => {
-  it('says --every-round is an error without --watch --json', async () => {
+describe('--help', () => {
+  it('probe: --every-round is an error without --watch --json', async () => {
     const help = await runCli(['probe', '--help'])
     assert.match(help.stdout.replace(/\s+/g, ' '), /--every-round With --watch --json only \(an error otherwise\)/)
   })
 
-  it('says how to start the demo\'s listeners: tarsnet demo --serve', async () => {
+  it('probe: how to start the demo\'s listeners: tarsnet demo --serve', async () => {
     const r = await runCli(['probe', '--help'])
     assert.match(r.stdout, /tarsnet demo --serve/)
     assert.doesNotMatch(r.stdout, /with `tarsnet demo`\)/)
+  })
+
+  it('resolve: what the registry expansion does: 0.0.0.0, * and no -h to the IPv4 addresses, :: to all', async () => {
+    const r = await runCli(['resolve', '--help'])
+    assert.equal(r.code, 0, r.stderr)
+    const help = r.stdout.replace(/\s+/g, ' ')
+    assert.match(help, /a server bound to 0\.0\.0\.0 is listed once per IPv4 address of its node, and so is one with -h \* or with no -h \(both are 0\.0\.0\.0: IPv4 only/)
+    assert.match(help, /a server bound to :: once per address, IPv4 and IPv6/)
+    assert.doesNotMatch(help, /\* or no -h: once per address/)
   })
 })

@@ -18,7 +18,7 @@ import {after, afterEach, before, describe, it} from 'node:test'
 
 import {MeshSession} from '../../src/mesh/run.js'
 import type {MeshPlan} from '../../src/mesh/plan.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 import {MeshLab, meshLabSupported, pythonAvailable} from '../helpers/mesh-lab.js'
 
@@ -68,7 +68,7 @@ describe('gray failures on a lab of real hosts', () => {
   })
 
   it('a healthy lab with --samples 10: every link up with 0 loss and its latency percentiles, exit 0', async () => {
-    const r = await runCli([...mesh('--samples', '10'), '--json'])
+    const r = await runCommand([...mesh('--samples', '10'), '--json'])
     assert.equal(r.code, 0, r.stderr + r.stdout)
     const json = r.json()
     assert.equal(json.samples, 10)
@@ -88,7 +88,7 @@ describe('gray failures on a lab of real hosts', () => {
 
   it('a NIC that drops 30 % of what it receives: that node\'s side of the network, intermittent, loss near 0.3; every other link up with 0 loss', async () => {
     lossy(LOSSY, 'x', 'INPUT')
-    const r = await runCli([...mesh('--samples', String(SAMPLES)), '--json'])
+    const r = await runCommand([...mesh('--samples', String(SAMPLES)), '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     const json = r.json()
     assert.deepEqual(culprits(json), [{kind: 'node-network', node: `n${LOSSY}`, network: 'x', intermittent: true}])
@@ -105,7 +105,7 @@ describe('gray failures on a lab of real hosts', () => {
     assert.equal(json.summary.failedLinks, 0)
     assert.equal(json.verdict, 'degraded')
 
-    const text = await runCli(mesh('--samples', String(SAMPLES)), {env: {COLUMNS: '200', LANG: 'C.UTF-8'}})
+    const text = await runCommand(mesh('--samples', String(SAMPLES)), {env: {COLUMNS: '200', LANG: 'C.UTF-8'}})
     assert.equal(text.code, 1, text.stderr)
     assert.match(text.stdout, new RegExp(`n${LOSSY}'s side of network x loses ~\\d+ % of packets \\(intermittent`))
     assert.match(text.stdout, /1-9 lossy: ~10-90 % of samples lost/)
@@ -114,7 +114,7 @@ describe('gray failures on a lab of real hosts', () => {
     assert.match(text.stdout, /^DEGRADED: .*links? lossy/m)
 
     // The same NIC seen by probe from this host (a leg on each bridge): the lossy link and its line.
-    const p = await runCli(['probe', '--db', db.url, '--networks', lab.networksSpec(), '--check', 'tcp', '--samples', String(SAMPLES), '--timeout', String(TIMEOUT_MS), '--json'])
+    const p = await runCommand(['probe', '--db', db.url, '--networks', lab.networksSpec(), '--check', 'tcp', '--samples', String(SAMPLES), '--timeout', String(TIMEOUT_MS), '--json'])
     assert.equal(p.code, 1, p.stderr + p.stdout)
     const probe = p.json()
     const bad = probe.results.find((x: any) => x.node === `n${LOSSY}` && x.network === 'x')
@@ -131,8 +131,8 @@ describe('gray failures on a lab of real hosts', () => {
     lab.dropLinks([{from: 1, to: 2, network: 'y'}, {from: 3, to: 4, network: 'x'}, {from: 6, to: 1, network: 'x'}, {from: 5, to: 3, network: 'y'}])
     lab.blockOutbound(4, 'y')
     const base = ['mesh', '--db', db.url, '--networks', lab.networksSpec(), '--ssh-config', lab.sshConfig, '--ssh-timeout', '3', '--json']
-    const fixed = await runCli([...base, '--timeout', '1000'])
-    const auto = await runCli([...base, '--timeout', 'auto'])
+    const fixed = await runCommand([...base, '--timeout', '1000'])
+    const auto = await runCommand([...base, '--timeout', 'auto'])
     assert.equal(auto.code, fixed.code, auto.stderr + auto.stdout)
     const states = (json: any) => json.links.map((l: any) => `${l.from}>${l.to} ${l.network} ${l.status}`)
     assert.deepEqual(states(auto.json()), states(fixed.json()))
@@ -175,7 +175,7 @@ describe('gray failures on a lab of real hosts', () => {
 
   it('loss in one direction only (30 % of the SYNs a node sends on x): still that node\'s side, from its own connections', async () => {
     lossy(LOSSY, 'x', 'OUTPUT', ['--syn'])
-    const r = await runCli([...mesh('--samples', String(SAMPLES)), '--json'])
+    const r = await runCommand([...mesh('--samples', String(SAMPLES)), '--json'])
     assert.equal(r.code, 1, r.stderr + r.stdout)
     const json = r.json()
     assert.deepEqual(culprits(json), [{kind: 'node-network', node: `n${LOSSY}`, network: 'x', intermittent: true}])

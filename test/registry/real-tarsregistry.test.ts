@@ -21,7 +21,8 @@ import {askAddress, type Question} from '../../src/registry/client.js'
 import {openStoreFrom} from '../../src/store/open.js'
 import type {Store} from '../../src/store/types.js'
 import {REGISTRY_QUERY_OBJ, type EndpointF, type QueryAnswer} from '../../src/tars/queryf.js'
-import {ROOT, runCli} from '../helpers/cli.js'
+import {ROOT} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {RealRegistry} from '../helpers/real-registry.js'
 
 const require = createRequire(import.meta.url)
@@ -74,7 +75,7 @@ describe('the real tarsregistry (TarsFramework fe8e741) as the oracle', () => {
   let real: RealRegistry
   let store: Store | undefined
   let lab: RegistryReplica[] = []
-  const check = (args: string[]) => runCli(['registry', 'check', ...args, '--db', real.dbUrl])
+  const check = (args: string[]) => runCommand(['registry', 'check', ...args, '--db', real.dbUrl])
   const ask = (questions: Question[], context?: Record<string, string>) => askAddress(real.host, real.queryPort, REGISTRY_QUERY_OBJ, questions, {timeoutMs: 3000, context})
 
   before(async () => {
@@ -149,21 +150,21 @@ describe('the real tarsregistry (TarsFramework fe8e741) as the oracle', () => {
 
   it('resolve --client-node tells what the registry tells that node; --live agrees or says unexpanded', async () => {
     for (const node of [N1, N2]) {
-      const r = await runCli(['resolve', GROUPED, '--db', real.dbUrl, '--client-node', node, '--json'])
+      const r = await runCommand(['resolve', GROUPED, '--db', real.dbUrl, '--client-node', node, '--json'])
       assert.equal(r.code, 0, r.stderr)
       const view = r.json().clientViews[0]
       const oracle = await ask([{fn: 'findObjectByIdInSameGroup', args: {id: GROUPED}}], {node_name: node})
       assert.deepEqual([view.callerNodeName, hosts(view.active)], [node, hosts(oracle.outcomes[0].answer!.active)])
     }
     // A wildcard's group: tarsnet's expansion groups the IPs, the open-source registry the stored host (-1): said.
-    const wild = await runCli(['resolve', WILD, '--db', real.dbUrl, '--client-node', N1])
+    const wild = await runCommand(['resolve', WILD, '--db', real.dbUrl, '--client-node', N1])
     assert.match(wild.stdout, /open-source registry takes them from the host as stored, so its 0\.0\.0\.0 endpoints are in group -1/)
-    const live = await runCli(['resolve', GROUPED, '--db', real.dbUrl, '--live', '--json'])
+    const live = await runCommand(['resolve', GROUPED, '--db', real.dbUrl, '--live', '--json'])
     assert.equal(live.json().live.verdict, 'ok', live.stdout)
     // With --client-node, --live asks as that client does: InSameGroup with its node_name.
-    const liveNode = (await runCli(['resolve', GROUPED, '--db', real.dbUrl, '--client-node', N2, '--live', '--json'])).json().live
+    const liveNode = (await runCommand(['resolve', GROUPED, '--db', real.dbUrl, '--client-node', N2, '--live', '--json'])).json().live
     assert.deepEqual([liveNode.query, liveNode.verdict], ['findObjectByIdInSameGroup', 'ok'])
-    const liveWild = await runCli(['resolve', WILD, '--db', real.dbUrl, '--live', '--json'])
+    const liveWild = await runCommand(['resolve', WILD, '--db', real.dbUrl, '--live', '--json'])
     assert.equal(liveWild.json().live.verdict, 'unexpanded', liveWild.stdout)
   })
 

@@ -1,5 +1,5 @@
 /**
- * `tarsnet resolve` end to end: the built CLI against a throwaway db_tars on the real MariaDB,
+ * `tarsnet resolve` end to end: the command (in-process) against a throwaway db_tars on the real MariaDB,
  * seeded with two networks, nodes missing one, nodes without an IP list, IPv6, servers in every state,
  * standby rows, broken endpoint strings and single-IP bindings.
  */
@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 
 const NETWORKS = 'x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16,fd00:20::/64'
@@ -57,7 +57,7 @@ async function seed(t: TestDb): Promise<void> {
   )
 }
 
-const cli = (...args: string[]) => runCli(['resolve', ...args, '--db', db.url, '--networks', NETWORKS])
+const cli = (...args: string[]) => runCommand(['resolve', ...args, '--db', db.url, '--networks', NETWORKS])
 type Ep = {node: string; network: string | null; host: string; port: number; active: boolean; expanded: boolean; source: string; fallback: boolean; singleHost: boolean}
 const pairs = (eps: Ep[]) => eps.map((e) => `${e.node} ${e.host} ${e.network}`)
 
@@ -160,33 +160,24 @@ describe('resolve against MariaDB', () => {
     assert.doesNotMatch(r.stderr, /at .*\.js/)
   })
 
-  it('the help says what the registry expansion does: 0.0.0.0, * and no -h to the IPv4 addresses, :: to all (issue 8, item 4)', async () => {
-    const r = await runCli(['resolve', '--help'])
-    assert.equal(r.code, 0, r.stderr)
-    const help = r.stdout.replace(/\s+/g, ' ')
-    assert.match(help, /a server bound to 0\.0\.0\.0 is listed once per IPv4 address of its node, and so is one with -h \* or with no -h \(both are 0\.0\.0\.0: IPv4 only/)
-    assert.match(help, /a server bound to :: once per address, IPv4 and IPv6/)
-    assert.doesNotMatch(help, /\* or no -h: once per address/)
-  })
-
   it('a malformed name is rejected before any query (even with no database)', async () => {
-    const r = await runCli(['resolve', 'App.Srv', '--db', 'mysql://root@127.0.0.1:1/db_tars'])
+    const r = await runCommand(['resolve', 'App.Srv', '--db', 'mysql://root@127.0.0.1:1/db_tars'])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /malformed object name 'App\.Srv': expected App\.Server\.Obj/)
   })
 
   it('no object and no terminal: an error naming the missing argument', async () => {
-    const r = await runCli(['resolve', '--db', 'mysql://root@127.0.0.1:1/db_tars'])
+    const r = await runCommand(['resolve', '--db', 'mysql://root@127.0.0.1:1/db_tars'])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /missing argument OBJECT/)
-    const j = await runCli(['resolve', '--json', '--demo'])
+    const j = await runCommand(['resolve', '--json', '--demo'])
     assert.equal(j.json().error.code, 'missing_argument')
   })
 
   it('invalid --set and --client-ip are rejected before any query', async () => {
     const dead = ['--db', 'mysql://root@127.0.0.1:1/db_tars']
-    assert.match((await runCli(['resolve', OBJ, '--set', 'a.b', ...dead])).stderr, /invalid --set 'a\.b'/)
-    assert.match((await runCli(['resolve', OBJ, '--client-ip', '10.1', ...dead])).stderr, /invalid --client-ip '10\.1'/)
+    assert.match((await runCommand(['resolve', OBJ, '--set', 'a.b', ...dead])).stderr, /invalid --set 'a\.b'/)
+    assert.match((await runCommand(['resolve', OBJ, '--client-ip', '10.1', ...dead])).stderr, /invalid --client-ip '10\.1'/)
   })
 
   it('works the same on a snapshot of the database (keyed by servant there too)', async () => {
@@ -199,14 +190,14 @@ describe('resolve against MariaDB', () => {
     try {
       const dir = mkdtempSync(join(tmpdir(), 'tarsnet-resolve-'))
       const file = join(dir, 'snap.json')
-      const saved = await runCli(['snapshot', 'save', '-o', file, '--db', db.url])
+      const saved = await runCommand(['snapshot', 'save', '-o', file, '--db', db.url])
       assert.equal(saved.code, 0, saved.stderr)
       const live = (await cli(OBJ, '--json')).json()
       assert.ok(live.active.some((e: Ep) => e.node === '10.10.0.3' && e.port === 9100), 'the other server\'s adapter belongs to the object')
       assert.ok(!live.active.some((e: Ep) => e.port === 9200), 'another spelling of the servant is another object')
-      const snap = (await runCli(['resolve', OBJ, '--json', '--snapshot', file, '--networks', NETWORKS])).json()
+      const snap = (await runCommand(['resolve', OBJ, '--json', '--snapshot', file, '--networks', NETWORKS])).json()
       for (const key of ['active', 'inactive', 'skipped', 'nodes', 'proxy', 'networks', 'warnings']) assert.deepEqual(snap[key], live[key], key)
-      const reg = (await runCli(['resolve', 'tars.tarsregistry.QueryObj', '--json', '--snapshot', file, '--networks', NETWORKS])).json()
+      const reg = (await runCommand(['resolve', 'tars.tarsregistry.QueryObj', '--json', '--snapshot', file, '--networks', NETWORKS])).json()
       assert.equal(reg.active[0].nodeName, '3.0.19', 'tars_version is saved with t_registry_info rows')
     } finally {
       await db.query("DELETE FROM t_adapter_conf WHERE application = 'Gw'")
@@ -215,7 +206,7 @@ describe('resolve against MariaDB', () => {
   })
 
   it('works on --demo', async () => {
-    const r = await runCli(['resolve', 'Plant.ControlServer.ControlObj', '--demo', '--json'])
+    const r = await runCommand(['resolve', 'Plant.ControlServer.ControlObj', '--demo', '--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.ok(r.json().active.length > 0)
   })
@@ -244,7 +235,7 @@ describe('resolve against MariaDB', () => {
 
 describe('query modes against MariaDB', () => {
   let mdb: TestDb
-  const mcli = (...args: string[]) => runCli(['resolve', ...args, '--db', mdb.url, '--networks', NETWORKS])
+  const mcli = (...args: string[]) => runCommand(['resolve', ...args, '--db', mdb.url, '--networks', NETWORKS])
 
   before(async () => {
     mdb = await TestDb.create()

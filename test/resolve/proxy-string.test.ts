@@ -3,16 +3,13 @@
  * string and calls Tars.js servers through it, on 127.0.x.y (IPv4: Tars.js splits endpoint lists on ':').
  */
 import assert from 'node:assert/strict'
-import {mkdtempSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-import net from 'node:net'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {startTarsJsServant, type RunningServant} from '../../src/lab/tars-server.js'
-import type {Snapshot} from '../../src/store/types.js'
-import {runCli} from '../helpers/cli.js'
+import {freePort} from '../helpers/net.js'
+import {runCommand} from '../helpers/run.js'
+import {adapterRow, nodeRow, serverRow, snapshotOf, writeSnapshot} from '../helpers/snapshot.js'
 
 const require = createRequire(import.meta.url)
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -52,14 +49,6 @@ PingProxy.prototype.tars_ping = function (this: any) {
   )
 }
 
-async function freePort(host: string): Promise<number> {
-  const s = net.createServer()
-  await new Promise<void>((resolve, reject) => s.once('error', reject).listen({host, port: 0}, () => resolve()))
-  const {port} = s.address() as net.AddressInfo
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
-
 let servants: RunningServant[] = []
 let snapshotFile = ''
 let port = 0
@@ -68,23 +57,11 @@ before(async () => {
   port = await freePort('127.0.1.1')
   // Every node binds 0.0.0.0 in the database; here each of its IPs gets a real Tars.js server.
   for (const n of NODES) for (const ip of n.ips) servants.push(await startTarsJsServant(OBJ, ip, port))
-  const row = (nodeName: string) => ({application: 'Peer', serverName: 'PingServer', nodeName})
-  const snap: Snapshot = {
-    format: 'tarsnet-snapshot', version: 1, takenAt: new Date().toISOString(), source: 'resolve-peer test',
-    ipListColumn: 'ip_list', ipListColumnPresent: true,
-    nodes: NODES.map((n) => ({
-      nodeName: n.name, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active',
-      lastHeartbeat: new Date().toISOString(), lastRegTime: null, tarsVersion: '3.0.19', ipList: n.ips.join(','),
-    })),
-    servers: NODES.map((n) => ({
-      ...row(n.name), settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N',
-      enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node',
-    })),
-    adapters: NODES.map((n) => ({...row(n.name), adapterName: `${OBJ}Adapter`, endpoint: `tcp -h 0.0.0.0 -p ${port} -t 60000`, servant: OBJ, protocol: 'tars'})),
-    registry: [], groupRules: [], groupPriorities: [],
-  }
-  snapshotFile = join(mkdtempSync(join(tmpdir(), 'tarsnet-peer-')), 'snap.json')
-  writeFileSync(snapshotFile, JSON.stringify(snap))
+  snapshotFile = writeSnapshot(snapshotOf({
+    nodes: NODES.map((n) => nodeRow(n.name, n.ips.join(','), {lastRegTime: null})),
+    servers: NODES.map((n) => serverRow('Peer', 'PingServer', n.name)),
+    adapters: NODES.map((n) => adapterRow('Peer', 'PingServer', n.name, OBJ, `tcp -h 0.0.0.0 -p ${port} -t 60000`)),
+  }, 'resolve-peer test'))
 })
 
 after(async () => {
@@ -94,7 +71,7 @@ after(async () => {
 
 describe('a Tars.js client accepts our --format proxy string', () => {
   it('calls tars_ping through every endpoint of the string', async () => {
-    const r = await runCli(['resolve', OBJ, '--format', 'proxy', '--snapshot', snapshotFile, '--networks', 'x=127.0.1.0/24;y=127.0.2.0/24'])
+    const r = await runCommand(['resolve', OBJ, '--format', 'proxy', '--snapshot', snapshotFile, '--networks', 'x=127.0.1.0/24;y=127.0.2.0/24'])
     assert.equal(r.code, 0, r.stderr)
     const proxyString = r.stdout.trim()
     const expected = NODES.flatMap((n) => n.ips).map((ip) => `tcp -h ${ip} -p ${port} -t 60000`)
@@ -120,7 +97,7 @@ describe('a Tars.js client accepts our --format proxy string', () => {
   })
 
   it('still reaches every node over network y when network x is down', async () => {
-    const r = await runCli(['resolve', OBJ, '--format', 'proxy', '--snapshot', snapshotFile, '--networks', 'x=127.0.1.0/24;y=127.0.2.0/24'])
+    const r = await runCommand(['resolve', OBJ, '--format', 'proxy', '--snapshot', snapshotFile, '--networks', 'x=127.0.1.0/24;y=127.0.2.0/24'])
     const proxyString = r.stdout.trim()
     // Network x goes away: its servers stop.
     for (const s of servants.filter((x) => x.host.startsWith('127.0.1.'))) await s.close()
