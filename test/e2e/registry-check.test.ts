@@ -1,7 +1,8 @@
 /**
- * `tarsnet registry check` and `resolve --live` through the built CLI, against a real db_tars on MariaDB
- * and registry replicas on loopback (src/lab/registry-server.ts), on two networks:
- * x = 127.0.51.0/24, y = 127.0.52.0/24.
+ * `tarsnet registry check` and `resolve --live`, against a real db_tars on MariaDB and registry replicas on
+ * loopback (src/lab/registry-server.ts), on two networks: x = 127.0.51.0/24, y = 127.0.52.0/24.
+ * In-process, but for what needs a process: the progress line on a real terminal, and `resolve --live`,
+ * which takes TARSNET_LOCATOR from process.env (src/registry/live.ts), not from the command's environment.
  *
  *   A  127.0.51.1 + 127.0.52.1   agrees (the registry of t_registry_info, reached over x and y)
  *   B  127.0.51.2                unexpanded: hands out 0.0.0.0 as stored
@@ -19,8 +20,9 @@ import {closedPort, DroppingListeners, type Listening} from '../../src/lab/liste
 import {RegistryReplica, type ReplicaObject} from '../../src/lab/registry-server.js'
 import {endpointF, REGISTRY_QUERY_OBJ, type EndpointF} from '../../src/tars/queryf.js'
 import {runCli} from '../helpers/cli.js'
-import {PtySession} from '../helpers/pty.js'
 import {TestDb} from '../helpers/db.js'
+import {PtySession} from '../helpers/pty.js'
+import {runCommand} from '../helpers/run.js'
 
 const OBJ = 'Lab.QueryServer.QueryObj'
 const OTHER = 'Lab.Other.OtherObj'
@@ -39,7 +41,7 @@ describe('tarsnet registry check', () => {
 
   const loc = (...addresses: Array<{host: string; port: number}>) => `${REGISTRY_QUERY_OBJ}@${addresses.map((a) => `tcp -h ${a.host} -p ${a.port}`).join(':')}`
   const at = (name: string, i = 0) => replicas[name].addresses[i]
-  const check = (args: string[], env: Record<string, string> = {}) => runCli(['registry', 'check', ...args, '--db', db.url, '--networks', NETS], {env})
+  const check = (args: string[], env: Record<string, string> = {}) => runCommand(['registry', 'check', ...args, '--db', db.url, '--networks', NETS], {env})
 
   before(async () => {
     db = await TestDb.create()
@@ -265,16 +267,16 @@ describe('tarsnet registry check', () => {
 
   it('with the database down, a locator still works: the answers are compared with each other only; without one, exit 3', async () => {
     const down = ['--db', 'mysql://root@127.0.0.1:1/db_tars', '--db-timeout', '2', '--networks', NETS]
-    const agree = await runCli(['registry', 'check', OBJ, '--locator', loc(at('A'), at('A', 1)), ...down, '--json'])
+    const agree = await runCommand(['registry', 'check', OBJ, '--locator', loc(at('A'), at('A', 1)), ...down, '--json'])
     assert.equal(agree.code, 0, agree.stdout + agree.stderr)
     const j = agree.json()
     assert.deepEqual(j.answers.map((a: any) => [a.status, a.verdict]), [['ok', null], ['ok', null]])
     assert.match(j.notices[0], /the database could not be read .*compared with each other only/)
     assert.equal(j.source, null)
-    const disagree = await runCli(['registry', 'check', OBJ, '--locator', loc(at('A'), at('B')), ...down, '--json'])
+    const disagree = await runCommand(['registry', 'check', OBJ, '--locator', loc(at('A'), at('B')), ...down, '--json'])
     assert.equal(disagree.code, 1)
     assert.equal(disagree.json().disagreements.length, 1)
-    const noLocator = await runCli(['registry', 'check', OBJ, ...down])
+    const noLocator = await runCommand(['registry', 'check', OBJ, ...down])
     assert.equal(noLocator.code, 3)
     assert.match(noLocator.stderr, /^error: cannot reach the database/)
   })
@@ -290,7 +292,7 @@ describe('tarsnet registry check', () => {
     const broken = await check([OBJ, '--config', config, '--profile', 'broken'])
     assert.equal(broken.code, 3)
     assert.match(broken.stderr, /^error: profile "broken" in .*config\.json: locator is 17890: expected a client locator string/)
-    const shown = await runCli(['config', 'show', '--config', config, '--json'])
+    const shown = await runCommand(['config', 'show', '--config', config, '--json'])
     assert.deepEqual(shown.json().settings.find((x: any) => x.name === 'registry locator'), {name: 'registry locator', value: loc(at('B')), origin: `profile p in ${config}`})
   })
 
@@ -322,7 +324,7 @@ describe('tarsnet registry check', () => {
     assert.deepEqual([asNodeJson.query, asNodeJson.callerNodeName, asNodeJson.verdict], ['findObjectByIdInSameGroup', 'n2', 'ok'])
     // Without --live, resolve asks nothing.
     const before = replicas.A.requests.length
-    await runCli(['resolve', OBJ, '--db', db.url, '--networks', NETS, '--json'])
+    await runCommand(['resolve', OBJ, '--db', db.url, '--networks', NETS, '--json'])
     assert.equal(replicas.A.requests.length, before)
   })
 })
@@ -354,7 +356,7 @@ describe('tarsnet registry check --all', () => {
   })
 
   it(`asks every one of ${COUNT} objects of every address, pipelined on one connection per address: exit 0`, async () => {
-    const r = await runCli(['registry', 'check', '--all', '--locator', replica.locator(), '--db', db.url, '--networks', NETS, '--json', '--concurrency', '32'])
+    const r = await runCommand(['registry', 'check', '--all', '--locator', replica.locator(), '--db', db.url, '--networks', NETS, '--json', '--concurrency', '32'])
     assert.equal(r.code, 0, r.stdout.slice(0, 2000) + r.stderr)
     const json = r.json()
     assert.equal(json.answers.length, COUNT * 2)
@@ -367,7 +369,7 @@ describe('tarsnet registry check --all', () => {
   })
 
   it('without registry rows or a locator: registry check cannot run (exit 3); resolve --live still resolves and says why', async () => {
-    const r = await runCli(['registry', 'check', 'All.S0.Obj', '--db', db.url, '--networks', NETS])
+    const r = await runCommand(['registry', 'check', 'All.S0.Obj', '--db', db.url, '--networks', NETS])
     assert.equal(r.code, 3)
     assert.match(r.stderr, /^error: no registry address: the database has no tars\.tarsregistry\.QueryObj .*TARSNET_LOCATOR or the profile's "locator"\n$/)
     const live = await runCli(['resolve', 'All.S0.Obj', '--live', '--db', db.url, '--networks', NETS, '--json'])
