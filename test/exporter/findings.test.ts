@@ -12,6 +12,7 @@ import {after, before, describe, it} from 'node:test'
 import {closedPort} from '../../src/lab/listeners.js'
 import {TestDb} from '../helpers/db.js'
 import {ExporterInProcess, parseMetrics, type Sample} from '../helpers/exporter.js'
+import {poll} from '../helpers/wait.js'
 
 const X = (i: number) => `127.0.191.${i}`
 const Y = (i: number) => `127.0.192.${i}`
@@ -74,13 +75,10 @@ describe('tarsnet exporter --findings against a real database', () => {
     await db.query('UPDATE t_node_info SET ip_list = ? WHERE node_name = ?', [`${X(3)},${Y(3)}`, 'n3'])
     await db.query('UPDATE t_adapter_conf SET endpoint = ? WHERE node_name = ?', [`tcp -h 0.0.0.0 -p ${port}`, 'n2'])
     await db.query('UPDATE t_node_info SET ip_list = ? WHERE node_name = ?', [`${X(4)},${Y(4)}`, 'n4'])
-    const deadline = Date.now() + 30_000
-    let now: Record<string, number> = {}
-    while (Date.now() < deadline) {
-      now = findings(await e.samples())
-      if (now.critical === 0 && now.warning === 0) break
-      await new Promise((r) => setTimeout(r, 250))
-    }
+    const now = await poll('no critical finding and no warning', async () => {
+      const f = findings(await e.samples())
+      return f.critical === 0 && f.warning === 0 ? f : undefined
+    }, 30_000, 250)
     assert.deepEqual(now, {critical: 0, warning: 0, info: 0})
     e.kill()
     assert.deepEqual(await e.exit, {code: 0, signal: null})
