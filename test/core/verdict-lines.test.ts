@@ -28,7 +28,7 @@ function plant(downY: (third: number, fourth: number) => boolean, downX: (third:
   return {lines, links, counts: {outage, service: 0, degraded}, noun: 'node'}
 }
 
-describe('verdict lines at scale (issue 9: defect 16)', () => {
+describe('verdict lines at scale', () => {
   it('a few lines stay as they are', () => {
     const input = plant((c, d) => c === 0 && d <= 3)
     assert.deepEqual(summariseVerdicts(input), input.lines)

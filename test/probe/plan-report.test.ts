@@ -93,7 +93,7 @@ describe('one expansion for resolve and probe', () => {
       assert.deepEqual(fromProbe, fromResolve, `host ${host}`)
     }
     assert.equal(wildcardOf('000.0.0.0')?.kind, 'ipv4')
-    // IPv4-mapped IPv6 is the IPv4 address it maps, everywhere (issue 9, defect 8): ::ffff:0.0.0.0 is 0.0.0.0.
+    // IPv4-mapped IPv6 is the IPv4 address it maps, everywhere: ::ffff:0.0.0.0 is 0.0.0.0.
     assert.equal(wildcardOf('::ffff:0.0.0.0')?.kind, 'ipv4')
   })
 })
@@ -164,7 +164,7 @@ describe('probe report', () => {
     assert.deepEqual(r.summary.networks.y, {up: 2, total: 3})
   })
 
-  it('a node up on no network: outage, exit 2; a wrong servant is reachable: SERVICE, counted apart (issue 9: defect 11)', () => {
+  it('a node up on no network: outage, exit 2; a wrong servant is reachable: SERVICE, counted apart', () => {
     const plan = matrix()
     const r = buildReport(plan, fake(plan, (t) => (t.node === '127.10.0.5' ? 'error' : t.node === '127.10.0.3' ? 'refused' : 'up'), -4))
     assert.equal(r.verdict, 'outage')
@@ -208,8 +208,8 @@ describe('probe report', () => {
     }
   })
 
-  it('summary.degraded / unreachable hold node names (issue 4 §5), also for an object; endpoints apart', () => {
-    // The JSON shape of issue 4 §5: results[], summary.networks{up,total}, degraded[node], unreachable[node], verdict.
+  it('summary.degraded / unreachable hold node names, also for an object; endpoints apart', () => {
+    // The documented JSON shape: results[], summary.networks{up,total}, degraded[node], unreachable[node], verdict.
     const shape = (r: ReturnType<typeof buildReport>, nodeNames: Set<string>) => {
       assert.deepEqual(Object.keys(r.summary).slice(0, 3), ['networks', 'degraded', 'unreachable'])
       for (const v of Object.values(r.summary.networks)) assert.deepEqual(Object.keys(v), ['up', 'total'])

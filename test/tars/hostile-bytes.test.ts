@@ -1,4 +1,4 @@
-// Hostile bytes, systematically (issue 9): property-based tests with fast-check of the TARS decoder —
+// Hostile bytes, systematically: property-based tests with fast-check of the TARS decoder —
 // the codec (src/tars/codec.ts), the response frames a servant sends to tars_ping (src/tars/ping.ts)
 // and the QueryF answers a registry sends (src/tars/queryf.ts). Random and mutated bytes may only ever
 // give a value or our own TarsDecodeError: never a TypeError or RangeError, never a hang (each property
