@@ -95,6 +95,7 @@ async function execute(id: string, argv: string[], io: BufferIO): Promise<CliRes
   const command = new Command(argv, await config)
   command.id = id
   command.io = io
+  const processExitCode = process.exitCode
   try {
     await (command as unknown as {_run(): Promise<unknown>})._run()
   } catch (error) {
@@ -102,6 +103,12 @@ async function execute(id: string, argv: string[], io: BufferIO): Promise<CliRes
     const exit = (error as {oclif?: {exit?: number}}).oclif?.exit
     if (typeof exit !== 'number') throw error
     io.exitCode = exit
+  }
+  // The test's own process would end with it: a command says how it ends through its IO only.
+  if (process.exitCode !== processExitCode) {
+    const set = process.exitCode
+    process.exitCode = processExitCode
+    throw new Error(`${id} set process.exitCode (${set}) instead of its IO's exitCode`)
   }
   const code = io.exitCode ?? 0
   const {stdout, stderr} = io
