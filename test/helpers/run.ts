@@ -4,8 +4,8 @@
  * --help and --version, signals to a real process, terminals, the bundle) stays with runCli.
  *
  * runCommand waits for the command to end; startCommand hands back the running command, for what runs
- * until stopped (probe --watch, mesh --watch, the exporter, demo --serve): read its output as it comes,
- * then interrupt() it as Ctrl-C (or SIGTERM) would.
+ * until stopped (probe --watch, mesh --watch, the exporter): read its output as it comes, then interrupt()
+ * it as Ctrl-C (or SIGTERM) would.
  */
 import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
@@ -41,7 +41,10 @@ export interface RunningCommand {
   readonly stderr: string
   /** The command has returned (or thrown). */
   readonly ended: boolean
-  /** Waits until stdout (or stderr, or both) matches `pattern`; fails with the output so far when the command ends first or after `timeoutMs` (30 s). */
+  /**
+   * Waits until stdout (or stderr, or both) matches `pattern`; fails with the output so far when the
+   * command ends first, or after `timeoutMs` (30 s).
+   */
   untilOutput(pattern: RegExp, options?: {on?: 'stdout' | 'stderr' | 'both'; timeoutMs?: number}): Promise<void>
   /** Ctrl-C (or another signal) at the handlers the command registered, as a real signal would. */
   interrupt(signal?: NodeJS.Signals): void
