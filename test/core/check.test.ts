@@ -1,5 +1,5 @@
 /**
- * `tarsnet check` end to end: the command (in-process) against a throwaway db_tars on the real MariaDB, seeded with
+ * `tarsnet check` end to end, in-process, against a throwaway db_tars on the real MariaDB, seeded with
  * one cluster that breaks every promise of the multi-network design once (and a healthy object that
  * must stay silent); exit codes, scopes, --explain and the JSON shape; the demo.
  */

@@ -1,5 +1,5 @@
 /**
- * `tarsnet impact` end to end: the command (in-process) against a throwaway db_tars on the real MariaDB. Every cut
+ * `tarsnet impact` end to end, in-process, against a throwaway db_tars on the real MariaDB. Every cut
  * kind (a network, a NIC, a node, cuts combined, a NIC the node does not have), servants bound to one IP,
  * IPv6 wildcards, the registry on one network, raft groups that keep quorum and one that loses it while
  * clients still see endpoints; exit codes and one-line errors; the demo.

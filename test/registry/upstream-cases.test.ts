@@ -1,6 +1,6 @@
 /**
- * The registry's answers as data (test/fixtures/registry-cases.ts), each case run on the real MariaDB through
- * the command (in-process): its rows inserted into a throwaway db_tars, `tarsnet resolve OBJECT --json`, and the answer
+ * The registry's answers as data (test/fixtures/registry-cases.ts), each case run on the real MariaDB
+ * in-process: its rows inserted into a throwaway db_tars, `tarsnet resolve OBJECT --json`, and the answer
  * compared with what upstream (TarsFramework RegistryServer, TarsCpp) gives for those rows.
  */
 import assert from 'node:assert/strict'

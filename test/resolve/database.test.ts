@@ -1,5 +1,5 @@
 /**
- * `tarsnet resolve` end to end: the command (in-process) against a throwaway db_tars on the real MariaDB,
+ * `tarsnet resolve` end to end, in-process, against a throwaway db_tars on the real MariaDB,
  * seeded with two networks, nodes missing one, nodes without an IP list, IPv6, servers in every state,
  * standby rows, broken endpoint strings and single-IP bindings.
  */
