@@ -1,9 +1,10 @@
 /**
- * The exporter as a real process (the built CLI), its JSON log lines read from stderr, scraped over
- * HTTP; and a small reader of the Prometheus text format for assertions.
+ * The exporter running, as a real process (the built CLI) or in this process, its JSON log lines read
+ * from stderr, scraped over HTTP; and a small reader of the Prometheus text format for assertions.
  */
 import {spawn, type ChildProcess} from 'node:child_process'
 import {BIN, cliEnv} from './cli.js'
+import {startCommand, type RunningCommand} from './run.js'
 
 export interface Sample {
   name: string
@@ -30,37 +31,28 @@ export function valuesBy(samples: Sample[], name: string, key: (labels: Record<s
   return Object.fromEntries(samples.filter((s) => s.name === name).map((s) => [key(s.labels), s.value]))
 }
 
-export class ExporterProcess {
-  readonly lines: Array<Record<string, any>> = []
-  stderr = ''
-  stdout = ''
-  exit: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+/** What the tests ask of a running exporter, however it runs: its log lines, its /metrics, its end. */
+abstract class RunningExporter {
   url = ''
-  private readonly child: ChildProcess
+  abstract readonly stdout: string
+  abstract readonly stderr: string
+  /** Resolves when it has ended, with its exit code (and the signal that killed it, for a process). */
+  abstract readonly exit: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+  protected abstract readonly ended: boolean
+  abstract kill(signal?: NodeJS.Signals): void
 
-  constructor(args: string[], env: Record<string, string | undefined> = {}) {
-    this.child = spawn(process.execPath, [BIN, 'exporter', '--json', ...args], {env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
-    let partial = ''
-    this.child.stdout!.on('data', (d) => (this.stdout += d))
-    this.child.stderr!.on('data', (d) => {
-      this.stderr += d
-      partial += d
-      let nl: number
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl)
-        partial = partial.slice(nl + 1)
-        try {
-          this.lines.push(JSON.parse(line))
-        } catch {
-          // not a JSON line: kept in stderr for the failure message
-        }
+  /** Its JSON log lines so far (stderr); a line that is not JSON is only in stderr. */
+  get lines(): Array<Record<string, any>> {
+    const out: Array<Record<string, any>> = []
+    const text = this.stderr
+    for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
+      try {
+        out.push(JSON.parse(line))
+      } catch {
+        // not a JSON line: kept in stderr for the failure message
       }
-    })
-    this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({code, signal})))
-  }
-
-  get pid(): number {
-    return this.child.pid!
+    }
+    return out
   }
 
   /** Waits for a log line matching `test` (returns it), failing with the log so far after `timeoutMs`. */
@@ -69,7 +61,7 @@ export class ExporterProcess {
     for (;;) {
       const found = this.lines.find(test)
       if (found) return found
-      if (this.child.exitCode !== null || Date.now() > deadline) throw new Error(`waiting for ${what}: ${this.child.exitCode !== null ? `the exporter exited ${this.child.exitCode}` : 'timed out'}; stderr so far:\n${this.stderr}`)
+      if (this.ended || Date.now() > deadline) throw new Error(`waiting for ${what}: ${this.ended ? 'the exporter ended' : 'timed out'}; stderr so far:\n${this.stderr}`)
       await new Promise((r) => setTimeout(r, 25))
     }
   }
@@ -102,8 +94,65 @@ export class ExporterProcess {
     if (r.status !== 200) throw new Error(`/metrics answered ${r.status}: ${r.text}`)
     return parseMetrics(r.text)
   }
+}
+
+/** `tarsnet exporter --json …` as a real process (the built CLI). */
+export class ExporterProcess extends RunningExporter {
+  stderr = ''
+  stdout = ''
+  readonly exit: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+  private readonly child: ChildProcess
+
+  constructor(args: string[], env: Record<string, string | undefined> = {}) {
+    super()
+    this.child = spawn(process.execPath, [BIN, 'exporter', '--json', ...args], {env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
+    this.child.stdout!.on('data', (d) => (this.stdout += d))
+    this.child.stderr!.on('data', (d) => (this.stderr += d))
+    this.exit = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({code, signal})))
+  }
+
+  protected get ended(): boolean {
+    return this.child.exitCode !== null
+  }
+
+  get pid(): number {
+    return this.child.pid!
+  }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal)
+  }
+}
+
+/**
+ * `tarsnet exporter --json …` run in this process (test/helpers/run.ts). kill() is the signal as the
+ * exporter's own handler gets it; SIGKILL, which no handler sees, stops it as SIGTERM does.
+ */
+export class ExporterInProcess extends RunningExporter {
+  readonly exit: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+  private readonly run: RunningCommand
+
+  constructor(args: string[], env: Record<string, string | undefined> = {}) {
+    super()
+    this.run = startCommand(['exporter', '--json', ...args], {env})
+    this.exit = this.run.result.then((r) => ({code: r.code, signal: null}))
+    // Awaited by the test when it stops the exporter; a failure meanwhile shows in waitForLine.
+    this.exit.catch(() => {})
+  }
+
+  get stdout(): string {
+    return this.run.stdout
+  }
+
+  get stderr(): string {
+    return this.run.stderr
+  }
+
+  protected get ended(): boolean {
+    return this.run.ended
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (!this.run.ended) this.run.interrupt(signal === 'SIGKILL' ? 'SIGTERM' : signal)
   }
 }

@@ -18,6 +18,8 @@ import {chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, wr
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
+import {networksXY, nodeRow, snapshotOf, writeSnapshot} from './snapshot.js'
+
 export type FakeSshMode = 'fail' | 'run'
 
 export interface FakeSshCall {
@@ -143,17 +145,7 @@ export class FakeSsh {
  * 127.0.61.i) and y = 127.0.62.0/24 (only x with `xOnly`); no servers (give the mesh --port).
  */
 export function writeMeshSnapshot(dir: string, count: number, {xOnly = false} = {}): string {
-  const now = new Date().toISOString()
   const name = (i: number) => `m${String(i).padStart(2, '0')}`
-  const nodes = Array.from({length: count}, (_, k) => k + 1).map((i) => ({
-    nodeName: name(i), nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active',
-    lastHeartbeat: now, lastRegTime: now, tarsVersion: '3.0.19', ipList: xOnly ? `127.0.61.${i}` : `127.0.61.${i},127.0.62.${i}`,
-  }))
-  const file = join(dir, `mesh-snap-${count}-${Math.random().toString(36).slice(2)}.json`)
-  writeFileSync(file, JSON.stringify({
-    format: 'tarsnet-snapshot', version: 1, takenAt: now, source: 'mesh fake-ssh test', ipListColumn: 'ip_list', ipListColumnPresent: true,
-    networks: [{name: 'x', cidrs: ['127.0.61.0/24']}, {name: 'y', cidrs: ['127.0.62.0/24']}],
-    nodes, servers: [], adapters: [], registry: [], groupRules: [], groupPriorities: [],
-  }))
-  return file
+  const nodes = Array.from({length: count}, (_, k) => k + 1).map((i) => nodeRow(name(i), xOnly ? `127.0.61.${i}` : `127.0.61.${i},127.0.62.${i}`))
+  return writeSnapshot(snapshotOf({networks: networksXY('127.0.61.0/24', '127.0.62.0/24'), nodes}, 'mesh fake-ssh test'), dir)
 }

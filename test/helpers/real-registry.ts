@@ -10,15 +10,15 @@ import {randomBytes} from 'node:crypto'
 import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
 import {tmpdir} from 'node:os'
-import {dirname, join, resolve} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {join} from 'node:path'
 import type {Connection, RowDataPacket} from 'mysql2/promise'
 
 import {closedPort} from '../../src/lab/listeners.js'
 import {REGISTRY_QUERY_OBJ} from '../../src/tars/queryf.js'
+import {ROOT} from './cli.js'
 import {adminConnection, serverOptions, TEST_SERVER} from './db.js'
+import {until} from './wait.js'
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const PEER_DIR = join(process.env.TARSNET_PEER_CACHE ?? '/var/cache/tarsnet-peers', 'tarsregistry-fe8e741')
 const BINARY = join(PEER_DIR, 'bin', 'tarsregistry')
 const SCHEMA = join(PEER_DIR, 'db_tars.sql')
@@ -26,7 +26,7 @@ const SCHEMA = join(PEER_DIR, 'db_tars.sql')
 /** The cached binary, built now (about 4 minutes, once per machine) when it is not there yet. */
 export function ensureTarsregistry(): string {
   if (!existsSync(BINARY) || !existsSync(SCHEMA)) {
-    const build = spawnSync('bash', [join(REPO, 'scripts/peers/build-tarsregistry.sh')], {stdio: ['ignore', 'inherit', 'inherit']})
+    const build = spawnSync('bash', [join(ROOT, 'scripts/peers/build-tarsregistry.sh')], {stdio: ['ignore', 'inherit', 'inherit']})
     if (build.status !== 0 || !existsSync(BINARY)) {
       throw new Error(`the real tarsregistry is not built and scripts/peers/build-tarsregistry.sh failed (it needs: apt-get install -y cmake g++ make flex bison libmariadb-dev, and ../shared/vendor or TARSNET_VENDOR_DIR)`)
     }
@@ -140,11 +140,7 @@ export class RealRegistry {
    * reload every 10 s); a bound, not a timed assertion.
    */
   async until(probe: () => Promise<boolean>, what: string, boundMs = 60_000): Promise<void> {
-    const deadline = Date.now() + boundMs
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`the real registry never ${what} within ${boundMs / 1000} s`)
-      await new Promise((r) => setTimeout(r, 500))
-    }
+    await until(`the real registry: ${what}`, probe, boundMs, 500)
   }
 
   async stop(): Promise<void> {

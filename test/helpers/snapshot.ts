@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Snapshot} from '../../src/store/types.js'
-import type {NodeRow} from '../../src/core/rows.js'
+import type {AdapterRow, NodeRow, ServerRow} from '../../src/core/rows.js'
 
 const now = () => new Date().toISOString()
 
@@ -15,6 +15,16 @@ const now = () => new Date().toISOString()
 export function nodeRow(name: string, ipList: string, extra: Partial<Record<keyof NodeRow, unknown>> = {}): NodeRow {
   const at = now()
   return {nodeName: name, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: at, lastRegTime: at, tarsVersion: '3.0.19', ipList, ...extra} as unknown as NodeRow
+}
+
+/** A t_server_conf row of `application`.`serverName` on `nodeName`: active, no IDC group, no set. */
+export function serverRow(application: string, serverName: string, nodeName: string, extra: Partial<ServerRow> = {}): ServerRow {
+  return {application, serverName, nodeName, settingState: 'active', presentState: 'active', flowState: 'active', bakFlag: 0, enableGroup: 'N', enableSet: 'N', setName: '', setArea: '', setGroup: '', ipGroupName: '', serverType: 'tars_node', ...extra}
+}
+
+/** A t_adapter_conf row: `servant` of that server on `nodeName` at `endpoint`, adapter `<servant>Adapter`, protocol tars. */
+export function adapterRow(application: string, serverName: string, nodeName: string, servant: string, endpoint: string, extra: Partial<AdapterRow> = {}): AdapterRow {
+  return {application, serverName, nodeName, adapterName: `${servant}Adapter`, endpoint, servant, protocol: 'tars', ...extra}
 }
 
 /** A snapshot of `rows` (nodes and the rest; every table empty unless given), networks given as name → CIDRs. */

@@ -14,7 +14,8 @@ import net from 'node:net'
 import type {Connection} from 'mysql2/promise'
 
 import {decodeFields, type TarsValue} from '../../src/tars/codec.js'
-import {decodeRequestBody, encodeResponseFrame, frameStatus} from '../../src/tars/ping.js'
+import {encodeResponseFrame} from '../../src/tars/ping.js'
+import {onRequests} from './frames.js'
 import {STAT_TABLE_SQL, tarsstatTimeInfo} from './stat-db.js'
 
 interface Head {
@@ -119,18 +120,10 @@ export async function startStatServant(options: {host: string; conn: Connection;
     socket.on('close', () => sockets.delete(socket))
     socket.on('error', () => {})
     const peer = (socket.remoteAddress ?? '').replace(/^::ffff:/, '')
-    let rx = Buffer.alloc(0)
-    socket.on('data', (chunk) => {
-      rx = Buffer.concat([rx, chunk])
-      for (;;) {
-        const st = frameStatus(rx)
-        if (!st.complete) return
-        const req = decodeRequestBody(rx.subarray(4, st.length))
-        rx = rx.subarray(st.length)
-        if (req.sFuncName === 'reportMicMsg') take(decodeFields(Buffer.from(req.sBuffer)), peer)
-        // Clients report one-way; answer a two-way call with 0.
-        if (req.cPacketType !== 1) socket.write(encodeResponseFrame({iVersion: req.iVersion, iRequestId: req.iRequestId, iMessageType: req.iMessageType, iRet: 0, sBuffer: Buffer.from([0x0c])}))
-      }
+    onRequests(socket, (req) => {
+      if (req.sFuncName === 'reportMicMsg') take(decodeFields(Buffer.from(req.sBuffer)), peer)
+      // Clients report one-way; answer a two-way call with 0.
+      if (req.cPacketType !== 1) socket.write(encodeResponseFrame({iVersion: req.iVersion, iRequestId: req.iRequestId, iMessageType: req.iMessageType, iRet: 0, sBuffer: Buffer.from([0x0c])}))
     })
   })
   await new Promise<void>((resolve, reject) => {
