@@ -165,7 +165,7 @@ export class MeshSession {
 
   /** `reuse`: keep one ControlMaster connection per node across rounds (a private 0700 socket directory). */
   constructor(private readonly options: Omit<MeshRunOptions, 'ssh'> & {ssh: Omit<SshConfig, 'controlDir'>; reuse?: boolean; controlPersistS?: number}) {
-    this.ssh = options.reuse ? {...options.ssh, controlDir: createControlDir(), controlPersistS: options.controlPersistS ?? 60} : {...options.ssh}
+    this.ssh = options.reuse ? {...options.ssh, controlDir: createControlDir(options.ssh.env), controlPersistS: options.controlPersistS ?? 60} : {...options.ssh}
   }
 
   /** The control socket directory (with reuse), for people and tests. */

@@ -41,7 +41,7 @@ export function resolveSshConfig(flags: SshFlagValues, profile: Profile, profile
     : fromProfile.options.map((o) => checkSshOption(o, `profile ${profileName} ssh.options`))
   const connectTimeoutS = flags['ssh-timeout'] ?? fromProfile.timeout ?? DEFAULT_SSH_TIMEOUT_S
   const fanout = flags.fanout ?? fromProfile.fanout ?? DEFAULT_FANOUT
-  return {binary, configFile, user, options, connectTimeoutS, fanout}
+  return {binary, env, configFile, user, options, connectTimeoutS, fanout}
 }
 
 /** The SSH settings in one line, for --verbose. */

@@ -17,6 +17,8 @@ import {join} from 'node:path'
 export interface SshConfig {
   /** Absolute path of the ssh binary. */
   binary: string
+  /** The environment ssh runs in (the command's: HOME, SSH_AUTH_SOCK, …); unset: this process's. */
+  env?: NodeJS.ProcessEnv
   /** `ssh -F FILE`. */
   configFile?: string
   /** `ssh -l USER`. */
@@ -114,7 +116,7 @@ function runOne(config: SshConfig, host: string, task: SshTask<unknown>, signal?
       resolve({exitCode: null, stdout: '', error: 'interrupted', sshFailed: false})
       return
     }
-    const child = spawn(config.binary, sshArgs(config, host, task.command), {stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(config.binary, sshArgs(config, host, task.command), {stdio: ['pipe', 'pipe', 'pipe'], env: config.env})
     running.add(child)
     let stdout = ''
     let stderr = ''
@@ -208,8 +210,8 @@ export async function runSshTasks<K>(tasks: readonly SshTask<K>[], config: SshCo
 const MAX_CONTROL_DIR = 107 - 41
 
 /** A private directory (0700) for control sockets: in the temp dir, or /tmp when that path is too long for sockets. */
-export function createControlDir(): string {
-  const base = tmpdir()
+export function createControlDir(env?: NodeJS.ProcessEnv): string {
+  const base = env?.TMPDIR || tmpdir()
   const dir = mkdtempSync(join(base.length + 20 <= MAX_CONTROL_DIR ? base : '/tmp', 'tarsnet-ssh-'))
   if (Buffer.byteLength(dir) > MAX_CONTROL_DIR) {
     rmSync(dir, {recursive: true, force: true})
@@ -228,7 +230,7 @@ export async function closeControlMasters(config: SshConfig, hosts: Iterable<str
   if (!dir) return
   const exits = [...new Set(hosts)].map((host) => new Promise<void>((resolve) => {
     const args = sshArgs(config, host, '').slice(0, -3)
-    const child = spawn(config.binary, [...args, '-O', 'exit', '--', host], {stdio: 'ignore'})
+    const child = spawn(config.binary, [...args, '-O', 'exit', '--', host], {stdio: 'ignore', env: config.env})
     const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
     child.on('error', () => resolve())
     child.on('close', () => {
