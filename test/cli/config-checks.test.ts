@@ -6,7 +6,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {runCli, type CliResult} from '../helpers/cli.js'
+import type {CliResult} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 
 // Upstream t_node_info's columns (TarsFramework deploy/framework/sql/db_tars.sql; docs/design.md §1), written out here
@@ -45,27 +46,27 @@ describe('defect 2: the IP-list column is never one of upstream t_node_info\'s',
     // A database URL that would fail loudly if it were tried: the column is refused first.
     const unreachable = 'mysql://root@127.0.0.1:1/db_tars'
     for (const column of UPSTREAM_NODE_INFO_COLUMNS) {
-      const r = await runCli(['nodes', 'set-ips', '10.10.0.1', '10.10.0.1', '--yes', '--db', unreachable], {env: {TARSNET_IP_LIST_COLUMN: column}})
+      const r = await runCommand(['nodes', 'set-ips', '10.10.0.1', '10.10.0.1', '--yes', '--db', unreachable], {env: {TARSNET_IP_LIST_COLUMN: column}})
       oneErrorLine(r, 1, new RegExp(`the IP-list column cannot be "${column}" \\(env TARSNET_IP_LIST_COLUMN\\): it is one of Tars's own t_node_info columns`))
     }
-    const upper = await runCli(['nodes', 'list', '--db', unreachable], {env: {TARSNET_IP_LIST_COLUMN: 'Endpoint_IP'}})
+    const upper = await runCommand(['nodes', 'list', '--db', unreachable], {env: {TARSNET_IP_LIST_COLUMN: 'Endpoint_IP'}})
     oneErrorLine(upper, 1, /cannot be "Endpoint_IP"/)
-    const fromProfile = await runCli(['nodes', 'list', '--config', config('col.json', {db: unreachable, ipListColumn: 'node_name'})])
+    const fromProfile = await runCommand(['nodes', 'list', '--config', config('col.json', {db: unreachable, ipListColumn: 'node_name'})])
     oneErrorLine(fromProfile, 1, /the IP-list column cannot be "node_name" \(profile plant\)/)
   })
 
   it('db migrate and set-ips leave the framework column alone', async () => {
-    const migrate = await runCli(['db', 'migrate', '--yes', '--db', db.url], {env: {TARSNET_IP_LIST_COLUMN: 'endpoint_ip'}})
+    const migrate = await runCommand(['db', 'migrate', '--yes', '--db', db.url], {env: {TARSNET_IP_LIST_COLUMN: 'endpoint_ip'}})
     oneErrorLine(migrate, 1, /cannot be "endpoint_ip"/)
     assert.doesNotMatch(migrate.stdout, /Nothing to do/)
-    const set = await runCli(['nodes', 'set-ips', '10.10.0.1', '10.99.0.1', '--yes', '--db', db.url], {env: {TARSNET_IP_LIST_COLUMN: 'endpoint_ip'}})
+    const set = await runCommand(['nodes', 'set-ips', '10.10.0.1', '10.99.0.1', '--yes', '--db', db.url], {env: {TARSNET_IP_LIST_COLUMN: 'endpoint_ip'}})
     oneErrorLine(set, 1, /cannot be "endpoint_ip"/)
     const rows = await db.query<Array<{e: string}>>("SELECT endpoint_ip AS e FROM t_node_info WHERE node_name = '10.10.0.1'")
     assert.equal(rows[0].e, '10.10.0.1')
   })
 
   it('init refuses it as --ip-list-column', async () => {
-    const r = await runCli(['init', '--config', join(dir, 'init-col.json'), '--db', db.url, '--ip-list-column', 'label', '--no-test'])
+    const r = await runCommand(['init', '--config', join(dir, 'init-col.json'), '--db', db.url, '--ip-list-column', 'label', '--no-test'])
     oneErrorLine(r, 1, /cannot be "label" \(flag --ip-list-column\)/)
   })
 })
@@ -92,23 +93,23 @@ describe('defect 3: every profile value is checked like its flag', () => {
   for (const [what, profile, pattern] of bad) {
     it(`${what}: one line naming profile, key and value; probe exits 3, nodes list 1`, async () => {
       const path = config(`bad-${what.replace(/\W+/g, '-')}.json`, profile)
-      oneErrorLine(await runCli(['probe', '--demo', '--config', path]), 3, pattern)
-      oneErrorLine(await runCli(['nodes', 'list', '--demo', '--config', path]), 1, pattern)
-      const json = await runCli(['nodes', 'list', '--demo', '--json', '--config', path])
+      oneErrorLine(await runCommand(['probe', '--demo', '--config', path]), 3, pattern)
+      oneErrorLine(await runCommand(['nodes', 'list', '--demo', '--config', path]), 1, pattern)
+      const json = await runCommand(['nodes', 'list', '--demo', '--json', '--config', path])
       assert.equal(json.json().error.code, 'invalid_config')
     })
   }
 
   it('a long value is clipped in the message', async () => {
     const path = config('long.json', {probe: {timeoutMs: 'x'.repeat(100_000)}})
-    const r = await runCli(['nodes', 'list', '--demo', '--config', path])
+    const r = await runCommand(['nodes', 'list', '--demo', '--config', path])
     oneErrorLine(r, 1, /probe\.timeoutMs is "x+… \(100002 characters\) \(a string\)/)
     assert.ok(r.stderr.length < 400, r.stderr.slice(0, 500))
   })
 
   it('good values pass, an unknown key is ignored with a warning naming it', async () => {
     const path = config('good.json', {probe: {timeoutMs: 500, retries: 0, ports: [22], bind: {x: '127.10.0.1'}, timeoutMS: 9}, detectExclude: ['docker*']})
-    const r = await runCli(['nodes', 'list', '--demo', '--json', '--config', path])
+    const r = await runCommand(['nodes', 'list', '--demo', '--json', '--config', path])
     assert.equal(r.code, 0, r.stderr)
     assert.ok(r.json().notices.some((n: string) => /profile "plant" in .*: unknown key probe\.timeoutMS ignored \(known: probe\.ports, probe\.timeoutMs/.test(n)), r.stdout)
   })
@@ -116,37 +117,37 @@ describe('defect 3: every profile value is checked like its flag', () => {
   it('a defaultProfile naming no profile is an error, not an empty profile', async () => {
     const path = join(dir, 'default.json')
     writeFileSync(path, JSON.stringify({defaultProfile: 'plant9', profiles: {plant1: {}}}))
-    oneErrorLine(await runCli(['nodes', 'list', '--demo', '--config', path]), 1, /unknown profile "plant9" \(config .*default\.json \(defaultProfile\)\): .* has plant1/)
+    oneErrorLine(await runCommand(['nodes', 'list', '--demo', '--config', path]), 1, /unknown profile "plant9" \(config .*default\.json \(defaultProfile\)\): .* has plant1/)
   })
 })
 
 describe('defect 15: config problems are said', () => {
   it('a config file holding a password that others may read gets a warning; at 0600 none', async () => {
     const open = config('pw-open.json', {db: 'mysql://tars:Secret-1@127.0.0.1:1/db_tars'}, 0o644)
-    const r = await runCli(['nodes', 'list', '--demo', '--config', open])
+    const r = await runCommand(['nodes', 'list', '--demo', '--config', open])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stderr, /note: config file .*pw-open\.json holds a database password \(profile plant\) and others can read it \(mode 0644\): run `chmod 600 /)
     assert.doesNotMatch(r.stderr + r.stdout, /Secret-1/)
-    const json = await runCli(['config', 'show', '--json', '--config', open])
+    const json = await runCommand(['config', 'show', '--json', '--config', open])
     assert.ok(json.json().notices?.some((n: string) => /others can read it/.test(n)) ?? /others can read it/.test(json.stderr), json.stdout)
     const closed = config('pw-closed.json', {db: 'mysql://tars:Secret-1@127.0.0.1:1/db_tars'}, 0o600)
-    assert.doesNotMatch((await runCli(['nodes', 'list', '--demo', '--config', closed])).stderr, /others can read/)
+    assert.doesNotMatch((await runCommand(['nodes', 'list', '--demo', '--config', closed])).stderr, /others can read/)
     const noPassword = config('nopw.json', {db: 'mysql://tars@127.0.0.1:1/db_tars'}, 0o644)
-    assert.doesNotMatch((await runCli(['nodes', 'list', '--demo', '--config', noPassword])).stderr, /others can read/)
+    assert.doesNotMatch((await runCommand(['nodes', 'list', '--demo', '--config', noPassword])).stderr, /others can read/)
   })
 
   it('a missing --config or TARSNET_CONFIG file is an error naming it; init may create it', async () => {
     const missing = join(dir, 'typo.json')
-    oneErrorLine(await runCli(['nodes', 'list', '--config', missing]), 1, new RegExp(`config file ${missing} \\(flag --config\\) does not exist`))
-    assert.equal((await runCli(['nodes', 'list', '--json'], {env: {TARSNET_CONFIG: missing}})).json().error.code, 'config_not_found')
-    const env = await runCli(['nodes', 'list'], {env: {TARSNET_CONFIG: missing}})
+    oneErrorLine(await runCommand(['nodes', 'list', '--config', missing]), 1, new RegExp(`config file ${missing} \\(flag --config\\) does not exist`))
+    assert.equal((await runCommand(['nodes', 'list', '--json'], {env: {TARSNET_CONFIG: missing}})).json().error.code, 'config_not_found')
+    const env = await runCommand(['nodes', 'list'], {env: {TARSNET_CONFIG: missing}})
     oneErrorLine(env, 1, new RegExp(`config file ${missing} \\(env TARSNET_CONFIG\\) does not exist`))
-    const init = await runCli(['init', '--config', join(dir, 'new.json'), '--db', 'mysql://root@127.0.0.1:1/db_tars', '--no-test'])
+    const init = await runCommand(['init', '--config', join(dir, 'new.json'), '--db', 'mysql://root@127.0.0.1:1/db_tars', '--no-test'])
     assert.equal(init.code, 0, init.stderr)
   })
 
   it('init --config under /proc fails clearly instead of spinning in a recursive mkdir', async () => {
-    const r = await runCli(['init', '--config', '/proc/tarsnet-test/cfg/config.json', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--no-test'], {timeoutMs: 30_000})
+    const r = await runCommand(['init', '--config', '/proc/tarsnet-test/cfg/config.json', '--db', 'mysql://root@127.0.0.1:1/db_tars', '--no-test'], {timeoutMs: 30_000})
     oneErrorLine(r, 1, /cannot write the config file \/proc\/tarsnet-test\/cfg\/config\.json: \/proc is on the kernel's proc filesystem/)
   })
 })

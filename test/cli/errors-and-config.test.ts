@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {parseDbUrl, redactDbUrl} from '../../src/store/db-url.js'
 import {redactCommandLine} from '../../src/store/audit-log.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {adminConnection, TestDb} from '../helpers/db.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tarsnet-errors-'))
@@ -68,22 +68,22 @@ describe('errors: one line, non-zero, never the password', () => {
   })
 
   it('flags that do not go together: one line per pair, by name, never a value (the --db password)', async () => {
-    const r = await runCli(['nodes', 'list', '--db', 'mysql://u:Hunter2secret@127.0.0.1/db_tars', '--demo'])
+    const r = await runCommand(['nodes', 'list', '--db', 'mysql://u:Hunter2secret@127.0.0.1/db_tars', '--demo'])
     assert.equal(r.code, 1)
     assert.equal(r.stderr.trim(), 'error: --db and --demo do not go together: give only one of them')
-    const json = await runCli(['nodes', 'list', '--db', 'mysql://u:Hunter2secret@127.0.0.1/db_tars', '--demo', '--json'])
+    const json = await runCommand(['nodes', 'list', '--db', 'mysql://u:Hunter2secret@127.0.0.1/db_tars', '--demo', '--json'])
     assert.doesNotMatch(json.stdout + json.stderr, /Hunter2secret/)
     assert.equal(JSON.parse(json.stdout).error.message, '--db and --demo do not go together: give only one of them')
-    const two = await runCli(['resolve', 'A.B.Obj', '--demo', '--client-ip', '10.0.0.1', '--client-node', 'n1'])
+    const two = await runCommand(['resolve', 'A.B.Obj', '--demo', '--client-ip', '10.0.0.1', '--client-node', 'n1'])
     assert.equal(two.stderr.trim(), 'error: --client-ip and --client-node do not go together: give only one of them')
     // A mistyped flag carrying a URL: oclif names it, the password is masked.
-    const typo = await runCli(['nodes', 'list', '--dbb', 'mysql://u:Hunter2secret@127.0.0.1/db_tars'])
+    const typo = await runCommand(['nodes', 'list', '--dbb', 'mysql://u:Hunter2secret@127.0.0.1/db_tars'])
     assert.doesNotMatch(typo.stdout + typo.stderr, /Hunter2secret/)
     assert.equal(typo.stderr.trim().split('\n').length, 1)
   })
 
   it('every host unreachable: lists each host and its error', async () => {
-    const r = await runCli(['nodes', 'list', '--db', `mysql://root:hunter2@127.0.0.1:1,127.0.0.1:${silentPort}/db_tars`, '--db-timeout', '1'])
+    const r = await runCommand(['nodes', 'list', '--db', `mysql://root:hunter2@127.0.0.1:1,127.0.0.1:${silentPort}/db_tars`, '--db-timeout', '1'])
     assertOneLineError(r, new RegExp(`cannot reach the database: 127\\.0\\.0\\.1:1 \\(connection refused\\), 127\\.0\\.0\\.1:${silentPort} \\(no answer within 1 s\\)`))
     assert.doesNotMatch(r.stderr + r.stdout, /hunter2/)
   })
@@ -93,33 +93,33 @@ describe('errors: one line, non-zero, never the password', () => {
     await admin.query("CREATE USER IF NOT EXISTS 'tarsnet_pw'@'%' IDENTIFIED BY 'right-one'")
     await admin.query("CREATE USER IF NOT EXISTS 'tarsnet_pw'@'localhost' IDENTIFIED BY 'right-one'")
     await admin.end()
-    const r = await runCli(['nodes', 'list', '--db', `mysql://tarsnet_pw:WrongSecret99@127.0.0.1/${db.name}`])
+    const r = await runCommand(['nodes', 'list', '--db', `mysql://tarsnet_pw:WrongSecret99@127.0.0.1/${db.name}`])
     assertOneLineError(r, /denied access to user "tarsnet_pw": check the password/)
     assert.doesNotMatch(r.stderr, /WrongSecret99/)
-    const env = await runCli(['nodes', 'list', '--db', `mysql://tarsnet_pw@127.0.0.1/${db.name}`], {env: {TARSNET_DB_PASSWORD: 'AlsoWrong77'}})
+    const env = await runCommand(['nodes', 'list', '--db', `mysql://tarsnet_pw@127.0.0.1/${db.name}`], {env: {TARSNET_DB_PASSWORD: 'AlsoWrong77'}})
     assertOneLineError(env, /denied access/)
     assert.doesNotMatch(env.stderr, /AlsoWrong77/)
   })
 
   it('TLS asked for and not offered: an error, never a silent fall-back to plain text', async () => {
-    const tls = await runCli(['nodes', 'list', '--db', `${db.url}?ssl=true`])
+    const tls = await runCommand(['nodes', 'list', '--db', `${db.url}?ssl=true`])
     const offered = !/TLS failed/.test(tls.stderr)
     if (offered) assert.equal(tls.code, 0, tls.stderr) // a server with TLS configured simply works
     else assertOneLineError(tls, /127\.0\.0\.1:3306 \(TLS failed: /)
   })
 
   it('a URL without a scheme is refused without echoing its password', async () => {
-    const r = await runCli(['nodes', 'list', '--db', 'root:Tars@2019@127.0.0.1/db_tars'])
+    const r = await runCommand(['nodes', 'list', '--db', 'root:Tars@2019@127.0.0.1/db_tars'])
     assertOneLineError(r, /invalid database URL root:\*\*\*\*@127\.0\.0\.1\/db_tars/)
     assert.doesNotMatch(r.stderr, /2019/)
-    const show = await runCli(['config', 'show', '--db', 'root:Tars@2019@127.0.0.1/db_tars'])
+    const show = await runCommand(['config', 'show', '--db', 'root:Tars@2019@127.0.0.1/db_tars'])
     assert.doesNotMatch(show.stdout + show.stderr, /2019/)
   })
 
   it('a database without the tables: not a db_tars database', async () => {
     const other = `${db.name}_empty`
     await db.query(`CREATE DATABASE \`${other}\``)
-    const r = await runCli(['nodes', 'list', '--db', db.url.replace(db.name, other)])
+    const r = await runCommand(['nodes', 'list', '--db', db.url.replace(db.name, other)])
     await db.query(`DROP DATABASE \`${other}\``)
     assertOneLineError(r, /not a db_tars database: t_node_info, t_server_conf, t_adapter_conf, t_registry_info missing/)
   })
@@ -127,39 +127,39 @@ describe('errors: one line, non-zero, never the password', () => {
   it('an unknown profile names the profiles that exist', async () => {
     const cfg = join(dir, 'profiles.json')
     writeFileSync(cfg, JSON.stringify({profiles: {plant1: {db: 'mysql://root@127.0.0.1/x'}, plant2: {}}}))
-    const r = await runCli(['nodes', 'list', '--config', cfg, '--profile', 'plant3'])
+    const r = await runCommand(['nodes', 'list', '--config', cfg, '--profile', 'plant3'])
     assertOneLineError(r, /unknown profile "plant3" \(flag --profile\): .*profiles\.json has plant1, plant2/)
   })
 
   it('an invalid --networks says which part', async () => {
-    const r = await runCli(['nodes', 'list', '--demo', '--networks', 'x=10.10.0.0/16;y=10.20.0.0/40'])
+    const r = await runCommand(['nodes', 'list', '--demo', '--networks', 'x=10.10.0.0/16;y=10.20.0.0/40'])
     assertOneLineError(r, /invalid --networks: "10\.20\.0\.0\/40" in network "y" is not a CIDR/)
-    const env = await runCli(['nodes', 'list', '--demo'], {env: {TARSNET_NETWORKS: 'x'}})
+    const env = await runCommand(['nodes', 'list', '--demo'], {env: {TARSNET_NETWORKS: 'x'}})
     assertOneLineError(env, /invalid TARSNET_NETWORKS: "x" has no "="/)
   })
 
   it('a malformed snapshot file', async () => {
     const bad = join(dir, 'bad.json')
     writeFileSync(bad, '{"format": "tarsnet-snapshot", "version": 1, "nodes": {}}')
-    assertOneLineError(await runCli(['nodes', 'list', '--snapshot', bad]), /snapshot .*bad\.json is not a tarsnet snapshot: "nodes" is not a list/)
+    assertOneLineError(await runCommand(['nodes', 'list', '--snapshot', bad]), /snapshot .*bad\.json is not a tarsnet snapshot: "nodes" is not a list/)
     writeFileSync(bad, '{not json')
-    assertOneLineError(await runCli(['nodes', 'list', '--snapshot', bad]), /is not valid JSON/)
-    assertOneLineError(await runCli(['nodes', 'list', '--snapshot', join(dir, 'missing.json')]), /cannot read snapshot .*: no such file/)
+    assertOneLineError(await runCommand(['nodes', 'list', '--snapshot', bad]), /is not valid JSON/)
+    assertOneLineError(await runCommand(['nodes', 'list', '--snapshot', join(dir, 'missing.json')]), /cannot read snapshot .*: no such file/)
   })
 
   it('no TTY and no configuration: says how to configure', async () => {
-    assertOneLineError(await runCli(['nodes', 'list']), /no database configured: run `tarsnet init`, or pass --db .*TARSNET_DB/)
+    assertOneLineError(await runCommand(['nodes', 'list']), /no database configured: run `tarsnet init`, or pass --db .*TARSNET_DB/)
   })
 
   it('in JSON mode errors are JSON too', async () => {
-    const r = await runCli(['nodes', 'list', '--json'])
+    const r = await runCommand(['nodes', 'list', '--json'])
     assert.equal(r.code, 1)
     assert.deepEqual(Object.keys(r.json().error).sort(), ['code', 'exitCode', 'message'])
     assert.equal(r.json().error.code, 'no_database')
   })
 
   it('--debug shows the stack of an error', async () => {
-    const r = await runCli(['nodes', 'list', '--debug'])
+    const r = await runCommand(['nodes', 'list', '--debug'])
     assert.match(r.stderr, /\n\s+at /)
   })
 })
@@ -171,22 +171,22 @@ describe('configuration', () => {
       await db.addNodes([{node_name: '10.10.0.1', ip_list: '10.10.0.1,10.20.0.1'}])
       const cfg = join(dir, 'init.json')
       const url = db.url.replace('root@', 'root:@')
-      const init = await runCli(['init', '--config', cfg, '--profile', 'plant', '--db', url, '--networks', 'x=10.10.0.0/16;y=10.20.0.0/16'])
+      const init = await runCommand(['init', '--config', cfg, '--profile', 'plant', '--db', url, '--networks', 'x=10.10.0.0/16;y=10.20.0.0/16'])
       assert.equal(init.code, 0, init.stderr)
       const saved = JSON.parse(readFileSync(cfg, 'utf8'))
       assert.equal(saved.defaultProfile, 'plant')
       assert.deepEqual(saved.profiles.plant.networks, [{name: 'x', cidrs: ['10.10.0.0/16']}, {name: 'y', cidrs: ['10.20.0.0/16']}])
       assert.equal(statSync(cfg).mode & 0o777, 0o600)
-      const list = await runCli(['nodes', 'list', '--json'], {env: {TARSNET_CONFIG: cfg}})
+      const list = await runCommand(['nodes', 'list', '--json'], {env: {TARSNET_CONFIG: cfg}})
       assert.deepEqual(list.json().nodes[0].ips, [{ip: '10.10.0.1', network: 'x'}, {ip: '10.20.0.1', network: 'y'}])
       // env beats profile, flag beats env
-      const show = (await runCli(['config', 'show', '--json'], {env: {TARSNET_CONFIG: cfg, TARSNET_NETWORKS: 'z=10.0.0.0/8', TARSNET_DB_PASSWORD: 'pw-secret'}})).json()
+      const show = (await runCommand(['config', 'show', '--json'], {env: {TARSNET_CONFIG: cfg, TARSNET_NETWORKS: 'z=10.0.0.0/8', TARSNET_DB_PASSWORD: 'pw-secret'}})).json()
       const s = (name: string) => show.settings.find((x: any) => x.name === name)
       assert.equal(s('profile').value, 'plant')
       assert.match(s('database').origin, /profile plant/)
       assert.deepEqual([s('networks').value, s('networks').origin], ['z=10.0.0.0/8', 'env TARSNET_NETWORKS'])
       assert.equal(s('database password').value, '****')
-      const withFlag = (await runCli(['config', 'show', '--json', '--db', 'mysql://u:topsecret@h/db_tars'], {env: {TARSNET_CONFIG: cfg, TARSNET_DB: 'mysql://e@h/db_tars'}})).json()
+      const withFlag = (await runCommand(['config', 'show', '--json', '--db', 'mysql://u:topsecret@h/db_tars'], {env: {TARSNET_CONFIG: cfg, TARSNET_DB: 'mysql://e@h/db_tars'}})).json()
       const dbSetting = withFlag.settings.find((x: any) => x.name === 'database')
       assert.deepEqual([dbSetting.value, dbSetting.origin], ['mysql://u:****@h/db_tars', 'flag --db'])
       assert.doesNotMatch(JSON.stringify(withFlag), /topsecret/)
@@ -196,7 +196,36 @@ describe('configuration', () => {
   })
 
   it('init without a terminal and without --db is an error, not a hang', async () => {
-    const r = await runCli(['init', '--config', join(dir, 'none.json')])
+    const r = await runCommand(['init', '--config', join(dir, 'none.json')])
     assertOneLineError(r, /needs a terminal .*pass --db URL/)
+  })
+})
+
+describe('tarsnet init from a script', () => {
+  let db: TestDb
+  before(async () => {
+    db = await TestDb.create()
+    await db.addNodes([
+      {node_name: 'node-a', endpoint_ip: '10.10.0.5', ip_list: '10.10.0.5,10.20.0.5'},
+      {node_name: 'node-b', endpoint_ip: '10.10.0.6', ip_list: '10.10.0.6,10.20.0.6'},
+      {node_name: 'node-c', endpoint_ip: '10.10.0.7', ip_list: null},
+    ])
+  })
+  after(async () => {
+    await db.drop()
+  })
+
+  it('warns about a network that holds none of the nodes\' IPs, from --networks or TARSNET_NETWORKS', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-init-'))
+    const flag = await runCommand(['init', '--config', join(dir, 'a.json'), '--db', db.url, '--networks', 'x=10.10.0.0/16;y=10.20.0.0/16;z=10.99.0.0/16'])
+    assert.equal(flag.code, 0, flag.stderr)
+    assert.match(flag.stderr, /note: network z \(10\.99\.0\.0\/16\) holds none of the nodes' IPs/)
+    assert.doesNotMatch(flag.stderr, /network [xy] /)
+    const env = await runCommand(['init', '--config', join(dir, 'b.json'), '--db', db.url, '--json'], {env: {TARSNET_NETWORKS: 'x=10.30.0.0/16'}})
+    assert.equal(env.code, 0, env.stderr)
+    assert.deepEqual(env.json().networks, [{name: 'x', cidrs: ['10.30.0.0/16']}])
+    const json = env.json()
+    assert.ok(json.notices.some((n: string) => /using the networks from env TARSNET_NETWORKS/.test(n)), env.stdout)
+    assert.ok(json.notices.some((n: string) => /network x \(10\.30\.0\.0\/16\) holds none/.test(n)), env.stdout)
   })
 })

@@ -4,11 +4,11 @@
  * - the single executable (bundle/tarsnet) alone, with no `node` on PATH at all;
  * - the npm tarball, installed globally with --offline and an empty npm cache.
  * Each runs every command's help, the demo tour with its servants, resolve, a query against the real
- * MariaDB and an interactive prompt on a real pseudo-terminal. (TLS through the single file and the
- * executable is in db-tls.test.ts, which has the TLS server.)
+ * MariaDB and an interactive prompt on a real pseudo-terminal; and the install, the single file and the
+ * executable each connect over TLS to a MariaDB of the test's own (test/store/tls.test.ts has the rest of TLS).
  */
 import assert from 'node:assert/strict'
-import {execFileSync, spawn} from 'node:child_process'
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
@@ -18,7 +18,9 @@ import {commands} from '../../src/commands.js'
 import {aloneInEmptyDir, builtBundle, builtExecutable, SEA_SUPPORTED} from '../helpers/bundle.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 import {TestDb} from '../helpers/db.js'
+import {MariaDbInstance, noSecondServer} from '../helpers/mariadb-instance.js'
 import {PtySession} from '../helpers/pty.js'
+import {addTlsOnlyUser, TLS_NODE} from '../helpers/tls-db.js'
 
 interface Run {
   code: number
@@ -206,5 +208,39 @@ describe('the npm tarball', () => {
     // Nothing but tarsnet itself was installed: its dependencies are inside dist/.
     assert.deepEqual(readdirSync(join(prefix, 'lib', 'node_modules')), ['tarsnet'])
     assert.ok(!existsSync(join(prefix, 'lib', 'node_modules', 'tarsnet', 'node_modules')))
+  })
+})
+
+describe('TLS from the shipped forms', {skip: noSecondServer}, () => {
+  let server: MariaDbInstance
+  let url: (query: string) => string
+  before(async () => {
+    server = await MariaDbInstance.start('tls', {tls: true})
+    url = await addTlsOnlyUser(server)
+  })
+  after(() => server?.stop())
+
+  it('the install connects over TLS with the CA given, and says nothing on stderr', async () => {
+    const r = await runCli(['nodes', 'list', '--json', '--db', url(`?ssl=true&ssl-ca=${server.caFile}`)])
+    assert.equal(r.code, 0, r.stdout + r.stderr)
+    assert.equal(r.json().nodes[0].name, TLS_NODE)
+    assert.equal(r.stderr, '', 'nothing on stderr (reading the CA file once printed an ExperimentalWarning of vm)')
+  })
+
+  it('the single file and the executable, each alone in an empty directory, connect over TLS too (mysql2 inside them)', async () => {
+    const forms = [{file: builtBundle(), argv: (p: string) => [process.execPath, p]}]
+    if (SEA_SUPPORTED) forms.push({file: builtExecutable(), argv: (p: string) => [p]})
+    for (const form of forms) {
+      const {dir: home, path, cleanup} = aloneInEmptyDir(form.file, 'tarsnet-tls-alone-')
+      try {
+        const [cmd, ...args] = form.argv(path)
+        const r = spawnSync(cmd, [...args, 'nodes', 'list', '--json', '--db', url(`?ssl=true&ssl-ca=${server.caFile}`)], {env: {HOME: home, PATH: '/nonexistent', CI: 'true'}, cwd: home, encoding: 'utf8'})
+        assert.equal(r.status, 0, r.stderr)
+        assert.equal(JSON.parse(r.stdout).nodes[0].name, TLS_NODE, path)
+        assert.equal(r.stderr, '', path)
+      } finally {
+        cleanup()
+      }
+    }
   })
 })

@@ -1,13 +1,15 @@
 // The interactive flows through a real pseudo-terminal (test/helpers/pty.ts): `nodes edit` end to end,
-// and the typed-name / yes-no confirmations of the other editing commands where a person is.
+// and the typed-name / yes-no confirmations of the other editing commands where a person is, also when
+// the database freezes right after the person confirmed. Without a terminal: test/edit/commands.test.ts.
 import assert from 'node:assert/strict'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {describe, it} from 'node:test'
+import {after, afterEach, before, beforeEach, describe, it} from 'node:test'
+import type {Connection, RowDataPacket} from 'mysql2/promise'
 
-import {runCli} from '../helpers/cli.js'
 import {readAuditLog, storedIpList, TestDb, useSeededDb} from '../helpers/db.js'
+import {MariaDbInstance, noSecondServer} from '../helpers/mariadb-instance.js'
 import {PtySession} from '../helpers/pty.js'
 
 let db: TestDb
@@ -177,12 +179,6 @@ describe('nodes edit (interactive, on a pty)', () => {
     assert.equal(await value('node-a'), '10.10.0.5,10.20.0.5')
   })
 
-  it('without a terminal it refuses and points to the scriptable commands', async () => {
-    const r = await runCli(['nodes', 'edit', 'node-a'], {env: env()})
-    assert.equal(r.code, 1)
-    assert.match(r.stderr, /nodes edit is interactive and needs a terminal: from a script use `tarsnet nodes set-ips`/)
-  })
-
   it('an unknown node names the closest', async () => {
     const s = cli(['nodes', 'edit', 'node-x'])
     await s.expect('unknown node "node-x": did you mean node-a, node-b, node-c?')
@@ -228,5 +224,70 @@ describe('confirmations of the other commands where a person is', () => {
     } finally {
       await bare.drop()
     }
+  })
+})
+
+describe('a pure addition is not confirmed as a removal', () => {
+  // A third network, so that 10.30.0.5 is on one.
+  const env = () => ({TARSNET_DB: db.url, TARSNET_NETWORKS: 'x=10.10.0.0/16;y=10.20.0.0/16;z=10.30.0.0/16', XDG_DATA_HOME: dataHome})
+
+  it('set-ips that only adds asks yes/no; one that reorders asks for the node name and says why', async () => {
+    const add = PtySession.cli(['nodes', 'set-ips', 'node-a', '10.10.0.5', '10.20.0.5', '10.30.0.5'], {env: env()})
+    await add.expect('Apply this change to node-a?')
+    await add.settle()
+    add.line('y')
+    const added = await add.exit()
+    assert.equal(added.code, 0, added.output)
+    assert.doesNotMatch(added.output, /removes|Type the node name/)
+    assert.equal(await storedIpList(db, 'node-a'), '10.10.0.5,10.20.0.5,10.30.0.5')
+
+    const reorder = PtySession.cli(['nodes', 'set-ips', 'node-a', '10.20.0.5', '10.10.0.5', '10.30.0.5'], {env: env()})
+    await reorder.expect('node-a: this changes the order of preference. Type the node name (node-a) to apply:')
+    await reorder.settle()
+    reorder.line('node-a')
+    assert.equal((await reorder.exit()).code, 0)
+
+    const remove = PtySession.cli(['nodes', 'set-ips', 'node-a', '10.20.0.5'], {env: env()})
+    await remove.expect('node-a: this removes IPs. Type the node name (node-a) to apply:')
+    remove.kill()
+  })
+})
+
+describe('a database that stops answering at the confirmation', {skip: noSecondServer}, () => {
+  let server: MariaDbInstance
+  let admin: Connection
+  let freezeHome: string
+  before(async () => {
+    server = await MariaDbInstance.start('freeze')
+    admin = await server.connect()
+  })
+  after(async () => {
+    await admin?.end().catch(() => {})
+    server?.stop()
+  })
+  beforeEach(async () => {
+    server.thaw()
+    freezeHome = mkdtempSync(join(tmpdir(), 'tarsnet-freeze-'))
+    await admin.query('DELETE FROM t_node_info')
+    await admin.query("INSERT INTO t_node_info (node_name, endpoint_ip, present_state, last_heartbeat, ip_list) VALUES ('node-a', '10.10.0.5', 'active', NOW(), '10.10.0.5,10.20.0.5')")
+  })
+  afterEach(() => server.thaw())
+
+  const stored = async () => ((await admin.query<RowDataPacket[]>("SELECT ip_list AS v FROM t_node_info WHERE node_name = 'node-a'"))[0] as RowDataPacket[])[0].v
+  const env = () => ({XDG_DATA_HOME: freezeHome, TARSNET_NETWORKS: 'x=10.10.0.0/16;y=10.20.0.0/16;z=10.30.0.0/16'})
+  const audit = () => readAuditLog(join(freezeHome, 'tarsnet', 'audit.jsonl'))
+
+  it('frozen after the confirmation: the edit ends with "stopped answering; nothing was written", and nothing was', async () => {
+    const s = PtySession.cli(['nodes', 'set-ips', 'node-a', '10.10.0.5', '10.30.0.5', '--db', server.url, '--db-timeout', '1'], {env: env()})
+    await s.expect('Type the node name (node-a) to apply:')
+    await s.settle()
+    server.freeze()
+    s.line('node-a')
+    await s.expect(/the database stopped answering \(no reply from 127\.0\.0\.1:\d+ within 5 s\); nothing was written/, 30_000)
+    const {code} = await s.exit()
+    assert.equal(code, 1)
+    server.thaw()
+    assert.equal(await stored(), '10.10.0.5,10.20.0.5')
+    assert.deepEqual(audit(), [])
   })
 })

@@ -1,11 +1,11 @@
-// `tarsnet init` (the lead's wizard) through a real pseudo-terminal, with test/helpers/pty.ts.
+// `tarsnet init` (the wizard) through a real pseudo-terminal, with test/helpers/pty.ts. From a script:
+// test/cli/errors-and-config.test.ts.
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
 import {TestDb} from '../helpers/db.js'
 import {PtySession} from '../helpers/pty.js'
 
@@ -107,21 +107,5 @@ describe('tarsnet init (interactive, on a pty)', () => {
     const {code} = await s.exit()
     assert.equal(code, 1)
     assert.equal(existsSync(config), false)
-  })
-})
-
-describe('tarsnet init from a script', () => {
-  it('warns about a network that holds none of the nodes\' IPs, from --networks or TARSNET_NETWORKS', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tarsnet-init-'))
-    const flag = await runCli(['init', '--config', join(dir, 'a.json'), '--db', db.url, '--networks', 'x=10.10.0.0/16;y=10.20.0.0/16;z=10.99.0.0/16'])
-    assert.equal(flag.code, 0, flag.stderr)
-    assert.match(flag.stderr, /note: network z \(10\.99\.0\.0\/16\) holds none of the nodes' IPs/)
-    assert.doesNotMatch(flag.stderr, /network [xy] /)
-    const env = await runCli(['init', '--config', join(dir, 'b.json'), '--db', db.url, '--json'], {env: {TARSNET_NETWORKS: 'x=10.30.0.0/16'}})
-    assert.equal(env.code, 0, env.stderr)
-    assert.deepEqual(env.json().networks, [{name: 'x', cidrs: ['10.30.0.0/16']}])
-    const json = env.json()
-    assert.ok(json.notices.some((n: string) => /using the networks from env TARSNET_NETWORKS/.test(n)), env.stdout)
-    assert.ok(json.notices.some((n: string) => /network x \(10\.30\.0\.0\/16\) holds none/.test(n)), env.stdout)
   })
 })

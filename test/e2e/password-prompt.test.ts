@@ -7,9 +7,10 @@ import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {BIN, runCli} from '../helpers/cli.js'
+import {BIN} from '../helpers/cli.js'
 import {adminConnection, TestDb} from '../helpers/db.js'
 import {PtySession} from '../helpers/pty.js'
+import {runCommand} from '../helpers/run.js'
 
 const USER = 'tarsnet_pty_pw'
 const SECRET = 'Pty-Secret-42'
@@ -59,7 +60,7 @@ describe('password prompt', () => {
   })
 
   it('stdout piped, stdin a terminal (nodes list | less): asked on the terminal, and stdout carries only the output', async () => {
-    // Issue 9, defect 13: the prompt used to need stdout to be a terminal too.
+    // The prompt used to need stdout to be a terminal too.
     const out = join(mkdtempSync(join(tmpdir(), 'tarsnet-pw-pipe-')), 'out.json')
     const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`
     const command = [process.execPath, BIN, 'nodes', 'list', '--json', '--db', url()].map(quote).join(' ')
@@ -77,10 +78,10 @@ describe('password prompt', () => {
   })
 
   it('without a terminal there is no prompt: the error says how to give the password', async () => {
-    const r = await runCli(['nodes', 'list', '--db', url()])
+    const r = await runCommand(['nodes', 'list', '--db', url()])
     assert.equal(r.code, 1)
     assert.match(r.stderr, /denied access to user "tarsnet_pty_pw": check the password \(TARSNET_DB_PASSWORD/)
-    const withEnv = await runCli(['nodes', 'list', '--db', url(), '--json'], {env: {TARSNET_DB_PASSWORD: SECRET}})
+    const withEnv = await runCommand(['nodes', 'list', '--db', url(), '--json'], {env: {TARSNET_DB_PASSWORD: SECRET}})
     assert.equal(withEnv.code, 0, withEnv.stdout)
   })
 })

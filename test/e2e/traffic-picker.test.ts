@@ -1,12 +1,11 @@
 /**
  * `tarsnet traffic` where a person is (a real pseudo-terminal, test/helpers/pty.ts): a name or glob that
  * matches no object opens the searchable list of the database's objects, as `resolve` offers one, and the
- * object picked is read. Without a terminal the same name stays one line on stderr (traffic-db.test.ts).
+ * object picked is read. Without a terminal the same name stays one line on stderr (test/traffic/stat-database.test.ts).
  */
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
 import {PtySession} from '../helpers/pty.js'
 
 describe('traffic picker (a person at a terminal)', () => {
@@ -26,12 +25,5 @@ describe('traffic picker (a person at a terminal)', () => {
     } finally {
       s.kill()
     }
-  })
-
-  it('without a terminal, the same name is one line and exit 3', async () => {
-    const r = await runCli(['traffic', '--demo', 'Plant.HistoryServer.HistoryOb'])
-    assert.equal(r.code, 3)
-    assert.equal(r.stderr.trim().split('\n').length, 1)
-    assert.match(r.stderr, /unknown object 'Plant\.HistoryServer\.HistoryOb'.*closest: Plant\.HistoryServer\.HistoryObj/)
   })
 })

@@ -8,7 +8,8 @@ import {afterEach, beforeEach, describe, it} from 'node:test'
 import {DEFAULT_DETECT_EXCLUDE, detectAddresses, orderDetected} from '../../src/core/detect.js'
 import {namedNetworks} from '../../src/core/networks.js'
 import {redactCommandLine} from '../../src/store/audit-log.js'
-import {runCli, type CliResult} from '../helpers/cli.js'
+import type {CliResult} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {readAuditLog, storedIpList, TestDb, useSeededDb} from '../helpers/db.js'
 
 const NETWORKS = 'x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16'
@@ -21,7 +22,7 @@ class Ctx {
     return join(this.dataHome, 'tarsnet', 'audit.jsonl')
   }
   run(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-    return runCli(args, {env: {TARSNET_DB: this.db.url, TARSNET_NETWORKS: NETWORKS, XDG_DATA_HOME: this.dataHome, ...env}})
+    return runCommand(args, {env: {TARSNET_DB: this.db.url, TARSNET_NETWORKS: NETWORKS, XDG_DATA_HOME: this.dataHome, ...env}})
   }
   list(node: string): Promise<string | null | undefined> {
     return storedIpList(this.db, node)
@@ -75,6 +76,14 @@ describe('no terminal and no --yes: every editing command writes nothing', () =>
     }
     assert.deepEqual(await ctx.all(), before)
     assert.deepEqual(ctx.audit(), [])
+  })
+})
+
+describe('nodes edit', () => {
+  it('without a terminal it refuses and points to the scriptable commands', async () => {
+    const r = await ctx.run(['nodes', 'edit', 'node-a'])
+    assert.equal(r.code, 1)
+    assert.match(r.stderr, /nodes edit is interactive and needs a terminal: from a script use `tarsnet nodes set-ips`/)
   })
 })
 

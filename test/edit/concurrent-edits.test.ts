@@ -8,7 +8,8 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 import mysql, {type Connection, type RowDataPacket} from 'mysql2/promise'
 
-import {runCli, type CliResult} from '../helpers/cli.js'
+import type {CliResult} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {readAuditLog, storedIpList, TEST_SERVER, useSeededDb, type TestDb} from '../helpers/db.js'
 
 let db: TestDb
@@ -22,7 +23,7 @@ useSeededDb([
 })
 
 const run = (args: string[]): Promise<CliResult> =>
-  runCli(args, {env: {TARSNET_DB: db.url, TARSNET_NETWORKS: 'x=10.10.0.0/16;y=10.20.0.0/16', XDG_DATA_HOME: dataHome}})
+  runCommand(args, {env: {TARSNET_DB: db.url, TARSNET_NETWORKS: 'x=10.10.0.0/16;y=10.20.0.0/16', XDG_DATA_HOME: dataHome}})
 const audit = () => readAuditLog(join(dataHome, 'tarsnet', 'audit.jsonl'))
 const value = (node: string) => storedIpList(db, node)
 

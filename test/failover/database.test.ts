@@ -10,7 +10,7 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 
 const NETWORKS = 'x=10.10.0.0/16;y=10.20.0.0/16'
@@ -38,7 +38,7 @@ async function seed(t: TestDb): Promise<void> {
   await t.query(set, ['tars_php', '', 'tars.default', null, 'Php'])
 }
 
-const failover = (...args: string[]) => runCli(['failover', ...args, '--db', db.url, '--networks', NETWORKS])
+const failover = (...args: string[]) => runCommand(['failover', ...args, '--db', db.url, '--networks', NETWORKS])
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any
@@ -125,7 +125,7 @@ describe('tarsnet failover against a real database', () => {
       [['--stat-db', 'tars_stat'], /^error: invalid database URL tars_stat:/],
     ]
     for (const [args, re] of cases) {
-      for (const r of [await failover(...args), await runCli(['impact', '--cut', 'x', ...args, '--db', db.url, '--networks', NETWORKS])]) {
+      for (const r of [await failover(...args), await runCommand(['impact', '--cut', 'x', ...args, '--db', db.url, '--networks', NETWORKS])]) {
         assert.equal(r.code, 3, `${args.join(' ')}: ${r.stderr}`)
         assert.match(r.stderr, re)
         assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
@@ -134,17 +134,17 @@ describe('tarsnet failover against a real database', () => {
   })
 
   it('impact says why it has no FAILED CALLS column when the record it was given cannot be read', async () => {
-    const r = await runCli(['impact', '--cut', 'x', '--stat-db', 'mysql://root@127.0.0.1:1/tars_stat', '--db', db.url, '--networks', NETWORKS])
+    const r = await runCommand(['impact', '--cut', 'x', '--stat-db', 'mysql://root@127.0.0.1:1/tars_stat', '--db', db.url, '--networks', NETWORKS])
     assert.equal(r.code, 1, r.stderr)
     assert.match(r.stderr, /^note: no FAILED CALLS column: tarsstat's record is not readable \(cannot read the stat database .*127\.0\.0\.1:1/m)
     assert.doesNotMatch(r.stdout, /FAILED CALLS/)
     // Not asked for (only the default tars_stat on the --db server, absent here): nothing said.
-    const quiet = await runCli(['impact', '--cut', 'x', '--db', db.url, '--networks', NETWORKS])
+    const quiet = await runCommand(['impact', '--cut', 'x', '--db', db.url, '--networks', NETWORKS])
     assert.doesNotMatch(quiet.stderr, /FAILED CALLS/)
   })
 
   it('check --failover with no readable tarsstat: every client at a nominal rate, and a notice saying so', async () => {
-    const r = await runCli(['check', '--failover', '--json', '--db', db.url, '--networks', NETWORKS])
+    const r = await runCommand(['check', '--failover', '--json', '--db', db.url, '--networks', NETWORKS])
     const json: Json = r.json()
     assert.match(json.notices.join('\n'), /--failover: no call rates: tarsstat's record is not readable .*: every client modelled at 10 calls\/s/)
     const failover = json.findings.filter((f: Json) => f.code.startsWith('failover-'))
@@ -175,7 +175,7 @@ describe('tarsnet failover against a real database', () => {
 
 describe('the demo: failover, check --failover, impact --cut', () => {
   it('failover --demo: callers from the demo\'s tarsstat record (C++, Java and Node), and the same with --rate', async () => {
-    const r = await runCli(['failover', '--demo', '--json'])
+    const r = await runCommand(['failover', '--demo', '--json'])
     assert.equal(r.code, 2, r.stderr) // the demo's registry and HttpObj are on x only
     const json: Json = r.json()
     const callers = json.objects.flatMap((o: Json) => o.callers)
@@ -187,36 +187,36 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     assert.deepEqual([...new Set(callers.map((c: Json) => c.language))].sort(), ['cpp', 'java', 'nodejs'])
     // Rates are averaged over the last hour unless --since says otherwise (the demo's record differs by window).
     const rates = (j: Json) => j.objects.map((o: Json) => o.callers.map((c: Json) => c.callsPerSecond))
-    const hour = (await runCli(['failover', '--demo', '--json', '--since', '1h'])).json<Json>()
-    const halfHour = (await runCli(['failover', '--demo', '--json', '--since', '30m'])).json<Json>()
+    const hour = (await runCommand(['failover', '--demo', '--json', '--since', '1h'])).json<Json>()
+    const halfHour = (await runCommand(['failover', '--demo', '--json', '--since', '30m'])).json<Json>()
     assert.deepEqual(rates(json), rates(hour))
     assert.notDeepEqual(rates(json), rates(halfHour))
-    const i = (args: string[]) => runCli(['impact', '--demo', '--cut', 'y', '--json', ...args]).then((r) => r.json<Json>().objects.map((o: Json) => o.expectedFailedCalls ?? null))
+    const i = (args: string[]) => runCommand(['impact', '--demo', '--cut', 'y', '--json', ...args]).then((r) => r.json<Json>().objects.map((o: Json) => o.expectedFailedCalls ?? null))
     assert.deepEqual(await i([]), await i(['--since', '1h']))
-    const all = (await runCli(['failover', '--demo', '--rate', '10', '--json'])).json<Json>()
+    const all = (await runCommand(['failover', '--demo', '--rate', '10', '--json'])).json<Json>()
     assert.deepEqual([...new Set(all.objects.flatMap((o: Json) => o.callers.map((c: Json) => c.language)))].sort(), ['cpp', 'java', 'nodejs'])
   })
 
   it('check --failover lists the failover findings; impact --cut shows expected failed calls', async () => {
-    const c = await runCli(['check', '--demo', '--failover', '--json'])
+    const c = await runCommand(['check', '--demo', '--failover', '--json'])
     const codes = c.json<Json>().findings.map((f: Json) => f.code)
     assert.ok(codes.includes('failover-slow-refresh'), codes.join(', '))
     assert.ok(codes.includes('failover-keeps-failing'), codes.join(', '))
-    const plain = await runCli(['check', '--demo', '--json'])
+    const plain = await runCommand(['check', '--demo', '--json'])
     assert.ok(!plain.json<Json>().findings.some((f: Json) => f.code.startsWith('failover-')))
     // An object a cut leaves with no endpoint is check's own object-single-network (or registry) finding: not counted twice.
     assert.ok(!codes.includes('failover-object-down'), codes.join(', '))
     assert.equal(c.json<Json>().counts.critical, plain.json<Json>().counts.critical)
     // Rates over the last hour, as in `tarsnet failover`, while --traffic keeps its own default window.
     const messages = (j: Json) => j.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.message)
-    assert.deepEqual(messages(c.json<Json>()), messages((await runCli(['check', '--demo', '--failover', '--since', '1h', '--json'])).json<Json>()))
+    assert.deepEqual(messages(c.json<Json>()), messages((await runCommand(['check', '--demo', '--failover', '--since', '1h', '--json'])).json<Json>()))
     // --object keeps the findings about the callers of that object (Plant.AlarmServer calls HistoryObj in the demo's record).
-    const scoped = (await runCli(['check', '--demo', '--failover', '--object', 'Plant.HistoryServer.HistoryObj', '--json'])).json<Json>()
+    const scoped = (await runCommand(['check', '--demo', '--failover', '--object', 'Plant.HistoryServer.HistoryObj', '--json'])).json<Json>()
     assert.deepEqual(scoped.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.code), ['failover-keeps-failing'])
-    const i = await runCli(['impact', '--demo', '--cut', 'y', '--json'])
+    const i = await runCommand(['impact', '--demo', '--cut', 'y', '--json'])
     const control = i.json<Json>().objects.find((o: Json) => o.object === 'Plant.ControlServer.ControlObj')
     assert.ok(control.expectedFailedCalls > 0, JSON.stringify(control))
-    const table = await runCli(['impact', '--demo', '--cut', 'y'])
+    const table = await runCommand(['impact', '--demo', '--cut', 'y'])
     assert.match(table.stdout, /FAILED CALLS/)
   })
 })

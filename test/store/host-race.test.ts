@@ -9,7 +9,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {DroppingListeners} from '../../src/lab/listeners.js'
 import {orderHosts} from '../../src/store/mysql-store.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {adminConnection, TEST_SERVER, TestDb} from '../helpers/db.js'
 
 describe('racing the database hosts', () => {
@@ -39,7 +39,7 @@ describe('racing the database hosts', () => {
 
   it('a first host whose SYNs are dropped is overtaken: the second answers, the first is abandoned, JSON says which', async () => {
     // A 30 s connect timeout: waiting it out (the old behaviour) would say "no answer within 30 s".
-    const r = await runCli(['nodes', 'list', '--json', '--db', url([dead, live]), '--db-timeout', '30'], {env: fresh()})
+    const r = await runCommand(['nodes', 'list', '--json', '--db', url([dead, live]), '--db-timeout', '30'], {env: fresh()})
     assert.equal(r.code, 0, r.stderr)
     const {source} = r.json()
     assert.equal(source.host, live)
@@ -50,21 +50,21 @@ describe('racing the database hosts', () => {
   })
 
   it('a person is told in one line which host answered and which did not', async () => {
-    const r = await runCli(['nodes', 'list', '--db', url([dead, live]), '--db-timeout', '30'], {env: fresh()})
+    const r = await runCommand(['nodes', 'list', '--db', url([dead, live]), '--db-timeout', '30'], {env: fresh()})
     assert.equal(r.code, 0, r.stderr)
     const lines = r.stderr.trim().split('\n')
     assert.equal(lines.length, 1, r.stderr)
     assert.match(lines[0], new RegExp(`^note: database ${live} answered; ${dead} did not \\(no answer within \\d+ ms\\)$`))
     // A healthy first host: nothing to say.
-    const quiet = await runCli(['nodes', 'list', '--db', url([live, dead])], {env: fresh()})
+    const quiet = await runCommand(['nodes', 'list', '--db', url([live, dead])], {env: fresh()})
     assert.equal(quiet.stderr, '')
   })
 
   it('a refused first host starts the next at once; all failing lists every host', async () => {
-    const r = await runCli(['nodes', 'list', '--json', '--db', url(['127.0.0.1:1', live])], {env: fresh()})
+    const r = await runCommand(['nodes', 'list', '--json', '--db', url(['127.0.0.1:1', live])], {env: fresh()})
     assert.equal(r.code, 0, r.stderr)
     assert.deepEqual(r.json().source.failedHosts, [{host: '127.0.0.1:1', error: 'connection refused'}])
-    const none = await runCli(['nodes', 'list', '--db', url(['127.0.0.1:1', dead]), '--db-timeout', '1'], {env: fresh()})
+    const none = await runCommand(['nodes', 'list', '--db', url(['127.0.0.1:1', dead]), '--db-timeout', '1'], {env: fresh()})
     assert.equal(none.code, 1)
     assert.match(none.stderr, new RegExp(`cannot reach the database: 127\\.0\\.0\\.1:1 \\(connection refused\\), ${dead} \\(no answer within 1 s\\)`))
   })
@@ -75,22 +75,22 @@ describe('racing the database hosts', () => {
     await admin.query("CREATE USER IF NOT EXISTS 'tarsnet_race'@'localhost' IDENTIFIED BY 'right'")
     await admin.end()
     const u = new URL(TEST_SERVER)
-    const r = await runCli(['nodes', 'list', '--db', `mysql://tarsnet_race:wrong@${dead},${u.hostname}:${u.port || 3306}/${db.name}`, '--db-timeout', '30'], {env: fresh()})
+    const r = await runCommand(['nodes', 'list', '--db', `mysql://tarsnet_race:wrong@${dead},${u.hostname}:${u.port || 3306}/${db.name}`, '--db-timeout', '30'], {env: fresh()})
     assert.equal(r.code, 1)
     assert.match(r.stderr, /denied access to user "tarsnet_race"/)
   })
 
   it('the host that answered last is tried first next time', async () => {
     const cache = fresh()
-    const first = await runCli(['nodes', 'list', '--json', '--db', url([dead, live])], {env: cache})
+    const first = await runCommand(['nodes', 'list', '--json', '--db', url([dead, live])], {env: cache})
     assert.equal(first.json().source.failedHosts.length, 1)
-    const second = await runCli(['nodes', 'list', '--json', '--db', url([dead, live])], {env: cache})
+    const second = await runCommand(['nodes', 'list', '--json', '--db', url([dead, live])], {env: cache})
     assert.equal(second.json().source.host, live)
     assert.deepEqual(second.json().source.failedHosts, [])
   })
 
   it('a cache dir that cannot be made (under /proc) only loses the history, fast', async () => {
-    const r = await runCli(['nodes', 'list', '--json', '--db', url([dead, live])], {env: {XDG_CACHE_HOME: '/proc/tarsnet-no-cache'}, timeoutMs: 30_000})
+    const r = await runCommand(['nodes', 'list', '--json', '--db', url([dead, live])], {env: {XDG_CACHE_HOME: '/proc/tarsnet-no-cache'}, timeoutMs: 30_000})
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json().source.host, live)
   })
@@ -100,17 +100,5 @@ describe('racing the database hosts', () => {
     assert.deepEqual(orderHosts(hosts, ['10.20.0.2:3306']).map((h) => h.host), ['10.20.0.2', '10.10.0.2', 'fd00::2'])
     assert.deepEqual(orderHosts(hosts, ['[fd00::2]:3306', 'nowhere:1']).map((h) => h.host), ['fd00::2', '10.10.0.2', '10.20.0.2'])
     assert.deepEqual(orderHosts(hosts).map((h) => h.host), ['10.10.0.2', '10.20.0.2', 'fd00::2'])
-  })
-})
-
-describe('the help says the hosts are raced', () => {
-  it('--db: raced, 250 ms, the first to answer; never "tried in order"', async () => {
-    for (const command of [['nodes', 'list'], ['probe']]) {
-      const r = await runCli([...command, '--help'])
-      assert.equal(r.code, 0, r.stderr)
-      const help = r.stdout.replace(/\s+/g, ' ')
-      assert.match(help, /--db=<value>.* the hosts are raced \(the next starts when one has not answered within 250 ms\), the first to answer is used/)
-      assert.doesNotMatch(help, /tried in order/i)
-    }
   })
 })

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 
 const NETWORKS = 'x=10.10.0.0/16,fd00:10::/64;y=10.20.0.0/16,fd00:20::/64'
@@ -28,7 +28,7 @@ describe('nodes list on a real db_tars', () => {
   after(() => db.drop())
 
   const list = async (...extra: string[]) => {
-    const r = await runCli(['nodes', 'list', '--db', db.url, '--networks', NETWORKS, '--json', ...extra])
+    const r = await runCommand(['nodes', 'list', '--db', db.url, '--networks', NETWORKS, '--json', ...extra])
     assert.equal(r.code, 0, r.stderr + r.stdout)
     return r.json()
   }
@@ -72,7 +72,7 @@ describe('nodes list on a real db_tars', () => {
   })
 
   it('renders a table with a column per network and the markers', async () => {
-    const r = await runCli(['nodes', 'list', '--db', db.url, '--networks', NETWORKS], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
+    const r = await runCommand(['nodes', 'list', '--db', db.url, '--networks', NETWORKS], {env: {LANG: 'C.UTF-8', LC_ALL: undefined, LC_CTYPE: undefined}})
     assert.equal(r.code, 0, r.stderr)
     const lines = r.stdout.split('\n')
     assert.match(lines[0], /^NODE\s+X\s+Y\s+NO NETWORK\s+STATE\s+HEARTBEAT\s+VERSION\s+PROBLEMS/)
@@ -84,7 +84,7 @@ describe('nodes list on a real db_tars', () => {
   })
 
   it('groups by subnet when no networks are defined', async () => {
-    const r = await runCli(['nodes', 'list', '--db', db.url, '--json'])
+    const r = await runCommand(['nodes', 'list', '--db', db.url, '--json'])
     const out = r.json()
     assert.ok(out.networks.some((n: any) => n.name === '10.10.0.0/24'))
     assert.deepEqual(out.nodes.find((n: any) => n.name === 'v6-node').ips.map((i: any) => i.network), ['fd00:10::/64', 'fd00:20::/64'])
@@ -92,24 +92,24 @@ describe('nodes list on a real db_tars', () => {
 
   it('says which database host answered in JSON and --verbose, after skipping a dead one', async () => {
     const url = db.url.replace('127.0.0.1:3306', '127.0.0.1:1,127.0.0.1:3306')
-    const r = await runCli(['nodes', 'list', '--db', url, '--json'])
+    const r = await runCommand(['nodes', 'list', '--db', url, '--json'])
     assert.equal(r.code, 0, r.stdout)
     assert.equal(r.json().source.host, '127.0.0.1:3306')
     assert.deepEqual(r.json().source.failedHosts, [{host: '127.0.0.1:1', error: 'connection refused'}])
     // A cache dir of its own: the host that answered is remembered and would be tried first (issue 9, defect 17).
-    const v = await runCli(['nodes', 'list', '--db', url, '--verbose'], {env: {XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tarsnet-cache-'))}})
+    const v = await runCommand(['nodes', 'list', '--db', url, '--verbose'], {env: {XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tarsnet-cache-'))}})
     assert.match(v.stderr, /note: database 127\.0\.0\.1:3306 answered; 127\.0\.0\.1:1 did not \(connection refused\)/)
   })
 
   it('nodes show gives one node with its servers and endpoints', async () => {
     await db.addServers([{application: 'Plant', server_name: 'ControlServer', node_name: '10.10.0.9'}])
     await db.addAdapters([{application: 'Plant', server_name: 'ControlServer', node_name: '10.10.0.9', endpoint: 'tcp -h 0.0.0.0 -p 20001 -t 60000', servant: 'Plant.ControlServer.ControlObj'}])
-    const r = await runCli(['nodes', 'show', '10.10.0.9', '--db', db.url, '--networks', NETWORKS, '--json'])
+    const r = await runCommand(['nodes', 'show', '10.10.0.9', '--db', db.url, '--networks', NETWORKS, '--json'])
     assert.equal(r.code, 0, r.stdout)
     const out = r.json()
     assert.equal(out.node.name, '10.10.0.9')
     assert.deepEqual(out.servers[0].adapters, [{adapter: 'Plant.ControlServer.ControlObjAdapter', servant: 'Plant.ControlServer.ControlObj', endpoint: 'tcp -h 0.0.0.0 -p 20001 -t 60000', protocol: 'tars'}])
-    const unknown = await runCli(['nodes', 'show', '10.10.0.99', '--db', db.url])
+    const unknown = await runCommand(['nodes', 'show', '10.10.0.99', '--db', db.url])
     assert.equal(unknown.code, 1)
     assert.match(unknown.stderr, /^error: unknown node "10\.10\.0\.99": did you mean 10\.10\.0\.9/)
   })
@@ -124,11 +124,11 @@ describe('a database without the IP-list column', () => {
   after(() => db.drop())
 
   it('still lists every node on the fallback and says once how to add the column', async () => {
-    const r = await runCli(['nodes', 'list', '--db', db.url, '--networks', NETWORKS])
+    const r = await runCommand(['nodes', 'list', '--db', db.url, '--networks', NETWORKS])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stderr.match(/has no ip_list column/g)?.length, 1)
     assert.match(r.stderr, /tarsnet db migrate/)
-    const j = (await runCli(['nodes', 'list', '--db', db.url, '--json'])).json()
+    const j = (await runCommand(['nodes', 'list', '--db', db.url, '--json'])).json()
     assert.deepEqual(j.nodes.map((n: any) => n.ipSource), ['endpoint_ip', 'node_name'])
     assert.match(j.notices[0], /has no ip_list column/)
   })
@@ -147,19 +147,19 @@ describe('snapshots', () => {
     const {join} = await import('node:path')
     const {tmpdir} = await import('node:os')
     const file = join(mkdtempSync(join(tmpdir(), 'tarsnet-snap-')), 'snap.json')
-    const saved = await runCli(['snapshot', 'save', '-o', file, '--db', db.url, '--networks', NETWORKS])
+    const saved = await runCommand(['snapshot', 'save', '-o', file, '--db', db.url, '--networks', NETWORKS])
     assert.equal(saved.code, 0, saved.stderr)
-    const fromDb = (await runCli(['nodes', 'list', '--db', db.url, '--networks', NETWORKS, '--json'])).json()
-    const fromSnap = (await runCli(['nodes', 'list', '--snapshot', file, '--json'])).json() // networks saved in the snapshot
+    const fromDb = (await runCommand(['nodes', 'list', '--db', db.url, '--networks', NETWORKS, '--json'])).json()
+    const fromSnap = (await runCommand(['nodes', 'list', '--snapshot', file, '--json'])).json() // networks saved in the snapshot
     assert.deepEqual(fromSnap.nodes.map((n: any) => n.ips), fromDb.nodes.map((n: any) => n.ips))
     assert.equal(fromSnap.source.kind, 'snapshot')
     // Without -o the snapshot goes to stdout, with --json too: one JSON document, the snapshot.
-    const piped = await runCli(['snapshot', 'save', '--json', '--db', db.url])
+    const piped = await runCommand(['snapshot', 'save', '--json', '--db', db.url])
     assert.equal(piped.code, 0, piped.stderr)
     assert.equal(piped.json().format, 'tarsnet-snapshot')
     assert.equal(piped.json().nodes[0].ipList, '10.10.0.1,10.20.0.1')
     // An unwritable path is one clear line, and no half-written file.
-    const bad = await runCli(['snapshot', 'save', '-o', join(file, 'not-a-dir', 'x.json'), '--db', db.url])
+    const bad = await runCommand(['snapshot', 'save', '-o', join(file, 'not-a-dir', 'x.json'), '--db', db.url])
     assert.equal(bad.code, 1)
     assert.match(bad.stderr, /^error: cannot write snapshot .*x\.json: ENOTDIR; choose another -o path\n$/)
   })

@@ -6,7 +6,8 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {before, describe, it} from 'node:test'
 
-import {runCli, type CliResult} from '../helpers/cli.js'
+import type {CliResult} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'tarsnet-hsnap-'))
 const saved = join(dir, 'saved.json')
@@ -29,32 +30,32 @@ function refused(r: CliResult, pattern: RegExp): void {
 }
 
 before(async () => {
-  const r = await runCli(['snapshot', 'save', '--demo', '-o', saved])
+  const r = await runCommand(['snapshot', 'save', '--demo', '-o', saved])
   assert.equal(r.code, 0, r.stderr)
 })
 
 describe('defect 10: a hand-edited snapshot', () => {
   it('a heartbeat that is not a date: named, never "NaN d ago"', async () => {
     const path = edited('yesterday', (s) => (s.nodes[0].lastHeartbeat = 'yesterday'))
-    const r = await runCli(['nodes', 'list', '--snapshot', path])
+    const r = await runCommand(['nodes', 'list', '--snapshot', path])
     refused(r, new RegExp(`snapshot ${path}: nodes\\[0\\]\\.lastHeartbeat is not a date \\(it is "yesterday"\\)`))
     assert.doesNotMatch(r.stdout, /NaN/)
   })
 
   it('ipList as a JSON array (the column\'s JSON-array form) is read as the list', async () => {
     const path = edited('array', (s) => (s.nodes[1].ipList = ['127.10.0.2', '127.20.0.2']))
-    const r = await runCli(['nodes', 'list', '--snapshot', path, '--json'])
+    const r = await runCommand(['nodes', 'list', '--snapshot', path, '--json'])
     assert.equal(r.code, 0, r.stderr)
     const node = r.json().nodes.find((n: {name: string}) => n.name === '127.10.0.2')
     assert.deepEqual(node.ips.map((i: {ip: string}) => i.ip), ['127.10.0.2', '127.20.0.2'])
     assert.deepEqual(node.problems, [])
-    refused(await runCli(['nodes', 'list', '--snapshot', edited('array-bad', (s) => (s.nodes[1].ipList = ['127.10.0.2', 7]))]),
+    refused(await runCommand(['nodes', 'list', '--snapshot', edited('array-bad', (s) => (s.nodes[1].ipList = ['127.10.0.2', 7]))]),
       /nodes\[1\]\.ipList is a list whose item \[1\] is not a string/)
   })
 
   it('a null endpoint reads as the database\'s NULL (an empty string), and resolve says so instead of crashing', async () => {
     const path = edited('null-endpoint', (s) => (s.adapters[0].endpoint = null))
-    const r = await runCli(['resolve', 'Plant.ControlServer.ControlObj', '--snapshot', path, '--json'])
+    const r = await runCommand(['resolve', 'Plant.ControlServer.ControlObj', '--snapshot', path, '--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.ok(r.json().skipped.some((x: {reason: string}) => /empty endpoint/.test(x.reason)), r.stdout)
   })
@@ -73,18 +74,18 @@ describe('defect 10: a hand-edited snapshot', () => {
       ['huge', (s) => (s.nodes[0].tarsVersion = {v: 'x'.repeat(1_000_000)}), /nodes\[0\]\.tarsVersion is not a string \(it is \{"v":"x+… \(1000008 characters\)\)/],
     ]
     for (const [name, edit, pattern] of cases) {
-      const r = await runCli(['nodes', 'list', '--snapshot', edited(name, edit)])
+      const r = await runCommand(['nodes', 'list', '--snapshot', edited(name, edit)])
       refused(r, pattern)
       assert.ok(r.stderr.length < 600, `${name}: the message is clipped`)
     }
   })
 
   it('an untouched snapshot still loads, and a saved one round-trips', async () => {
-    const r = await runCli(['nodes', 'list', '--snapshot', saved, '--json'])
+    const r = await runCommand(['nodes', 'list', '--snapshot', saved, '--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.json().nodes.length, 6)
     const again = join(dir, 'again.json')
-    assert.equal((await runCli(['snapshot', 'save', '--snapshot', saved, '-o', again])).code, 0)
+    assert.equal((await runCommand(['snapshot', 'save', '--snapshot', saved, '-o', again])).code, 0)
     const a = JSON.parse(readFileSync(saved, 'utf8'))
     const b = JSON.parse(readFileSync(again, 'utf8'))
     for (const key of ['nodes', 'servers', 'adapters', 'registry', 'groupRules', 'groupPriorities', 'networks', 'ipListColumn', 'ipListColumnPresent']) assert.deepEqual(b[key], a[key], key)

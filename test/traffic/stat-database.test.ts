@@ -18,7 +18,7 @@ import {MysqlStore} from '../../src/store/mysql-store.js'
 import {loadClusterRows} from '../../src/store/cluster-loader.js'
 import {statSourceOf} from '../../src/options/stat-flags.js'
 import type {Settings} from '../../src/cli/config.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run.js'
 import {TestDb} from '../helpers/db.js'
 import {StatTestDb, type Report} from '../helpers/stat-db.js'
 
@@ -126,7 +126,7 @@ describe('tarsnet traffic on the record', () => {
   const args = () => ['--db', db.url, '--stat-db', stat.url, '--networks', NETWORKS, '--since', since]
 
   it('gives exact totals per network, the C++ caller failed over, the Node caller stuck on the dead IP, exit 1', async () => {
-    const r = await runCli(['traffic', ...args(), '--json'])
+    const r = await runCommand(['traffic', ...args(), '--json'])
     assert.equal(r.code, 1, r.stderr)
     const out = r.json()
     assert.equal(out.verdict, 'degraded')
@@ -162,17 +162,17 @@ describe('tarsnet traffic on the record', () => {
   })
 
   it('reads one object (only its server\'s rows) and says it in a table a person reads', async () => {
-    const r = await runCli(['traffic', HIST, ...args()])
+    const r = await runCommand(['traffic', HIST, ...args()])
     assert.equal(r.code, 0, r.stderr)
     assert.match(r.stdout, /App\.Hist\.HistObj\s+OK/)
     assert.doesNotMatch(r.stdout, /App\.Ctl\.CtlObj/)
     // A named object is read through its own rows: the other servant of its server (port 9002) is not
     // "unknown", the unknown IP on its port is, and the callers' languages come from their own rows.
-    const ctl = (await runCli(['traffic', CTL, ...args(), '--json'])).json()
+    const ctl = (await runCommand(['traffic', CTL, ...args(), '--json'])).json()
     assert.deepEqual(ctl.objects.map((o: any) => o.object), [CTL])
     assert.deepEqual(ctl.unknown.map((u: any) => u.ip), ['10.10.0.99'])
     assert.deepEqual(ctl.objects[0].callers.map((c: any) => [c.caller, c.language, c.verdict]), [['App.CppCli', 'tars_cpp', 'failed-over'], ['App.NodeCli', 'tars_nodejs', 'stuck']])
-    const t = await runCli(['traffic', 'App.Ctl.*', ...args()])
+    const t = await runCommand(['traffic', 'App.Ctl.*', ...args()])
     assert.equal(t.code, 1)
     assert.match(t.stdout, /App\.NodeCli\s+tars_nodejs\s+stuck/)
     assert.match(t.stdout, /App\.CppCli\s+tars_cpp\s+failed-over/)
@@ -181,13 +181,13 @@ describe('tarsnet traffic on the record', () => {
 
   it('says which part of the window no table holds', async () => {
     // Three hours back reaches an hour whose table tarsstat never made (the rows span 70 minutes).
-    const r = await runCli(['traffic', HIST, ...args().slice(0, -2), '--since', '3h', '--json'])
+    const r = await runCommand(['traffic', HIST, ...args().slice(0, -2), '--since', '3h', '--json'])
     assert.equal(r.code, 0, r.stderr)
     assert.ok(r.json().notices.some((n: string) => /^no stat table for .* slots\)/.test(n)), r.json().notices.join('\n'))
   })
 
   it('check --traffic: the stuck caller is critical, the object used on one network is info', async () => {
-    const r = await runCli(['check', '--traffic', ...args(), '--json'])
+    const r = await runCommand(['check', '--traffic', ...args(), '--json'])
     assert.equal(r.code, 2, r.stderr)
     const f = r.json().findings.filter((x: any) => x.code.includes('clients') || x.code.includes('traffic'))
     assert.deepEqual(f.map((x: any) => [x.code, x.severity, x.object, x.node ?? null]), [
@@ -197,33 +197,33 @@ describe('tarsnet traffic on the record', () => {
   })
 
   it('bad input is one line and exit 3: a bad --since, an unreachable stat database, a table with other columns, no table, no such database', async () => {
-    const bad = await runCli(['traffic', ...args().slice(0, -1), '5 minutes'])
+    const bad = await runCommand(['traffic', ...args().slice(0, -1), '5 minutes'])
     assert.equal(bad.code, 3)
     assert.equal(bad.stderr.trim().split('\n').length, 1)
     assert.match(bad.stderr, /--since "5 minutes" is not a duration/)
-    const unreachable = await runCli(['traffic', '--db', db.url, '--stat-db', 'mysql://root@127.0.0.1:1/tars_stat', '--networks', NETWORKS])
+    const unreachable = await runCommand(['traffic', '--db', db.url, '--stat-db', 'mysql://root@127.0.0.1:1/tars_stat', '--networks', NETWORKS])
     assert.equal(unreachable.code, 3)
     assert.equal(unreachable.stderr.trim().split('\n').length, 1)
     assert.match(unreachable.stderr, /cannot read the stat database .*127\.0\.0\.1:1 \(connection refused\)/)
     const now = await stat.now()
     const hour = new Date(now * 1000).toISOString().slice(0, 13).replace(/[-T]/g, '')
     await stat.conn.query(`CREATE TABLE odd_${hour} (f_date date, f_tflag varchar(8), hits int)`)
-    const odd = await runCli(['traffic', ...args().slice(0, -2), '--stat-prefix', 'odd_', '--since', '10m'])
+    const odd = await runCommand(['traffic', ...args().slice(0, -2), '--stat-prefix', 'odd_', '--since', '10m'])
     assert.equal(odd.code, 3)
     assert.equal(odd.stderr.trim().split('\n').length, 1)
     assert.match(odd.stderr, /table odd_\d{10} .* is not a tarsstat table \(it has no source_id, master_name/)
-    const none = await runCli(['traffic', ...args(), '--stat-prefix', 'none_', '--json'])
+    const none = await runCommand(['traffic', ...args(), '--stat-prefix', 'none_', '--json'])
     assert.equal(none.code, 3)
     assert.equal(none.json().error.code, 'no_stat_tables')
     // Tables under the prefix that tarsstat did not name (prefix + YYYYMMDD[HH[MM]]) are no record either.
     await stat.conn.query('CREATE TABLE junk_backup (f_date date)')
-    const junk = await runCli(['traffic', ...args(), '--stat-prefix', 'junk_'])
+    const junk = await runCommand(['traffic', ...args(), '--stat-prefix', 'junk_'])
     assert.equal(junk.code, 3)
     assert.equal(junk.stderr.trim().split('\n').length, 1)
     assert.match(junk.stderr, /no tarsstat table in .*\(prefix junk_\): check --stat-db/)
     const u = new URL(stat.url)
     u.pathname = '/tarsnet_no_such_stat'
-    const noDb = await runCli(['traffic', '--db', db.url, '--stat-db', u.toString(), '--networks', NETWORKS])
+    const noDb = await runCommand(['traffic', '--db', db.url, '--stat-db', u.toString(), '--networks', NETWORKS])
     assert.equal(noDb.code, 3)
     assert.equal(noDb.stderr.trim().split('\n').length, 1)
     assert.match(noDb.stderr, /cannot read the stat database .*: no database "tarsnet_no_such_stat"/)
@@ -249,11 +249,11 @@ describe('tarsnet traffic on the record', () => {
     try {
       const config = join(dir, 'config.json')
       writeFileSync(config, JSON.stringify({profiles: {default: {db: db.url, networks: NETWORKS, stat: {db: stat.url, prefix: 'tars_stat_'}}}}), {mode: 0o600})
-      const r = await runCli(['traffic', HIST, '--config', config, '--since', since, '--json'])
+      const r = await runCommand(['traffic', HIST, '--config', config, '--since', since, '--json'])
       assert.equal(r.code, 0, r.stderr)
       assert.equal(r.json().objects[0].object, HIST)
       writeFileSync(config, JSON.stringify({profiles: {default: {db: db.url, stat: {prefix: 'tars stat'}}}}), {mode: 0o600})
-      const bad = await runCli(['traffic', '--config', config])
+      const bad = await runCommand(['traffic', '--config', config])
       assert.equal(bad.code, 3)
       assert.equal(bad.stderr.trim().split('\n').length, 1)
       assert.match(bad.stderr, /stat\.prefix is "tars stat".*expected a table name prefix/)
@@ -264,7 +264,7 @@ describe('tarsnet traffic on the record', () => {
 
   it('the demo\'s record goes with no other: --stat-db or --stat-prefix with --demo is one line, exit 3', async () => {
     for (const flag of [['--stat-db', stat.url], ['--stat-prefix', 'tars_stat_']]) {
-      const r = await runCli(['traffic', '--demo', ...flag])
+      const r = await runCommand(['traffic', '--demo', ...flag])
       assert.equal(r.code, 3, r.stdout)
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr)
       assert.match(r.stderr, new RegExp(`(${flag[0]} and --demo|--demo and ${flag[0]}) do not go together`))
@@ -273,16 +273,25 @@ describe('tarsnet traffic on the record', () => {
 
   it('names a gap that spans two days with both dates', async () => {
     // Two days back starts on another day than the demo's record, which holds only the last half hour.
-    const r = await runCli(['traffic', '--demo', '--since', '2d', '--json'])
+    const r = await runCommand(['traffic', '--demo', '--since', '2d', '--json'])
     assert.equal(r.code, 1, r.stderr)
     const gap = r.json().notices.find((n: string) => n.startsWith('no stat table for'))
     assert.match(gap, /^no stat table for (\d{4}-\d\d-\d\d) \d\d:\d\d–(\d{4}-\d\d-\d\d) \d\d:\d\d \(/)
   })
 
   it('the demo carries its own record: the C++ and Java callers failed over, the Node caller stuck', async () => {
-    const r = await runCli(['traffic', '--demo', '--json'])
+    const r = await runCommand(['traffic', '--demo', '--json'])
     assert.equal(r.code, 1, r.stderr)
     const verdicts = r.json().objects.flatMap((o: any) => o.callers.map((c: any) => `${c.caller}:${c.verdict}`)).sort()
     assert.deepEqual(verdicts, ['Plant.AlarmServer:stuck', 'Plant.GatewayServer:failed-over', 'Plant.HistoryServer:failed-over'])
+  })
+})
+
+describe('traffic without a terminal', () => {
+  it('a name that matches no object is one line naming the closest, and exit 3 (no picker: test/e2e/traffic-picker.test.ts)', async () => {
+    const r = await runCommand(['traffic', '--demo', 'Plant.HistoryServer.HistoryOb'])
+    assert.equal(r.code, 3)
+    assert.equal(r.stderr.trim().split('\n').length, 1)
+    assert.match(r.stderr, /unknown object 'Plant\.HistoryServer\.HistoryOb'.*closest: Plant\.HistoryServer\.HistoryObj/)
   })
 })

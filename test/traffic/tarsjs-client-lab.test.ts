@@ -22,10 +22,12 @@ import {after, before, describe, it} from 'node:test'
 
 import {closedPort} from '../../src/lab/listeners.js'
 import {startTarsJsServant, type RunningServant} from '../../src/lab/tars-server.js'
-import {ROOT, runCli} from '../helpers/cli.js'
+import {ROOT} from '../helpers/cli.js'
 import {TestDb} from '../helpers/db.js'
 import {StatTestDb} from '../helpers/stat-db.js'
+import {runCommand} from '../helpers/run.js'
 import {startStatServant, type StatServant} from '../helpers/stat-servant.js'
+import {until} from '../helpers/wait.js'
 
 const OBJ = 'App.Ctl.CtlObj'
 const X = ['127.91.1.1', '127.91.1.2']
@@ -42,14 +44,6 @@ function removeCut(): void {
   iptables(['-D', 'OUTPUT', '-d', '127.91.1.0/24', '-j', CHAIN], false)
   iptables(['-F', CHAIN], false)
   iptables(['-X', CHAIN], false)
-}
-
-async function until(what: string, ok: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now()
-  while (!ok()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 let db: TestDb
@@ -141,8 +135,8 @@ describe('a real Tars.js client\'s report through a lab tarsstat', () => {
     await statServant.close()
     assert.ok(statServant.rows > 0, `the stat servant wrote no rows (client: ${lastLine}; ${stderr.slice(0, 300)})`)
 
-    const r = await runCli(['traffic', OBJ, '--db', db.url, '--stat-db', stat.url, '--networks', NETWORKS, '--since', '70m', '--json'])
-    const text = await runCli(['traffic', OBJ, '--db', db.url, '--stat-db', stat.url, '--networks', NETWORKS, '--since', '70m'])
+    const r = await runCommand(['traffic', OBJ, '--db', db.url, '--stat-db', stat.url, '--networks', NETWORKS, '--since', '70m', '--json'])
+    const text = await runCommand(['traffic', OBJ, '--db', db.url, '--stat-db', stat.url, '--networks', NETWORKS, '--since', '70m'])
     process.stdout.write(`# ${text.stdout.replaceAll('\n', '\n# ')}\n`)
     // Stuck: its last slot still sends calls to x, which fail, while y answers them: degraded, not an outage.
     assert.equal(r.code, 1, `exit ${r.code}: ${r.stderr}`)
