@@ -64,7 +64,7 @@ describe('completion engine (core/completion)', () => {
     assert.equal(values(['nodes', 'import', '']), '__files__')
   })
 
-  it('never offers a name holding a control character (issue 9, defect 9: the shell would print it as it is)', () => {
+  it('never offers a name holding a control character (the shell would print it as it is)', () => {
     const hostile: CompletionSources = {...sources, nodes: () => ['h\u001B[31mred', 'h1', 'h\u202Eevil', 'h\nfake'], objects: () => ['A.B.C\u0000', 'A.B.D']}
     const offered = (words: string[]) => {
       const r = completeLine(words, manifest.commands, topics, hostile)

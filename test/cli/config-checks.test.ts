@@ -1,5 +1,5 @@
-// Issue 9, configuration defects: the IP-list column may not name a framework column (2), every profile
-// value is checked like its flag (3), and config-file problems are said (15).
+// Configuration checks: the IP-list column may not name a framework column, every profile value is
+// checked like its flag, and config-file problems are said.
 import assert from 'node:assert/strict'
 import {chmodSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -34,7 +34,7 @@ function config(name: string, profile: Record<string, unknown>, mode = 0o600): s
   return path
 }
 
-describe('defect 2: the IP-list column is never one of upstream t_node_info\'s', () => {
+describe('the IP-list column is never one of upstream t_node_info\'s', () => {
   let db: TestDb
   before(async () => {
     db = await TestDb.create()
@@ -71,7 +71,7 @@ describe('defect 2: the IP-list column is never one of upstream t_node_info\'s',
   })
 })
 
-describe('defect 3: every profile value is checked like its flag', () => {
+describe('every profile value is checked like its flag', () => {
   const bad: Array<[string, Record<string, unknown>, RegExp]> = [
     ['a string for a number', {probe: {timeoutMs: '1000'}}, /profile "plant" in .*: probe\.timeoutMs is "1000" \(a string\): expected a whole number from 1 to 600000 \(milliseconds, or "auto"\)/],
     ['past the cap', {probe: {timeoutMs: 1e9}}, /probe\.timeoutMs is 1000000000: expected a whole number from 1 to 600000/],
@@ -121,7 +121,7 @@ describe('defect 3: every profile value is checked like its flag', () => {
   })
 })
 
-describe('defect 15: config problems are said', () => {
+describe('config problems are said', () => {
   it('a config file holding a password that others may read gets a warning; at 0600 none', async () => {
     const open = config('pw-open.json', {db: 'mysql://tars:Secret-1@127.0.0.1:1/db_tars'}, 0o644)
     const r = await runCommand(['nodes', 'list', '--demo', '--config', open])

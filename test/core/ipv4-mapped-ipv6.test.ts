@@ -1,10 +1,9 @@
-// Issue 9 in the pure core: IPv4-mapped IPv6 is IPv4 everywhere (defect 8); init's network proposal (defect 14).
+// IPv4-mapped IPv6 is the IPv4 address it maps, everywhere in the pure core.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {ipKind, normalizeIp, parseCidr, parseIp} from '../../src/core/ip.js'
 import {checkIp, nodeState, planEdits, planErrors} from '../../src/core/ip-list-edit.js'
-import {networkUse, proposeNetworks} from '../../src/core/network-proposal.js'
 import {namedNetworks} from '../../src/core/networks.js'
 import {nodeAddresses, parseIpList} from '../../src/core/nodes.js'
 import type {NodeRow} from '../../src/core/rows.js'
@@ -14,7 +13,7 @@ const row = (nodeName: string, ipList: string | null, endpointIp = ''): NodeRow 
   nodeName, nodeObj: '', endpointIp, endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: null, lastRegTime: null, tarsVersion: '', ipList,
 })
 
-describe('defect 8: IPv4-mapped IPv6 is the IPv4 address it maps', () => {
+describe('IPv4-mapped IPv6 is the IPv4 address it maps', () => {
   it('parses to IPv4, in every spelling', () => {
     for (const text of ['::ffff:10.20.0.1', '::FFFF:10.20.0.1', '::ffff:a14:1', '0:0:0:0:0:ffff:0a14:0001', '[::ffff:10.20.0.1]']) {
       const ip = parseIp(text)
@@ -50,31 +49,5 @@ describe('defect 8: IPv4-mapped IPv6 is the IPv4 address it maps', () => {
     assert.deepEqual(planErrors(taken).map((e) => [e.code, e.ip]), [['in-use', '10.20.0.5']])
     const written = planEdits([{node: 'node-b', proposed: ['::ffff:10.10.0.6', '::ffff:a14:6'], replace: true}], nodes, {networks: XY})
     assert.equal(written.nodes[0].afterRaw, '10.10.0.6,10.20.0.6')
-  })
-})
-
-describe('defect 14: the networks init proposes', () => {
-  it('groups by the widest prefix that separates each node\'s IPs: /16 for 10.10/10.20, once per network', () => {
-    const lists = Array.from({length: 400}, (_, i) => [`10.10.${i >> 4}.${(i & 15) + 1}`, `10.20.${i >> 4}.${(i & 15) + 1}`])
-    const groups = proposeNetworks(lists)
-    assert.deepEqual(groups.map((g) => [g.name, g.cidr, g.ips.length, g.nodes]), [['x', '10.10.0.0/16', 400, 400], ['y', '10.20.0.0/16', 400, 400]])
-  })
-  it('goes to /24 when /16 does not separate a node\'s IPs; names follow the order of preference', () => {
-    const groups = proposeNetworks([['192.168.2.5', '192.168.1.5'], ['192.168.2.6', '192.168.1.6'], ['192.168.1.7', '192.168.2.7']])
-    assert.deepEqual(groups.map((g) => [g.name, g.cidr]), [['x', '192.168.2.0/24'], ['y', '192.168.1.0/24']])
-  })
-  it('with nothing to separate (single-IP nodes), the widest prefix: one question, not one per /24', () => {
-    const groups = proposeNetworks(Array.from({length: 40}, (_, i) => [`10.10.${i}.1`]))
-    assert.deepEqual(groups.map((g) => g.cidr), ['10.10.0.0/16'])
-  })
-  it('IPv6 at /32, /48 or /64; mixed families apart', () => {
-    const groups = proposeNetworks([['fd00:10::5', 'fd00:20::5', '10.10.0.5'], ['fd00:10::6', 'fd00:20::6', '10.10.0.6']])
-    assert.deepEqual(groups.map((g) => [g.name, g.cidr]), [['x', 'fd00:10::/32'], ['y', 'fd00:20::/32'], ['z', '10.10.0.0/16']])
-    // Two networks inside one /32 and one /48: /64 separates them.
-    assert.deepEqual(proposeNetworks([['fd00:10:0:1::5', 'fd00:10:0:2::5']]).map((g) => g.cidr), ['fd00:10:0:1::/64', 'fd00:10:0:2::/64'])
-  })
-  it('counts the IPs in each network: none is a warning for init', () => {
-    const use = networkUse([{name: 'x', cidrs: ['10.10.0.0/16']}, {name: 'y', cidrs: ['10.30.0.0/16']}], ['10.10.0.5', '10.20.0.5', '::ffff:10.10.0.6'])
-    assert.deepEqual(use.map((u) => [u.network.name, u.ips]), [['x', 2], ['y', 0]])
   })
 })

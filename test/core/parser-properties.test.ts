@@ -1,4 +1,4 @@
-// Hostile input, systematically (issue 9): property-based tests with fast-check for the parsers that take
+// Hostile input, systematically: property-based tests with fast-check for the parsers that take
 // input from outside — the endpoint grammar (endpoints, lists, proxy strings, locators), the IP-list
 // reader, the CSV/JSON import reader, the snapshot loader and the profile loader (the TARS decoder's are in
 // properties-wire.test.ts). Random and mutated inputs may only ever give a result or our own error (UserError, or the

@@ -41,7 +41,7 @@ describe('tarsnet init (interactive, on a pty)', () => {
     const said = await s.expect(/Connected: .*|Could not use it: .*/)
     if (!said.startsWith('Connected')) s.kill()
     assert.equal(said, 'Connected: 3 node(s), 5 IP(s).')
-    // One question per network, grouped by the widest prefix that separates each node's IPs (issue 9, defect 14).
+    // One question per network, grouped by the widest prefix that separates each node's IPs.
     await at(s, 'Network for 10.10.0.0/16 (3 IP(s) on 3 node(s): 10.10.0.5 … 10.10.0.7):')
     s.line('a')
     await at(s, 'Network for 10.20.0.0/16 (2 IP(s) on 2 node(s): 10.20.0.5, 10.20.0.6):')

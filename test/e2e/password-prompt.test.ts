@@ -9,7 +9,7 @@ import {join} from 'node:path'
 
 import {BIN} from '../helpers/cli.js'
 import {adminConnection, TestDb} from '../helpers/db.js'
-import {PtySession} from '../helpers/pty.js'
+import {PtySession, shellQuote} from '../helpers/pty.js'
 import {runCommand} from '../helpers/run.js'
 
 const USER = 'tarsnet_pty_pw'
@@ -62,11 +62,10 @@ describe('password prompt', () => {
   it('stdout piped, stdin a terminal (nodes list | less): asked on the terminal, and stdout carries only the output', async () => {
     // The prompt used to need stdout to be a terminal too.
     const out = join(mkdtempSync(join(tmpdir(), 'tarsnet-pw-pipe-')), 'out.json')
-    const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`
-    const command = [process.execPath, BIN, 'nodes', 'list', '--json', '--db', url()].map(quote).join(' ')
+    const command = [process.execPath, BIN, 'nodes', 'list', '--json', '--db', url()].map(shellQuote).join(' ')
     const env: Record<string, string | undefined> = {...process.env, NO_COLOR: '1', LANG: 'C.UTF-8', CI: undefined, CONTINUOUS_INTEGRATION: undefined, GITHUB_ACTIONS: undefined}
     for (const k of Object.keys(env)) if (k.startsWith('TARSNET_')) delete env[k]
-    const s = PtySession.spawn(['sh', '-c', `${command} | cat > ${quote(out)}`], {env})
+    const s = PtySession.spawn(['sh', '-c', `${command} | cat > ${shellQuote(out)}`], {env})
     await s.expect(`Password for ${USER}`)
     await s.settle()
     s.line(SECRET)

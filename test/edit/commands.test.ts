@@ -1,4 +1,5 @@
-// The IP-list editing commands end to end: the built CLI against a real db_tars (issue 5).
+// The IP-list editing commands end to end, in-process against a real db_tars. At a terminal:
+// test/e2e/edit-prompts.test.ts.
 import assert from 'node:assert/strict'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {networkInterfaces, tmpdir} from 'node:os'
@@ -462,7 +463,7 @@ describe('nodes history', () => {
     assert.ok(r.json().notices.some((n: string) => /2 line\(s\) .* are not audit entries/.test(n)))
   })
 
-  it('an audit log that cannot be written refuses the edit before anything is written (issue 9: never a change without its entry)', async () => {
+  it('an audit log that cannot be written refuses the edit before anything is written (never a change without its entry)', async () => {
     const cfg = join(ctx.dataHome, 'config.json')
     const blocker = join(ctx.dataHome, 'a-file')
     writeFileSync(blocker, '')

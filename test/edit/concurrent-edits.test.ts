@@ -1,4 +1,4 @@
-// Never lose or half-write (issue 5 §4), on a real MariaDB with real concurrent processes:
+// Never lose or half-write, on a real MariaDB with edits running concurrently:
 // two edits of one node at once → exactly one wins, the other reports the conflict with both values;
 // a connection killed inside the transaction → the old values stay.
 import assert from 'node:assert/strict'
@@ -10,7 +10,7 @@ import mysql, {type Connection, type RowDataPacket} from 'mysql2/promise'
 
 import type {CliResult} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run.js'
-import {readAuditLog, storedIpList, TEST_SERVER, useSeededDb, type TestDb} from '../helpers/db.js'
+import {readAuditLog, serverOptions, storedIpList, useSeededDb, type TestDb} from '../helpers/db.js'
 
 let db: TestDb
 let dataHome: string
@@ -27,10 +27,9 @@ const run = (args: string[]): Promise<CliResult> =>
 const audit = () => readAuditLog(join(dataHome, 'tarsnet', 'audit.jsonl'))
 const value = (node: string) => storedIpList(db, node)
 
-/** A second session of our own, to hold row locks while the CLI processes run. */
+/** A session of our own, to hold row locks while the edits run (each on a connection of its own). */
 async function session(): Promise<Connection> {
-  const u = new URL(TEST_SERVER)
-  return mysql.createConnection({host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username || 'root'), password: decodeURIComponent(u.password), database: db.name})
+  return mysql.createConnection({...serverOptions(), database: db.name})
 }
 
 /**
@@ -56,16 +55,16 @@ async function waitForLockWaits(watcher: Connection, count: number, running: Arr
       assert.ok(trx.every((t) => t.s === 'LOCK WAIT'), JSON.stringify(trx))
       return ids.map((id) => ({id, modified: Number(trx.find((t) => Number(t.id) === id)?.m ?? -1)}))
     }
-    // A process that ended instead of waiting has failed: say what it said.
-    if (finished) throw new Error(`a tarsnet process ended before reaching the lock (exit ${finished.code}): ${finished.stderr}${finished.stdout}`)
+    // An edit that ended instead of waiting has failed: say what it said.
+    if (finished) throw new Error(`a tarsnet edit ended before reaching the lock (exit ${finished.code}): ${finished.stderr}${finished.stdout}`)
     if (Date.now() > deadline) throw new Error(`only ${rows.length} of ${count} sessions reached the lock`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
 
 describe('concurrent and interrupted edits', () => {
-  it('two processes edit one node at once: exactly one wins, the other writes nothing and shows both values', async () => {
-    // Hold node-a's row so both processes read the same value, then queue on the UPDATE.
+  it('two edits of one node at once: exactly one wins, the other writes nothing and shows both values', async () => {
+    // Hold node-a's row so both edits read the same value, then queue on the UPDATE.
     const holder = await session()
     const watcher = await session()
     try {

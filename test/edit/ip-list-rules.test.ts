@@ -1,4 +1,4 @@
-// The IP-list editing rules (issue 5 §3), pure: every refusal and every warning, by name.
+// The IP-list editing rules, pure: every refusal and every warning, by name.
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 

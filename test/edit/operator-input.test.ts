@@ -25,7 +25,7 @@ useSeededDb(SEED, (seeded) => {
 })
 const env = () => ({TARSNET_DB: db.url, TARSNET_NETWORKS: NETWORKS, XDG_DATA_HOME: dataHome})
 
-describe('defect 1: set-ips stores the order typed', () => {
+describe('set-ips stores the order typed', () => {
   it('a node named after its x IP, y preferred: the repeated value stays where it was typed', async () => {
     const r = await runCommand(['nodes', 'set-ips', '10.10.0.10', '10.20.0.10', '10.10.0.10', '--yes', '--json'], {env: env()})
     assert.equal(r.code, 0, r.stdout + r.stderr)
@@ -50,7 +50,7 @@ describe('defect 1: set-ips stores the order typed', () => {
   })
 })
 
-describe('defect 16: what the operator types', () => {
+describe('what the operator types', () => {
   it('messages name the command as typed (nodes set-ips, not nodes:set-ips)', async () => {
     const r = await runCommand(['nodes', 'set-ips', 'node-a', '10.10.0.5', '--demo'])
     assert.match(r.stderr, /error: nodes set-ips edits the database; --demo is read-only/)
@@ -58,7 +58,7 @@ describe('defect 16: what the operator types', () => {
   })
 })
 
-describe('defect 8: IPv4-mapped IPv6, read and write', () => {
+describe('IPv4-mapped IPv6, read and write', () => {
   it('is stored as IPv4, and a mapped duplicate or an address in use is refused', async () => {
     const dup = await runCommand(['nodes', 'set-ips', 'node-a', '10.10.0.5', '::ffff:10.10.0.5', '--yes'], {env: env()})
     assert.equal(dup.code, 1)
@@ -85,7 +85,7 @@ describe('defect 8: IPv4-mapped IPv6, read and write', () => {
   })
 })
 
-describe('defect 16: the audit log and import files, hostile', () => {
+describe('the audit log and import files, hostile', () => {
   const config = (profile: Record<string, unknown>) => {
     const path = join(dataHome, 'config.json')
     writeFileSync(path, JSON.stringify({profiles: {default: profile}}))

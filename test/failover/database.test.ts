@@ -1,5 +1,5 @@
 /**
- * `tarsnet failover` end to end: the built CLI against a throwaway db_tars on the real MariaDB holding
+ * `tarsnet failover` end to end, in-process against a throwaway db_tars on the real MariaDB holding
  * t_profile_template (TarsFramework's own tars.default and tars.tarsjava.default texts) and servers of
  * several languages; the JSON shape, each setting's source (template, parent, profile, code default),
  * each network in turn, --refused, findings and exit codes, bad input (exit 3, one line); the demo;

@@ -17,6 +17,7 @@ import {acquireLabLock} from './mesh-lab.js'
 import {freePort as freePortOn} from './net.js'
 import {runCommand} from './run.js'
 import {nodeRow, snapshotOf, writeSnapshot} from './snapshot.js'
+import {until} from './wait.js'
 
 /** One drill at a time on this machine (tests and the benchmark cut the same addresses). */
 const DRILL_LOCK = '/tmp/tarsnet-failover-drill.lock'
@@ -133,20 +134,14 @@ export async function startCppServants(port: number, dir: string): Promise<Child
     children.push(spawn(CPP_SERVANT, [`--config=${conf}`], {env: {...process.env, FAILOVER_TAG: ip}, stdio: 'ignore'}))
   }
   // Ready when every IP accepts.
-  const deadline = Date.now() + 15_000
   for (const ip of ALL_IPS) {
-    for (;;) {
-      const up = await new Promise<boolean>((resolve) => {
-        const s = net.connect({host: ip, port}, () => {
-          s.destroy()
-          resolve(true)
-        })
-        s.on('error', () => resolve(false))
+    await until(`the TarsCpp servant on ${ip}:${port} to start`, () => new Promise<boolean>((resolve) => {
+      const s = net.connect({host: ip, port}, () => {
+        s.destroy()
+        resolve(true)
       })
-      if (up) break
-      if (Date.now() > deadline) throw new Error(`the TarsCpp servant on ${ip}:${port} did not start`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+      s.on('error', () => resolve(false))
+    }), 15_000, 100)
   }
   return children
 }

@@ -3,7 +3,6 @@
  * must do to a server what may never be done to the shared one: stop it (SIGSTOP), cut it, kill it.
  * Skipped by callers where no mariadbd binary is installed.
  */
-import assert from 'node:assert/strict'
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -11,6 +10,7 @@ import {join} from 'node:path'
 import mysql from 'mysql2/promise'
 
 import {freePort} from './net.js'
+import {poll} from './wait.js'
 import {DB_TARS_TABLES} from './schema.js'
 
 function which(cmd: string): string | null {
@@ -47,15 +47,11 @@ export class MariaDbInstance {
     const server = spawn(mariadbd!, ['--no-defaults', `--datadir=${dir}/data`, '--user=root', `--port=${port}`, '--bind-address=127.0.0.1', `--socket=${dir}/sock`,
       ...tls, `--pid-file=${dir}/pid`, `--log-error=${dir}/err.log`, '--skip-log-bin', '--innodb-buffer-pool-size=16M'], {stdio: 'ignore'})
     const instance = new MariaDbInstance(dir, port, server)
-    let conn: mysql.Connection | undefined
-    for (let i = 0; i < 150 && !conn; i++) {
-      conn = await mysql.createConnection({host: '127.0.0.1', port, user: 'root', multipleStatements: true}).catch(async () => {
-        await new Promise((r) => setTimeout(r, 200))
-        return undefined
+    const conn = await poll('the second MariaDB server to accept connections', () => mysql.createConnection({host: '127.0.0.1', port, user: 'root', multipleStatements: true}), 60_000)
+      .catch((error: Error) => {
+        instance.stop()
+        throw error
       })
-    }
-    if (!conn) instance.stop()
-    assert.ok(conn, `the second MariaDB server did not start (see ${dir}/err.log)`)
     await conn.query('CREATE DATABASE db_tars CHARACTER SET utf8')
     await conn.query('USE db_tars')
     for (const ddl of DB_TARS_TABLES) await conn.query(ddl)

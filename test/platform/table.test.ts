@@ -20,7 +20,7 @@ describe('tables', () => {
   })
 })
 
-describe('tables never cut a value, and render in linear time (issue 9: defects 6, 7)', () => {
+describe('tables never cut a value, and render in linear time', () => {
   const head = ['NODE', 'X', 'Y', 'STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']
   const squeeze = ['STATE', 'HEARTBEAT', 'VERSION', 'PROBLEMS']
   const rows = [
@@ -66,7 +66,7 @@ describe('tables never cut a value, and render in linear time (issue 9: defects 
   })
 })
 
-describe('control characters in cells (issue 9, defect 9): escaped, measured escaped, and only paint() colours', () => {
+describe('control characters in cells: escaped, measured escaped, and only paint() colours', () => {
   const hostile = 'h\u001B[31mred\u001B[2J\u0000\u202Eevil\u009B1m'
   const escaped = 'h\\x1b[31mred\\x1b[2J\\x00\\u202eevil\\x9b1m'
 

@@ -1,4 +1,4 @@
-// Issue 9, defect 17: the database hosts are raced (RFC 8305): a first host whose SYNs are dropped costs
+// The database hosts are raced (RFC 8305): a first host whose SYNs are dropped costs
 // the race delay (250 ms), not the whole connect timeout; the first to answer wins, the others are
 // closed; which answered and which did not is said, in one line for a person and in `source` for JSON.
 import assert from 'node:assert/strict'

@@ -1,4 +1,4 @@
-/** `tarsnet nodes list` / `nodes show` against a real db_tars on MariaDB, through the built CLI. */
+/** `tarsnet nodes list` / `nodes show` / `snapshot save` against a real db_tars on MariaDB, in-process. */
 import assert from 'node:assert/strict'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -96,7 +96,7 @@ describe('nodes list on a real db_tars', () => {
     assert.equal(r.code, 0, r.stdout)
     assert.equal(r.json().source.host, '127.0.0.1:3306')
     assert.deepEqual(r.json().source.failedHosts, [{host: '127.0.0.1:1', error: 'connection refused'}])
-    // A cache dir of its own: the host that answered is remembered and would be tried first (issue 9, defect 17).
+    // A cache dir of its own: the host that answered is remembered and would be tried first.
     const v = await runCommand(['nodes', 'list', '--db', url, '--verbose'], {env: {XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'tarsnet-cache-'))}})
     assert.match(v.stderr, /note: database 127\.0\.0\.1:3306 answered; 127\.0\.0\.1:1 did not \(connection refused\)/)
   })

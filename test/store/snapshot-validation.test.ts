@@ -1,4 +1,4 @@
-// Issue 9, defect 10: a hand-edited snapshot is validated on load, naming the field that is wrong; the
+// A hand-edited snapshot is validated on load, naming the field that is wrong; the
 // IP-list column's JSON-array form is accepted for ipList.
 import assert from 'node:assert/strict'
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
@@ -34,7 +34,7 @@ before(async () => {
   assert.equal(r.code, 0, r.stderr)
 })
 
-describe('defect 10: a hand-edited snapshot', () => {
+describe('a hand-edited snapshot', () => {
   it('a heartbeat that is not a date: named, never "NaN d ago"', async () => {
     const path = edited('yesterday', (s) => (s.nodes[0].lastHeartbeat = 'yesterday'))
     const r = await runCommand(['nodes', 'list', '--snapshot', path])
