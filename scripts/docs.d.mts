@@ -1,4 +1,4 @@
-// Types of scripts/docs.mjs for the tests that import it (test/docs.test.ts).
+// Types of scripts/docs.mjs for the tests that import it (test/cli/docs.test.ts).
 export function pageName(id: string): string
 export function helpToMarkdown(text: string): string
 export function renderPage(id: string, command: Record<string, unknown>): string

@@ -3,7 +3,7 @@
 //   docs/commands/<command>.md  one page per command: usage, description, arguments, flags, examples;
 //                               the same words as its --help (the manifest is what --help reads)
 //   docs/README.md              the index: commands, guides, reference, benchmarks (every .md found there)
-// Run it with `npm run docs` (it builds first). test/docs.test.ts renders the same in memory and fails on a
+// Run it with `npm run docs` (it builds first). test/cli/docs.test.ts renders the same in memory and fails on a
 // page that differs from this output, so a command, flag or help text changed without it is caught.
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'

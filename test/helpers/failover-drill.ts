@@ -3,8 +3,8 @@
  * servant on two "networks" of loopback addresses (x = 127.92.1.0/24, y = 127.92.2.0/24: two nodes, one
  * IP on each), configured from one Tars config text; during the run network x is blackholed (iptables
  * DROP on OUTPUT, in a chain of our own, TNFAILOVER…, removed in finally) and later healed. The model's
- * prediction comes from the real CLI (`tarsnet failover --json`) on a snapshot holding the same
- * endpoints, the same config text as the caller's template, the same language and version.
+ * prediction comes from the command (`tarsnet failover --json`, run in this process) on a snapshot holding
+ * the same endpoints, the same config text as the caller's template, the same language and version.
  */
 import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
@@ -12,9 +12,12 @@ import net from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {Snapshot} from '../../src/store/types.js'
-import {ROOT, runCli} from './cli.js'
+import {ROOT} from './cli.js'
 import {acquireLabLock} from './mesh-lab.js'
+import {freePort as freePortOn} from './net.js'
+import {runCommand} from './run.js'
+import {nodeRow, snapshotOf, writeSnapshot} from './snapshot.js'
+import {until} from './wait.js'
 
 /** One drill at a time on this machine (tests and the benchmark cut the same addresses). */
 const DRILL_LOCK = '/tmp/tarsnet-failover-drill.lock'
@@ -76,12 +79,10 @@ export function blackhole(): {drop(cidr: string): void; reject(cidr: string): vo
   }
 }
 
+/** A port free on every IP of the drill at once. */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const s = net.createServer()
-    await new Promise<void>((resolve, reject) => s.once('error', reject).listen({host: ALL_IPS[0], port: 0}, () => resolve()))
-    const {port} = s.address() as net.AddressInfo
-    await new Promise<void>((resolve) => s.close(() => resolve()))
+    const port = await freePortOn(ALL_IPS[0])
     // The same port must be free on every IP.
     const ok = await Promise.all(ALL_IPS.map((ip) => new Promise<boolean>((resolve) => {
       const t = net.createServer()
@@ -136,20 +137,14 @@ export async function startCppServants(port: number, dir: string): Promise<Child
     children.push(spawn(CPP_SERVANT, [`--config=${conf}`], {env: {...process.env, FAILOVER_TAG: ip}, stdio: 'ignore'}))
   }
   // Ready when every IP accepts.
-  const deadline = Date.now() + 15_000
   for (const ip of ALL_IPS) {
-    for (;;) {
-      const up = await new Promise<boolean>((resolve) => {
-        const s = net.connect({host: ip, port}, () => {
-          s.destroy()
-          resolve(true)
-        })
-        s.on('error', () => resolve(false))
+    await until(`the TarsCpp servant on ${ip}:${port} to start`, () => new Promise<boolean>((resolve) => {
+      const s = net.connect({host: ip, port}, () => {
+        s.destroy()
+        resolve(true)
       })
-      if (up) break
-      if (Date.now() > deadline) throw new Error(`the TarsCpp servant on ${ip}:${port} did not start`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
+      s.on('error', () => resolve(false))
+    }), 15_000, 100)
   }
   return children
 }
@@ -252,19 +247,16 @@ export async function modelFor(client: 'cpp' | 'node', rate: number, timeoutMs: 
   })
   const callerName = client === 'cpp' ? 'CppClient' : 'NodeClient'
   const serverType = client === 'cpp' ? 'tars_cpp' : 'tars_nodejs'
-  const snap: Snapshot = {
-    format: 'tarsnet-snapshot', version: 1, takenAt: new Date().toISOString(), source: 'failover drill',
-    ipListColumn: 'ip_list', ipListColumnPresent: true,
-    nodes: NODES.map((n) => ({nodeName: n.name, nodeObj: '', endpointIp: '', endpointPort: 0, presentState: 'active', settingState: 'active', lastHeartbeat: new Date().toISOString(), lastRegTime: null, tarsVersion: '3.0.22', ipList: n.ips.join(',')})),
+  const at = new Date().toISOString()
+  const snap = snapshotOf({
+    nodes: NODES.map((n) => nodeRow(n.name, n.ips.join(','), {lastHeartbeat: at, lastRegTime: null, tarsVersion: '3.0.22'})),
     servers: [...NODES.map((n) => server('TarsnetPeer', 'FailoverServer', n.name, 'tars_cpp')), server('Drill', callerName, 'n1', serverType)],
     adapters: NODES.map((n) => ({application: 'TarsnetPeer', serverName: 'FailoverServer', nodeName: n.name, adapterName: 'EchoAdapter', endpoint: `tcp -h 0.0.0.0 -p ${port} -t 60000`, servant: OBJ, protocol: 'tars'})),
-    registry: [], groupRules: [], groupPriorities: [],
     profileTemplates: [{templateName: 'drill.client', parentsName: '', profile: clientConfig(timeoutMs)}],
     serverProfiles: [{application: 'Drill', serverName: callerName, nodeName: 'n1', serverType, tarsVersion: client === 'cpp' ? '3.0.22' : '2.0.15', templateName: 'drill.client', profile: null}],
-  }
-  const file = join(dir, 'drill-snapshot.json')
-  writeFileSync(file, JSON.stringify(snap))
-  const r = await runCli(['failover', OBJ, '--cut', 'x', '--rate', String(rate), '--snapshot', file, '--networks', `x=${X}.0/24;y=${Y}.0/24`, '--json', ...(mode === 'refused' ? ['--refused'] : [])])
+  }, 'failover drill')
+  const file = writeSnapshot(snap, dir)
+  const r = await runCommand(['failover', OBJ, '--cut', 'x', '--rate', String(rate), '--snapshot', file, '--networks', `x=${X}.0/24;y=${Y}.0/24`, '--json', ...(mode === 'refused' ? ['--refused'] : [])])
   if (r.code > 2) throw new Error(`tarsnet failover failed (${r.code}): ${r.stderr}`)
   const json = r.json<{objects: Array<{callers: ModelCaller[]}>}>()
   const caller = json.objects[0].callers.find((c) => c.caller === `Drill.${callerName}`)

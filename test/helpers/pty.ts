@@ -92,7 +92,8 @@ function onPath(name: string): string | undefined {
   return undefined
 }
 
-const shellQuote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`
+/** `a` as one word for a POSIX shell. */
+export const shellQuote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`
 
 /** The command that runs argv on a pty of rows × cols. */
 function ptyCommand(argv: string[], rows: number, cols: number): string[] {

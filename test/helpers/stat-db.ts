@@ -7,7 +7,7 @@
 import {randomBytes} from 'node:crypto'
 import mysql, {type Connection, type RowDataPacket} from 'mysql2/promise'
 
-import {TEST_SERVER} from './db.js'
+import {serverOptions, TEST_SERVER} from './db.js'
 
 export const STAT_TABLE_SQL = "CREATE TABLE `${TABLE}`( `stattime` timestamp NOT NULL default CURRENT_TIMESTAMP,`f_date` date NOT NULL default '1970-01-01', `f_tflag` varchar(8) NOT NULL default '',`source_id` varchar(15) NOT NULL default '',`master_name` varchar(128) NOT NULL default '',`slave_name` varchar(128) NOT NULL default '',`interface_name` varchar(128) NOT NULL default '',`tars_version` varchar(16) NOT NULL default '',`master_ip` varchar(15) NOT NULL default '',`slave_ip` varchar(21) NOT NULL default '',`slave_port` int(10) NOT NULL default 0,`return_value` int(11) NOT NULL default 0,`succ_count` int(10) unsigned default NULL,`timeout_count` int(10) unsigned default NULL,`exce_count` int(10) unsigned default NULL,`interv_count` varchar(128) default NULL,`total_time` bigint(20) unsigned default NULL,`ave_time` int(10) unsigned default NULL,`maxrsp_time` int(10) unsigned default NULL,`minrsp_time` int(10) unsigned default NULL,PRIMARY KEY (`source_id`,`f_date`,`f_tflag`,`master_name`,`slave_name`,`interface_name`,`master_ip`,`slave_ip`,`slave_port`,`return_value`,`tars_version`),KEY `IDX_TIME` (`stattime`),KEY `IDC_MASTER` (`master_name`),KEY `IDX_INTERFACENAME` (`interface_name`),KEY `IDX_FLAGSLAVE` (`f_tflag`,`slave_name`), KEY `IDX_SLAVEIP` (`slave_ip`),KEY `IDX_SLAVE` (`slave_name`),KEY `IDX_RETVALUE` (`return_value`),KEY `IDX_MASTER_IP` (`master_ip`),KEY `IDX_F_DATE` (`f_date`)) ENGINE=InnoDB DEFAULT CHARSET=utf8"
 
@@ -44,8 +44,7 @@ export class StatTestDb {
 
   static async create(prefix = 'tars_stat_'): Promise<StatTestDb> {
     const name = `tarsnet_stat_${randomBytes(5).toString('hex')}`
-    const u = new URL(TEST_SERVER)
-    const conn = await mysql.createConnection({host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username || 'root'), password: decodeURIComponent(u.password), dateStrings: true})
+    const conn = await mysql.createConnection({...serverOptions(), dateStrings: true})
     await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8`)
     await conn.query(`USE \`${name}\``)
     return new StatTestDb(name, conn, prefix)
