@@ -10,7 +10,7 @@ import {completeLine, formatCompletion, type CompletionCommand, type CompletionS
 import demoSnapshotJson from '../store/demo-snapshot.json' with {type: 'json'}
 import {namesCachePath, readNamesCache, snapshotNames} from '../store/names-cache.js'
 import type {Snapshot} from '../store/types.js'
-import {readConfigFile, defaultConfigPath, type ConfigFile} from './config.js'
+import {readConfigFile, defaultConfigPath, type ConfigFile} from './config/file.js'
 import {tarsnetDirs} from '../platform/dirs.js'
 
 export interface CompletionContext {
