@@ -47,6 +47,13 @@ export function writeConfigFile(path: string, config: ConfigFile): void {
   renameSync(tmp, path)
 }
 
+/** Puts `profile` in the file under `name` (the first profile saved becomes the default) and writes the file. */
+export function saveProfile(path: string, file: ConfigFile, name: string, profile: Profile): void {
+  file.profiles[name] = profile
+  file.defaultProfile ??= name
+  writeConfigFile(path, file)
+}
+
 export function defaultConfigPath(configDir: string): string {
   return join(configDir, 'config.json')
 }
