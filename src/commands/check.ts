@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {explainCode, type CheckResult} from '../core/check.js'
+import {EXIT} from '../core/exit-codes.js'
 import {runCheckCommand} from '../check/run.js'
 import {checkLines, explainLines} from '../check/view.js'
 import {FAILOVER_SINCE} from '../failover/run.js'
@@ -37,7 +38,7 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
     ...statFlags,
   }
 
-  protected override errorExitCode = 3
+  protected override errorExitCode = EXIT.unknown
 
   async run(): Promise<CheckCommandResult> {
     const {flags} = this

@@ -1,34 +1,19 @@
 import {Args, Flags} from '@oclif/core'
 
-import {DEFAULT_LISTEN, parseListenAddress, type ListenAddress} from '../core/listen.js'
+import {DEFAULT_LISTEN} from '../core/listen.js'
 import {UserError} from '../core/errors.js'
-import {parseObjectName} from '../core/resolve.js'
+import {parseObjectName} from '../core/object-name.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {forTerminal} from '../platform/paint.js'
 import {exporterSettings, profileWhere} from '../cli/config.js'
 import {probeFlags} from '../options/probe-flags.js'
-import {meshTiming} from '../mesh/run.js'
 import {resolveSshConfig, sshConfigLine, sshFlags} from '../options/ssh-flags.js'
-import {roundLogJson, roundLogLine, type Round} from '../exporter/round.js'
-import {RoundWorker} from '../exporter/rounds.js'
-import {MetricsServer, type Health} from '../exporter/server.js'
+import {
+  DEFAULT_EXPORTER_SAMPLES, DEFAULT_INTERVAL_SECONDS, exporterLog, listenAddressOf, meshRounds, runExporter, type ExporterResult as ExporterRun,
+} from '../exporter/run.js'
 import {assertLocalAddresses, bindSpecs, probeTiming} from '../probe/request.js'
 import type {CheckMode} from '../probe/plan.js'
 
-export const DEFAULT_INTERVAL_SECONDS = 30
-/** Samples per link each round: a 20 % resolution per round, 100 samples per link in 10 minutes at 30 s. */
-export const DEFAULT_EXPORTER_SAMPLES = 5
-/** How long a stopping exporter waits for its round worker: the mesh's SSH connections are closed in it (at most 5 s). */
-const STOP_GRACE_MS = 10_000
-
-export interface ExporterResult {
-  listen: string
-  intervalSeconds: number
-  rounds: number
-  /** The last round, as in its log line; null when none finished. */
-  lastRound: Record<string, unknown> | null
-  notices: string[]
-}
+export type ExporterResult = ExporterRun & {notices: string[]}
 
 export default class Exporter extends BaseCommand<typeof Exporter> {
   static override summary = 'Serve the link matrix to Prometheus: probe every interval (and with --mesh, the mesh over SSH), serve the last complete round at /metrics.'
@@ -69,11 +54,16 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     this.logLine(`note: ${message}`, {event: 'note', message})
   }
 
+  /** One line of the exporter's log on stderr: text for people, or a JSON object per line with --json. */
+  private logLine(text: string, json: Record<string, unknown>): void {
+    exporterLog(this.io.err, this.jsonEnabled())(text, json)
+  }
+
   async run(): Promise<ExporterResult> {
     const {flags} = this
     const settings = this.settings()
     const fromProfile = exporterSettings(settings.profile, settings.profileName.value)
-    const listen = this.listenAddress(flags.listen, fromProfile.listen, settings.profileName.value)
+    const listen = listenAddressOf(flags.listen, fromProfile.listen, settings.profileName.value)
     const intervalSeconds = flags.interval ?? fromProfile.interval ?? DEFAULT_INTERVAL_SECONDS
     const withMesh = flags.mesh ?? fromProfile.mesh ?? false
     const withFindings = flags.findings ?? fromProfile.findings ?? false
@@ -91,124 +81,21 @@ Defaults come from the profile's "exporter" keys ({"listen": "127.0.0.1:9731", "
     if (!withMesh && sshGiven.length > 0) {
       throw new UserError(`--${sshGiven[0]} applies only with --mesh: add --mesh, or leave it out`, {code: 'invalid_flag'})
     }
-    const ssh = withMesh ? resolveSshConfig(flags, settings.profile, settings.profileName.value) : undefined
+    const ssh = withMesh ? resolveSshConfig(flags, settings.profile, settings.profileName.value, this.io.env) : undefined
     if (ssh) this.verbose(sshConfigLine(ssh))
     const request = {object, network: flags.network, node: flags.node, ports: flags.port, fallbackPorts: profileProbe.ports, configuredNetworks: settings.networks.value}
 
-    const worker = new RoundWorker({
-      source: this.storeSource(),
-      request: {...request, check: flags.check as CheckMode},
-      timing,
-      bind: {profile: profileBind, flags: flags.bind},
-      ...(ssh ? {mesh: {request, ssh, ...meshTiming({timeoutMs: timing.timeoutMs, auto: timing.adaptive !== undefined}, timing.samples), retries: timing.retries, intervalSeconds}} : {}),
-      ...(withFindings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
-    }, (message) => this.notice(message))
-
-    const startedAt = Date.now()
-    let last: Round | null = null
-    let lastSuccessAt: number | null = null
-    // Healthy while rounds keep ending: a round should end every interval plus its own duration.
-    const staleAfterSeconds = Math.max(3 * intervalSeconds, intervalSeconds + 60)
-    const health = (): Health => {
-      const lastEnd = last ? last.endedAtMs : startedAt
-      const quietSeconds = (Date.now() - lastEnd) / 1000
-      return {
-        healthy: quietSeconds < staleAfterSeconds,
-        detail: {
-          rounds: last?.number ?? 0,
-          lastRoundAt: last ? new Date(last.endedAtMs).toISOString() : null,
-          lastRoundSuccess: last?.success ?? null,
-          lastSuccessAt: lastSuccessAt === null ? null : new Date(lastSuccessAt).toISOString(),
-          intervalSeconds,
-          ...(quietSeconds >= staleAfterSeconds ? {problem: `no round has ended for ${Math.round(quietSeconds)} s`} : {}),
-        },
-      }
-    }
-    const server = new MetricsServer({health})
-    let bound: Awaited<ReturnType<MetricsServer['listen']>>
-    try {
-      bound = await server.listen(listen)
-      server.publish(await worker.ready())
-    } catch (error) {
-      await Promise.all([server.close(), worker.stop(STOP_GRACE_MS)])
-      throw error
-    }
-
-    const stop = new AbortController()
-    const onSignal = (): void => stop.abort()
-    const stopListening = this.io.onInterrupt(onSignal)
-    this.logLine(
-      `${new Date().toISOString()} serving ${bound.url}, probing every ${intervalSeconds} s${object ? ` the endpoints of ${object}` : ''}${ssh ? ', with the mesh over SSH' : ''}`,
-      {event: 'start', url: bound.url, host: bound.host, port: bound.port, intervalSeconds, object: object ?? null, timeoutMs: timing.timeoutMs, timeoutMode: timing.adaptive ? 'auto' : 'fixed', samples: timing.samples, retries: timing.retries, mesh: Boolean(ssh)},
-    )
-    try {
-      while (!stop.signal.aborted) {
-        const roundStart = Date.now()
-        const done = await untilAborted(worker.round(), stop.signal)
-        if (done === null) break // an interrupted round is not served
-        const {round, text} = done
-        last = round
-        if (round.success) lastSuccessAt = round.endedAtMs
-        server.publish({text})
-        this.logLine(roundLogLine(round), {event: 'round', ...roundLogJson(round)})
-        await sleep(roundStart + intervalSeconds * 1000 - Date.now(), stop.signal)
-      }
-    } finally {
-      stopListening()
-      await Promise.all([server.close(), worker.stop(STOP_GRACE_MS)])
-    }
-    this.logLine(`${new Date().toISOString()} stopped after ${last?.number ?? 0} round(s)`, {event: 'stop', rounds: last?.number ?? 0})
-    return {listen: bound.url, intervalSeconds, rounds: last?.number ?? 0, lastRound: last ? roundLogJson(last) : null, notices: this.notices}
-  }
-
-  /** --listen, else the profile's exporter.listen, else the default; a bad value is one clear error. */
-  private listenAddress(flag: string | undefined, profile: string | undefined, profileName: string): ListenAddress {
-    const [text, origin] = flag !== undefined ? [flag, '--listen'] : profile !== undefined ? [profile, `profile ${profileName}: exporter.listen`] : [DEFAULT_LISTEN, 'default']
-    const parsed = parseListenAddress(text)
-    if (typeof parsed === 'string') {
-      throw new UserError(`invalid ${origin} '${text}': ${parsed}; write HOST:PORT, e.g. --listen 127.0.0.1:9731`, {code: 'invalid_listen'})
-    }
-    return parsed
-  }
-
-  /** One log line on stderr: text for people, or a JSON object per line with --json. */
-  private logLine(text: string, json: Record<string, unknown>): void {
-    this.io.err.write(this.jsonEnabled() ? `${JSON.stringify({time: new Date().toISOString(), ...json})}\n` : `${forTerminal(text, false)}\n`)
-  }
-}
-
-/**
- * `work`'s result, or null as soon as `signal` aborts. Not Promise.race against one long-lived "stopped"
- * promise: every race would leave a reaction on it holding that round's result (its metrics text) for as
- * long as the exporter runs.
- */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => resolve(null)
-    signal.addEventListener('abort', onAbort, {once: true})
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
+    const run = await runExporter({
+      listen, intervalSeconds, object,
+      rounds: {
+        source: this.storeSource(),
+        request: {...request, check: flags.check as CheckMode},
+        timing,
+        bind: {profile: profileBind, flags: flags.bind},
+        ...(ssh ? {mesh: meshRounds(request, ssh, timing, intervalSeconds)} : {}),
+        ...(withFindings ? {check: {nodes: flags.node === undefined ? undefined : [flags.node], network: flags.network}} : {}),
       },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      },
-    )
-  })
-}
-
-/** Waits `ms` (at most), or until `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve()
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, {once: true})
-  })
+    }, {onInterrupt: (handler) => this.io.onInterrupt(handler), log: (text, json) => this.logLine(text, json), notice: (message) => this.notice(message)})
+    return {...run, notices: this.notices}
+  }
 }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {FAILOVER_SINCE, runFailoverCommand, type FailoverRunResult} from '../failover/run.js'
 import {renderFailover} from '../failover/view.js'
 import {BaseCommand} from '../cli/base-command.js'
@@ -35,7 +36,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
     since: Flags.string({summary: `How far back the callers' rates are averaged from, on the stat database's clock: 90s, 30m, 2h, 1d (default ${FAILOVER_SINCE}).`, helpGroup: 'STAT'}),
   }
 
-  protected override errorExitCode = 3
+  protected override errorExitCode = EXIT.unknown
 
   async run(): Promise<FailoverRunResult> {
     const {flags} = this
@@ -43,7 +44,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no finding, 1 warnings (
     const objects = (argv as string[]).map((a) => a.trim()).filter(Boolean)
     const rate = flags.rate === undefined ? undefined : Number(flags.rate)
     if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
-      throw new UserError(`invalid --rate '${flags.rate}': give calls per second above 0, e.g. --rate 100`, {code: 'invalid_flag', exitCode: 3})
+      throw new UserError(`invalid --rate '${flags.rate}': give calls per second above 0, e.g. --rate 100`, {code: 'invalid_flag', exitCode: EXIT.unknown})
     }
     const statWindow = statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE})
     const store = await this.openStore()

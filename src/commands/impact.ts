@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import type {ImpactResult} from '../core/impact.js'
 import {FAILOVER_SINCE} from '../failover/run.js'
 import {readSavedCuts, runImpactCommand, type ImpactObjects} from '../impact/run.js'
@@ -33,12 +34,12 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 nothing affected, 1 some
     since: Flags.string({summary: `How far back the callers' rates are averaged from (FAILED CALLS), on the stat database's clock: 90s, 30m, 2h, 1d (default ${FAILOVER_SINCE}).`, helpGroup: 'STAT'}),
   }
 
-  protected override errorExitCode = 3
+  protected override errorExitCode = EXIT.unknown
 
   async run(): Promise<ImpactCommandResult> {
     const {flags} = this
     if (!flags.cut?.length && flags['from-probe'] === undefined && flags['from-mesh'] === undefined) {
-      throw new UserError('nothing to cut: give --cut SPEC (a network x, an interface n3:y, a node n3), --from-probe FILE or --from-mesh FILE', {code: 'missing_flag', exitCode: 3})
+      throw new UserError('nothing to cut: give --cut SPEC (a network x, an interface n3:y, a node n3), --from-probe FILE or --from-mesh FILE', {code: 'missing_flag', exitCode: EXIT.unknown})
     }
     // Files first: a bad one is said before the database is opened.
     const saved = readSavedCuts({probe: flags['from-probe'], mesh: flags['from-mesh']})

@@ -1,29 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 
 import {normalizeIp} from '../core/ip.js'
-import {assertKnownNetwork} from '../core/networks.js'
-import {nodeAddresses} from '../core/nodes.js'
-import {
-  clientOnNode,
-  hostPort,
-  nodesLines,
-  parseObjectName,
-  parseSetId,
-  resolveObject,
-  summarySentence,
-  type ClientAddress,
-  type QueryMode,
-  type ResolveResult,
-} from '../core/resolve.js'
-import {escapeControl} from '../core/text.js'
+import {parseLocator} from '../core/locator.js'
+import {requireObjectName} from '../core/object-name.js'
+import {parseSetId} from '../core/resolve-modes.js'
 import {BaseCommand} from '../cli/base-command.js'
+import {resolveLocator} from '../cli/config.js'
 import {UserError} from '../core/errors.js'
-import {loadClientNode, loadObjectRows} from '../store/object-loader.js'
-import type {LiveSummary} from '../registry/live.js'
-import {renderTable} from '../platform/table.js'
-import {NO_NETWORK} from '../core/names.js'
+import {runResolve, type ResolveFormat, type ResolveRunResult} from '../resolve/run.js'
+import {renderResolve} from '../resolve/view.js'
 
-export type ResolveCommandResult = ResolveResult & {live?: LiveSummary; notices: string[]}
+export type ResolveCommandResult = ResolveRunResult & {notices: string[]}
 
 export default class Resolve extends BaseCommand<typeof Resolve> {
   static override summary = 'Where an object really lives: the endpoints the registry hands out, expanded per node IP and network.'
@@ -73,121 +60,32 @@ The open-source registry takes an endpoint's IDC group from its host as stored, 
       if (!clientIp) throw new UserError(`invalid --client-ip '${flags['client-ip']}': give an IPv4 or IPv6 address`, {code: 'invalid_ip'})
     }
     if (flags.set !== undefined) parseSetId(flags.set)
-    if (flags['client-node'] !== undefined && flags.format !== 'table') {
-      throw new UserError(`--client-node shows the client's answer beside the full list: use it with the table or --json, not --format ${flags.format}`, {code: 'invalid_flag'})
+    const format = flags.format as ResolveFormat
+    if (flags['client-node'] !== undefined && format !== 'table') {
+      throw new UserError(`--client-node shows the client's answer beside the full list: use it with the table or --json, not --format ${format}`, {code: 'invalid_flag'})
     }
     let object = this.args.object
-    if (object !== undefined) checkName(object)
+    if (object !== undefined) requireObjectName(object)
     else if (!this.canPrompt()) {
       throw new UserError('missing argument OBJECT: give the object name, e.g. `tarsnet resolve App.Server.Obj`', {code: 'missing_argument'})
     }
 
     const store = await this.openStore()
     if (object === undefined) object = await this.pickServant(store, 'Object to resolve (type to filter)')
-    checkName(object)
+    requireObjectName(object)
 
-    const {rows, nodes} = await loadObjectRows(store, object)
-    await this.noteMissingIpListColumn(store)
-    const clientNode = flags['client-node'] === undefined ? undefined : await loadClientNode(store, flags['client-node'])
-    const groups = await store.loadGroups()
-    const networks = this.networksFor([...nodes, ...(clientNode ? [clientNode] : [])].flatMap((n) => nodeAddresses(n).ips))
-    assertKnownNetwork(networks, flags.network)
-    // A client on the node sends its node name as node_name: the registry groups by that, on every network.
-    const clients: ClientAddress[] | undefined = clientNode ? [clientOnNode(clientNode)] : undefined
-
-    let mode: QueryMode = {kind: 'any'}
-    if (flags.set !== undefined) mode = {kind: 'set', setId: flags.set, clientIp}
-    else if (clientIp !== undefined) mode = {kind: 'group', clientIp}
-
-    const result = resolveObject({
-      object, rows, nodes, networks, groups, mode, clients,
+    const result = await runResolve({
+      object, setId: flags.set, clientIp, clientNode: flags['client-node'], live: flags.live,
       filters: {network: flags.network, node: flags.node, activeOnly: flags.active},
+      store, configuredNetworks: this.settings().networks.value,
+      rowsRead: () => this.noteMissingIpListColumn(store),
+      locator: () => {
+        const setting = resolveLocator({env: this.io.env, settings: this.settings(), demo: flags.demo})
+        return setting ? parseLocator(setting.value, setting.origin) : undefined
+      },
     })
-
-    let live: LiveSummary | undefined
-    if (flags.live) {
-      const {liveSummary} = await import('../registry/live.js')
-      live = await liveSummary({store, settings: this.settings(), object, rows, nodes, networks, groups, mode, callerNodeName: clients?.[0].callerNodeName ?? undefined})
-      for (const note of live.notes) this.notice(note)
-    }
-    if (!this.jsonEnabled()) this.render(result)
-    if (live && !this.jsonEnabled()) {
-      const asked = live.callerNodeName === null ? '' : ` (${live.query} with node_name '${live.callerNodeName}', as a client on ${this.flags['client-node']} asks)`
-      this.log(`\nLive registries${asked}: ${live.line}`)
-    }
-    return {...result, ...(live ? {live} : {}), notices: this.notices, ...this.sourceJson()}
+    for (const note of result.live?.notes ?? []) this.notice(note)
+    if (!this.jsonEnabled()) for (const line of renderResolve(result, {format, clientNode: flags['client-node']}, this.screen)) this.log(line)
+    return {...result, notices: this.notices, ...this.sourceJson()}
   }
-
-  private render(result: ResolveResult): void {
-    const format = this.flags.format
-    if (format === 'proxy') {
-      if (result.proxy === null) {
-        throw new UserError(`no active endpoint for ${result.object}: nothing to put in a proxy string (run without --format to see why)`, {code: 'no_active_endpoint'})
-      }
-      this.log(result.proxy)
-      return
-    }
-    if (format === 'nodes') {
-      if (result.nodes.length === 0) throw new UserError(`no endpoint for ${result.object} matches`, {code: 'no_endpoint'})
-      for (const line of nodesLines(result)) this.log(line)
-      return
-    }
-
-    const all = result.nodes.flatMap((n) => n.endpoints)
-    this.log(`${this.paint('bold', result.object)}  ${result.mode.function}: ${result.mode.selected}`)
-    if (result.mode.note) this.log(this.paint('dim', `(${result.mode.note})`))
-    this.log(`${result.active.length} active, ${result.inactive.length} inactive on ${result.nodes.length} node(s)`)
-    this.log('')
-    const views = result.clientViews
-    if (all.length > 0) {
-      const head = ['NODE', 'NETWORK', 'ENDPOINT', 'PROTO', 'TIMEOUT', 'STATE', 'EXPANDED FROM']
-      // --client-node: one column per network, saying whether a client asking from there is told the endpoint.
-      if (views) head.push(...views.map((v) => `TOLD TO ${v.callerNodeName ?? v.clientIp}`))
-      const rows: string[][] = []
-      for (const n of result.nodes) {
-        n.endpoints.forEach((e, i) => {
-          const from = e.expanded ? `${e.expandedFrom || '(no -h)'}${e.fallback ? ` via ${e.ipSource}` : ''}` : e.singleHost ? this.paint('yellow', 'bound to this IP') : this.paint('red', 'not expanded')
-          const row = [
-            i === 0 ? escapeControl(n.node) : '',
-            e.network ?? this.paint('yellow', NO_NETWORK),
-            hostPort(e.host, e.port),
-            e.protocol,
-            String(e.timeout),
-            e.active ? this.paint('green', 'active') : this.paint('red', 'inactive'),
-            from,
-          ]
-          if (views) row.push(...views.map((v) => ([...v.active, ...v.inactive].includes(e) ? (e.active ? 'told' : 'told (inactive)') : this.paint('dim', '-'))))
-          rows.push(row)
-        })
-      }
-      this.log(renderTable(head, rows, {width: this.width, squeeze: ['PROTO', 'TIMEOUT', 'STATE']}))
-      this.log('')
-    }
-    if (views) {
-      for (const v of views) {
-        this.log(`A client on ${this.flags['client-node']} is told (${v.mode.function} with node_name '${v.callerNodeName}' in its request context, the same over every network): ${v.active.length} active, ${v.inactive.length} inactive — ${v.mode.selected}`)
-        if (v.mode.note) this.log(this.paint('dim', `(${v.mode.note})`))
-      }
-      this.log('')
-    }
-    this.log(`Networks: ${summarySentence(result.networks)}`)
-    if (result.skipped.length > 0) {
-      this.log('')
-      this.log(`Left out (${result.skipped.length}):`)
-      for (const s of result.skipped) this.log(`  ${s.node}  ${s.reason}  [${s.endpoint}]`)
-    }
-    if (result.warnings.length > 0) {
-      this.log('')
-      this.log(`Warnings (${result.warnings.length}):`)
-      for (const w of result.warnings) this.log(`  ${this.paint('yellow', '!')} ${w.message}`)
-    }
-  }
-}
-
-function checkName(object: string) {
-  const name = parseObjectName(object)
-  if (!name) {
-    throw new UserError(`malformed object name '${object}': expected App.Server.Obj (three dot-separated names of letters, digits, _ or -)`, {code: 'invalid_object'})
-  }
-  return name
 }

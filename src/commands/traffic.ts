@@ -6,6 +6,7 @@ import {statFlags, statSourceOf, statWindowOf} from '../options/stat-flags.js'
 import {runTraffic, type TrafficResult} from '../traffic/run.js'
 import {renderTraffic} from '../traffic/view.js'
 import type {Store} from '../store/types.js'
+import {EXIT} from '../core/exit-codes.js'
 
 export type TrafficCommandResult = TrafficResult & {notices: string[]}
 
@@ -33,7 +34,7 @@ Exit codes (also "exitCode" in JSON, with "verdict"): 0 no failed call in the la
 
   static override flags = {...statFlags}
 
-  protected override errorExitCode = 3
+  protected override errorExitCode = EXIT.unknown
 
   async run(): Promise<TrafficCommandResult> {
     const {flags} = this

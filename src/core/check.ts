@@ -5,8 +5,10 @@
  */
 import {REGISTRY_OBJECT, type ClusterView} from './cluster.js'
 import {UserError} from './errors.js'
+import {EXIT} from './exit-codes.js'
 import {STALE_HEARTBEAT_SECONDS} from './nodes.js'
-import {hostPort, wildcardOf, type ResolvedEndpoint} from './resolve.js'
+import {wildcardOf, type ResolvedEndpoint} from './resolve.js'
+import {hostPort} from './resolve-text.js'
 import {formatAge, matcher, naturalCompare} from './text.js'
 import type {FailoverFinding} from './failover.js'
 import {trafficFindings, type TrafficSummary} from './traffic.js'
@@ -184,7 +186,7 @@ export const CODES: Record<string, CodeInfo> = {
 /** The explanation of a code for `check --explain`; an unknown code is one line listing the codes. */
 export function explainCode(code: string): {code: string; severity: Severity; title: string; explain: string; todo: string} {
   const info = CODES[code]
-  if (!info) throw new UserError(`unknown finding code '${code}': the codes are ${Object.keys(CODES).join(', ')}`, {code: 'unknown_code', exitCode: 3})
+  if (!info) throw new UserError(`unknown finding code '${code}': the codes are ${Object.keys(CODES).join(', ')}`, {code: 'unknown_code', exitCode: EXIT.unknown})
   return {code, ...info}
 }
 

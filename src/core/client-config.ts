@@ -6,6 +6,7 @@
  * for what no config sets. Every setting carries where its value came from.
  */
 import {UserError} from './errors.js'
+import {EXIT} from './exit-codes.js'
 import type {ProfileServerRow, ProfileTemplateRow} from './rows.js'
 
 /** A key of the config, as a path: `tars/application/client/async-invoke-timeout`. */
@@ -25,7 +26,7 @@ export function parseTarsConfig(text: string, label: string): Map<string, Config
   const out = new Map<string, ConfigValue>()
   const stack: string[] = []
   const opened: number[] = []
-  const bad = (line: number, what: string) => new UserError(`${label} line ${line}: ${what}; fix the Tars config text (<tars><application><client> key=value …)`, {code: 'bad_profile', exitCode: 3})
+  const bad = (line: number, what: string) => new UserError(`${label} line ${line}: ${what}; fix the Tars config text (<tars><application><client> key=value …)`, {code: 'bad_profile', exitCode: EXIT.unknown})
   text.split(/\r?\n/).forEach((raw, i) => {
     const n = i + 1
     const line = raw.trim()
@@ -107,10 +108,10 @@ export function configLayers(server: ProfileServerRow, templates: ReadonlyMap<st
   let child = `the template of ${server.application}.${server.serverName} (node ${server.nodeName})`
   while (name !== '') {
     if (chain.some((t) => t.templateName === name)) {
-      throw new UserError(`template loop in t_profile_template: ${[...chain.map((t) => t.templateName), name].join(' → ')}; set one of their parents_name to a template outside the loop (or empty)`, {code: 'template_loop', exitCode: 3})
+      throw new UserError(`template loop in t_profile_template: ${[...chain.map((t) => t.templateName), name].join(' → ')}; set one of their parents_name to a template outside the loop (or empty)`, {code: 'template_loop', exitCode: EXIT.unknown})
     }
     const t = templates.get(name)
-    if (!t) throw new UserError(`template '${name}' (${child}) is not in t_profile_template; add it or change that ${chain.length === 0 ? 'server\'s template_name' : 'parents_name'}`, {code: 'template_missing', exitCode: 3})
+    if (!t) throw new UserError(`template '${name}' (${child}) is not in t_profile_template; add it or change that ${chain.length === 0 ? 'server\'s template_name' : 'parents_name'}`, {code: 'template_missing', exitCode: EXIT.unknown})
     chain.push(t)
     child = `parent of ${name}`
     name = t.parentsName.trim()

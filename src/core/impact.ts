@@ -7,10 +7,12 @@
  */
 import {REGISTRY_OBJECT, type ClusterView} from './cluster.js'
 import {UserError} from './errors.js'
+import {EXIT} from './exit-codes.js'
 import {raftView} from './mesh-raft.js'
 import type {MeshLink} from './mesh-culprits.js'
 import {normalizeIp} from './ip.js'
-import {hostPort, type ResolvedEndpoint} from './resolve.js'
+import type {ResolvedEndpoint} from './resolve.js'
+import {hostPort} from './resolve-text.js'
 import {clip, matcher, naturalCompare} from './text.js'
 import {NOTHING, NO_NETWORK} from './names.js'
 
@@ -127,14 +129,14 @@ export function parseCuts(specs: readonly string[], view: Pick<ClusterView, 'net
   if (bad.length > 0) {
     throw new UserError(
       `unknown --cut ${bad.length === 1 ? 'name' : 'names'}: ${bad.join(', ')}; the networks are ${[...networks].join(', ') || NOTHING}, nodes are t_node_info names, a node's interface is NODE:NETWORK`,
-      {code: 'unknown_cut', exitCode: 3},
+      {code: 'unknown_cut', exitCode: EXIT.unknown},
     )
   }
   return dedupe(cuts)
 }
 
 function malformed(flag: string, file: string, what: string): UserError {
-  return new UserError(`${flag} ${file}: ${what}; give the file \`tarsnet ${flag === '--from-probe' ? 'probe' : 'mesh'} --json\` wrote`, {code: 'invalid_input', exitCode: 3})
+  return new UserError(`${flag} ${file}: ${what}; give the file \`tarsnet ${flag === '--from-probe' ? 'probe' : 'mesh'} --json\` wrote`, {code: 'invalid_input', exitCode: EXIT.unknown})
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -294,7 +296,7 @@ export function runImpact(view: ClusterView, cuts: readonly Cut[], options: Impa
   const known = new Set(view.objects)
   const unknownRaft = (options.raft ?? []).filter((o) => !known.has(o))
   if (unknownRaft.length > 0) {
-    throw new UserError(`unknown --raft object${unknownRaft.length === 1 ? '' : 's'}: ${unknownRaft.map((o) => `'${clip(o, 80)}'`).join(', ')}: no adapter or registry servant has that name`, {code: 'unknown_object', exitCode: 3})
+    throw new UserError(`unknown --raft object${unknownRaft.length === 1 ? '' : 's'}: ${unknownRaft.map((o) => `'${clip(o, 80)}'`).join(', ')}: no adapter or registry servant has that name`, {code: 'unknown_object', exitCode: EXIT.unknown})
   }
   const globs = (options.objects ?? []).map(matcher)
   const inScope = globs.length === 0 ? view.objects : view.objects.filter((o) => globs.some((m) => m(o)))

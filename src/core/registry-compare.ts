@@ -7,7 +7,9 @@
  */
 import {ipKind, normalizeIp, parseIp} from './ip.js'
 import type {Networks} from './networks.js'
-import {hostPort, parseObjectName, type ResolvedEndpoint} from './resolve.js'
+import {parseObjectName} from './object-name.js'
+import type {ResolvedEndpoint} from './resolve.js'
+import {hostPort} from './resolve-text.js'
 import type {ObjectRows} from './rows.js'
 import {naturalCompare} from './text.js'
 

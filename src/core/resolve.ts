@@ -4,33 +4,21 @@
  * The rules are those of TarsFramework RegistryServer (DbHandle::loadObjectIdCache and the find* queries
  * in DbHandle.cpp / QueryImp.cpp), plus the seed's expansion: a wildcard host becomes one endpoint per
  * IP of its node. Every row the registry would leave out is reported with its reason, never dropped.
- * The object is keyed by t_adapter_conf.servant alone, as the registry's cache is.
+ * The object is keyed by t_adapter_conf.servant alone, as the registry's cache is. The query functions
+ * (any, same group, same set) are core/resolve-modes.ts; every sentence a result carries is core/resolve-text.ts.
  */
-import {UserError} from './errors.js'
-import type {AdapterRow, GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from './rows.js'
+import type {AdapterRow, NodeRow, ObjectRows, RegistryRow, ServerRow} from './rows.js'
 import {formatEndpointTail, parseEndpointDetailed, EndpointParseError, type Endpoint, type Protocol} from './endpoint.js'
 import {parseIp} from './ip.js'
 import type {Networks} from './networks.js'
-import {describeUnusable, nodeAddresses, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
+import {nodeAddresses, splitUsableAddresses, type IpSource, type UnusableAddress} from './nodes.js'
+import {parseObjectName} from './object-name.js'
+import {groupIdOf, groupTablesOf, select, type Candidate, type GroupRows, type SetInfo} from './resolve-modes.js'
+import {LEFT_OUT, SELECTED, WARNING} from './resolve-text.js'
 import {matcher, naturalCompare} from './text.js'
 
-// ---------------------------------------------------------------------------------------------------
-// Object names
-
-export interface ObjectName {
-  application: string
-  serverName: string
-  servant: string
-}
-
-const PART = /^[A-Za-z0-9_-]+$/
-
-/** Splits `App.Server.Obj`; null when the name is not three dot-separated non-empty words. */
-export function parseObjectName(name: string): ObjectName | null {
-  const parts = name.split('.')
-  if (parts.length !== 3 || !parts.every((p) => PART.test(p))) return null
-  return {application: parts[0], serverName: parts[1], servant: name}
-}
+// The name grammar, also imported from here by the stores, the prober and the mesh.
+export {parseObjectName, type ObjectName} from './object-name.js'
 
 // ---------------------------------------------------------------------------------------------------
 // Result
@@ -180,7 +168,7 @@ export interface ResolveInput {
   /** t_node_info rows (at least those of the object's nodes). */
   nodes: NodeRow[]
   networks: Networks
-  groups?: {rules: GroupRuleRow[]; priorities: GroupPriorityRow[]}
+  groups?: GroupRows
   mode?: QueryMode
   filters?: ResolveFilters
   /** Resolve also as a client at each of these addresses (--client-node): `clientViews` in the result. */
@@ -196,63 +184,6 @@ export interface ResolveInput {
    * whole cluster and never show them (check, impact): a twentieth of their time.
    */
   proxies?: boolean
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Groups (DbHandle::load2GroupMap, getGroupId, loadGroupPriority)
-
-interface GroupTables {
-  byIp: Map<string, number>
-  byName: Map<string, number>
-  priorities: Array<{name: string; groups: Set<number>}>
-}
-
-/** TC_Common::strto<int>: leading integer, else 0. */
-function strtoInt(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s)
-  return m ? Number(m[1]) : 0
-}
-
-const groupTablesMemo = new WeakMap<NonNullable<ResolveInput['groups']>, GroupTables>()
-const NO_GROUPS = groupTables(undefined)
-
-/** groupTables, built once per groups object: resolving a whole cluster passes the same one for every object. */
-function groupTablesOf(groups: ResolveInput['groups']): GroupTables {
-  if (!groups) return NO_GROUPS
-  let tables = groupTablesMemo.get(groups)
-  if (!tables) groupTablesMemo.set(groups, (tables = groupTables(groups)))
-  return tables
-}
-
-function groupTables(groups: ResolveInput['groups']): GroupTables {
-  const byIp = new Map<string, number>()
-  const byName = new Map<string, number>()
-  // Loaded "order by group_id": a later rule for the same IP or name wins.
-  const rules = [...(groups?.rules ?? [])].sort((a, b) => a.groupId - b.groupId)
-  for (const rule of rules) {
-    for (const ip of rule.allowIpRule.split('|')) if (ip !== '') byIp.set(ip, rule.groupId)
-    byName.set(rule.groupName, rule.groupId)
-  }
-  const priorities = [...(groups?.priorities ?? [])]
-    .sort((a, b) => a.listOrder - b.listOrder || a.id - b.id)
-    .map((p) => ({
-      name: p.name,
-      groups: new Set(p.groupList.split(/[|,;]/).filter((g) => g !== '').map(strtoInt)),
-    }))
-  return {byIp, byName, priorities}
-}
-
-/** getGroupId: the exact IP, else its `a.b.c.*` form (IPv4 only); -1 when in no group. */
-function groupIdOf(tables: GroupTables, ip: string): number {
-  if (tables.byIp.size === 0) return -1 // no IDC grouping at all: nothing to parse the address for
-  const exact = tables.byIp.get(ip)
-  if (exact !== undefined) return exact
-  const parsed = parseIp(ip)
-  if (parsed?.family === 4) {
-    const star = tables.byIp.get(`${parsed.bytes[0]}.${parsed.bytes[1]}.${parsed.bytes[2]}.*`)
-    if (star !== undefined) return star
-  }
-  return -1
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -309,7 +240,7 @@ function loadRows(object: string, rows: ObjectRows, skipped: SkippedRow[], warni
       // The RIGHT JOIN keeps server rows only: an adapter without its t_server_conf row is never seen.
       skipped.push({
         node: a.nodeName.trim(), adapter: a.adapterName, endpoint: a.endpoint, code: 'no-server-row',
-        reason: `no t_server_conf row for ${a.application}.${a.serverName} on ${a.nodeName}: the registry never sees this adapter`,
+        reason: LEFT_OUT.noServerRow(a.application, a.serverName, a.nodeName),
       })
       continue
     }
@@ -323,7 +254,7 @@ function loadRows(object: string, rows: ObjectRows, skipped: SkippedRow[], warni
     if (withAdapter.has(key) || own === null || serverKey(s.application, s.serverName, '') !== own) continue
     warnings.push({
       code: 'no-adapter', node: s.nodeName.trim(),
-      message: `${s.nodeName.trim()} runs ${s.application}.${s.serverName} but has no adapter for ${object}`,
+      message: WARNING.noAdapter(s.nodeName.trim(), s.application, s.serverName, object),
     })
   }
   for (const r of rows.registry) {
@@ -384,14 +315,6 @@ function expandWildcard(wildcard: Wildcard | null, host: string, nodeIps: readon
   return {wildcard, hosts: wildcard.kind === 'all' ? [...nodeIps] : nodeIps.filter((ip) => !ip.includes(':') || parseIp(ip)?.family === 4)}
 }
 
-interface SetInfo {
-  /** The set division is usable (enable_set=Y with name, area, group, and no '*' name or area). */
-  valid: boolean
-  name: string
-  area: string
-  id: string
-}
-
 /** An endpoint string as parsed once per resolution, with its host read as a wildcard or not. */
 interface ParsedSource {
   endpoint: Endpoint
@@ -399,11 +322,6 @@ interface ParsedSource {
   wildcard: Wildcard | null
   /** formatEndpointTail of what is handed out (grid and qos 0). */
   tail: string
-}
-
-interface Candidate {
-  ep: ResolvedEndpoint
-  set: SetInfo | null
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -448,12 +366,12 @@ export function resolveObject(input: ResolveInput): ResolveResult {
       }
     } catch (error) {
       if (!(error instanceof EndpointParseError)) throw error
-      skipped.push({node: row.node, adapter: row.adapter, endpoint: row.source, code: 'unparsable', reason: `endpoint does not parse: ${error.reason}`})
+      skipped.push({node: row.node, adapter: row.adapter, endpoint: row.source, code: 'unparsable', reason: LEFT_OUT.unparsable(error.reason)})
       continue
     }
     // Parsed before the standby check, as in loadObjectIdCache.
     if (row.bakFlag === 1) {
-      skipped.push({node: row.node, adapter: row.adapter, endpoint: row.source, code: 'standby', reason: 'bak_flag=1: a standby server, never handed to clients'})
+      skipped.push({node: row.node, adapter: row.adapter, endpoint: row.source, code: 'standby', reason: LEFT_OUT.standby})
       continue
     }
     const active = row.settingState === 'active' && row.presentState === 'active' && row.flowState !== 'inactive'
@@ -467,19 +385,18 @@ export function resolveObject(input: ResolveInput): ResolveResult {
         }
       : null
     if (set && !set.valid) {
-      warnings.push({code: 'invalid-set', node: row.node, message: `${row.node}: set division '${set.id}' is invalid: the registry ignores it for set queries`})
+      warnings.push({code: 'invalid-set', node: row.node, message: WARNING.invalidSet(row.node, set.id)})
     }
     if (parsed.hostText === null) {
-      warnings.push({code: 'no-host', node: row.node, message: `${row.node}: endpoint '${row.source}' has no -h: the registry reads it as 0.0.0.0`})
+      warnings.push({code: 'no-host', node: row.node, message: WARNING.noHost(row.node, row.source)})
     }
     if (row.adapterProtocol !== 'tars' && row.origin === 't_adapter_conf') {
-      warnOnce(`proto:${row.node}:${row.adapter}`, {code: 'non-tars', node: row.node, message: `${row.node}: adapter ${row.adapter} speaks '${row.adapterProtocol}', not tars: probes can only test a TCP connect`})
+      warnOnce(`proto:${row.node}:${row.adapter}`, {code: 'non-tars', node: row.node, message: WARNING.nonTars(row.node, row.adapter, row.adapterProtocol)})
     }
     if (parsed.endpoint.grid !== 0 || parsed.endpoint.qos !== 0) {
-      const given = [parsed.endpoint.grid !== 0 ? `-g ${parsed.endpoint.grid}` : '', parsed.endpoint.qos !== 0 ? `-q ${parsed.endpoint.qos}` : ''].filter(Boolean).join(' ')
       warnOnce(`gridqos:${row.node}:${row.adapter}:${row.source}`, {
         code: 'grid-qos-dropped', node: row.node,
-        message: `${row.node}: '${row.source}' sets ${given}, which the registry never hands out (grid and qos are always 0)`,
+        message: WARNING.gridQosDropped(row.node, row.source, parsed.endpoint.grid, parsed.endpoint.qos),
       })
     }
 
@@ -492,7 +409,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
       const groupHost = groupsByStoredHost ? handed.host : host
       const groupRealId = ipGroup === '' ? groupIdOf(tables, groupHost) : (tables.byName.get(ipGroup) ?? -1)
       if (expandedFrom !== null && ipGroup === '' && !groupsByStoredHost && groupRealId !== groupIdOf(tables, handed.host)) {
-        wildcardGroups.add(`${host} group ${groupRealId}`)
+        wildcardGroups.add(SELECTED.expandedGroup(host, groupRealId))
       }
       return {
         node: row.node,
@@ -538,7 +455,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
     if (split.unusable.length > 0 && !unusableSeen.has(row.node)) {
       unusableSeen.add(row.node)
       unusable.push(...split.unusable)
-      warnings.push({code: 'unusable-address', node: row.node, message: `${row.node}: its IP list holds ${split.unusable.map(describeUnusable).join(', ')}: no client can reach ${split.unusable.length === 1 ? 'it' : 'them'}, left out of the expansion`})
+      warnings.push({code: 'unusable-address', node: row.node, message: WARNING.unusableAddress(row.node, split.unusable)})
     }
     const {wildcard, hosts: ips} = expandWildcard(parsed.wildcard, parsed.endpoint.host, addresses.ips)
     if (!wildcard) {
@@ -547,37 +464,35 @@ export function resolveObject(input: ResolveInput): ResolveResult {
       candidates.push({ep: base(host, null, null, false, true), set})
       warnOnce(`single:${row.node}:${host}:${parsed.endpoint.port}`, {
         code: 'single-host', node: row.node,
-        message: `${row.node}: bound to ${host} only: no second network`,
+        message: WARNING.singleHost(row.node, host),
       })
       const known = nodeRow ? addresses.ips : []
       const hostIp = parseIp(host)?.text ?? host
       if (nodeRow && known.length > 0 && !known.includes(hostIp)) {
-        warnOnce(`foreign:${row.node}:${host}`, {code: 'foreign-host', node: row.node, message: `${row.node}: ${host} is not one of the node's IPs (${known.join(', ')})`})
+        warnOnce(`foreign:${row.node}:${host}`, {code: 'foreign-host', node: row.node, message: WARNING.foreignHost(row.node, host, known)})
       }
       continue
     }
 
     if (!nodeRow) {
-      warnOnce(`unknown:${row.node}`, {code: 'unknown-node', node: row.node, message: `${row.node} is not in t_node_info: its IPs are unknown`})
+      warnOnce(`unknown:${row.node}`, {code: 'unknown-node', node: row.node, message: WARNING.unknownNode(row.node)})
     }
     const fallback = addresses.source === 'endpoint_ip' || addresses.source === 'node_name'
     if (fallback) {
       warnOnce(`fallback:${row.node}`, {
         code: 'fallback', node: row.node,
-        message: `${row.node} has no IP list: using its ${addresses.source} ${addresses.ips[0]} (single network)`,
+        message: WARNING.fallback(row.node, addresses.source, addresses.ips[0]),
       })
     }
     if (wildcard.kind === 'ipv4' && ips.length > 0 && ips.length < addresses.ips.length) {
       const v6 = addresses.ips.filter((ip) => !ips.includes(ip))
-      const what = wildcard.written === '*' ? "'-h *' is 0.0.0.0 and" : wildcard.written === '' ? 'no -h is 0.0.0.0 and' : '0.0.0.0'
-      warnOnce(`v4only:${row.node}`, {code: 'ipv4-only', node: row.node, message: `${row.node}: ${what} listens on IPv4 only, so ${v6.join(', ')} ${v6.length === 1 ? 'is' : 'are'} not used`})
+      warnOnce(`v4only:${row.node}`, {code: 'ipv4-only', node: row.node, message: WARNING.ipv4Only(row.node, wildcard.written, v6)})
     }
     if (ips.length === 0) {
       // Nothing to expand into: the registry would hand out the wildcard itself, which no client can reach.
-      const why = addresses.ips.length === 0 ? 'no known IP' : 'no IPv4 address'
       warnOnce(`noexp:${row.node}:${wildcard.written}`, {
         code: 'not-expanded', node: row.node,
-        message: `${row.node}: ${wildcard.written || '(no -h)'} not expanded: the node has ${why}; clients would be told ${parsed.endpoint.host}`,
+        message: WARNING.notExpanded(row.node, wildcard.written, addresses.ips.length > 0, parsed.endpoint.host),
       })
       candidates.push({ep: base(parsed.endpoint.host, null, null, false, false), set})
       continue
@@ -589,8 +504,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   const selection = select(candidates, mode, tables, warnings)
   const noteGroups = (report: ModeReport) => {
     if (report.clientGroupId === undefined || wildcardGroups.size === 0) return
-    const some = [...wildcardGroups].slice(0, 3).join(', ') + (wildcardGroups.size > 3 ? ', …' : '')
-    report.note = `the IDC groups here come from the expanded IPs (${some}), as a multi-network registry is assumed to take them; the open-source registry takes them from the host as stored, so its 0.0.0.0 endpoints are in group -1 and it may answer this client differently`
+    report.note = SELECTED.expandedGroupsNote([...wildcardGroups])
   }
   noteGroups(selection.report)
 
@@ -605,7 +519,7 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   const inactive = chosen.filter((ep) => !ep.active)
 
   if (active.length === 0) {
-    warnings.push({code: 'no-active', message: `no active endpoint for ${object}: a client would get nothing to call`})
+    warnings.push({code: 'no-active', message: WARNING.noActive(object)})
   }
 
   const withProxies = input.proxies !== false
@@ -613,13 +527,13 @@ export function resolveObject(input: ResolveInput): ResolveResult {
   const summaries = networkSummaries(networks, nodes, f.network)
   for (const s of summaries) {
     if (s.network === null) {
-      warnings.push({code: 'no-network', message: `${s.endpoints} endpoint(s) on ${s.nodes.join(', ')} are in no named network`})
+      warnings.push({code: 'no-network', message: WARNING.noNetwork(s.endpoints, s.nodes)})
       continue
     }
     for (const n of s.missingNodes) {
       // A node already explained (single IP, fallback, IPv4-only) needs no second line saying the same.
       if (warnings.some((w) => w.node === n && EXPLAINS_MISSING.has(w.code))) continue
-      warnings.push({code: 'missing-network', node: n, network: s.network, message: `${n} has no endpoint on network ${s.network}`})
+      warnings.push({code: 'missing-network', node: n, network: s.network, message: WARNING.missingNetwork(n, s.network)})
     }
   }
 
@@ -715,140 +629,4 @@ function networkSummaries(networks: Networks, nodes: NodeEntry[], only: string |
       missingNodes: missing,
     }
   })
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Query modes
-
-interface Selection {
-  endpoints: ResolvedEndpoint[]
-  report: ModeReport
-}
-
-/** A set id as QueryImp::findObjectByIdInSameSet accepts it: three parts, name and area not '*'. */
-export function parseSetId(setId: string): [string, string, string] {
-  // TC_Common::sepstr drops empty parts, so "a..b" has two.
-  const parts = setId.split('.').filter((p) => p !== '')
-  if (parts.length !== 3 || parts[0] === '*' || parts[1] === '*') {
-    throw new UserError(
-      `invalid --set '${setId}': write name.area.group (group may be *, name and area may not); the registry answers such a set id with -1 and empty endpoint lists`,
-      {code: 'invalid_set'},
-    )
-  }
-  return [parts[0], parts[1], parts[2]]
-}
-
-function select(candidates: Candidate[], mode: QueryMode, tables: GroupTables, warnings: ResolveWarning[]): Selection {
-  const all = candidates.map((c) => c.ep)
-  if (mode.kind === 'any') {
-    return {
-      endpoints: all,
-      report: {
-        function: 'findObjectById4Any', selected: 'all endpoints, active and inactive',
-        note: "an ordinary client calls findObjectByIdInSameGroup, answered for the node_name it sends (its node's name), and may be told only part of this list: see --client-node",
-      },
-    }
-  }
-  if (mode.kind === 'group') return byGroupPriority(all, mode.clientIp, tables, 'findObjectByIdInSameGroup')
-
-  // findObjectByIdInSameSet (QueryImp + DbHandle).
-  const [name, area, group] = parseSetId(mode.setId)
-  const setArea = `${name}.${area}`
-  const setId = `${setArea}.${group}`
-  const inSets = candidates.filter((c) => c.set?.valid)
-  const sameName = inSets.filter((c) => c.set!.name === name)
-  const report = (selected: string): ModeReport => ({function: 'findObjectByIdInSameSet', setId, clientIp: mode.clientIp, selected})
-  if (sameName.length === 0) {
-    // The servant has no set (or not this set name): the registry falls back to IDC grouping.
-    const fallback = mode.clientIp
-      ? byGroupPriority(all, mode.clientIp, tables, 'findObjectByIdInSameSet')
-      : {endpoints: all, report: {function: 'findObjectByIdInSameSet' as const, selected: ''}}
-    const why = inSets.length === 0 ? 'no server of this object has a set' : `no server is in set '${name}'`
-    const then = mode.clientIp ? `IDC grouping for ${mode.clientIp}: ${fallback.report.selected}` : 'IDC grouping without a client IP: all endpoints'
-    return {endpoints: fallback.endpoints, report: {...fallback.report, function: 'findObjectByIdInSameSet', setId, clientIp: mode.clientIp, selected: `${why}, so ${then}`}}
-  }
-  let chosen: Candidate[]
-  let selected: string
-  if (group === '*') {
-    chosen = sameName.filter((c) => c.set!.area === setArea)
-    selected = `every group of ${setArea}`
-  } else {
-    chosen = sameName.filter((c) => c.set!.id === setId)
-    selected = `set ${setId}`
-    if (chosen.length === 0) {
-      chosen = sameName.filter((c) => c.set!.id === `${setArea}.*`)
-      selected = `no server in ${setId}, so the wildcard group ${setArea}.*`
-    }
-  }
-  if (chosen.length === 0) {
-    warnings.push({code: 'set-empty', message: `set ${setId}: the registry finds no server and returns an error; a client gets no endpoint`})
-    selected = `no server in ${setId}${group === '*' ? '' : ` or ${setArea}.*`}`
-  }
-  return {endpoints: chosen.map((c) => c.ep), report: report(selected)}
-}
-
-/** findObjectByIdInGroupPriority: same group → t_group_priority order → ungrouped → all. */
-function byGroupPriority(all: ResolvedEndpoint[], clientIp: string, tables: GroupTables, fn: ModeReport['function']): Selection {
-  const clientGroupId = groupIdOf(tables, clientIp)
-  const report = (selected: string): ModeReport => ({function: fn, clientIp, clientGroupId, selected})
-  if (clientGroupId === -1) {
-    const what = parseIp(clientIp) ? clientIp : `${clientIp} (not an IP, and no group rule names it)`
-    return {endpoints: all, report: report(`all endpoints: ${what} is in no IDC group`)}
-  }
-  const activeIn = (pred: (ep: ResolvedEndpoint) => boolean) => all.some((ep) => ep.active && pred(ep))
-
-  let pred: (ep: ResolvedEndpoint) => boolean = (ep) => ep.groupWorkId === clientGroupId
-  let selected = `same IDC group ${clientGroupId}`
-  if (!activeIn(pred)) {
-    let found = false
-    for (const p of tables.priorities) {
-      if (!p.groups.has(clientGroupId)) continue
-      const candidate = (ep: ResolvedEndpoint) => p.groups.has(ep.groupWorkId)
-      // Each priority entry containing the client's group replaces the result until one has an active endpoint.
-      pred = candidate
-      selected = `group priority '${p.name}' (groups ${[...p.groups].join(', ')})`
-      if (activeIn(candidate)) {
-        found = true
-        break
-      }
-    }
-    if (!found) {
-      pred = (ep) => ep.groupWorkId === -1
-      selected = 'servers without IDC grouping'
-      if (!activeIn(pred)) {
-        pred = () => true
-        selected = 'all endpoints: none active in any preferred group'
-      }
-    }
-  }
-  return {endpoints: all.filter(pred), report: report(selected)}
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Text pieces shared by the views
-
-/** `10.10.0.1:7`, `[fd00::1]:7`. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
-}
-
-/** "x: 5 endpoints on 5 nodes; y: 4 on 4 — n3 has no y". */
-export function summarySentence(summaries: NetworkSummary[]): string {
-  if (summaries.length === 0) return 'no endpoints'
-  const parts = summaries.map((s, i) => {
-    const name = s.network ?? 'in no network'
-    return i === 0
-      ? `${name}: ${s.endpoints} endpoint${s.endpoints === 1 ? '' : 's'} on ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'}`
-      : `${name}: ${s.endpoints} on ${s.nodes.length}`
-  })
-  const missing = summaries
-    .filter((s) => s.network !== null && s.missingNodes.length > 0)
-    .map((s) => `${s.missingNodes.join(', ')} ${s.missingNodes.length === 1 ? 'has' : 'have'} no ${s.network}`)
-  return parts.join('; ') + (missing.length > 0 ? ` — ${missing.join('; ')}` : '')
-}
-
-/** The seed's raft form, one line per node: `nodeName  obj@tcp -h ip1 -p p:tcp -h ip2 -p p`. */
-export function nodesLines(result: ResolveResult): string[] {
-  const width = Math.max(0, ...result.nodes.map((n) => n.node.length))
-  return result.nodes.map((n) => `${n.node.padEnd(width)}  ${n.proxy}`)
 }

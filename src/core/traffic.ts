@@ -8,6 +8,7 @@
  */
 import {parseEndpointDetailed} from './endpoint.js'
 import {UserError} from './errors.js'
+import {EXIT} from './exit-codes.js'
 import {normalizeIp} from './ip.js'
 import type {Networks} from './networks.js'
 import {nodeAddresses} from './nodes.js'
@@ -32,9 +33,9 @@ const UNIT_SECONDS: Record<string, number> = {s: 1, m: 60, h: 3600, d: 86_400}
 /** `90s`, `30m`, `2h`, `1d` → seconds; anything else (a bare number too) is one line asking for a unit. */
 export function parseDuration(text: string, flag: string): number {
   const m = /^\s*(\d+)\s*([smhd])\s*$/i.exec(text)
-  if (!m) throw new UserError(`${flag} ${JSON.stringify(text)} is not a duration: write a number and a unit, e.g. 90s, 30m, 2h, 1d`, {code: 'invalid_duration', exitCode: 3})
+  if (!m) throw new UserError(`${flag} ${JSON.stringify(text)} is not a duration: write a number and a unit, e.g. 90s, 30m, 2h, 1d`, {code: 'invalid_duration', exitCode: EXIT.unknown})
   const seconds = Number(m[1]) * UNIT_SECONDS[m[2].toLowerCase()]
-  if (seconds > 400 * 86_400) throw new UserError(`${flag} ${text} is too long: tarsstat keeps 31 days by default; give at most 400d`, {code: 'invalid_duration', exitCode: 3})
+  if (seconds > 400 * 86_400) throw new UserError(`${flag} ${text} is too long: tarsstat keeps 31 days by default; give at most 400d`, {code: 'invalid_duration', exitCode: EXIT.unknown})
   return seconds
 }
 
@@ -46,8 +47,8 @@ export interface Window {
 
 /** The window [now − since, now − until], checked: until must be shorter than since. */
 export function windowOf(nowMs: number, sinceSeconds: number, untilSeconds: number): Window {
-  if (sinceSeconds === 0) throw new UserError('--since 0 is an empty window: give how far back to look, e.g. 30m', {code: 'invalid_window', exitCode: 3})
-  if (untilSeconds >= sinceSeconds) throw new UserError(`--until must be less far back than --since (got ${untilSeconds} s and ${sinceSeconds} s): the window would be empty`, {code: 'invalid_window', exitCode: 3})
+  if (sinceSeconds === 0) throw new UserError('--since 0 is an empty window: give how far back to look, e.g. 30m', {code: 'invalid_window', exitCode: EXIT.unknown})
+  if (untilSeconds >= sinceSeconds) throw new UserError(`--until must be less far back than --since (got ${untilSeconds} s and ${sinceSeconds} s): the window would be empty`, {code: 'invalid_window', exitCode: EXIT.unknown})
   return {from: nowMs - sinceSeconds * 1000, to: nowMs - untilSeconds * 1000}
 }
 

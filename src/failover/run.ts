@@ -5,6 +5,7 @@
  * the pure model (core/failover.ts) once per cut.
  */
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {foldCallers, runFailover, serverClients, type Caller, type CutMode, type FailoverResult, type ServerClient} from '../core/failover.js'
 import {clientSettings, LANGUAGES} from '../core/client-config.js'
 import {parseCuts, type Cut} from '../core/impact.js'
@@ -40,7 +41,7 @@ export function scenariosOf(view: ClusterView, specs: readonly string[]): Array<
     parseCuts(specs, view) // every unknown name in one line first
     return [...new Set(specs.map((s) => s.trim()))].map((name) => ({name, cuts: parseCuts([name], view)}))
   }
-  if (view.networks.list.length === 0) throw new UserError('no networks to cut: configure them (--network x=CIDR, or the profile) or give --cut NODE', {code: 'no_networks', exitCode: 3})
+  if (view.networks.list.length === 0) throw new UserError('no networks to cut: configure them (--network x=CIDR, or the profile) or give --cut NODE', {code: 'no_networks', exitCode: EXIT.unknown})
   return view.networks.list.map((n) => ({name: n.name, cuts: [{kind: 'network', network: n.name}]}))
 }
 
@@ -49,7 +50,7 @@ export function checkObjects(view: ClusterView, patterns: readonly string[]): vo
   const bad = patterns.filter((p) => !view.objects.some(matcher(p)))
   if (bad.length === 0) return
   const hint = closestNames(bad[0], view.objects)
-  throw new UserError(`unknown object${bad.length === 1 ? '' : 's'}: ${bad.map((b) => `'${b}'`).join(', ')}: no adapter or registry servant has that name${hint.length > 0 ? `; did you mean ${hint.join(', ')}?` : ''}`, {code: 'unknown_object', exitCode: 3})
+  throw new UserError(`unknown object${bad.length === 1 ? '' : 's'}: ${bad.map((b) => `'${b}'`).join(', ')}: no adapter or registry servant has that name${hint.length > 0 ? `; did you mean ${hint.join(', ')}?` : ''}`, {code: 'unknown_object', exitCode: EXIT.unknown})
 }
 
 export async function runFailoverCommand(store: Store, loaded: {rows: ClusterRows; view: ClusterView; networks: Networks}, options: FailoverOptions): Promise<FailoverRunResult> {
@@ -123,11 +124,11 @@ const SETTINGS_ERRORS = new Set(['template_loop', 'template_missing', 'bad_profi
 /** Each object's callers and their rates from tarsstat; a record that cannot be read asks for --rate (exit 3). */
 async function ratesFromStat(loaded: {rows: ClusterRows; networks: Networks}, options: FailoverOptions, loadClients: () => Promise<Map<string, ServerClient>>, notices: string[]): Promise<Map<string, Caller[]>> {
   const {openStatDb, readCallerRates} = await import('../stat/callers.js')
-  const noRates = (why: string, cause: unknown) => new UserError(`no call rates: tarsstat's record is not readable (${why}); give --rate N (calls/s for every client language), or --stat-db`, {code: 'no_rates', exitCode: 3, cause})
+  const noRates = (why: string, cause: unknown) => new UserError(`no call rates: tarsstat's record is not readable (${why}); give --rate N (calls/s for every client language), or --stat-db`, {code: 'no_rates', exitCode: EXIT.unknown, cause})
   // A bad --stat-db or --stat-prefix is said as such; only a record that is missing or unreadable asks for --rate.
   let source: StatSource
   try {
-    if (!options.statSource) throw new UserError('no stat database configured', {code: 'no_stat_db', exitCode: 3})
+    if (!options.statSource) throw new UserError('no stat database configured', {code: 'no_stat_db', exitCode: EXIT.unknown})
     source = options.statSource()
   } catch (error) {
     if (error instanceof UserError && error.code === 'no_stat_db') throw noRates(error.message.replace(/: give --stat-db.*$/, ''), error)

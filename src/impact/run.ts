@@ -6,6 +6,7 @@
 import {readFileSync} from 'node:fs'
 
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {cutsFromMesh, cutsFromProbe, parseCuts, runImpact, type Cut, type ImpactResult} from '../core/impact.js'
 import type {Network} from '../core/networks.js'
 import {expectedFailedCalls, type ExpectedCalls} from '../failover/run.js'
@@ -73,11 +74,11 @@ function readJson(flag: string, file: string): unknown {
     text = readFileSync(file, 'utf8')
   } catch (error) {
     const code = (error as {code?: string}).code
-    throw new UserError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, {code: 'invalid_input', exitCode: 3})
+    throw new UserError(`${flag} ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, {code: 'invalid_input', exitCode: EXIT.unknown})
   }
   try {
     return JSON.parse(text)
   } catch {
-    throw new UserError(`${flag} ${file}: not JSON; give the file \`tarsnet ${flag === '--from-probe' ? 'probe' : 'mesh'} --json\` wrote`, {code: 'invalid_input', exitCode: 3})
+    throw new UserError(`${flag} ${file}: not JSON; give the file \`tarsnet ${flag === '--from-probe' ? 'probe' : 'mesh'} --json\` wrote`, {code: 'invalid_input', exitCode: EXIT.unknown})
   }
 }

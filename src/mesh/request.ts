@@ -8,7 +8,7 @@ import {UserError} from '../core/errors.js'
 import {loadRunScope} from '../store/object-loader.js'
 import type {Store} from '../store/types.js'
 import {planMesh, planMeshObject, probesFrom, type MeshPlan} from './plan.js'
-import {MESH_EXIT} from './run.js'
+import {EXIT} from '../core/exit-codes.js'
 
 export interface MeshRequest {
   /** App.Server.Obj (already checked to be well formed), or undefined for every node. */
@@ -52,6 +52,6 @@ export function nothingToMesh(plan: MeshPlan, filtered: boolean): UserError | nu
     plan.nodes.length < 2
       ? `nothing to probe: a mesh needs two nodes, ${plan.nodes.length === 0 ? 'none' : `only ${plan.nodes[0].name}`} ${plan.mode === 'object' ? 'serves it' : 'matches'}${filtered ? ' --node/--network' : ''}`
       : 'nothing to probe: no node has a port to probe on a network another node shares (no active servants there): give --port N',
-    {code: 'nothing_to_probe', exitCode: MESH_EXIT.cannotRun},
+    {code: 'nothing_to_probe', exitCode: EXIT.unknown},
   )
 }

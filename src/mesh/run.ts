@@ -7,6 +7,7 @@
 import {analyzeMesh, type Culprit, type MeshLink, type MeshPair, type MeshSummary, type MeshVerdict, type SlowMeshLink} from '../core/mesh-culprits.js'
 import {raftView, type RaftView} from '../core/mesh-raft.js'
 import {lossRatio, SAMPLE_LATENCIES, sampledStatus, sampleStats} from '../core/link-samples.js'
+import {EXIT} from '../core/exit-codes.js'
 import {AUTO_FLOOR_MS, AUTO_INITIAL_MS, RttEstimator} from '../core/rtt.js'
 import {closeControlMasters, createControlDir, runSshTasks, type SshConfig, type SshTask} from '../ssh/fanout.js'
 import {probesFrom, type MeshPlan, type MeshPlanNode, type MeshProbe} from './plan.js'
@@ -14,7 +15,6 @@ import {buildRemoteScript, parseRemoteOutput, remoteBudgetMs, type RemoteResult,
 
 export const DEFAULT_SSH_TIMEOUT_S = 5
 export const DEFAULT_FANOUT = 32
-export const MESH_EXIT = {ok: 0, degraded: 1, outage: 2, cannotRun: 3} as const
 
 /** The timing of a mesh: fixed, or adaptive (the first round waits nmap's initial timeout). */
 export interface MeshTiming {
@@ -306,7 +306,7 @@ export class MeshSession {
       slow: analysis.slow,
       summary: analysis.summary,
       verdict,
-      exitCode: MESH_EXIT[verdict],
+      exitCode: EXIT[verdict],
       wallMs: Date.now() - started,
       ...(raft ? {raft} : {}),
       measured: sources.some((s) => s.status === 'ok'),

@@ -27,3 +27,17 @@ export const probeFlags = {
   ...samplingFlags,
   bind: Flags.string({summary: 'NETWORK=IP: source address for probes to that network (repeatable). Routing still follows the destination: this picks the source address, not the interface.', multiple: true}),
 }
+
+/**
+ * Flags of `tarsnet probe` that do not go together, as one line saying what to do (null: none). Checked
+ * before anything is read, as oclif's own checks would be, but in tarsnet's words rather than oclif's two-part ones.
+ */
+export function flagConflict(flags: {watch?: string; plan?: boolean; 'prom-file'?: string; 'every-round'?: boolean; reload?: number}, json: boolean): string | null {
+  const watch = flags.watch !== undefined
+  if (flags.plan && watch) return '--plan and --watch do not go together: --plan shows the targets once without probing; drop --watch to see the plan, or --plan to watch'
+  if (flags.plan && flags['prom-file'] !== undefined) return '--plan and --prom-file do not go together: --plan probes nothing, so there are no metrics to write; drop one of them'
+  if (watch && flags['prom-file'] !== undefined) return '--watch and --prom-file do not go together: --prom-file writes one probe\'s metrics; drop --watch (and run the probe from a timer), or serve them continuously with `tarsnet exporter`'
+  if (flags['every-round'] && !(watch && json)) return `--every-round applies only with --watch --json (one JSON line per round): add ${watch ? '--json' : json ? '--watch' : '--watch --json'}, or leave it out`
+  if (flags.reload !== undefined && !watch) return '--reload applies only with --watch (the node list is re-read every N rounds of the watch): add --watch, or leave it out'
+  return null
+}

@@ -26,10 +26,10 @@ export interface SshFlagValues {
   fanout?: number
 }
 
-/** The SSH settings: flags, then the profile, then defaults; the binary and config file must exist. */
-export function resolveSshConfig(flags: SshFlagValues, profile: Profile, profileName: string): SshConfig {
+/** The SSH settings: flags, then the profile, then defaults; the binary (on `env`'s PATH) and config file must exist. */
+export function resolveSshConfig(flags: SshFlagValues, profile: Profile, profileName: string, env: NodeJS.ProcessEnv): SshConfig {
   const fromProfile = sshSettingsOf(profile, profileName)
-  const binary = findSshBinary()
+  const binary = findSshBinary(env.PATH)
   const configFile = flags['ssh-config'] !== undefined
     ? checkSshConfigFile(flags['ssh-config'], '--ssh-config')
     : fromProfile.configFile !== undefined ? checkSshConfigFile(fromProfile.configFile, `profile ${profileName} ssh.configFile`) : undefined

@@ -6,6 +6,7 @@
 import {Flags} from '@oclif/core'
 
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {DEFAULT_SINCE, DEFAULT_STAT_PREFIX, parseDuration} from '../core/traffic.js'
 import type {StatSource} from '../stat/db.js'
 import {demoStatRecord} from '../stat/demo-record.js'
@@ -45,7 +46,7 @@ export function statSourceOf(input: {flags: StatFlagValues; settings: Settings; 
   const {flags, settings, env} = input
   const profile = settings.profile.stat ?? {}
   const prefix = flags['stat-prefix'] ?? profile.prefix ?? DEFAULT_STAT_PREFIX
-  if (!/^[A-Za-z0-9_$]{1,64}$/.test(prefix)) throw new UserError(`--stat-prefix ${JSON.stringify(prefix)} is not a table name prefix: use letters, digits and "_" (tarsstat's default is ${DEFAULT_STAT_PREFIX})`, {code: 'invalid_stat_prefix', exitCode: 3})
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(prefix)) throw new UserError(`--stat-prefix ${JSON.stringify(prefix)} is not a table name prefix: use letters, digits and "_" (tarsstat's default is ${DEFAULT_STAT_PREFIX})`, {code: 'invalid_stat_prefix', exitCode: EXIT.unknown})
   if (input.demo) return {kind: 'memory', tables: demoStatRecord(naiveNow()), nowMs: naiveNow(), prefix: DEFAULT_STAT_PREFIX, origin: 'the demo\'s record'}
   const explicit = flags['stat-db'] !== undefined ? {value: flags['stat-db'], origin: '--stat-db'}
     : env.TARSNET_STAT_DB ? {value: env.TARSNET_STAT_DB, origin: 'env TARSNET_STAT_DB'}
@@ -56,7 +57,7 @@ export function statSourceOf(input: {flags: StatFlagValues; settings: Settings; 
     return {kind: 'mysql', url, password: url.password ?? env.TARSNET_DB_PASSWORD, connectTimeoutMs: timeout, prefix, origin: `${redactDbUrl(explicit.value)}, ${explicit.origin}`}
   }
   if (!settings.db) {
-    throw new UserError('no stat database: give --stat-db mysql://user@host/tars_stat (or the profile key stat.db, or --db for the default: the db_tars server\'s tars_stat)', {code: 'no_stat_db', exitCode: 3})
+    throw new UserError('no stat database: give --stat-db mysql://user@host/tars_stat (or the profile key stat.db, or --db for the default: the db_tars server\'s tars_stat)', {code: 'no_stat_db', exitCode: EXIT.unknown})
   }
   const url = {...parseDbUrl(settings.db.value), database: 'tars_stat'}
   return {kind: 'mysql', url, password: url.password ?? env.TARSNET_DB_PASSWORD, connectTimeoutMs: timeout, prefix, origin: `tars_stat on the db_tars server (${settings.db.origin})`}

@@ -8,6 +8,7 @@ import {describeTarsRet} from '../tars/ping.js'
 import {summariseVerdicts} from '../core/verdict-summary.js'
 import {lossPercent, lossRatio, SAMPLE_LATENCIES, slowLinks, SLOW_FACTOR, SLOW_MIN_MS, type LatencyStats, type WithSampleLatencies} from '../core/link-samples.js'
 import {NO_NETWORK} from '../core/names.js'
+import {EXIT, type ExitCode} from '../core/exit-codes.js'
 
 /** A link that connected: up, or lossy (some samples lost). */
 export const connected = (r: Pick<JsonResult, 'status'>): boolean => r.status === 'up' || r.status === 'lossy'
@@ -15,10 +16,10 @@ export const connected = (r: Pick<JsonResult, 'status'>): boolean => r.status ==
 export type Verdict = 'ok' | 'degraded' | 'service' | 'outage'
 
 /**
- * Exit codes: 0 every link up, 1 degraded or service (a node that answers, but not as the servant asked
- * for: reachable, so not an outage; yet no client gets its service there), 2 outage, 3 could not probe.
+ * A verdict's exit code: SERVICE (a node that answers, but not as the servant asked for) is reachable, so
+ * not an outage; yet no client gets its service there, so it is degraded.
  */
-export const EXIT = {ok: 0, degraded: 1, service: 1, outage: 2, cannotProbe: 3} as const
+const VERDICT_EXIT: Record<Verdict, ExitCode> = {ok: EXIT.ok, degraded: EXIT.degraded, service: EXIT.degraded, outage: EXIT.outage}
 
 /** Errors that prove the node answered on that port: the network is fine, the service is not. */
 const SERVICE_ERRORS: Record<string, string> = {
@@ -255,7 +256,7 @@ export function buildReport(plan: ProbePlan, results: readonly ProbeResult[]): P
     verdict,
     lines: summarised,
     rows,
-    exitCode: EXIT[verdict],
+    exitCode: VERDICT_EXIT[verdict],
   }
 }
 

@@ -6,15 +6,15 @@
 import {createSocket} from 'node:dgram'
 
 import {normalizeIp} from '../core/ip.js'
+import {parseObjectName} from '../core/resolve.js'
 import type {Network, Networks} from '../core/networks.js'
-import {UserError} from '../core/errors.js'
-import {badProfileValue} from '../cli/config.js'
+import {badProfileValue, UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {loadRunScope} from '../store/object-loader.js'
 import type {Store} from '../store/types.js'
 import {DEFAULT_TIMEOUT_MAX_MS} from '../core/rtt.js'
 import {DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS, defaultConcurrency, type ProbeOptions} from './engine.js'
 import {planMatrix, planObject, type CheckMode, type ProbePlan} from './plan.js'
-import {EXIT} from './report.js'
 import {NOTHING} from '../core/names.js'
 
 export interface ProbeRequest {
@@ -38,6 +38,11 @@ export interface PlannedProbe {
   notes: string[]
 }
 
+/** An object named on the command line must be App.Server.Obj: said before anything is read. */
+export function assertObjectName(object: string | undefined): void {
+  if (object !== undefined && !parseObjectName(object)) throw new UserError(`invalid object name '${object}': write it as App.Server.Obj`, {code: 'invalid_object'})
+}
+
 /** Reads the rows the request needs from `store` and plans the probe. */
 export async function planProbe(store: Store, request: ProbeRequest): Promise<PlannedProbe> {
   const scope = await loadRunScope(store, request, {network: request.network, node: request.node})
@@ -58,7 +63,7 @@ export function nothingToProbe(plan: ProbePlan, filtered: boolean): UserError {
     plan.rows.length === 0
       ? `nothing to probe: no ${plan.mode === 'object' ? 'endpoint' : 'node'} matches${filtered ? ' --node/--network' : ''}`
       : 'nothing to probe: no IP has a port to probe (no active servants there): give --port N',
-    {code: 'nothing_to_probe', exitCode: EXIT.cannotProbe},
+    {code: 'nothing_to_probe', exitCode: EXIT.unknown},
   )
 }
 

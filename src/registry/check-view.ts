@@ -6,6 +6,7 @@ import {addressLabel, describeEndpoint, VERDICT_WORD, type AnswerRecord, type Li
 import {renderTable} from '../platform/table.js'
 import type {Paint, Screen} from '../platform/paint.js'
 import type {CheckQuery, CheckReport} from './check.js'
+import type {RegistryCheckRun} from './check-run.js'
 import {NO_NETWORK} from '../core/names.js'
 
 /** The caller the registry answered for: the node_name sent, else this machine's address (no node_name). */
@@ -68,4 +69,10 @@ function answerLines(list: AnswerRecord[], paint: Paint): string[] {
   for (const [label, eps] of lists) if (eps.length > 0) out.push(`    ${label}: ${eps.map(describeEndpoint).join(', ')}`)
   if (a.hint) out.push(`    ${paint('dim', `hint: ${a.hint}`)}`)
   return out
+}
+
+/** The check as JSON (the command adds its notices and source): the report, the question, the caller, the timeout. */
+export function checkJson(run: RegistryCheckRun, timeoutMs: number) {
+  const {registries, answers, disagreements, verdict, exitCode, lines, counts, query, setId, wallMs} = run.report
+  return {registries, answers, disagreements, verdict, exitCode, lines, counts, query, setId, callerNodeName: run.callerNodeName, timeoutMs, wallMs}
 }

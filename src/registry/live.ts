@@ -3,12 +3,11 @@
  * summed up in one line (the details are `tarsnet registry check`'s).
  */
 import {UserError} from '../core/errors.js'
-import {parseLocator} from '../core/locator.js'
+import type {Locator} from '../core/locator.js'
 import type {Networks} from '../core/networks.js'
 import type {QueryMode} from '../core/resolve.js'
 import type {GroupPriorityRow, GroupRuleRow, NodeRow, ObjectRows} from '../core/rows.js'
 import {RELOAD_WINDOW_SECONDS} from '../core/registry-compare.js'
-import {resolveLocator, type Settings} from '../cli/config.js'
 import type {Store} from '../store/types.js'
 import {liveLine, runRegistryCheck, type CheckQuery, type CheckReport} from './check.js'
 import {registryAddressesFromDatabase} from './database.js'
@@ -28,7 +27,8 @@ export interface LiveSummary {
 
 export interface LiveInput {
   store: Store
-  settings: Settings
+  /** The registries to ask (a locator from the environment or the profile); undefined: the registry's own rows (t_registry_info). */
+  locator: Locator | undefined
   object: string
   rows: ObjectRows
   nodes: NodeRow[]
@@ -43,11 +43,10 @@ export interface LiveInput {
 
 export async function liveSummary(input: LiveInput): Promise<LiveSummary> {
   const notes: string[] = []
-  const setting = resolveLocator({env: process.env, settings: input.settings, demo: input.store.info.kind === 'demo'})
+  const {locator} = input
   let servant: string
   let addresses
-  if (setting) {
-    const locator = parseLocator(setting.value, setting.origin)
+  if (locator) {
     servant = locator.servant
     addresses = locator.addresses.map((a) => ({...a, network: input.networks.classify(a.host)}))
   } else {

@@ -7,6 +7,7 @@ import {accessSync, constants, statSync} from 'node:fs'
 import {delimiter, join} from 'node:path'
 
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 
 /** Options tarsnet sets itself: the operator's value would be ignored (ssh keeps the first one given). */
 const OWN = new Set(['batchmode', 'connecttimeout', 'controlmaster', 'controlpath', 'controlpersist', 'clearallforwardings'])
@@ -17,17 +18,17 @@ const OWN = new Set(['batchmode', 'connecttimeout', 'controlmaster', 'controlpat
  */
 export function checkSshOption(text: string, origin: string): string {
   const m = /^\s*([A-Za-z][A-Za-z0-9]*)\s*(?:=|\s)\s*(\S(?:.*\S)?)\s*$/.exec(text)
-  if (!m || /[\r\n\0]/.test(text)) throw new UserError(`invalid ${origin} '${text}': write KEY=VALUE, e.g. ProxyJump=bastion`, {code: 'invalid_ssh_option', exitCode: 3})
+  if (!m || /[\r\n\0]/.test(text)) throw new UserError(`invalid ${origin} '${text}': write KEY=VALUE, e.g. ProxyJump=bastion`, {code: 'invalid_ssh_option', exitCode: EXIT.unknown})
   const [, key, value] = m
   const lower = key.toLowerCase()
   if (OWN.has(lower)) {
-    throw new UserError(`invalid ${origin} '${text}': tarsnet sets ${key} itself (BatchMode=yes always; ConnectTimeout from --ssh-timeout; ControlMaster only for --watch)`, {code: 'invalid_ssh_option', exitCode: 3})
+    throw new UserError(`invalid ${origin} '${text}': tarsnet sets ${key} itself (BatchMode=yes always; ConnectTimeout from --ssh-timeout; ControlMaster only for --watch)`, {code: 'invalid_ssh_option', exitCode: EXIT.unknown})
   }
   if (lower === 'stricthostkeychecking' && /^(no|off)$/i.test(value)) {
-    throw new UserError(`invalid ${origin} '${text}': tarsnet never turns host-key checking off; fix known_hosts, or set it in your ssh config for those hosts if you must`, {code: 'invalid_ssh_option', exitCode: 3})
+    throw new UserError(`invalid ${origin} '${text}': tarsnet never turns host-key checking off; fix known_hosts, or set it in your ssh config for those hosts if you must`, {code: 'invalid_ssh_option', exitCode: EXIT.unknown})
   }
   if ((lower === 'userknownhostsfile' || lower === 'globalknownhostsfile') && value === '/dev/null') {
-    throw new UserError(`invalid ${origin} '${text}': an empty known_hosts disables host-key checking; tarsnet never weakens it`, {code: 'invalid_ssh_option', exitCode: 3})
+    throw new UserError(`invalid ${origin} '${text}': an empty known_hosts disables host-key checking; tarsnet never weakens it`, {code: 'invalid_ssh_option', exitCode: EXIT.unknown})
   }
   return `${key}=${value}`
 }
@@ -35,13 +36,13 @@ export function checkSshOption(text: string, origin: string): string {
 /** A login name for `ssh -l`: no leading '-', no spaces or shell-special characters. */
 export function checkSshUser(user: string, origin: string): string {
   if (!/^[A-Za-z0-9_.][A-Za-z0-9_.@-]{0,63}$/.test(user)) {
-    throw new UserError(`invalid ${origin} '${user}': a user name has letters, digits, '.', '_', '-' or '@' (and does not start with '-')`, {code: 'invalid_ssh_user', exitCode: 3})
+    throw new UserError(`invalid ${origin} '${user}': a user name has letters, digits, '.', '_', '-' or '@' (and does not start with '-')`, {code: 'invalid_ssh_user', exitCode: EXIT.unknown})
   }
   return user
 }
 
-/** The ssh binary on PATH (absolute), or a UserError (exit 3) naming what to install. */
-export function findSshBinary(pathEnv: string | undefined = process.env.PATH): string {
+/** The ssh binary on `pathEnv` (the IO's PATH), as an absolute path, or a UserError (exit 3) naming what to install. */
+export function findSshBinary(pathEnv: string | undefined): string {
   for (const dir of (pathEnv ?? '').split(delimiter)) {
     if (dir === '') continue
     const candidate = join(dir, 'ssh')
@@ -52,7 +53,7 @@ export function findSshBinary(pathEnv: string | undefined = process.env.PATH): s
       // not here
     }
   }
-  throw new UserError('ssh not found on PATH: tarsnet mesh runs your OpenSSH client; install it (e.g. apt-get install openssh-client)', {code: 'ssh_missing', exitCode: 3})
+  throw new UserError('ssh not found on PATH: tarsnet mesh runs your OpenSSH client; install it (e.g. apt-get install openssh-client)', {code: 'ssh_missing', exitCode: EXIT.unknown})
 }
 
 /** An ssh config file that must exist (for `ssh -F`), or a UserError (exit 3). */
@@ -63,6 +64,6 @@ export function checkSshConfigFile(path: string, origin: string): string {
   } catch {
     ok = false
   }
-  if (!ok) throw new UserError(`ssh config file ${path} (${origin}) does not exist or is not a file: give the path of an ssh_config file`, {code: 'ssh_config_missing', exitCode: 3})
+  if (!ok) throw new UserError(`ssh config file ${path} (${origin}) does not exist or is not a file: give the path of an ssh_config file`, {code: 'ssh_config_missing', exitCode: EXIT.unknown})
   return path
 }

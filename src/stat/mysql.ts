@@ -5,6 +5,7 @@
 import type {Connection, RowDataPacket} from 'mysql2/promise'
 
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {parseDbTime, PSEUDO_CALLERS, slotEnd, type Slot, type StatSum} from '../core/traffic.js'
 import {formatHost} from '../store/db-url.js'
 import {connectFirst, describeDbError, destroyConnection, queryTimeoutFor} from '../store/host-race.js'
@@ -43,7 +44,7 @@ export class MysqlStatDb implements StatDb {
       // connectFirst speaks of db_tars and --db: say which database this is, and where it was named.
       const why = error.code === 'db_unreachable' ? error.message.replace(/^cannot reach the database: /, '').replace(/\. Check the hosts.*$/, '')
         : error.code === 'db_not_found' ? `no database "${source.url.database}"` : error.message
-      throw new UserError(`cannot read the stat database (${source.origin}): ${why}; give tarsstat's database with --stat-db mysql://user@host/tars_stat or the profile key stat.db`, {code: error.code === 'db_not_found' ? 'stat_db_not_found' : 'stat_db_unreachable', exitCode: 3})
+      throw new UserError(`cannot read the stat database (${source.origin}): ${why}; give tarsstat's database with --stat-db mysql://user@host/tars_stat or the profile key stat.db`, {code: error.code === 'db_not_found' ? 'stat_db_not_found' : 'stat_db_unreachable', exitCode: EXIT.unknown})
     }
     const host = formatHost(connected.host)
     return new MysqlStatDb(connected.connection, `${source.url.user}@${host}/${source.url.database}`, source.prefix, host, queryTimeoutFor(source.connectTimeoutMs))
@@ -55,7 +56,7 @@ export class MysqlStatDb implements StatDb {
       return rows as RowDataPacket[]
     } catch (error) {
       if ((error as {code?: string}).code === 'PROTOCOL_SEQUENCE_TIMEOUT') destroyConnection(this.connection)
-      throw new UserError(`the stat database ${this.host} failed a query: ${describeDbError(error, this.timeoutMs)}`, {code: 'stat_db_query_failed', exitCode: 3})
+      throw new UserError(`the stat database ${this.host} failed a query: ${describeDbError(error, this.timeoutMs)}`, {code: 'stat_db_query_failed', exitCode: EXIT.unknown})
     }
   }
 

@@ -3,6 +3,7 @@
  * (hour, day or minute tables, by name), tarsstat's columns checked, and each table's slots summed in SQL.
  */
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import {cutTypeOf, formatNaive, planTables, STAT_COLUMNS, windowOf, type Slot, type StatSum} from '../core/traffic.js'
 import type {StatDb} from './db.js'
 
@@ -55,23 +56,23 @@ function ranges(slots: Slot[]): string {
  */
 export async function readStat(db: StatDb, request: {sinceSeconds: number; untilSeconds: number; servers?: string[]}): Promise<StatRead> {
   const now = await db.now()
-  if (!Number.isFinite(now)) throw new UserError(`the stat database ${db.source} did not give its time (NOW())`, {code: 'stat_db_clock', exitCode: 3})
+  if (!Number.isFinite(now)) throw new UserError(`the stat database ${db.source} did not give its time (NOW())`, {code: 'stat_db_clock', exitCode: EXIT.unknown})
   const window = windowOf(now, request.sinceSeconds, request.untilSeconds)
   // Only names tarsstat makes (prefix + YYYYMMDD[HH[MM]]): a backup or another tool's table is not a record.
   const existing = (await db.tables()).filter((t) => cutTypeOf(db.prefix, t) !== null)
   const plan = planTables(db.prefix, window, existing)
   const where = `${db.source} (prefix ${db.prefix})`
-  if (existing.length === 0) throw new UserError(`no tarsstat table in ${where}: check --stat-db (tarsstat's database, usually tars_stat) and --stat-prefix`, {code: 'no_stat_tables', exitCode: 3})
+  if (existing.length === 0) throw new UserError(`no tarsstat table in ${where}: check --stat-db (tarsstat's database, usually tars_stat) and --stat-prefix`, {code: 'no_stat_tables', exitCode: EXIT.unknown})
   if (plan.tables.length === 0) {
     // Newest by the time in the name (a day table counts as its day's start).
     const newest = [...existing].sort((a, b) => a.slice(db.prefix.length).padEnd(12, '0').localeCompare(b.slice(db.prefix.length).padEnd(12, '0'))).at(-1)
-    throw new UserError(`no tarsstat table holds ${formatNaive(window.from)}–${formatNaive(window.to).slice(11)} in ${where} (the newest is ${newest}): is tarsstat writing? widen --since`, {code: 'no_stat_tables', exitCode: 3})
+    throw new UserError(`no tarsstat table holds ${formatNaive(window.from)}–${formatNaive(window.to).slice(11)} in ${where} (the newest is ${newest}): is tarsstat writing? widen --since`, {code: 'no_stat_tables', exitCode: EXIT.unknown})
   }
   const columns = await db.columns(plan.tables.map((t) => t.table))
   for (const {table} of plan.tables) {
     const have = columns.get(table) ?? new Set<string>()
     const lacking = STAT_COLUMNS.filter((c) => !have.has(c))
-    if (lacking.length > 0) throw new UserError(`table ${table} in ${db.source} is not a tarsstat table (it has no ${lacking.join(', ')}): check --stat-prefix`, {code: 'not_stat_table', exitCode: 3})
+    if (lacking.length > 0) throw new UserError(`table ${table} in ${db.source} is not a tarsstat table (it has no ${lacking.join(', ')}): check --stat-prefix`, {code: 'not_stat_table', exitCode: EXIT.unknown})
   }
   const sums: StatSum[] = []
   for (const t of plan.tables) sums.push(...(await db.sum(t.table, t.slots, request.servers)))

@@ -4,6 +4,7 @@
  */
 import {tryParseEndpoint} from '../core/endpoint.js'
 import {UserError} from '../core/errors.js'
+import {EXIT} from '../core/exit-codes.js'
 import type {ClusterRows} from '../core/cluster.js'
 import {chooseNetworks, type Network, type Networks} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
@@ -53,7 +54,7 @@ export function pickObjects(patterns: string[], known: Iterable<string>): string
     const hits = names.filter((n) => re.test(n))
     if (hits.length === 0) {
       const close = closestNames(p, names, 5)
-      throw new UserError(`no object ${/[*?[]/.test(p) ? 'matches' : 'is named'} '${p}' in the database${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_object', exitCode: 3})
+      throw new UserError(`no object ${/[*?[]/.test(p) ? 'matches' : 'is named'} '${p}' in the database${close.length > 0 ? `; closest: ${close.join(', ')}` : ''}`, {code: 'unknown_object', exitCode: EXIT.unknown})
     }
     for (const h of hits) picked.add(h)
   }

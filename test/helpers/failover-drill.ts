@@ -39,6 +39,9 @@ export function drillMissing(kind: 'cpp' | 'node'): string[] {
   const missing: string[] = []
   if (process.getuid?.() !== 0) missing.push('root (iptables)')
   if (spawnSync('iptables', ['-S', 'OUTPUT'], {stdio: 'ignore'}).status !== 0) missing.push('iptables (apt-get install iptables)')
+  // Not there yet: its build may be running in the background (scripts/test-setup.sh); the script waits
+  // for that build's lock, or builds it now.
+  if (kind === 'cpp' && !existsSync(CPP_CLIENT)) spawnSync('bash', [join(ROOT, 'scripts', 'peers', 'build-tarscpp.sh')], {stdio: ['ignore', 'inherit', 'inherit']})
   if (kind === 'cpp' && !existsSync(CPP_CLIENT)) missing.push(`${CPP_CLIENT}: run scripts/peers/build-tarscpp.sh (apt-get install cmake g++ make flex bison)`)
   return missing
 }

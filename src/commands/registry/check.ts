@@ -1,22 +1,19 @@
 import {Args, Flags} from '@oclif/core'
 
 import {UserError} from '../../core/errors.js'
+import {EXIT} from '../../core/exit-codes.js'
 import {parseLocator} from '../../core/locator.js'
-import {assertKnownNetwork} from '../../core/networks.js'
-import {clientOnNode, parseObjectName, parseSetId} from '../../core/resolve.js'
+import {requireObjectName} from '../../core/object-name.js'
+import {parseSetId} from '../../core/resolve-modes.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {resolveLocator} from '../../cli/config.js'
-import {loadClientNode} from '../../store/object-loader.js'
 import {withProgress} from '../../cli/progress.js'
-import {runRegistryCheck, type CheckQuery, type CheckReport, type RegistryAddress} from '../../registry/check.js'
-import {checkView} from '../../registry/check-view.js'
+import {DEFAULT_CHECK_TIMEOUT_MS, runCheck} from '../../registry/check-run.js'
+import {checkJson, checkView} from '../../registry/check-view.js'
 import {DEFAULT_WINDOW} from '../../registry/client.js'
-import {loadCheckDatabase, registryAddressesFromDatabase, type LoadedCheckDatabase} from '../../registry/database.js'
 import type {Store} from '../../store/types.js'
 
-export type RegistryCheckResult = Omit<CheckReport, 'lines'> & {lines: string[]; callerNodeName: string | null; timeoutMs: number; notices: string[]; source: unknown}
-
-const DEFAULT_TIMEOUT_MS = 1000
+export type RegistryCheckResult = ReturnType<typeof checkJson> & {notices: string[]; source: unknown}
 
 export default class RegistryCheck extends BaseCommand<typeof RegistryCheck> {
   static override summary = 'What the live registries really hand out, on every network, against the database.'
@@ -51,28 +48,26 @@ Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has o
     set: Flags.string({summary: 'Ask findObjectByIdInSameSet for this set (name.area.group).', exclusive: ['group']}),
     group: Flags.boolean({summary: 'Ask findObjectByIdInSameGroup: the registry answers for the caller (IDC groups): see --client-node.', exclusive: ['set']}),
     'client-node': Flags.string({summary: "With --group or --set: ask as a client on this node (its name, or one of its IPs) does, with node_name = the node's name in the request context."}),
-    timeout: Flags.integer({summary: `Milliseconds for each question, and for each connect (default ${DEFAULT_TIMEOUT_MS}).`, min: 1, max: 600_000}),
+    timeout: Flags.integer({summary: `Milliseconds for each question, and for each connect (default ${DEFAULT_CHECK_TIMEOUT_MS}).`, min: 1, max: 600_000}),
     concurrency: Flags.integer({summary: `Questions in flight at once on each registry connection (default ${DEFAULT_WINDOW}).`, min: 1, max: 100_000}),
     network: Flags.string({summary: 'Only ask registry addresses on this network.'}),
   }
 
-  protected override errorExitCode = 3
+  protected override errorExitCode = EXIT.unknown
 
   async run(): Promise<RegistryCheckResult> {
     const {flags} = this
     const {argv} = await this.parse(RegistryCheck)
     const objects = argv as string[]
     // Everything typed is checked before any connection.
-    for (const o of objects) {
-      if (!parseObjectName(o)) throw new UserError(`malformed object name '${o}': expected App.Server.Obj (three dot-separated names of letters, digits, _ or -)`, {code: 'invalid_object'})
-    }
+    for (const o of objects) requireObjectName(o)
     if (flags.all && objects.length > 0) throw new UserError('give objects or --all, not both', {code: 'invalid_arguments'})
     if (!flags.all && objects.length === 0) throw new UserError('missing argument OBJECT: give one or more objects, e.g. `tarsnet registry check App.Server.Obj`, or --all', {code: 'missing_argument'})
     if (flags.set !== undefined) parseSetId(flags.set)
     if (flags['client-node'] !== undefined && !flags.group && flags.set === undefined) {
       throw new UserError('--client-node goes with --group or --set: findObjectById4Any does not depend on the caller', {code: 'invalid_flag'})
     }
-    const timeoutMs = flags.timeout ?? DEFAULT_TIMEOUT_MS
+    const timeoutMs = flags.timeout ?? DEFAULT_CHECK_TIMEOUT_MS
     const locatorSetting = resolveLocator({flag: flags.locator, env: this.io.env, settings: this.settings(), demo: flags.demo})
     const locator = locatorSetting ? parseLocator(locatorSetting.value, locatorSetting.origin) : undefined
     if (locatorSetting) this.verbose(`locator from ${locatorSetting.origin}`)
@@ -86,53 +81,18 @@ Exit codes: 0 every answer agrees; 1 some answer differs, is unexpanded or has o
       if (flags.all) throw new UserError(`--all needs the database, which could not be read: ${error.message}`, {code: error.code})
       this.notice(`the database could not be read (${error.message}): the registries' answers are compared with each other only`)
     }
-    let loaded: LoadedCheckDatabase | undefined
-    if (store) {
-      loaded = await loadCheckDatabase(store, flags.all ? 'all' : objects)
-      await this.noteMissingIpListColumn(store)
-      if (!loaded.changeTimes) this.verbose('this source keeps no change times: no reload-window hints')
-      if (loaded.objects.length === 0) throw new UserError('no objects in the database: nothing to ask', {code: 'no_servants'})
-    }
-    const names = loaded?.objects ?? objects
-    let callerNodeName: string | null = null
-    if (flags['client-node'] !== undefined) {
-      if (!store) throw new UserError('--client-node needs the database (to find the node), which could not be read', {code: 'no_database'})
-      callerNodeName = clientOnNode(await loadClientNode(store, flags['client-node'])).callerNodeName
-    }
 
-    const networks = this.networksFor(() => [...(loaded?.nodeIps ?? []), ...(locator?.addresses.map((a) => a.host) ?? [])])
-    assertKnownNetwork(networks, flags.network)
-    let servant: string
-    let addresses: RegistryAddress[]
-    if (locator) {
-      servant = locator.servant
-      addresses = locator.addresses.map((a) => ({...a, network: networks.classify(a.host)}))
-    } else {
-      const fromDb = await registryAddressesFromDatabase(store!, networks)
-      servant = fromDb.servant
-      addresses = fromDb.addresses
-      for (const note of fromDb.notes) this.notice(note)
-    }
-    if (flags.network !== undefined) {
-      addresses = addresses.filter((a) => a.network === flags.network)
-      if (addresses.length === 0) throw new UserError(`no registry address on network ${flags.network}`, {code: 'no_locator'})
-    }
-
-    let query: CheckQuery = {kind: 'any'}
-    if (flags.set !== undefined) query = {kind: 'set', setId: flags.set}
-    else if (flags.group) query = {kind: 'group'}
-    if (query.kind !== 'any' && callerNodeName === null) {
-      this.notice(`${query.kind === 'group' ? 'findObjectByIdInSameGroup' : 'findObjectByIdInSameSet'} asked without node_name: each answer is for this machine's address on that connection (the caller column), which no real client gets (they send node_name): use --client-node`)
-    }
-
-    // "asking 1200/4000…" on stderr, on a terminal only.
-    const report = await withProgress(this.io.err, 'asking', this.io.stderrIsTTY && !this.jsonEnabled(), (onProgress) => runRegistryCheck({
-      servant, addresses, objects: names, query, callerNodeName, timeoutMs, window: flags.concurrency, networks,
-      database: loaded?.database ?? null, onProgress,
-    }))
-    if (!this.jsonEnabled()) for (const line of checkView(report, query, this.screen)) this.log(line)
-    this.io.exitCode = report.exitCode
-    const {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, wallMs} = report
-    return {registries, answers, disagreements, verdict, exitCode, lines, counts, query: fn, setId, callerNodeName, timeoutMs, wallMs, notices: this.notices, source: null, ...this.sourceJson()}
+    const run = await runCheck({
+      objects, all: flags.all, locator, setId: flags.set, group: flags.group, clientNode: flags['client-node'],
+      timeoutMs, window: flags.concurrency, network: flags.network, store, configuredNetworks: this.settings().networks.value,
+      notice: (message) => this.notice(message),
+      verbose: (message) => this.verbose(message),
+      rowsRead: (opened) => this.noteMissingIpListColumn(opened),
+      // "asking 1200/4000…" on stderr, on a terminal only.
+      progress: (work) => withProgress(this.io.err, 'asking', this.io.stderrIsTTY && !this.jsonEnabled(), work),
+    })
+    if (!this.jsonEnabled()) for (const line of checkView(run.report, run.query, this.screen)) this.log(line)
+    this.io.exitCode = run.report.exitCode
+    return {...checkJson(run, timeoutMs), notices: this.notices, source: null, ...this.sourceJson()}
   }
 }

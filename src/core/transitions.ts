@@ -1,10 +1,19 @@
 /**
- * Change tracking for `probe --watch` (pure): which links changed state between rounds, and per link
- * how often it changed and how long it was down. Time is passed in, never read.
+ * What changed between the rounds of a watch (pure): which links changed state since the last round, and
+ * per link how often it changed and how long it was down. Time is passed in, never read. `probe --watch`
+ * tracks each node's IP; `mesh --watch` each link from one node to another.
  */
-import type {ProbeStatus} from './engine.js'
-import type {JsonResult} from './report.js'
-import {NO_NETWORK} from '../core/names.js'
+import {NO_NETWORK} from './names.js'
+
+/** One link as a round saw it: `row` keys it (with network and host), `node` names it for people. */
+export interface TrackedLink {
+  row: string
+  node: string
+  network: string | null
+  host: string
+  /** up, lossy (connects, loses samples) or a way of being down (timeout, refused, …). */
+  status: string
+}
 
 export interface LinkChange {
   at: number
@@ -12,15 +21,15 @@ export interface LinkChange {
   node: string
   network: string | null
   host: string
-  from: ProbeStatus
-  to: ProbeStatus
+  from: string
+  to: string
 }
 
 interface LinkState {
   node: string
   network: string | null
   host: string
-  status: ProbeStatus
+  status: string
   changes: number
   downSince: number | null
   downMs: number
@@ -31,14 +40,36 @@ export interface LinkStats {
   node: string
   network: string | null
   host: string
-  status: ProbeStatus
+  status: string
   changes: number
   /** Total time down during the watch, including a down period still running at `now`. */
   downMs: number
 }
 
-/** A link is one node's IP: `node network host`. */
-export function linkKey(r: Pick<JsonResult, 'row' | 'network' | 'host'>): string {
+/** How a watch round is shown: redrawn on a terminal, stamped lines on a pipe, JSON lines with --json. */
+export type WatchMode = 'redraw' | 'lines' | 'json'
+
+/** What a round writes: a line for people, or an object written as one JSON line. */
+export type WatchOutput = string | Record<string, unknown>
+
+/** One round of a watch, as the loop hands it to the view. */
+export interface WatchRound<R> {
+  /** 1 for the first round. */
+  number: number
+  /** When the round ended (ms). */
+  at: number
+  result: R
+  /** The round before (undefined for the first). */
+  previous: R | undefined
+  /** Links whose state differs from the round before. */
+  changes: LinkChange[]
+  /** The first round, or every round with --every-round: the one shown in full. */
+  full: boolean
+  mode: WatchMode
+}
+
+/** A link's key: `row network host`. */
+export function linkKey(r: Pick<TrackedLink, 'row' | 'network' | 'host'>): string {
   return `${r.row} ${r.network ?? NO_NETWORK} ${r.host}`
 }
 
@@ -47,12 +78,12 @@ export class WatchTracker {
   private started: number | null = null
   rounds = 0
 
-  /** Records a round's results at time `now` (ms); returns the changes since the previous round. */
-  update(results: ReadonlyArray<Pick<JsonResult, 'row' | 'node' | 'network' | 'host' | 'status'>>, now: number): LinkChange[] {
+  /** Records a round's links at time `now` (ms); returns the changes since the previous round. */
+  update(links: ReadonlyArray<TrackedLink>, now: number): LinkChange[] {
     this.started ??= now
     this.rounds++
     const changes: LinkChange[] = []
-    for (const r of results) {
+    for (const r of links) {
       const key = linkKey(r)
       const prev = this.links.get(key)
       const down = r.status !== 'up' && r.status !== 'lossy' // a lossy link connects: not down
@@ -107,22 +138,4 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(s / 3600)
   const m = Math.floor((s % 3600) / 60)
   return [h > 0 ? `${h}h` : '', `${m}m`, `${s % 60}s`].filter(Boolean).join(' ')
-}
-
-/**
- * oclif flags cannot have an optional value: `--watch` alone means every 2 s. Inserts the default
- * after a bare `--watch` (one not followed by a number), so `--watch`, `--watch 5` and `--watch=5` all work.
- */
-export function expandWatchFlag(argv: readonly string[], defaultSeconds = 2): string[] {
-  const out: string[] = []
-  for (let i = 0; i < argv.length; i++) {
-    out.push(argv[i])
-    if (argv[i] === '--') {
-      out.push(...argv.slice(i + 1))
-      break
-    }
-    // A number, even a negative one, is --watch's value (then refused as such), never an object name.
-    if (argv[i] === '--watch' && !/^[-+]?(\d+(\.\d*)?|\.\d+)$/.test(argv[i + 1] ?? '')) out.push(String(defaultSeconds))
-  }
-  return out
 }
