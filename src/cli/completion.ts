@@ -16,12 +16,12 @@ import {tarsnetDirs} from '../platform/dirs.js'
 export interface CompletionContext {
   manifest: {commands: Record<string, unknown>}
   pjson: {oclif: Record<string, unknown>}
-  env?: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv
 }
 
 /** The completion lines for `words` (the words after `tarsnet`, the last one being completed). */
 export function complete(words: string[], context: CompletionContext): string {
-  const env = context.env ?? process.env
+  const {env} = context
   const oclif = context.pjson.oclif as {bin?: string; dirname?: string; topics?: Record<string, {description?: string}>}
   const {configDir, cacheDir} = tarsnetDirs(oclif.dirname ?? oclif.bin ?? 'tarsnet', env)
   const args = words[0] === '--' ? words.slice(1) : words
