@@ -42,7 +42,7 @@ export async function boot(options: BootOptions): Promise<void> {
     return
   }
   const safeKey = options.key.replace(/[^A-Za-z0-9._-]/g, '_')
-  const base = join(tarsnetDirs().cacheDir, 'v8', `${safeKey}-${process.version}-${process.arch}`)
+  const base = join(tarsnetDirs('tarsnet', process.env).cacheDir, 'v8', `${safeKey}-${process.version}-${process.arch}`)
   const read = (kind: 'full' | 'lite'): Buffer | undefined => {
     try {
       return readFileSync(`${base}-${kind}.bin`)

@@ -75,7 +75,7 @@ export async function run(argv: string[], launch: Launch): Promise<void> {
   const manifest = (): ManifestJson => launch.manifest ?? (JSON.parse(readFileSync(join(launch.root, 'oclif.manifest.json'), 'utf8')) as ManifestJson)
   if (argv[0] === 'autocomplete' && argv[1] === '--complete') {
     const {complete} = await import('./cli/completion.js')
-    process.stdout.write(complete(argv.slice(2), {manifest: manifest(), pjson}))
+    process.stdout.write(complete(argv.slice(2), {manifest: manifest(), pjson, env: process.env}))
     return
   }
   // oclif checks Node against its own package.json when loaded (and loads semver for it): tarsnet's

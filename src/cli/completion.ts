@@ -10,18 +10,18 @@ import {completeLine, formatCompletion, type CompletionCommand, type CompletionS
 import demoSnapshotJson from '../store/demo-snapshot.json' with {type: 'json'}
 import {namesCachePath, readNamesCache, snapshotNames} from '../store/names-cache.js'
 import type {Snapshot} from '../store/types.js'
-import {readConfigFile, defaultConfigPath, type ConfigFile} from './config.js'
+import {readConfigFile, defaultConfigPath, type ConfigFile} from './config/file.js'
 import {tarsnetDirs} from '../platform/dirs.js'
 
 export interface CompletionContext {
   manifest: {commands: Record<string, unknown>}
   pjson: {oclif: Record<string, unknown>}
-  env?: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv
 }
 
 /** The completion lines for `words` (the words after `tarsnet`, the last one being completed). */
 export function complete(words: string[], context: CompletionContext): string {
-  const env = context.env ?? process.env
+  const {env} = context
   const oclif = context.pjson.oclif as {bin?: string; dirname?: string; topics?: Record<string, {description?: string}>}
   const {configDir, cacheDir} = tarsnetDirs(oclif.dirname ?? oclif.bin ?? 'tarsnet', env)
   const args = words[0] === '--' ? words.slice(1) : words

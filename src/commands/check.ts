@@ -1,25 +1,16 @@
 import {Flags} from '@oclif/core'
 
-import {CODES, SEVERITIES, explainCode, runCheck, type CheckResult, type Finding} from '../core/check.js'
-import {UserError} from '../core/errors.js'
+import {explainCode, type CheckResult} from '../core/check.js'
 import {EXIT} from '../core/exit-codes.js'
-import type {FailoverFinding} from '../core/failover.js'
-import {assertKnownNetwork} from '../core/networks.js'
-import {FAILOVER_SINCE, runFailoverCommand} from '../failover/run.js'
+import {runCheckCommand} from '../check/run.js'
+import {checkLines, explainLines} from '../check/view.js'
+import {FAILOVER_SINCE} from '../failover/run.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {loadCluster} from '../store/cluster-loader.js'
-import {statFlags, statSourceOf, statWindowOf, type StatFlagValues} from '../options/stat-flags.js'
-import type {Store} from '../store/types.js'
-import {renderTable} from '../platform/table.js'
-import {runTraffic} from '../traffic/run.js'
-import {NOTHING} from '../core/names.js'
+import {statFlags, statSourceOf, statWindowOf} from '../options/stat-flags.js'
 
 export type CheckCommandResult =
   | (CheckResult & {scope: {nodes: string[]; object: string | null; network: string | null}; notices: string[]})
   | ReturnType<typeof explainCode>
-
-/** Calls/s per caller for `--failover` when tarsstat cannot say: the findings depend on settings, hardly on rates. */
-const NOMINAL_RATE = 10
 
 export default class Check extends BaseCommand<typeof Check> {
   static override summary = 'Is the cluster really multi-network? Every broken promise of the design, by severity, with what to do.'
@@ -53,62 +44,24 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
     const {flags} = this
     if (flags.explain !== undefined) {
       const info = explainCode(flags.explain.trim())
-      if (!this.jsonEnabled()) {
-        this.log(`${info.code} (${info.severity}): ${info.title}`)
-        this.log('')
-        this.log(info.explain)
-        this.log('')
-        this.log(`What to do: ${info.todo}`)
-      }
+      if (!this.jsonEnabled()) for (const line of explainLines(info)) this.log(line)
       return info
     }
     const recordOnly = (['since', 'until', 'stat-db', 'stat-prefix'] as const).filter((f) => flags[f] !== undefined)
     if (!flags.traffic && recordOnly.length > 0) this.notice(`${recordOnly.map((f) => `--${f}`).join(', ')} ${recordOnly.length === 1 ? 'is' : 'are'} read only with --traffic: ignored`)
+    const statSource = () => statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)})
     // The record's flags are checked before anything is opened.
-    const record = flags.traffic ? {window: statWindowOf(flags), stat: statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)})} : undefined
+    const record = flags.traffic ? {window: statWindowOf(flags), stat: statSource()} : undefined
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
-    const {view, networks, nowMs, rows} = await loadCluster(store, this.settings().networks.value)
-    assertKnownNetwork(networks, flags.network)
-    const traffic = record && await runTraffic({...record, objects: [], store, configuredNetworks: this.settings().networks.value, cluster: {rows, networks}})
-    for (const n of traffic?.notices ?? []) this.notice(n)
-    const failover = flags.failover ? (await this.failoverFindings(store, {view, networks, rows}, flags)) : undefined
-    const result = runCheck(view, nowMs, {nodes: flags.node, object: flags.object, network: flags.network}, {traffic, failover})
-    if (!this.jsonEnabled()) this.render(result)
+    const result = await runCheckCommand(store, {
+      configuredNetworks: this.settings().networks.value,
+      scope: {nodes: flags.node, object: flags.object, network: flags.network},
+      record,
+      failover: flags.failover ? {statWindow: () => statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE}), statSource} : undefined,
+    }, {notice: (message) => this.notice(message)})
+    if (!this.jsonEnabled()) for (const line of checkLines(result, this.screen)) this.log(line)
     this.io.exitCode = result.exitCode
     return {...result, scope: {nodes: flags.node ?? [], object: flags.object ?? null, network: flags.network ?? null}, notices: this.notices, ...this.sourceJson()}
-  }
-
-  /** Failover findings: callers and rates from tarsstat when readable, else every client at a nominal rate. */
-  private async failoverFindings(store: Store, loaded: Parameters<typeof runFailoverCommand>[1], flags: StatFlagValues & {demo?: boolean}): Promise<FailoverFinding[]> {
-    const options = {objects: [], cuts: [], call: 'async' as const, mode: 'blackhole' as const, statWindow: statWindowOf({...flags, since: flags.since ?? FAILOVER_SINCE}),
-      statSource: () => statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)})}
-    try {
-      return (await runFailoverCommand(store, loaded, options)).findings
-    } catch (error) {
-      if (!(error instanceof UserError) || error.code !== 'no_rates') throw error
-      this.notice(`--failover: ${error.message.replace(/; give --rate.*$/, '')}: every client modelled at ${NOMINAL_RATE} calls/s`)
-      return (await runFailoverCommand(store, loaded, {...options, rate: NOMINAL_RATE})).findings
-    }
-  }
-
-  private render(result: CheckResult): void {
-    const {checked, counts} = result
-    const what = `${checked.nodes} node${checked.nodes === 1 ? '' : 's'}, ${checked.objects} object${checked.objects === 1 ? '' : 's'}, networks ${checked.networks.join(', ') || NOTHING}`
-    if (result.findings.length === 0) {
-      this.log(`${this.paint('green', 'No findings')}: ${what}.`)
-      return
-    }
-    const tone = {critical: 'red', warning: 'yellow', info: 'dim'} as const
-    for (const severity of SEVERITIES) {
-      const list = result.findings.filter((f) => f.severity === severity)
-      if (list.length === 0) continue
-      this.log(this.paint(tone[severity], `${severity.toUpperCase()} (${list.length})`))
-      this.log(renderTable(['CODE', 'NODE', 'OBJECT', 'NETWORK', 'FINDING'], list.map((f: Finding) => [f.code, f.node ?? '', f.object ?? '', f.network ?? '', f.message]), {width: this.width}))
-      this.log('What to do:')
-      for (const code of new Set(list.map((f) => f.code))) this.log(`  ${code}: ${CODES[code].todo}`)
-      this.log('')
-    }
-    this.log(`${counts.critical} critical, ${counts.warning} warning${counts.warning === 1 ? '' : 's'}, ${counts.info} info on ${what}. \`tarsnet check --explain CODE\` for more.`)
   }
 }

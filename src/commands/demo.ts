@@ -1,31 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {UserError} from '../core/errors.js'
-import {Lab, labEntries, type LabCut, type LabRegistry} from '../lab/cluster.js'
-import {SnapshotStore} from '../store/snapshot-store.js'
-import {REGISTRY_QUERY_OBJ} from '../tars/queryf.js'
-
-/** The demo's incident: node 127.10.0.2 has lost network y (its SYNs there are dropped). */
-export const DEMO_CUTS: LabCut[] = [{network: 'y', nodes: ['127.10.0.2']}]
-export const DEMO_OBJECT = 'Plant.ControlServer.ControlObj'
-
-/**
- * An old open-source registry replica the demo also runs: no longer in t_registry_info (so `registry check
- * --demo` does not ask it), but still in some clients' locators. It hands out 0.0.0.0 as stored.
- */
-export const DEMO_OLD_REGISTRY = {host: '127.10.0.3', port: 17890}
-/** A client's locator naming the demo's registry and the old one: `registry check --demo --locator …` sees the difference. */
-export const DEMO_OLD_LOCATOR = `${REGISTRY_QUERY_OBJ}@tcp -h 127.10.0.1 -p 17890:tcp -h ${DEMO_OLD_REGISTRY.host} -p ${DEMO_OLD_REGISTRY.port}`
-
-/**
- * The demo's registries: a multi-network one on the addresses of its own t_registry_info row
- * (127.10.0.1:17890, network x only, as the row says), answering from the demo's rows as resolve computes
- * them; and the old open-source replica.
- */
-export function demoRegistries(store: SnapshotStore): LabRegistry[] {
-  return [{store}, {store, hosts: [DEMO_OLD_REGISTRY.host], port: DEMO_OLD_REGISTRY.port, expansion: 'stored'}]
-}
+import type {Lab} from '../lab/cluster.js'
+import {DEMO_OBJECT, DEMO_OLD_LOCATOR, DEMO_OLD_REGISTRY, demoEntries, demoUpText, startDemo} from '../lab/demo.js'
 
 export default class Demo extends BaseCommand<typeof Demo> {
   static override summary = 'A two-network cluster on this machine, one link cut: see nodes list, resolve, registry check and probe at work.'
@@ -48,8 +25,7 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
     if (process.platform !== 'linux') {
       this.notice('the demo needs every 127.x.y.z address to reach this machine (Linux does this; elsewhere add the addresses to lo0 first)')
     }
-    const store = SnapshotStore.demo()
-    const entries = labEntries(store.data, DEMO_CUTS)
+    const {store, entries} = demoEntries()
     // Ctrl-C (or a kill) at any point closes the cluster before exiting, so its ports are free for the
     // next demo. The dropping listeners' child is also killed by Lab's own process 'exit' hook.
     let lab: Lab | undefined
@@ -72,18 +48,10 @@ Nothing leaves the machine. With --serve the cluster stays up until Ctrl-C, so y
     }
     const stopListening = this.io.onInterrupt(handler)
     try {
-      try {
-        lab = await Lab.start(entries, {tarsImpl: 'builtin', registries: demoRegistries(store)})
-      } catch (error) {
-        const e = error as NodeJS.ErrnoException
-        const ports = `20001-20003, 20080 on 127.10.x/127.20.x, the registry's 17890 on 127.10.0.1 and ${DEMO_OLD_REGISTRY.host}`
-        throw new UserError(`could not start the demo cluster: ${e.code === 'EADDRINUSE' ? `its ports (${ports}) are in use: is another \`tarsnet demo\` running?` : e.message}`, {code: 'demo_failed'})
-      }
+      lab = await startDemo(store, entries)
       if (stopping) return
       try {
-        const cut = entries.filter((e) => e.behaviour === 'drop')
-        const registry = lab.registries[0].addresses.map((a) => `${a.host}:${a.port}`).join(', ')
-        this.log(`Demo cluster up: ${entries.length - cut.length} servant listener(s) on 127.10.x.x (network x) and 127.20.x.x (network y), the registry on ${registry}; cut: ${[...new Set(cut.map((e) => `${e.node} on ${e.network}`))].join(', ')}.`)
+        this.log(demoUpText(lab, entries))
         if (this.flags.serve) {
           this.log('Serving until Ctrl-C. Try: tarsnet probe --demo --watch, or tarsnet registry check --demo --all')
           this.log(`An old open-source registry replica also answers on ${DEMO_OLD_REGISTRY.host}:${DEMO_OLD_REGISTRY.port} (in no t_registry_info row): tarsnet registry check --demo --all --locator '${DEMO_OLD_LOCATOR}'`)

@@ -4,7 +4,9 @@ import {networkUse, proposeNetworks} from '../core/network-proposal.js'
 import {formatNetworksSpec, type Network} from '../core/networks.js'
 import {nodeAddresses} from '../core/nodes.js'
 import {BaseCommand} from '../cli/base-command.js'
-import {checkIpListColumnName, readConfigFile, writeConfigFile, type Profile} from '../cli/config.js'
+import {readConfigFile, saveProfile} from '../cli/config/file.js'
+import type {Profile} from '../cli/config/profile.js'
+import {checkIpListColumnName} from '../cli/config/profile-checks.js'
 import {parseDbUrl, redactDbUrl} from '../store/db-url.js'
 import {UserError} from '../core/errors.js'
 
@@ -102,9 +104,7 @@ The password is not saved unless it is part of the URL you give: prefer TARSNET_
 
     const profile: Profile = {...existing, db: db!, ipListColumn: this.flags['ip-list-column'] ?? existing.ipListColumn ?? 'ip_list'}
     if (networks.length > 0) profile.networks = networks
-    file.profiles[profileName] = profile
-    file.defaultProfile ??= profileName
-    writeConfigFile(configFile, file)
+    saveProfile(configFile, file, profileName, profile)
     if (!this.jsonEnabled()) {
       this.log(`Saved profile "${profileName}" to ${configFile}: ${redactDbUrl(db!)}${networks.length > 0 ? `, networks ${formatNetworksSpec(networks)}` : ''}.`)
       this.log('Next: tarsnet nodes list')

@@ -1,26 +1,21 @@
 /**
- * What every command that edits IP lists shares (set-ips, add-ip, remove-ip, edit, import, detect --write):
- * opening the database for writing, showing the diff and warnings, --dry-run, confirmation where a person
- * is (typing the node name for a destructive change), --yes for scripts, the compare-and-swap write through
- * src/store/ip-list-writer.ts, and the audit log. Commands only build the requests.
+ * The flags and the frame every command that edits IP lists shares (set-ips, add-ip, remove-ip, edit,
+ * import, detect --write, history --revert; db migrate for its confirmation): --dry-run, --yes, the list
+ * rules that can be relaxed, refusing read-only sources, and confirmation where a person is (typing the
+ * node name for a destructive change). The edit itself is src/edit/: commands only build the requests.
  */
-import {closeSync} from 'node:fs'
-
 import {Flags, type Command} from '@oclif/core'
 
-import {nodeState, planErrors, planWarnings, type EditIssue, type EditPlan, type NodePlan, type NodeState, type WarnCode} from '../core/ip-list-edit.js'
-import type {Networks} from '../core/networks.js'
-import {nodeAddresses} from '../core/nodes.js'
+import type {EditOptions, EditPlan} from '../core/ip-list-edit.js'
 import {escapeControl} from '../core/text.js'
 import {BaseCommand} from '../cli/base-command.js'
 import {UserError} from '../core/errors.js'
-import {paint} from '../platform/paint.js'
-import {stderrLine, useColor} from '../cli/terminal.js'
-import {appendAudit, auditLogPath, openAudit, osUser, redactCommandLine, type AuditEntry, type AuditFile} from '../store/audit-log.js'
-import {applyChanges, ipListColumnInfo, renderChangeSql, type ColumnInfo, type IpListChange} from '../store/ip-list-writer.js'
-import type {Db, MysqlStore} from '../store/mysql-store.js'
-import type {NodeRow} from '../core/rows.js'
-import {NOTHING} from '../core/names.js'
+import {stderrLine} from '../cli/terminal.js'
+import {applyEdit, previewEdit, TARSNODE_NOTE, type EditResult} from '../edit/run.js'
+import {openEditSession, type EditSession} from '../edit/session.js'
+import {appliedText, changeTexts, confirmationOf, nothingToChangeText, sqlText, unchangedText} from '../edit/view.js'
+import {auditLogPath, osUser, redactCommandLine} from '../store/audit-log.js'
+import type {MysqlStore} from '../store/mysql-store.js'
 
 /** --dry-run and --yes: on every editing command (migrate too). */
 export const writeFlags = {
@@ -34,57 +29,19 @@ export const listFlags = {
   'allow-empty': Flags.boolean({summary: 'Allow leaving a node with no IP list (it then falls back to endpoint_ip: one network).'}),
 }
 
-export const TARSNODE_NOTE = 'tarsnode may overwrite a manual change with its own report of the node\'s IPs when it next starts (if your tarsnode reports them): check again with `tarsnet nodes list` after a restart'
-
-/** Reasons joined for one line: the first ten, then how many more (an import may refuse thousands). */
-export function firstFew(reasons: string[], max = 10): string {
-  return reasons.length <= max ? reasons.join('; ') : `${reasons.slice(0, max).join('; ')}; … and ${reasons.length - max} more`
-}
-
-export interface IpView {
-  ip: string
-  network: string | null
-}
-
-export interface ChangeView {
-  node: string
-  before: IpView[]
-  after: IpView[]
-  /** The stored value read (compared by the write) and the value stored. */
-  beforeRaw: string | null
-  afterRaw: string | null
-  added: string[]
-  removed: string[]
-  reordered: boolean
-  destructive: boolean
-}
-
-export interface EditResult {
-  applied: boolean
-  dryRun: boolean
-  changes: ChangeView[]
-  /** Nodes whose list would stay as it is. */
-  unchanged: string[]
-  warnings: Array<EditIssue<WarnCode>>
-  sql: string[]
-  auditLog: string | null
-  notices: string[]
-}
-
-export interface EditSession {
-  store: MysqlStore
-  db: Db
-  column: string
-  columnInfo: ColumnInfo
-  rows: NodeRow[]
-  states: NodeState[]
-  networks: Networks
-}
+/** An edit's result as a command returns it: with the notices, for JSON. */
+export type EditCommandResult = EditResult & {notices: string[]}
 
 export abstract class EditCommand<T extends typeof Command> extends BaseCommand<T> {
   protected get writeOptions(): {dryRun: boolean; yes: boolean} {
     const f = this.flags as unknown as {'dry-run'?: boolean; yes?: boolean}
     return {dryRun: Boolean(f['dry-run']), yes: Boolean(f.yes)}
+  }
+
+  /** The list rules for a plan: the session's networks and column size, relaxed by --force and --allow-empty. */
+  protected listRules(session: EditSession): EditOptions {
+    const f = this.flags as unknown as {force?: boolean; 'allow-empty'?: boolean}
+    return {networks: session.networks, force: f.force, allowEmpty: f['allow-empty'], maxLength: session.columnInfo.maxLength}
   }
 
   /** Refuses read-only sources: an edit must go to the database. */
@@ -99,51 +56,12 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
   protected async openForEdit(): Promise<EditSession> {
     this.refuseReadOnlySource()
     const store = (await this.openStore()) as MysqlStore
-    const db = store.db
-    const column = store.ipListColumn
-    const columnInfo = await ipListColumnInfo(db, column)
-    if (!columnInfo.exists) {
-      throw new UserError(`t_node_info has no ${column} column to hold IP lists: run \`tarsnet db migrate\` first (it shows the SQL before changing anything)`, {code: 'no_ip_list_column'})
-    }
-    const rows = await store.loadNodes()
-    const states = rows.map((r) => nodeState(r))
-    const networks = this.networksFor(() => rows.flatMap((r) => nodeAddresses(r).ips))
-    return {store, db, column, columnInfo, rows, states, networks}
+    return openEditSession(store, (ips) => this.networksFor(ips))
   }
 
-  /** One node's change with the network of every IP, for display and JSON. */
-  protected changeView(plan: NodePlan, networks: Networks): ChangeView {
-    const view = (ips: string[]) => ips.map((ip) => ({ip, network: networks.classify(ip)}))
-    return {
-      node: plan.node,
-      before: view(plan.before),
-      after: view(plan.after),
-      beforeRaw: plan.beforeRaw,
-      afterRaw: plan.afterRaw,
-      added: plan.added,
-      removed: plan.removed,
-      reordered: plan.reordered,
-      destructive: plan.destructive,
-    }
-  }
-
-  /** The human diff of one node. */
-  protected renderChange(change: ChangeView, plan: NodePlan): string {
-    const color = !this.jsonEnabled() && useColor(this.io)
-    const fmt = (list: IpView[]) => list.map((i) => `${i.ip} (${i.network ?? 'no network'})`).join(', ')
-    const lines = [paint(color, 'bold', change.node)]
-    const before = change.before.length > 0
-      ? fmt(change.before)
-      : plan.beforeEffective.length > 0 && plan.beforeSource !== 'ip_list'
-        ? `(no list: using ${plan.beforeSource} ${plan.beforeEffective.join(', ')})`
-        : '(no list)'
-    lines.push(`  before: ${before}`)
-    lines.push(`  after:  ${change.after.length > 0 ? fmt(change.after) : '(no list: falls back to endpoint_ip / node_name)'}`)
-    for (const ip of change.removed) lines.push(paint(color, 'red', `  - ${ip} (${change.before.find((i) => i.ip === ip)?.network ?? 'no network'})`))
-    for (const ip of change.added) lines.push(paint(color, 'green', `  + ${ip} (${change.after.find((i) => i.ip === ip)?.network ?? 'no network'})`))
-    if (change.reordered) lines.push(paint(color, 'yellow', '  ~ order of preference changed'))
-    if (change.added.length === 0 && change.removed.length === 0 && !change.reordered) lines.push(paint(color, 'dim', `  ~ stored value rewritten in canonical form (was ${JSON.stringify(change.beforeRaw)})`))
-    return lines.join('\n')
+  /** Where the audit log is: the profile's auditLog, else tarsnet's data dir. */
+  protected get auditLogPath(): string {
+    return auditLogPath(this.settings().auditLog.value, this.dirs.dataDir)
   }
 
   /** A warning line on stderr (JSON output carries warnings in the result instead). */
@@ -151,120 +69,47 @@ export abstract class EditCommand<T extends typeof Command> extends BaseCommand<
     if (!this.jsonEnabled()) stderrLine(this.io, 'yellow', 'warning:', message)
   }
 
-  /** Refuses the plan when any rule refuses, naming every reason. */
-  protected assertPlanOk(plan: EditPlan): void {
-    const errors = planErrors(plan)
-    if (errors.length === 0) return
-    const first = errors[0]
-    const code = first.code === 'unknown-node' ? 'unknown_node' : first.code === 'in-use' ? 'ip_in_use' : 'invalid_ip_list'
-    const named = (e: EditIssue) => (e.node && !e.message.includes(e.node) ? `${e.node}: ${e.message}` : e.message)
-    throw new UserError(`refused, nothing written: ${firstFew(errors.map((e) => named(e)))}`, {code})
-  }
-
   /**
    * Shows the plan and, unless --dry-run, applies it: confirmation (typed node name for a destructive
-   * change) where a person is, --yes otherwise; one transaction with compare-and-swap; then the audit log.
+   * change) where a person is, --yes otherwise; then the write and its audit entry (src/edit/run.ts).
    */
-  protected async applyPlan(session: EditSession, plan: EditPlan, options: {revertOf?: string} = {}): Promise<EditResult> {
-    this.assertPlanOk(plan)
+  protected async applyPlan(session: EditSession, plan: EditPlan, options: {revertOf?: string} = {}): Promise<EditCommandResult> {
     const {dryRun, yes} = this.writeOptions
-    const changed = plan.nodes.filter((p) => p.changed)
-    const changes = changed.map((p) => this.changeView(p, session.networks))
-    const warnings = planWarnings(plan)
-    const writes: IpListChange[] = changed.map((p) => ({node: p.node, expected: p.beforeRaw, value: p.afterRaw}))
-    const sql = writes.length > 0 ? renderChangeSql(session.db, session.column, writes) : []
-    const result: EditResult = {
-      applied: false, dryRun, changes, unchanged: plan.nodes.filter((p) => !p.changed).map((p) => p.node), warnings, sql, auditLog: null, notices: this.notices,
+    const preview = previewEdit(session, plan, dryRun)
+    const human = !this.jsonEnabled()
+    if (human) {
+      for (const text of changeTexts(preview, this.screen.paint)) this.log(text)
+      for (const w of preview.result.warnings) this.warnLine(w.message)
+      const unchanged = unchangedText(preview, this.screen.paint)
+      if (unchanged !== undefined) this.log(unchanged)
     }
-    if (!this.jsonEnabled()) {
-      changed.forEach((p, i) => this.log(this.renderChange(changes[i], p)))
-      for (const w of warnings) this.warnLine(w.message)
-    }
-    if (changed.length > 0 && result.unchanged.length > 0 && !this.jsonEnabled()) {
-      this.log(this.paint('dim', `Unchanged (already as given): ${result.unchanged.join(', ')}`))
-    }
-    if (changed.length === 0) {
-      if (!this.jsonEnabled()) {
-        const only = plan.nodes.length === 1 ? plan.nodes[0] : undefined
-        this.log(only ? `Nothing to change: ${only.node}'s list is already ${only.after.join(', ') || NOTHING}.` : `Nothing to change: all ${plan.nodes.length} node(s) already have these lists.`)
-      }
-      return result
+    if (preview.changed.length === 0) {
+      if (human) this.log(nothingToChangeText(plan))
+      return {...preview.result, notices: this.notices}
     }
     this.notice(TARSNODE_NOTE)
-    if (dryRun || this.flags.verbose) {
-      if (!this.jsonEnabled()) this.log(['', ...sql].join('\n'))
-    }
+    if ((dryRun || this.flags.verbose) && human) this.log(sqlText(preview.result))
     if (dryRun) {
-      if (!this.jsonEnabled()) this.log('\nDry run: nothing was written.')
-      return result
+      if (human) this.log('\nDry run: nothing was written.')
+      return {...preview.result, notices: this.notices}
     }
 
-    if (!yes) await this.confirmChange(changed)
+    if (!yes) await this.askToApply(confirmationOf(preview.changed))
 
-    const path = auditLogPath(this.settings().auditLog.value, this.dirs.dataDir)
-    const audit = this.openAuditLog(path)
-    let outcome
-    try {
-      outcome = await applyChanges(session.db, session.column, writes, changed.length === 1 ? changed[0].node : 'NODE')
-    } catch (error) {
-      closeSync(audit.fd)
-      throw error
-    }
-    if (!outcome.applied) {
-      closeSync(audit.fd)
-      const shown = (v: string | null | undefined) => (v === undefined ? 'the row is gone' : v === null ? 'NULL (no list)' : JSON.stringify(v))
-      const list = outcome.conflicts.map((c) => `${c.node}: read ${shown(c.expected)}, now ${shown(c.actual)}`).join('; ')
-      throw new UserError(`conflict, nothing written: the list changed since it was read (another operator or a tarsnode report) — ${list}; run the command again to edit the current value`, {code: 'conflict'})
-    }
-    result.applied = true
-    const time = new Date().toISOString()
-    const entries: AuditEntry[] = changed.map((p) => ({
-      time, kind: 'ip-list', osUser: osUser(), dbUser: outcome.dbUser, dbHost: session.store.info.host ?? '', database: outcome.database,
-      node: p.node, before: p.beforeRaw, after: p.afterRaw, command: this.commandLine(), ...(options.revertOf ? {revertOf: options.revertOf} : {}),
-    }))
-    try {
-      appendAudit(audit, entries)
-      result.auditLog = path
-    } catch (error) {
+    const path = this.auditLogPath
+    const {result, auditError} = await applyEdit(session, preview, {path, osUser: osUser(this.io.env), command: this.commandLine(), revertOf: options.revertOf})
+    if (auditError !== undefined) {
       // The database has the change; say plainly that the log does not.
       this.io.exitCode = 1
-      this.notice(`the change WAS applied, but the audit log ${path} could not be written (${(error as Error).message}): record it by hand`)
+      this.notice(`the change WAS applied, but the audit log ${path} could not be written (${auditError}): record it by hand`)
     }
-    if (!this.jsonEnabled()) this.log(`\nApplied: ${changed.length} node(s) changed. Logged to ${result.auditLog ?? '(not logged)'}.`)
-    return result
-  }
-
-  /**
-   * Opens the audit log before anything is written: a log that cannot be written (a path under /proc, a
-   * directory that cannot be made, a FIFO) refuses the edit instead of leaving a change without its entry.
-   */
-  protected openAuditLog(path: string): AuditFile {
-    try {
-      return openAudit(path)
-    } catch (error) {
-      throw new UserError(`the audit log ${path} cannot be written (${(error as Error).message}): nothing written; point the profile's auditLog at a file you can write`, {code: 'audit_log_unwritable'})
-    }
+    if (human) this.log(appliedText(result))
+    return {...result, notices: this.notices}
   }
 
   /** The command line for the audit log, password removed. */
   protected commandLine(): string {
     return `${this.config.bin} ${this.commandName} ${redactCommandLine(this.argv)}`.trim()
-  }
-
-  /** Asks where a person is; errors without a terminal. Destructive changes need the node name typed. */
-  protected async confirmChange(changed: NodePlan[]): Promise<void> {
-    const destructive = changed.filter((p) => p.destructive)
-    const word = changed.length === 1 ? changed[0].node : String(changed.length)
-    // Say what the change takes away, so a pure addition is never asked about as a removal.
-    const does = [
-      ...(destructive.some((p) => p.removed.length > 0) ? ['removes IPs'] : []),
-      ...(destructive.some((p) => p.warnings.some((w) => w.code === 'dropped-invalid')) ? ['drops entries that are not IPs'] : []),
-      ...(destructive.some((p) => p.reordered) ? ['changes the order of preference'] : []),
-    ]
-    const whom = changed.length === 1 ? word : `${destructive.length} of the ${changed.length} nodes`
-    await this.askToApply(destructive.length > 0
-      ? {typed: word, question: `${whom}: this ${does.join(' and ')}. Type ${changed.length === 1 ? `the node name (${word})` : `the number of nodes changed (${word})`} to apply:`}
-      : {question: `Apply this change to ${changed.length === 1 ? changed[0].node : `${changed.length} nodes`}?`})
   }
 
   /** The confirmation every write needs unless --yes: a typed word (destructive) or yes/no; no terminal → error. */

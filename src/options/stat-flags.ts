@@ -10,7 +10,7 @@ import {EXIT} from '../core/exit-codes.js'
 import {DEFAULT_SINCE, DEFAULT_STAT_PREFIX, parseDuration} from '../core/traffic.js'
 import type {StatSource} from '../stat/db.js'
 import {demoStatRecord} from '../stat/demo-record.js'
-import type {Settings} from '../cli/config.js'
+import type {Settings} from '../cli/config/settings.js'
 import {parseDbUrl, redactDbUrl} from '../store/db-url.js'
 
 export const statFlags = {

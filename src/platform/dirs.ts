@@ -7,7 +7,7 @@
 import {homedir, platform} from 'node:os'
 import {join} from 'node:path'
 
-export function tarsnetDirs(bin = 'tarsnet', env: NodeJS.ProcessEnv = process.env): {configDir: string; cacheDir: string; dataDir: string} {
+export function tarsnetDirs(bin: string, env: NodeJS.ProcessEnv): {configDir: string; cacheDir: string; dataDir: string} {
   const home = env.HOME || homedir()
   const scoped = (key: string) => env[`${bin.replace(/[/-]/g, '_').toUpperCase()}_${key}`]
   const xdg = (category: string) => join(env[`XDG_${category.toUpperCase()}_HOME`] || join(home, `.${category}`), bin)

@@ -1,5 +1,5 @@
 /**
- * tarsstat's MySQL database: the hosts raced as for db_tars (store/mysql-store connectFirst), every
+ * tarsstat's MySQL database: the hosts raced as for db_tars (store/host-race connectFirst), every
  * statement bounded by the same timeout, one indexed, summing query per table.
  */
 import type {Connection, RowDataPacket} from 'mysql2/promise'
@@ -8,7 +8,7 @@ import {UserError} from '../core/errors.js'
 import {EXIT} from '../core/exit-codes.js'
 import {parseDbTime, PSEUDO_CALLERS, slotEnd, type Slot, type StatSum} from '../core/traffic.js'
 import {formatHost} from '../store/db-url.js'
-import {connectFirst, describeDbError, destroyConnection, queryTimeoutFor} from '../store/mysql-store.js'
+import {connectFirst, describeDbError, destroyConnection, queryTimeoutFor} from '../store/host-race.js'
 import type {StatDb, StatSource} from './db.js'
 
 /** `_` and `%` match literally in a LIKE pattern. */
@@ -38,7 +38,7 @@ export class MysqlStatDb implements StatDb {
   static async open(source: Extract<StatSource, {kind: 'mysql'}>): Promise<MysqlStatDb> {
     let connected
     try {
-      connected = await connectFirst({url: source.url, password: source.password, connectTimeoutMs: source.connectTimeoutMs, ipListColumn: ''})
+      connected = await connectFirst({url: source.url, password: source.password, connectTimeoutMs: source.connectTimeoutMs})
     } catch (error) {
       if (!(error instanceof UserError)) throw error
       // connectFirst speaks of db_tars and --db: say which database this is, and where it was named.

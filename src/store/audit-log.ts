@@ -39,7 +39,8 @@ export function auditLogPath(configured: string | undefined, dataDir: string): s
   return configured ?? join(dataDir, AUDIT_FILE)
 }
 
-export function osUser(env: NodeJS.ProcessEnv = process.env): string {
+/** Who ran the command: the OS user, and the user behind sudo (read from the command's environment). */
+export function osUser(env: NodeJS.ProcessEnv): string {
   let name: string
   try {
     name = userInfo().username

@@ -1,7 +1,7 @@
 /**
  * The database URL: mysql://user[:password]@host1[:port][,host2[:port]…]/db_tars[?options].
  * Several hosts (the database's address on each network: it may answer only on the other one) are raced,
- * RFC 8305 style (store/mysql-store.ts connectFirst): the next is started when one has not answered within
+ * RFC 8305 style (store/host-race.ts connectFirst): the next is started when one has not answered within
  * HOST_RACE_DELAY_MS or has failed, and the first to answer is used.
  * Options: ssl=true|required (TLS, certificate verified), ssl=skip-verify (TLS, not verified),
  * ssl-ca=/path/ca.pem, charset=… . The password is never part of any message.

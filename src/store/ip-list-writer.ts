@@ -10,7 +10,8 @@
 import type {ResultSetHeader, RowDataPacket} from 'mysql2/promise'
 
 import {UserError} from '../core/errors.js'
-import {describeDbError, NoReplyError, type Db} from './mysql-store.js'
+import {describeDbError} from './host-race.js'
+import {NoReplyError, type Db} from './mysql-store.js'
 
 export interface IpListChange {
   node: string

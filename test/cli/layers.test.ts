@@ -13,7 +13,7 @@ const IO_MODULES = /^(node:)?(fs|net|dgram|child_process|http|https|tls|dns|os|w
 
 const LOW = ['core', 'platform']
 const ENGINES = ['tars', 'ssh', 'probe']
-const FEATURES = ['stat', 'mesh', 'registry', 'resolve', 'traffic', 'failover', 'exporter', 'lab', 'edit']
+const FEATURES = ['stat', 'mesh', 'registry', 'resolve', 'traffic', 'failover', 'exporter', 'lab', 'edit', 'nodes', 'check', 'impact']
 
 /**
  * What each room may import. core: the pure rules. platform: low-level utilities (files, dirs, sleeps,
@@ -39,6 +39,9 @@ const ALLOWED: Record<string, string[]> = {
   exporter: [...LOW, 'store', ...ENGINES, 'mesh', 'registry'],
   lab: [...LOW, 'store', ...ENGINES, 'registry'],
   edit: [...LOW, 'store'],
+  nodes: [...LOW, 'store'],
+  check: [...LOW, 'store', 'stat', 'traffic', 'failover'],
+  impact: [...LOW, 'store', 'stat', 'failover'],
   cli: [...LOW, 'store'],
   options: [...LOW, 'store', 'cli', ...ENGINES, ...FEATURES],
   commands: [...LOW, 'store', 'cli', 'options', ...ENGINES, ...FEATURES],

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {DroppingListeners} from '../../src/lab/listeners.js'
-import {orderHosts} from '../../src/store/mysql-store.js'
+import {orderHosts} from '../../src/store/host-race.js'
 import {runCommand} from '../helpers/run.js'
 import {adminConnection, TEST_SERVER, TestDb} from '../helpers/db.js'
 

@@ -3,7 +3,8 @@ import {statSourceOf} from '../../options/stat-flags.js'
 import {BaseCommand} from '../../cli/base-command.js'
 import {formatNetworksSpec} from '../../core/networks.js'
 import {renderTable} from '../../platform/table.js'
-import {resolveLocator, type Settings} from '../../cli/config.js'
+import {resolveLocator} from '../../cli/config/feature-settings.js'
+import type {Settings} from '../../cli/config/settings.js'
 import {UserError} from '../../core/errors.js'
 
 export interface ConfigShowResult {

@@ -1,19 +1,9 @@
-import {closeSync} from 'node:fs'
-
+import {checkMigration, migrate, type MigrateResult} from '../../edit/migrate.js'
 import {EditCommand, writeFlags} from '../../options/edit-command.js'
-import {appendAudit, auditLogPath, osUser} from '../../store/audit-log.js'
-import {addIpListColumn, ipListColumnInfo, migrationSql} from '../../store/ip-list-writer.js'
+import {osUser} from '../../store/audit-log.js'
 import type {MysqlStore} from '../../store/mysql-store.js'
 
-export interface MigrateResult {
-  column: string
-  sql: string
-  /** "added", "already-present" (nothing to do) or "dry-run". */
-  status: 'added' | 'already-present' | 'dry-run'
-  columnType: string | null
-  auditLog: string | null
-  notices: string[]
-}
+export type MigrateCommandResult = MigrateResult & {notices: string[]}
 
 export default class DbMigrate extends EditCommand<typeof DbMigrate> {
   static override summary = 'Add the IP-list column to t_node_info (and nothing else).'
@@ -28,60 +18,33 @@ The SQL is shown first. Where a person is, you are asked; scripts pass --yes; --
 
   static override flags = {...writeFlags}
 
-  async run(): Promise<MigrateResult> {
+  async run(): Promise<MigrateCommandResult> {
     this.refuseReadOnlySource()
     const store = (await this.openStore()) as MysqlStore
-    const db = store.db
-    const column = store.ipListColumn
-    const sql = migrationSql(column)
-    const result: MigrateResult = {column, sql: `${sql};`, status: 'dry-run', columnType: null, auditLog: null, notices: this.notices}
+    const checked = await checkMigration(store)
+    const {column} = checked
     const say = (text: string) => {
       if (!this.jsonEnabled()) this.log(text)
     }
-
-    const before = await ipListColumnInfo(db, column)
-    if (before.exists) {
-      result.status = 'already-present'
-      result.columnType = before.type ?? null
-      say(`Nothing to do: t_node_info already has the ${column} column (${before.type}).`)
-      return result
+    if (checked.status === 'already-present') {
+      say(`Nothing to do: t_node_info already has the ${column} column (${checked.columnType}).`)
+      return {...checked, notices: this.notices}
     }
-    say(`t_node_info has no ${column} column. This adds it:\n\n  ${sql};\n`)
+    say(`t_node_info has no ${column} column. This adds it:\n\n  ${checked.sql}\n`)
     if (this.writeOptions.dryRun) {
       say('Dry run: nothing was changed.')
-      return result
+      return {...checked, notices: this.notices}
     }
     if (!this.writeOptions.yes) await this.askToApply({question: `Run this ALTER TABLE on ${store.info.source}?`})
 
-    const path = auditLogPath(this.settings().auditLog.value, this.dirs.dataDir)
-    const audit = this.openAuditLog(path)
-    let added: boolean
-    try {
-      added = await addIpListColumn(db, column)
-    } catch (error) {
-      closeSync(audit.fd)
-      throw error
-    }
-    const after = await ipListColumnInfo(db, column)
-    result.columnType = after.type ?? null
-    if (!added) {
-      closeSync(audit.fd)
-      result.status = 'already-present'
+    const path = this.auditLogPath
+    const {result, auditError} = await migrate(store, checked, {path, osUser: osUser(this.io.env), command: this.commandLine()})
+    if (result.status === 'already-present') {
       say(`Nothing to do: the ${column} column appeared meanwhile (another migrate ran).`)
-      return result
+      return {...result, notices: this.notices}
     }
-    result.status = 'added'
-    try {
-      const rows = await db.query<Array<{u: string; d: string}>>('SELECT CURRENT_USER() AS u, DATABASE() AS d')
-      appendAudit(audit, [{
-        time: new Date().toISOString(), kind: 'migrate', osUser: osUser(), dbUser: String(rows[0]?.u ?? ''), dbHost: store.info.host ?? '',
-        database: String(rows[0]?.d ?? ''), node: null, before: null, after: `${sql};`, command: this.commandLine(),
-      }])
-      result.auditLog = path
-    } catch (error) {
-      this.notice(`the column WAS added, but the audit log ${path} could not be written (${(error as Error).message})`)
-    }
-    say(`Added t_node_info.${column} (${after.type}). Set node IP lists with \`tarsnet nodes set-ips\`, \`nodes edit\` or \`nodes import\`.`)
-    return result
+    if (auditError !== undefined) this.notice(`the column WAS added, but the audit log ${path} could not be written (${auditError})`)
+    say(`Added t_node_info.${column} (${result.columnType}). Set node IP lists with \`tarsnet nodes set-ips\`, \`nodes edit\` or \`nodes import\`.`)
+    return {...result, notices: this.notices}
   }
 }

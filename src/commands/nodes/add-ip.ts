@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {addIpRequest, findNode, planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
+import {EditCommand, listFlags, writeFlags, type EditCommandResult} from '../../options/edit-command.js'
 import {UserError} from '../../core/errors.js'
 
 export default class NodesAddIp extends EditCommand<typeof NodesAddIp> {
@@ -26,15 +26,13 @@ The write applies only if the stored list is still the one shown; otherwise noth
     ...listFlags,
   }
 
-  async run(): Promise<EditResult> {
+  async run(): Promise<EditCommandResult> {
     const session = await this.openForEdit()
     const found = findNode(this.args.node, session.states)
     if ('error' in found) throw new UserError(found.error.message, {code: 'unknown_node'})
     const made = addIpRequest(found.node, this.args.ip, this.flags.position)
     if ('error' in made) throw new UserError(`refused, nothing written: ${made.error.message}`, {code: 'invalid_ip_list'})
-    const plan = planEdits([made.request], session.states, {
-      networks: session.networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'], maxLength: session.columnInfo.maxLength,
-    })
+    const plan = planEdits([made.request], session.states, this.listRules(session))
     return this.applyPlan(session, plan)
   }
 }

@@ -1,19 +1,13 @@
-import {networkInterfaces} from 'node:os'
-
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_DETECT_EXCLUDE, detectAddresses, orderDetected, type DetectedIp, type SkippedIp} from '../../core/detect.js'
+import {DEFAULT_DETECT_EXCLUDE} from '../../core/detect.js'
 import {planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
-import {renderTable} from '../../platform/table.js'
+import {detect, localInterfaces, type Detected} from '../../edit/detect.js'
+import {detectedText, skippedText} from '../../edit/view.js'
+import {EditCommand, listFlags, writeFlags, type EditCommandResult} from '../../options/edit-command.js'
 
-export interface DetectResult {
-  ips: DetectedIp[]
-  skipped: SkippedIp[]
-  exclude: string[]
-  /** The list in the order it would be stored. */
-  list: string[]
-  write: EditResult | null
+export interface DetectResult extends Detected {
+  write: EditCommandResult | null
   notices: string[]
 }
 
@@ -38,27 +32,19 @@ With --write NODE the addresses become that node's list (ordered by network as d
 
   async run(): Promise<DetectResult> {
     const exclude = [...(this.settings().profile.detectExclude ?? DEFAULT_DETECT_EXCLUDE), ...(this.flags.exclude ?? [])]
-    const interfaces = networkInterfaces()
-    const candidates = Object.values(interfaces).flatMap((a) => (a ?? []).map((x) => x.address))
-
-    let session
-    if (this.flags.write) session = await this.openForEdit()
-    const networks = session?.networks ?? this.networksFor(candidates)
-    const found = detectAddresses(interfaces, exclude, networks)
-    const ordered = orderDetected(found.ips, networks)
-    const result: DetectResult = {ips: ordered, skipped: found.skipped, exclude, list: ordered.map((d) => d.ip), write: null, notices: this.notices}
+    const {interfaces, addresses} = localInterfaces()
+    const session = this.flags.write ? await this.openForEdit() : undefined
+    const detected = detect(interfaces, exclude, session?.networks ?? this.networksFor(addresses))
+    const result: DetectResult = {...detected, write: null, notices: this.notices}
 
     if (!this.jsonEnabled()) {
-      if (ordered.length === 0) this.log('No usable addresses found (only loopback, link-local or excluded interfaces).')
-      else this.log(renderTable(['INTERFACE', 'IP', 'PREFIX', 'NETWORK'], ordered.map((d) => [d.interface, d.ip, d.cidr ?? '', d.network ?? this.paint('yellow', 'no network')]), {width: this.width}))
-      if (this.flags.verbose) for (const s of found.skipped) this.verbose(`left out ${s.interface} ${s.ip}: ${s.reason}${s.pattern ? ` (${s.pattern})` : ''}`)
-      if (!this.flags.write && ordered.length > 0) this.log(`\nAs an IP list: ${result.list.join(',')}`)
+      this.log(detectedText(detected, this.screen))
+      if (this.flags.verbose) for (const s of detected.skipped) this.verbose(skippedText(s))
+      if (!this.flags.write && detected.ips.length > 0) this.log(`\nAs an IP list: ${detected.list.join(',')}`)
     }
     if (this.flags.write && session) {
       if (!this.jsonEnabled()) this.log('')
-      const plan = planEdits([{node: this.flags.write, proposed: result.list, replace: true}], session.states, {
-        networks: session.networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'], maxLength: session.columnInfo.maxLength,
-      })
+      const plan = planEdits([{node: this.flags.write, proposed: detected.list, replace: true}], session.states, this.listRules(session))
       result.write = await this.applyPlan(session, plan)
     }
     return result

@@ -2,9 +2,10 @@ import {Args} from '@oclif/core'
 
 import {checkIp, findNode, moveIp, planEdits, type NodeState} from '../../core/ip-list-edit.js'
 import {escapeControl, naturalCompare} from '../../core/text.js'
-import {EditCommand, listFlags, writeFlags, type EditResult, type EditSession} from '../../options/edit-command.js'
+import type {EditSession} from '../../edit/session.js'
+import {listText, nodeChoice} from '../../edit/view.js'
+import {EditCommand, listFlags, writeFlags, type EditCommandResult} from '../../options/edit-command.js'
 import {UserError} from '../../core/errors.js'
-import {renderTable} from '../../platform/table.js'
 
 type Action = 'add' | 'remove' | 'move' | 'save' | 'quit'
 
@@ -25,7 +26,7 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
 
   static override flags = {...writeFlags, ...listFlags}
 
-  async run(): Promise<EditResult> {
+  async run(): Promise<EditCommandResult> {
     this.refuseReadOnlySource()
     if (!this.canPrompt()) {
       throw new UserError('nodes edit is interactive and needs a terminal: from a script use `tarsnet nodes set-ips`, `nodes add-ip` or `nodes remove-ip` with --yes', {code: 'no_tty'})
@@ -35,14 +36,12 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
     const state = await this.pickNode(session, search)
     const networks = session.networks
     const net = (ip: string) => networks.classify(ip) ?? 'no network'
-    const options = {networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'], maxLength: session.columnInfo.maxLength}
+    const options = this.listRules(session)
     let list = [...state.stored]
 
     for (;;) {
       this.log('')
-      this.log(list.length > 0
-        ? renderTable(['#', 'IP', 'NETWORK'], list.map((ip, i) => [String(i + 1), ip, net(ip)]), {width: this.width})
-        : `${state.name} has no IP list${state.effective.length > 0 ? ` (using its ${state.source} ${state.effective.join(', ')})` : ''}.`)
+      this.log(listText(state, list, networks, this.screen))
       const action = await select<Action>({
         message: `${escapeControl(state.name)}: what now?`,
         choices: [
@@ -114,17 +113,13 @@ Needs a terminal; from scripts use \`nodes set-ips\`, \`add-ip\` or \`remove-ip\
     }
     if (session.states.length === 0) throw new UserError('t_node_info has no nodes to edit', {code: 'unknown_node'})
     const sorted = [...session.states].sort((a, b) => naturalCompare(a.name, b.name))
-    const label = (n: NodeState) => {
-      const ips = n.effective.map((ip) => `${ip} (${session.networks.classify(ip) ?? 'no network'})`).join(', ')
-      return escapeControl(`${n.name}  ${ips || '(no IPs)'}${n.source !== 'ip_list' && n.effective.length > 0 ? ` [${n.source}]` : ''}`)
-    }
     const name = await search<string>({
       message: 'Node (type to filter):',
       source: (term) => {
         const t = (term ?? '').toLowerCase()
         return sorted
           .filter((n) => t === '' || n.name.toLowerCase().includes(t) || n.effective.some((ip) => ip.includes(t)))
-          .map((n) => ({name: label(n), value: n.name}))
+          .map((n) => ({name: nodeChoice(n, session.networks), value: n.name}))
       },
       pageSize: 12,
     })

@@ -1,24 +1,17 @@
 import {Args, Flags} from '@oclif/core'
 
-import {UserError} from '../../core/errors.js'
-import {findNode, planEdits} from '../../core/ip-list-edit.js'
-import {ipListTokens} from '../../core/nodes.js'
-import {matcher} from '../../core/text.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
-import {renderTable} from '../../platform/table.js'
-import {auditLogPath, readAudit, type AuditEntry} from '../../store/audit-log.js'
-import {NOTHING} from '../../core/names.js'
+import {planEdits} from '../../core/ip-list-edit.js'
+import {readHistory, revertibleEntry, revertRequest, selectEntries, type HistoryEntry} from '../../edit/history.js'
+import {historyText} from '../../edit/view.js'
+import {EditCommand, listFlags, writeFlags, type EditCommandResult} from '../../options/edit-command.js'
 
 export interface HistoryResult {
   auditLog: string
-  entries: Array<AuditEntry & {id: string}>
+  entries: HistoryEntry[]
   /** With --revert: the change that undid the entry. */
-  revert?: EditResult & {entry: AuditEntry & {id: string}}
+  revert?: EditCommandResult & {entry: HistoryEntry}
   notices: string[]
 }
-
-/** An ID given on the command line: at least this many hex digits of it. */
-const MIN_ID_PREFIX = 4
 
 export default class NodesHistory extends EditCommand<typeof NodesHistory> {
   static override summary = 'The IP-list changes tarsnet applied, newest first (the audit log); --revert ID undoes one.'
@@ -46,84 +39,24 @@ The log is local to the machine tarsnet ran on.`
   }
 
   async run(): Promise<HistoryResult> {
-    const path = auditLogPath(this.settings().auditLog.value, this.dirs.dataDir)
-    let read
-    try {
-      read = readAudit(path)
-    } catch (error) {
-      throw new UserError(`cannot read the audit log ${path}: ${(error as Error).message}`, {code: 'audit_log_unreadable'})
-    }
-    const {entries, unreadable, firstUnreadableLine, exists} = read
-    if (!exists) this.notice(`no audit log yet at ${path}: nothing has been applied from this machine`)
-    if (unreadable > 0) this.notice(`${unreadable} line(s) of ${path} are not audit entries and were skipped (the first is line ${firstUnreadableLine})`)
-    if (this.flags.revert !== undefined) return this.revert(path, entries, this.flags.revert)
-    const wanted = this.args.node
-    const matches = wanted ? matcher(wanted) : () => true
-    // Newest first; the file is in append order, so equal times keep their order reversed too.
-    let shown = entries
-      .map((e, i) => ({e, i}))
-      .filter(({e}) => (wanted ? e.node !== null && matches(e.node) : true))
-      .sort((a, b) => (a.e.time === b.e.time ? b.i - a.i : a.e.time < b.e.time ? 1 : -1))
-      .map(({e}) => e)
-    if (this.flags.limit) shown = shown.slice(0, this.flags.limit)
-    const result: HistoryResult = {auditLog: path, entries: shown, notices: this.notices}
-    if (!this.jsonEnabled()) this.render(result)
+    const path = this.auditLogPath
+    const {read, notices} = readHistory(path)
+    for (const n of notices) this.notice(n)
+    if (this.flags.revert !== undefined) return this.revert(path, read.entries, this.flags.revert)
+    const result: HistoryResult = {auditLog: path, entries: selectEntries(read.entries, {node: this.args.node, limit: this.flags.limit}), notices: this.notices}
+    if (!this.jsonEnabled()) this.log(historyText(result.entries, path, this.args.node, this.screen))
     return result
   }
 
   /** Undoes one applied change: the entry's `before` goes back, if the list is still the entry's `after`. */
-  private async revert(path: string, entries: Array<AuditEntry & {id: string}>, given: string): Promise<HistoryResult> {
-    const id = given.trim().toLowerCase()
-    if (!/^[0-9a-f]+$/.test(id) || id.length < MIN_ID_PREFIX) {
-      throw new UserError(`--revert "${given.slice(0, 20)}" is not an entry ID: give at least ${MIN_ID_PREFIX} of the hex digits \`tarsnet nodes history\` shows`, {code: 'invalid_revert'})
-    }
-    const found = entries.filter((e) => e.id.startsWith(id))
-    if (found.length === 0) throw new UserError(`no entry ${id} in the audit log ${path}: \`tarsnet nodes history\` shows the IDs`, {code: 'unknown_entry'})
-    if (found.length > 1) throw new UserError(`${id} matches ${found.length} entries (${found.map((e) => e.id).join(', ')}): give more of the ID`, {code: 'ambiguous_entry'})
-    const entry = found[0]
-    if (entry.kind !== 'ip-list' || entry.node === null) {
-      throw new UserError(`entry ${entry.id} is the db migrate that added the IP-list column: tarsnet does not undo schema changes (a DBA can drop the column)`, {code: 'not_revertible'})
-    }
+  private async revert(path: string, entries: HistoryEntry[], given: string): Promise<HistoryResult> {
+    const entry = revertibleEntry(entries, given, path)
     const session = await this.openForEdit()
-    const [{d: database}] = await session.db.query<Array<{d: string}>>('SELECT DATABASE() AS d')
-    if (entry.database && entry.database !== database) {
-      throw new UserError(`entry ${entry.id} changed database ${entry.database} (on ${entry.dbHost || 'an unknown host'}), not ${database}: point --db at that database to revert it`, {code: 'wrong_database'})
-    }
-    const found2 = findNode(entry.node, session.states)
-    if ('error' in found2) throw new UserError(`cannot revert ${entry.id}: ${found2.error.message}`, {code: 'unknown_node'})
-    const state = found2.node
-    const shown = (v: string | null) => (v === null ? 'no list' : JSON.stringify(v))
-    if (state.raw !== entry.after) {
-      throw new UserError(
-        `not reverted, nothing written: ${state.name}'s list changed after entry ${entry.id} (it left ${shown(entry.after)}, it is now ${shown(state.raw)}); reverting would undo the later change too: see \`tarsnet nodes history ${state.name}\`, and use \`nodes set-ips\``,
-        {code: 'conflict'},
-      )
-    }
-    const tokens = ipListTokens(entry.before)
-    if (tokens === null) throw new UserError(`cannot revert ${entry.id}: the list before it (${shown(entry.before)}) is unreadable; use \`nodes set-ips\``, {code: 'invalid_ip_list'})
+    const {node, ips} = await revertRequest(session, entry)
     if (!this.jsonEnabled()) this.log(`Reverting ${entry.id} (${entry.time}, ${entry.command}):`)
-    const plan = planEdits([{node: state.name, proposed: tokens, replace: true}], session.states, {
-      networks: session.networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'] || tokens.length === 0, maxLength: session.columnInfo.maxLength,
-    })
+    const rules = this.listRules(session)
+    const plan = planEdits([{node, proposed: ips, replace: true}], session.states, {...rules, allowEmpty: rules.allowEmpty || ips.length === 0})
     const revert = await this.applyPlan(session, plan, {revertOf: entry.id})
     return {auditLog: path, entries: [entry], revert: {...revert, entry}, notices: this.notices}
-  }
-
-  private render(result: HistoryResult): void {
-    if (result.entries.length === 0) {
-      this.log(this.args.node ? `No applied changes for ${this.args.node} in ${result.auditLog}.` : `No applied changes in ${result.auditLog}.`)
-      return
-    }
-    const value = (v: string | null) => (v === null ? NOTHING : v.split(',').join('\n'))
-    const rows = result.entries.map((e) => [
-      e.id,
-      e.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-      e.kind === 'migrate' ? '(schema)' : (e.node ?? ''),
-      e.kind === 'migrate' ? '' : value(e.before),
-      e.kind === 'migrate' ? 'db migrate: IP-list column added' : value(e.after),
-      `${e.osUser}\ndb ${e.dbUser} on ${e.dbHost}`,
-      e.revertOf ? `${e.command}\n(reverts ${e.revertOf})` : e.command,
-    ])
-    this.log(renderTable(['ID', 'WHEN (UTC)', 'NODE', 'BEFORE', 'AFTER', 'BY', 'COMMAND'], rows, {width: this.width, squeeze: ['WHEN (UTC)', 'BY', 'COMMAND']}))
   }
 }

@@ -1,14 +1,10 @@
-import {readFileSync} from 'node:fs'
-
 import {Args} from '@oclif/core'
 
-import {parseImport} from '../../core/ip-list-import.js'
 import {planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, firstFew, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
-import {UserError} from '../../core/errors.js'
-import {clip} from '../../core/text.js'
+import {readImport} from '../../edit/import.js'
+import {EditCommand, listFlags, writeFlags, type EditCommandResult} from '../../options/edit-command.js'
 
-export interface ImportResult extends EditResult {
+export interface ImportResult extends EditCommandResult {
   file: string
   format: 'csv' | 'json'
 }
@@ -33,22 +29,9 @@ JSON: {"10.10.0.5": ["10.10.0.5", "10.20.0.5"], …} or [{"node": "10.10.0.5", "
 
   async run(): Promise<ImportResult> {
     const file = this.args.file
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      const code = (error as {code?: string}).code
-      throw new UserError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (error as Error).message}`, {code: 'invalid_import'})
-    }
-    const parsed = parseImport(file, text)
-    if (parsed.errors.length > 0) {
-      throw new UserError(`${file} is not a valid ${parsed.format.toUpperCase()} import, nothing written: ${firstFew(parsed.errors.map((e) => clip(e, 200)))}`, {code: 'invalid_import'})
-    }
-    if (parsed.entries.length === 0) throw new UserError(`${file} lists no nodes: nothing to import`, {code: 'invalid_import'})
+    const parsed = readImport(file)
     const session = await this.openForEdit()
-    const plan = planEdits(parsed.entries.map((e) => ({node: e.node, proposed: e.ips, replace: true})), session.states, {
-      networks: session.networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'], maxLength: session.columnInfo.maxLength,
-    })
+    const plan = planEdits(parsed.entries.map((e) => ({node: e.node, proposed: e.ips, replace: true})), session.states, this.listRules(session))
     const result = await this.applyPlan(session, plan)
     return {...result, file, format: parsed.format}
   }

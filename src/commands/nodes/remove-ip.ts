@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {findNode, planEdits, removeIpRequest} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
+import {EditCommand, listFlags, writeFlags, type EditCommandResult} from '../../options/edit-command.js'
 import {UserError} from '../../core/errors.js'
 
 export default class NodesRemoveIp extends EditCommand<typeof NodesRemoveIp> {
@@ -22,15 +22,13 @@ Removing is destructive: where a person is, it is confirmed by typing the node n
 
   static override flags = {...writeFlags, ...listFlags}
 
-  async run(): Promise<EditResult> {
+  async run(): Promise<EditCommandResult> {
     const session = await this.openForEdit()
     const found = findNode(this.args.node, session.states)
     if ('error' in found) throw new UserError(found.error.message, {code: 'unknown_node'})
     const made = removeIpRequest(found.node, this.args.ip)
     if ('error' in made) throw new UserError(`refused, nothing written: ${made.error.message}`, {code: made.error.code === 'not-in-list' ? 'not_in_list' : 'invalid_ip_list'})
-    const plan = planEdits([made.request], session.states, {
-      networks: session.networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'], maxLength: session.columnInfo.maxLength,
-    })
+    const plan = planEdits([made.request], session.states, this.listRules(session))
     return this.applyPlan(session, plan)
   }
 }

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {planEdits} from '../../core/ip-list-edit.js'
-import {EditCommand, listFlags, writeFlags, type EditResult} from '../../options/edit-command.js'
+import {EditCommand, listFlags, writeFlags, type EditCommandResult} from '../../options/edit-command.js'
 
 export default class NodesSetIps extends EditCommand<typeof NodesSetIps> {
   static override summary = 'Replace a node\'s IP list (in order of preference).'
@@ -27,12 +27,10 @@ The write is one transaction that applies only if the stored list is still the o
 
   static override flags = {...writeFlags, ...listFlags}
 
-  async run(): Promise<EditResult> {
+  async run(): Promise<EditCommandResult> {
     const ips = this.args.ip ?? []
     const session = await this.openForEdit()
-    const plan = planEdits([{node: this.args.node, proposed: ips, replace: true}], session.states, {
-      networks: session.networks, force: this.flags.force, allowEmpty: this.flags['allow-empty'], maxLength: session.columnInfo.maxLength,
-    })
+    const plan = planEdits([{node: this.args.node, proposed: ips, replace: true}], session.states, this.listRules(session))
     return this.applyPlan(session, plan)
   }
 }

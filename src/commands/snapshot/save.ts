@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
-import {renameSync, rmSync, writeFileSync} from 'node:fs'
 
 import {BaseCommand} from '../../cli/base-command.js'
-import {UserError} from '../../core/errors.js'
+import {takeSnapshot, writeSnapshotFile} from '../../store/snapshot-save.js'
 
 export interface SnapshotSaveResult {
   file: string | null
@@ -28,27 +27,12 @@ Every read command takes --snapshot FILE to use it instead of the database. Keep
   async run(): Promise<SnapshotSaveResult | undefined> {
     const store = await this.openStore()
     await this.noteMissingIpListColumn(store)
-    const snap = await store.snapshot()
-    const configured = this.settings().networks.value
-    if (configured.length > 0) snap.networks = configured
-    const text = JSON.stringify(snap, null, 1) + '\n'
-    const counts = {nodes: snap.nodes.length, servers: snap.servers.length, adapters: snap.adapters.length, registry: snap.registry.length}
-    if (this.flags.output) {
-      // Write then rename: an interrupted save never leaves a half-written snapshot in place.
-      const tmp = `${this.flags.output}.${process.pid}.tmp`
-      try {
-        writeFileSync(tmp, text, {mode: 0o600})
-        renameSync(tmp, this.flags.output)
-      } catch (error) {
-        try {
-          rmSync(tmp, {force: true})
-        } catch {
-          // nothing was written there
-        }
-        throw new UserError(`cannot write snapshot ${this.flags.output}: ${(error as {code?: string}).code ?? (error as Error).message}; choose another -o path`, {code: 'write_failed'})
-      }
-      if (!this.jsonEnabled()) this.log(`Saved ${counts.nodes} nodes, ${counts.servers} servers, ${counts.adapters} adapters from ${snap.source} to ${this.flags.output}`)
-      return {file: this.flags.output, takenAt: snap.takenAt, source: snap.source, counts}
+    const {snapshot, text, counts} = await takeSnapshot(store, this.settings().networks.value)
+    const file = this.flags.output
+    if (file) {
+      writeSnapshotFile(file, text)
+      if (!this.jsonEnabled()) this.log(`Saved ${counts.nodes} nodes, ${counts.servers} servers, ${counts.adapters} adapters from ${snapshot.source} to ${file}`)
+      return {file, takenAt: snapshot.takenAt, source: snapshot.source, counts}
     }
     // No file: the snapshot itself is the output (with or without --json), ready to redirect;
     // returning nothing keeps oclif from printing a second JSON document after it.
