@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
-import {profileWhere} from '../cli/config.js'
+import {profileWhere} from '../cli/config/profile-checks.js'
 import {withProgress} from '../cli/progress.js'
 import {PromFile, promFileFlag, type PromOutcome} from '../cli/prom-file.js'
 import {stderrLine} from '../cli/terminal.js'

@@ -5,7 +5,8 @@
  */
 import {Flags} from '@oclif/core'
 
-import {sshSettingsOf, type Profile} from '../cli/config.js'
+import {sshSettingsOf} from '../cli/config/feature-settings.js'
+import type {Profile} from '../cli/config/profile.js'
 import {DEFAULT_FANOUT, DEFAULT_SSH_TIMEOUT_S} from '../mesh/run.js'
 import type {SshConfig} from '../ssh/fanout.js'
 import {checkSshConfigFile, checkSshOption, checkSshUser, findSshBinary} from '../ssh/options.js'

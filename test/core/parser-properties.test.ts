@@ -24,7 +24,10 @@ import {parseCsv, parseImport, parseJson, type ImportEntry} from '../../src/core
 import {namedNetworks} from '../../src/core/networks.js'
 import {wildcardOf} from '../../src/core/resolve.js'
 import {buildNodeView, formatIpList, ipListTokens, parseIpList} from '../../src/core/nodes.js'
-import {checkProfile, resolveSettings, writeConfigFile, type Profile} from '../../src/cli/config.js'
+import {checkProfile} from '../../src/cli/config/profile-checks.js'
+import {resolveSettings} from '../../src/cli/config/settings.js'
+import {writeConfigFile} from '../../src/cli/config/file.js'
+import type {Profile} from '../../src/cli/config/profile.js'
 import {demoSnapshot, validateSnapshot} from '../../src/store/snapshot-store.js'
 
 const RUNS = Number(process.env.FC_RUNS ?? 300)
