@@ -22,11 +22,12 @@ const majors = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['22',
 
 // Each well under a minute; together they start every shipped form and its children.
 const FILES = [
-  'test/bundle.test.ts', // start-up of the install, the single file, the executable (built by this Node) and the tarball
-  'test/probe-command.test.ts', // the demo tour (servants, the dropping-listeners child), probe sockets, --watch on a pty
-  'test/nodes-list.test.ts', // MariaDB through mysql2, the table renderer
-  'test/exporter.test.ts', // the exporter's worker thread, HTTP, a real Prometheus, promtool
-  'test/errors-config.test.ts', // stderr compared exactly: no warning of any Node may slip in
+  'test/e2e/bundle.test.ts', // start-up of the install, the single file, the executable (built by this Node) and the tarball
+  'test/e2e/demo.test.ts', // the demo tour as a process (servants, the dropping-listeners child, Ctrl-C)
+  'test/probe/command.test.ts', // probe's sockets and watch, in-process
+  'test/store/nodes-list.test.ts', // MariaDB through mysql2, the table renderer
+  'test/exporter/serve.test.ts', // the exporter's worker thread, HTTP, a real Prometheus, promtool
+  'test/cli/errors-and-config.test.ts', // every error message compared exactly (a process's own stderr: bundle above)
 ]
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {

@@ -1,10 +1,10 @@
 /**
  * Starts the built program (dist/tarsnet.cjs, or the copy carried as text inside the single file) with a
- * V8 code cache. Compiling a few megabytes of JavaScript is most of what a short tarsnet command costs
- * (issue 14): V8 must at least scan every function of the bundle before running any of it. With the code
+ * V8 code cache. Compiling a few megabytes of JavaScript is most of what a short tarsnet command costs:
+ * V8 must at least scan every function of the bundle before running any of it. With the code
  * V8 produced on an earlier run, it skips that and most of the compiling. Node 22+ does the same for
  * modules with module.enableCompileCache(); Node 20 has no such thing, so tarsnet keeps its own, the same
- * way on every Node: `<cache dir>/v8/<build key>-<node version>-<arch>-<full|lite>.bin` (lib/dirs.ts).
+ * way on every Node: `<cache dir>/v8/<build key>-<node version>-<arch>-<full|lite>.bin` (platform/dirs.ts).
  * "full" is written at the exit of the first run that went through oclif, so it holds oclif, the parser
  * and a command; "lite" by a run that did not (completion), until a full one exists. Either is replaced
  * when V8 rejects it (another Node, other flags). A cache that cannot be read or written costs only speed.

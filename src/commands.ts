@@ -2,7 +2,7 @@
  * Every tarsnet command, by id: THE list (oclif's explicit command discovery, package.json
  * `oclif.commands`). The install, the manifest (scripts/manifest.mjs), the single-file bundle and the
  * executable all read this one list; nothing scans src/commands/. A new command is a file under
- * src/commands/ AND a line here (test/commands-list.test.ts fails on a file that is not listed).
+ * src/commands/ AND a line here (test/cli/command-list.test.ts fails on a file that is not listed).
  * Ids are the file's path under src/commands/ with ':' for '/', so `tarsnet nodes list` is 'nodes:list'.
  *
  * Each entry loads its module when called: a command run loads that command's code alone (src/start.ts),

@@ -5,7 +5,7 @@
  *
  * Start-up is most of a short command's time, so before oclif is loaded (and `--version` before this
  * program is even compiled, by src/boot.ts):
- * - a helper child of the executable (lib/runtime.ts) runs its script and nothing else;
+ * - a helper child of the executable (platform/runtime.ts) runs its script and nothing else;
  * - `autocomplete --complete` (called by the shell on every Tab) reads the manifest, not oclif.
  * Everything else goes through oclif's own `execute` (src/start.ts), unchanged: help, parsing, errors,
  * exit codes.
@@ -89,7 +89,7 @@ export async function run(argv: string[], launch: Launch): Promise<void> {
   await startOclif(argv, {root: launch.root, pjson, manifest: launch.manifest})
 }
 
-/** The helper children the executable can be asked to be (see lib/runtime.ts). */
+/** The helper children the executable can be asked to be (see platform/runtime.ts). */
 async function runChildScript(name: string): Promise<void> {
   delete process.env[CHILD_ENV]
   const scripts: Record<string, () => Promise<string>> = {
@@ -106,7 +106,7 @@ async function runChildScript(name: string): Promise<void> {
 }
 
 /**
- * The entry of a worker thread started by lib/runtime.ts startProgramWorker: the same program, a
+ * The entry of a worker thread started by platform/runtime.ts startProgramWorker: the same program, a
  * different job. Each role is a module with a `workerMain` that talks to its parent port.
  */
 export async function runWorker(role: string): Promise<void> {

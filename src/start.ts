@@ -15,7 +15,7 @@ export async function startOclif(argv: string[], launch: {root: string; pjson: P
   // oclif knows the commands from the manifest and loads a command's class when it runs it (or shows its
   // help): through findCommand, which here loads that one command's module alone. These are oclif Plugin
   // internals (findCommand, loadCommandsFromTarget, _manifest): if a new oclif changes them,
-  // test/bundle.test.ts (the bundle alone in an empty directory) and every test through bin/run.cjs fail.
+  // test/e2e/bundle.test.ts (the bundle alone in an empty directory) and every test through bin/run.cjs fail.
   Object.assign(plugin, {
     async findCommand(id: string, opts: {must?: boolean} = {}) {
       const cmd = await loadCommand(id)
@@ -40,7 +40,7 @@ const PLAIN_ID = /^[a-z]+(?:[:-][a-z]+)*$/
  * Runs `load` with String.prototype.localeCompare answering for two plain ids by code unit order. oclif's
  * Plugin.load sorts the commands with localeCompare, and the first call of it starts ICU's collator: about
  * 5 ms, a tenth of a short command's start. For such ids the order is the same (lowercase letters, then
- * '-' before ':' before letters, shorter first: test/startup.test.ts checks it against ICU); anything
+ * '-' before ':' before letters, shorter first: test/e2e/startup.test.ts checks it against ICU); anything
  * else still goes to ICU.
  */
 export async function withPlainLocaleCompare<T>(load: () => Promise<T>): Promise<T> {

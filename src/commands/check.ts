@@ -48,7 +48,8 @@ Exit codes: 0 no finding (or only info), 1 warnings only, 2 any critical, 3 coul
       return info
     }
     const recordOnly = (['since', 'until', 'stat-db', 'stat-prefix'] as const).filter((f) => flags[f] !== undefined)
-    if (!flags.traffic && recordOnly.length > 0) this.notice(`${recordOnly.map((f) => `--${f}`).join(', ')} ${recordOnly.length === 1 ? 'is' : 'are'} read only with --traffic: ignored`)
+    // The record is read for --traffic, and for --failover's call rates.
+    if (!flags.traffic && !flags.failover && recordOnly.length > 0) this.notice(`${recordOnly.map((f) => `--${f}`).join(', ')} ${recordOnly.length === 1 ? 'is' : 'are'} read only with --traffic or --failover: ignored`)
     const statSource = () => statSourceOf({flags, settings: this.settings(), env: this.io.env, demo: Boolean(flags.demo)})
     // The record's flags are checked before anything is opened.
     const record = flags.traffic ? {window: statWindowOf(flags), stat: statSource()} : undefined

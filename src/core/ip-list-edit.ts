@@ -1,5 +1,5 @@
 /**
- * The rules for editing a node's IP list (issue 5), as pure functions: no database, no terminal.
+ * The rules for editing a node's IP list, as pure functions: no database, no terminal.
  * Every command that changes a list (set-ips, add-ip, remove-ip, edit, import, detect --write) builds
  * the proposed lists here and gets back the canonical new lists, what is refused and what is warned.
  */

@@ -214,7 +214,7 @@ const broadcastCidrs = new WeakMap<Networks, Array<{network: string; cidr: Cidr}
  * A node's IPs split into those a client can use and those it cannot (0.0.0.0 or ::, multicast,
  * 255.255.255.255 or a defined network's broadcast address): the editing commands refuse to store
  * them, but a list written by hand or by another tool may hold them, and the registry expansion must
- * not hand them out (issue 9, defect 16).
+ * not hand them out.
  */
 export function splitUsable(node: string, ips: readonly string[], networks?: Networks): {usable: string[]; unusable: UnusableAddress[]} {
   let unusable: UnusableAddress[] | null = null

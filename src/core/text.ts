@@ -147,7 +147,7 @@ export function escapeControl(text: string): string {
 
 /**
  * Text about to be printed, made safe: every control character escaped except line breaks (tarsnet's own
- * colour is not made of control characters until the very end: see lib/terminal.ts, forTerminal).
+ * colour is not made of control characters until the very end: see platform/paint.ts, forTerminal).
  */
 export function escapeControlForOutput(text: string): string {
   CONTROL.lastIndex = 0

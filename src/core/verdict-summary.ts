@@ -2,7 +2,7 @@
  * Verdict lines at scale (pure): 20,000 links with a switch down gave ~10,000 lines, one per node.
  * Past a limit, the lines become one headline per kind, then the fewest lines that explain the down
  * links — a whole network, then whole /16s (/48s), then whole /24s (/64s), then single links — capped,
- * with how many more (issue 9, defect 16).
+ * with how many more.
  */
 import {parseCidr} from './ip.js'
 import {NO_NETWORK} from './names.js'

@@ -1,6 +1,6 @@
 /**
  * A round's plain data → Prometheus metrics (docs/design.md §8): a prom-client registry per round, so a node or
- * link that left the cluster leaves the output with it. Metric names and labels are fixed (issue 13);
+ * link that left the cluster leaves the output with it. Metric names and labels are fixed;
  * each has HELP and TYPE. prom-client is imported lazily: only the exporter and --prom-file load it.
  */
 import type {Histogram, Registry} from 'prom-client'

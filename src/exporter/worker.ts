@@ -67,7 +67,7 @@ export function collectorsFor(config: WorkerConfig, note: (message: string) => v
   return collectors
 }
 
-/** The worker thread's entry (started through lib/runtime.ts startProgramWorker). */
+/** The worker thread's entry (started through platform/runtime.ts startProgramWorker). */
 export async function workerMain(): Promise<void> {
   const port = parentPort!
   const config = workerData as WorkerConfig

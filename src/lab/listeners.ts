@@ -70,7 +70,7 @@ export async function closedPort(host: string): Promise<number> {
 
 // The child that holds the dropping listeners: it listens with backlog 1, prints the ports, then is
 // stopped (SIGSTOP) so it never accepts. Plain JS with Node's built-ins only, run with `node -e` (or by the
-// single executable as itself: lib/runtime.ts), so it needs no file on disk in any way tarsnet is shipped.
+// single executable as itself: platform/runtime.ts), so it needs no file on disk in any way tarsnet is shipped.
 export const DROP_CHILD_NAME = 'lab-drop-listeners'
 export const DROP_CHILD = `
 const net = require('net');

@@ -1,7 +1,7 @@
 /**
  * Waits `ms`, or less when `signal` aborts. The abort listener is removed when the time is up: one left
  * behind per round was `probe --watch`'s and `mesh --watch`'s leak (MaxListenersExceededWarning after 11
- * rounds; issue 9, defect 12).
+ * rounds).
  */
 export function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {

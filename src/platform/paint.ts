@@ -10,7 +10,7 @@ const CODES = {red: [31, 39], green: [32, 39], yellow: [33, 39], dim: [2, 22], b
 export type Style = keyof typeof CODES
 
 /*
- * Colour without trusting the text (issue 9, defect 9). Text from the database or a file may hold any
+ * Colour without trusting the text. Text from the database or a file may hold any
  * character, colour codes included, and reaches the screen inside tarsnet's own lines and table cells: at
  * print time a colour code of ours and one from a node name look the same. So paint() does not write colour
  * codes: it writes marks, private-use characters around a number chosen at random when the process starts

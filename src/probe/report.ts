@@ -97,7 +97,7 @@ export interface RowVerdict {
 export interface ProbeSummary {
   /** Per network: links (matrix) or active endpoints (object) up (lossy ones too: they connect), out of those probed; lossy: how many lost samples. */
   networks: Record<string, {up: number; total: number; lossy?: number}>
-  /** Nodes with a link down but up on some network (issue 4 §5: node names, also for an object). */
+  /** Nodes with a link down but up on some network (node names, also for an object). */
   degraded: string[]
   /** Nodes up on no network (for an object: a node with an endpoint up on no network). */
   unreachable: string[]

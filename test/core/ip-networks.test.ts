@@ -20,7 +20,7 @@ describe('IP parsing and normalisation', () => {
     assert.equal(normalizeIp('::'), '::')
     assert.equal(normalizeIp('::1'), '::1')
     assert.equal(normalizeIp('[fe80::1]'), 'fe80::1')
-    // IPv4-mapped addresses are the IPv4 address they map: see hardening-core.test.ts
+    // IPv4-mapped addresses are the IPv4 address they map: see core/ipv4-mapped-ipv6.test.ts
     assert.equal(normalizeIp('::ffff:10.1.2.3'), '10.1.2.3')
   })
   it('rejects malformed IPv6', () => {

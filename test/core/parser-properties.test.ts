@@ -1,7 +1,7 @@
 // Hostile input, systematically: property-based tests with fast-check for the parsers that take
 // input from outside — the endpoint grammar (endpoints, lists, proxy strings, locators), the IP-list
 // reader, the CSV/JSON import reader, the snapshot loader and the profile loader (the TARS decoder's are in
-// properties-wire.test.ts). Random and mutated inputs may only ever give a result or our own error (UserError, or the
+// tars/hostile-bytes.test.ts). Random and mutated inputs may only ever give a result or our own error (UserError, or the
 // reader's own list of reasons): never a TypeError, never a hang (each test has a time limit), never an
 // output out of proportion to the input, never a message that echoes a whole hostile value. Where a
 // writer exists, parse → write → parse is the identity.
@@ -151,7 +151,7 @@ function assertSaneEndpoint(ep: Endpoint): void {
 }
 
 // The list splitter cuts wherever tcp, udp or ssl begins, even inside a host name (as upstream does, see
-// endpoint.test.ts): the hosts of endpoints meant to come back whole do not contain those words.
+// core/endpoint.test.ts): the hosts of endpoints meant to come back whole do not contain those words.
 const hostName = fc.domain().filter((h) => !/tcp|udp|ssl/.test(h))
 const endpointHost = fc.oneof(ipv4, ipv6, hostName)
 const int32 = fc.oneof(fc.constant(0), fc.integer({min: 1, max: 100_000}), fc.integer({min: 0, max: INT32_MAX}))

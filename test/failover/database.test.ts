@@ -210,6 +210,10 @@ describe('the demo: failover, check --failover, impact --cut', () => {
     // Rates over the last hour, as in `tarsnet failover`, while --traffic keeps its own default window.
     const messages = (j: Json) => j.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.message)
     assert.deepEqual(messages(c.json<Json>()), messages((await runCommand(['check', '--demo', '--failover', '--since', '1h', '--json'])).json<Json>()))
+    // --since is read for --failover's rates: no notice says it is ignored; without --traffic or --failover, one does.
+    const since = await runCommand(['check', '--demo', '--failover', '--since', '2h'])
+    assert.doesNotMatch(since.stderr, /ignored/)
+    assert.match((await runCommand(['check', '--demo', '--since', '2h'])).stderr, /note: --since is read only with --traffic or --failover: ignored/)
     // --object keeps the findings about the callers of that object (Plant.AlarmServer calls HistoryObj in the demo's record).
     const scoped = (await runCommand(['check', '--demo', '--failover', '--object', 'Plant.HistoryServer.HistoryObj', '--json'])).json<Json>()
     assert.deepEqual(scoped.findings.filter((f: Json) => f.code.startsWith('failover-')).map((f: Json) => f.code), ['failover-keeps-failing'])

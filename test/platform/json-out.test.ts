@@ -1,5 +1,5 @@
 /**
- * `--json` output is written a piece at a time (src/lib/json-out.ts) and must be, byte for byte, what
+ * `--json` output is written a piece at a time (src/platform/json-out.ts) and must be, byte for byte, what
  * `JSON.stringify(value, null, 2)` and a newline give: for any JSON-like value (and the odd things
  * JSON.stringify meets: undefined, functions, toJSON, boxed primitives, non-finite numbers), however the
  * pieces fall.
