@@ -91,19 +91,5 @@ export function yesNo(value: unknown, key: string): boolean {
   return value
 }
 
-/** A value as it appears in a message: JSON, clipped, with its type when that is the point. */
-export function describeValue(value: unknown): string {
-  if (value === undefined) return 'missing'
-  let shown: string
-  try {
-    shown = JSON.stringify(value) ?? String(value)
-  } catch {
-    shown = String(value)
-  }
-  shown = clip(shown, 60)
-  if (typeof value === 'string') return `${shown} (a string)`
-  if (Array.isArray(value)) return `${shown} (a list)`
-  if (value === null) return 'null'
-  if (typeof value === 'object') return `${shown} (an object)`
-  return shown
-}
+/** A value as it appears in a message (the one wording, in core's errors). */
+export {describeValue} from '../../core/errors.js'

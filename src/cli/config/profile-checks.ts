@@ -5,12 +5,12 @@
 import {parseLocator} from '../../core/locator.js'
 import {parseListenAddress} from '../../core/listen.js'
 import {parseNetworksSpec, type Network} from '../../core/networks.js'
-import {UserError} from '../../core/errors.js'
+import {badProfileValue, UserError} from '../../core/errors.js'
 import {normalizeIp} from '../../core/ip.js'
 import {UPSTREAM_NODE_INFO_COLUMNS} from '../../core/rows.js'
 import {clip} from '../../core/text.js'
 import {parseDbUrl} from '../../store/db-url.js'
-import {BadValue, checkKeys, describeValue, integer, isPlainObject, listOf, record, section, text, yesNo, type Check, type Checks} from './checks.js'
+import {BadValue, checkKeys, integer, isPlainObject, listOf, record, section, text, yesNo, type Check, type Checks} from './checks.js'
 import {DEFAULT_IP_LIST_COLUMN, type ExporterSettings, type ProbeSettings, type Profile, type SshProfileSettings, type StatProfileSettings} from './profile.js'
 
 /** A value in the object form of ssh.options: a string, or a number as JSON writes one ({"ServerAliveInterval": 30}); sshSettingsOf reads both. */
@@ -122,14 +122,7 @@ export function profileWhere(profileName: string, configPath: string): string {
   return `profile "${clip(profileName, 40)}" in ${configPath}`
 }
 
-/**
- * The operator's one line for a bad profile value, as every profile check words it:
- * `profile "plant" in FILE: probe.timeoutMs is "1000" (a string): expected …`. Also for checks that can
- * only run later (a probe.bind address this machine does not have, a network that does not exist).
- */
-export function badProfileValue(where: string, key: string, value: unknown, expected: string, code = 'invalid_config'): UserError {
-  return new UserError(`${where}: ${key} is ${describeValue(value)}: expected ${expected}`, {code})
-}
+export {badProfileValue} from '../../core/errors.js'
 
 /** Checks a profile as found in the file; throws the operator's one line for the first bad value. */
 export function checkProfile(raw: Record<string, unknown>, profileName: string, configPath: string, warn: (message: string) => void): Profile {
