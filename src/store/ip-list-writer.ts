@@ -104,9 +104,7 @@ export async function applyChanges(db: Db, column: string, changes: IpListChange
       throw new UserError(`the database stopped answering (${error.reason}); nothing was written: run the command again when it answers, or point --db at its address on the other network`, {code: 'db_no_reply', cause: error})
     }
     if (error instanceof UserError) throw error
-    // On a dead connection (mysql2's fatal error) the server rolls back by itself; a ROLLBACK sent on it would
-    // only wait out its query timer, keeping the command alive half a minute after its error.
-    if (stage !== 'commit' && (error as {fatal?: boolean}).fatal !== true) await db.query('ROLLBACK').catch(() => {})
+    if (stage !== 'commit') await db.query('ROLLBACK').catch(() => {})
     const why = describeDbError(error)
     if (stage === 'commit' && lostConnection(error)) {
       throw new UserError(`the database connection was lost while committing (${why}): the change may or may not be applied; check with \`tarsnet nodes show ${nodesToCheck}\` before retrying`, {code: 'commit_unknown', cause: error})
