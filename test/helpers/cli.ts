@@ -42,6 +42,22 @@ export function cliEnv(extra: Record<string, string | undefined> = {}): Record<s
   return env
 }
 
+/** A run's outcome, the same for a process (runCli) and an in-process command (runCommand). */
+export function cliResult(code: number, stdout: string, stderr: string): CliResult {
+  return {
+    code,
+    stdout,
+    stderr,
+    json() {
+      try {
+        return JSON.parse(stdout)
+      } catch {
+        throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`)
+      }
+    },
+  }
+}
+
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env = cliEnv(options.env)
   return new Promise((resolve, reject) => {
@@ -54,18 +70,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        json() {
-          try {
-            return JSON.parse(stdout)
-          } catch {
-            throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`)
-          }
-        },
-      })
+      resolve(cliResult(code ?? -1, stdout, stderr))
     })
     child.stdin.end(options.input ?? '')
   })

@@ -16,7 +16,7 @@ import {bufferIO, type BufferIO} from '../../src/cli/io.js'
 import type {BaseCommand} from '../../src/cli/base-command.js'
 import {commands, loadCommand} from '../../src/commands.js'
 import {runtime} from '../../src/platform/runtime.js'
-import {cliEnv, ROOT, type CliOptions, type CliResult} from './cli.js'
+import {cliEnv, cliResult, ROOT, type CliOptions, type CliResult} from './cli.js'
 
 let config: Promise<Config> | undefined
 
@@ -113,18 +113,5 @@ async function execute(id: string, argv: string[], io: BufferIO): Promise<CliRes
     process.exitCode = processExitCode
     throw new Error(`${id} set process.exitCode (${set}) instead of its IO's exitCode`)
   }
-  const code = io.exitCode ?? 0
-  const {stdout, stderr} = io
-  return {
-    code,
-    stdout,
-    stderr,
-    json() {
-      try {
-        return JSON.parse(stdout)
-      } catch {
-        throw new Error(`stdout is not JSON (exit ${code}):\n${stdout}\nstderr:\n${stderr}`)
-      }
-    },
-  }
+  return cliResult(io.exitCode ?? 0, io.stdout, io.stderr)
 }
